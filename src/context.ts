@@ -1,0 +1,65 @@
+/**
+ * What a verified request carries: {@link AuthContext}, placed on `req.auth` by the Express layer.
+ *
+ * @module
+ */
+import type { JWTHeaderParameters } from 'jose'
+import type { UserRecord } from './stores/types.js'
+
+/** Where the token was found. Cookie-borne tokens need CSRF care; header-borne ones do not. */
+export type TokenSource = 'header' | 'cookie' | 'custom'
+
+/**
+ * An augmentable registry of app-specific types. Declare your claims or user shape once:
+ *
+ * @example
+ * ```ts
+ * declare module 'jwt-gate' {
+ *   interface AuthTypes {
+ *     claims: { sub: string; roles: string[]; tenant: string }
+ *   }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AuthTypes {}
+
+/** Claims type: the app's declared `claims`, else a generic JWT claims record. */
+export type AuthClaims = AuthTypes extends { claims: infer C } ? C : DefaultClaims
+
+/** User type: the app's declared `user`, else {@link UserRecord}. */
+export type AuthUser = AuthTypes extends { user: infer U } ? U : UserRecord
+
+/** The registered claims every verified token has, plus whatever else it carried. */
+export interface DefaultClaims {
+  sub: string
+  iss?: string
+  aud?: string | string[]
+  exp?: number
+  nbf?: number
+  iat?: number
+  jti?: string
+  [claim: string]: unknown
+}
+
+/** The authenticated principal on `req.auth`. */
+export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
+  /** The token's `sub`. */
+  subject: string
+  /** The token's `iss` (undefined for an issuer configured with `issuer: null`). */
+  issuer: string | undefined
+  /** Roles: from the configured claim, or from the user store when a user check is on. */
+  roles: string[]
+  /** Scopes, normalised to a list. */
+  scopes: string[]
+  /** The validated claims. */
+  claims: Claims
+  /** The verified protected header. */
+  header: JWTHeaderParameters
+  /** Where the token came from. */
+  source: TokenSource
+  /** The user record, when a user store is configured. */
+  user?: User
+  /** The raw token, for forwarding to downstream services. Not enumerable, so not logged. */
+  readonly token: string
+}

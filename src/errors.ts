@@ -1,0 +1,215 @@
+/**
+ * Errors raised by jwt-gate.
+ *
+ * Two families that never mix:
+ * - {@link AuthConfigError}: thrown synchronously at start-up for a configuration mistake.
+ * - {@link AuthError} and its subclasses: request-time failures, handed to `next(err)`. They carry
+ *   `status`, `statusCode`, `expose` and `headers`, which is exactly what Express's default error
+ *   handler (finalhandler) reads, so an app without an error handler already answers correctly.
+ *
+ * Messages are short phrases naming the failed check. They never contain a token, a key, a secret
+ * or a cookie value.
+ *
+ * @module
+ */
+
+/** Every request-time error code, stable across releases and documented in the README. */
+export type AuthErrorCode =
+  | 'ERR_AUTH_TOKEN_MISSING'
+  | 'ERR_AUTH_HEADER_MALFORMED'
+  | 'ERR_AUTH_CREDENTIALS_AMBIGUOUS'
+  | 'ERR_AUTH_COOKIE_SIGNATURE_INVALID'
+  | 'ERR_AUTH_TOKEN_TOO_LONG'
+  | 'ERR_AUTH_TOKEN_MALFORMED'
+  | 'ERR_AUTH_TOKEN_HEADER_INVALID'
+  | 'ERR_AUTH_ALG_NOT_ALLOWED'
+  | 'ERR_AUTH_ISSUER_UNTRUSTED'
+  | 'ERR_AUTH_KEY_NOT_FOUND'
+  | 'ERR_AUTH_SIGNATURE_INVALID'
+  | 'ERR_AUTH_TOKEN_EXPIRED'
+  | 'ERR_AUTH_TOKEN_NOT_YET_VALID'
+  | 'ERR_AUTH_TOKEN_ISSUED_IN_FUTURE'
+  | 'ERR_AUTH_TOKEN_TOO_OLD'
+  | 'ERR_AUTH_AUDIENCE_INVALID'
+  | 'ERR_AUTH_CLAIMS_INVALID'
+  | 'ERR_AUTH_TOKEN_REVOKED'
+  | 'ERR_AUTH_USER_UNKNOWN'
+  | 'ERR_AUTH_USER_DISABLED'
+  | 'ERR_AUTH_ROLE_INSUFFICIENT'
+  | 'ERR_AUTH_SCOPE_INSUFFICIENT'
+  | 'ERR_AUTH_CLAIM_MISMATCH'
+  | 'ERR_AUTH_POLICY_DENIED'
+  | 'ERR_AUTH_KEYS_UNAVAILABLE'
+  | 'ERR_AUTH_STORE_UNAVAILABLE'
+  | 'ERR_AUTH_COOKIE_PARSER_MISSING'
+
+/** The RFC 6750 §3.1 `error` attribute values. */
+export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+
+/** Options shared by every {@link AuthError} constructor. */
+export interface AuthErrorOptions {
+  /** The underlying error (a jose or zod error, a store failure). Never shown to the client. */
+  cause?: unknown
+  /** The protection realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
+  realm?: string
+}
+
+const DEFAULT_REALM = 'api'
+
+/**
+ * Builds an RFC 6750 §3 `WWW-Authenticate` challenge.
+ *
+ * Quoted-string values may not contain `"` or `\`, and RFC 6750 restricts `error_description` to
+ * printable ASCII without them, so anything else is replaced rather than escaped.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function buildChallenge(
+  realm: string,
+  error?: BearerErrorValue,
+  description?: string,
+  scope?: readonly string[],
+): string {
+  const params = [`realm="${quoteSafe(realm)}"`]
+  if (error !== undefined) params.push(`error="${error}"`)
+  if (error !== undefined && description !== undefined)
+    params.push(`error_description="${quoteSafe(description)}"`)
+  if (scope !== undefined && scope.length > 0) params.push(`scope="${quoteSafe(scope.join(' '))}"`)
+  return `Bearer ${params.join(', ')}`
+}
+
+function quoteSafe(value: string): string {
+  return value.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?')
+}
+
+/**
+ * Base class of every request-time failure. Carries an HTTP status, a stable `code`, the RFC 6750
+ * `error` value and ready-made response headers.
+ */
+export class AuthError extends Error {
+  /** Stable machine-readable code; see the README's error table. */
+  readonly code: AuthErrorCode
+  /** HTTP status (400, 401, 403, 500 or 503). */
+  readonly status: number
+  /** Same as {@link AuthError.status}, for http-errors compatibility. */
+  readonly statusCode: number
+  /** RFC 6750 `error` value, absent when the request carried no credentials. */
+  readonly error: BearerErrorValue | undefined
+  /** Whether the message is safe to show a client (true for every 4xx). */
+  readonly expose: boolean
+  /** Response headers Express's default handler applies (`WWW-Authenticate`, `Retry-After`). */
+  readonly headers: Record<string, string>
+
+  constructor(
+    code: AuthErrorCode,
+    status: number,
+    error: BearerErrorValue | undefined,
+    message: string,
+    options: AuthErrorOptions & { scope?: readonly string[]; retryAfter?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+    this.statusCode = status
+    this.error = error
+    this.expose = status < 500
+    const realm = options.realm ?? DEFAULT_REALM
+    this.headers = {}
+    if (status === 401 || status === 403 || status === 400) {
+      this.headers['WWW-Authenticate'] = buildChallenge(realm, error, message, options.scope)
+    }
+    if (options.retryAfter !== undefined) this.headers['Retry-After'] = String(options.retryAfter)
+  }
+}
+
+/** 401 without an `error` attribute: the request carried no credentials (RFC 6750 §3.1). */
+export class CredentialsRequiredError extends AuthError {
+  constructor(options: AuthErrorOptions = {}) {
+    super('ERR_AUTH_TOKEN_MISSING', 401, undefined, 'no credentials provided', options)
+  }
+}
+
+/** 400 `invalid_request`: a malformed or ambiguous request. */
+export class InvalidRequestError extends AuthError {
+  constructor(
+    code: Extract<AuthErrorCode, 'ERR_AUTH_HEADER_MALFORMED' | 'ERR_AUTH_CREDENTIALS_AMBIGUOUS'>,
+    message: string,
+    options: AuthErrorOptions = {},
+  ) {
+    super(code, 400, 'invalid_request', message, options)
+  }
+}
+
+/** 401 `invalid_token`: the token is malformed, forged, expired, revoked or otherwise unusable. */
+export class InvalidTokenError extends AuthError {
+  constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
+    super(code, 401, 'invalid_token', message, options)
+  }
+}
+
+/** 403 `insufficient_scope`: authenticated, but not allowed by a guard. */
+export class InsufficientScopeError extends AuthError {
+  constructor(
+    code: Extract<
+      AuthErrorCode,
+      | 'ERR_AUTH_SCOPE_INSUFFICIENT'
+      | 'ERR_AUTH_ROLE_INSUFFICIENT'
+      | 'ERR_AUTH_CLAIM_MISMATCH'
+      | 'ERR_AUTH_POLICY_DENIED'
+    >,
+    message: string,
+    options: AuthErrorOptions & { scope?: readonly string[] } = {},
+  ) {
+    super(code, 403, 'insufficient_scope', message, options)
+  }
+}
+
+/**
+ * 503 with `Retry-After`: a dependency the server needs (JWKS endpoint, user or revocation store)
+ * is unavailable. The client cannot fix this, and the request never passes.
+ */
+export class ServiceUnavailableError extends AuthError {
+  constructor(
+    code: Extract<AuthErrorCode, 'ERR_AUTH_KEYS_UNAVAILABLE' | 'ERR_AUTH_STORE_UNAVAILABLE'>,
+    message: string,
+    options: AuthErrorOptions & { retryAfter?: number } = {},
+  ) {
+    super(code, 503, undefined, message, { ...options, retryAfter: options.retryAfter ?? 5 })
+  }
+}
+
+/** 500: the app is wired wrongly at request time (cookie-parser not mounted before jwt-gate). */
+export class ServerMisconfiguredError extends AuthError {
+  constructor(code: Extract<AuthErrorCode, 'ERR_AUTH_COOKIE_PARSER_MISSING'>, message: string) {
+    super(code, 500, undefined, message)
+  }
+}
+
+/**
+ * Thrown synchronously at start-up when the options are wrong. The message names the option.
+ * A `TypeError`, following jose's convention for caller misuse.
+ */
+export class AuthConfigError extends TypeError {
+  readonly code = 'ERR_AUTH_CONFIG_INVALID'
+  /** Path of the offending option, e.g. `issuers[0].key.secret`. */
+  readonly option: string
+
+  constructor(option: string, problem: string) {
+    super(`jwt-gate: invalid option "${option}": ${problem}`)
+    this.name = 'AuthConfigError'
+    this.option = option
+  }
+}
+
+/** True for any jwt-gate request-time error, across module copies (checks shape, not identity). */
+export function isAuthError(value: unknown): value is AuthError {
+  return (
+    value instanceof AuthError ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { code?: unknown }).code === 'string' &&
+      (value as { code: string }).code.startsWith('ERR_AUTH_') &&
+      typeof (value as { status?: unknown }).status === 'number')
+  )
+}

@@ -1,0 +1,196 @@
+/**
+ * The public option types of jwt-gate. Validation and defaults live in `config.ts`; this file only
+ * describes the shapes, so that it can be read as the reference of every option.
+ *
+ * @module
+ */
+import type { JSONWebKeySet, JWK } from 'jose'
+import type { ZodType } from 'zod'
+import type { AuthErrorCode } from './errors.js'
+import type { AuthContext, TokenSource } from './context.js'
+import type { RevocationStore, UserStore } from './stores/types.js'
+
+/** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
+export interface Ed25519RawKeySource {
+  ed25519: string
+}
+/** A PEM text: an SPKI `PUBLIC KEY` or an X.509 `CERTIFICATE`. */
+export interface PemKeySource {
+  pem: string
+}
+/** One public JWK. */
+export interface JwkKeySource {
+  jwk: JWK
+}
+/** A JWKS document held in memory (read from a file, say). Tokens pick a key by `kid`. */
+export interface JwksKeySource {
+  jwks: JSONWebKeySet
+}
+/** A remote JWKS endpoint, fetched through jose's remote key set with stale-if-error on top. */
+export interface RemoteJwksKeySource {
+  /** `https:` URL of the JWKS (`http:` only for loopback addresses). */
+  jwksUrl: string
+  /** Fetch timeout in ms. @defaultValue 5000 */
+  timeout?: number
+  /** Minimum ms between refetches triggered by an unknown `kid`. @defaultValue 30000 */
+  cooldown?: number
+  /** How long a fetched set is considered fresh, in ms. @defaultValue 600000 */
+  cacheMaxAge?: number
+  /**
+   * How long to keep serving the last good keys after the endpoint starts failing, in ms.
+   * @defaultValue 3600000
+   */
+  staleIfError?: number
+  /** Extra request headers (an API key for the IdP, say). */
+  headers?: Record<string, string>
+}
+/** An HMAC secret. The encoding is never guessed. */
+export interface SecretKeySource {
+  /** The secret as text, or raw bytes. At least 32 bytes once decoded. */
+  secret: string | Uint8Array
+  /** How a text secret turns into bytes: `utf8` (Auth-O-Tron) or `base64` (ClusterCockpit). */
+  encoding?: 'utf8' | 'base64'
+}
+
+/** Where the keys of one issuer come from. Exactly one of the members. */
+export type KeySource =
+  | Ed25519RawKeySource
+  | PemKeySource
+  | JwkKeySource
+  | JwksKeySource
+  | RemoteJwksKeySource
+  | SecretKeySource
+
+/** JWS algorithms jwt-gate verifies. `none` is never among them. */
+export type Algorithm =
+  | 'EdDSA'
+  | 'Ed25519'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+
+/** Built-in claim schemas for well-known issuers. */
+export type ClaimsPreset = 'default' | 'clustercockpit' | 'authotron'
+
+/** One trusted issuer: how its tokens are verified and mapped onto `req.auth`. */
+export interface IssuerOptions {
+  /**
+   * The exact `iss` value, or `null` for an issuer whose tokens carry no `iss` at all
+   * (ClusterCockpit's local tokens). Tokens without `iss` are refused unless such an issuer exists.
+   */
+  issuer: string | null
+  /** Where the verification keys come from. */
+  key: KeySource
+  /** The locked algorithm list. @defaultValue derived from the key */
+  algorithms?: Algorithm[]
+  /** Required audience(s); the token's `aud` must contain one. Not checked when absent. */
+  audience?: string | string[]
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. @defaultValue 5 */
+  clockTolerance?: number
+  /** Maximum age in seconds, measured from `iat` (which then becomes required). */
+  maxTokenAge?: number
+  /**
+   * Whether `exp` is required. Turning this off emits a warning at start-up: only for issuers that
+   * mint non-expiring tokens. @defaultValue true
+   */
+  requireExpiry?: boolean
+  /** Accepted `typ` header values besides `JWT` and `application/jwt` (case-insensitive). */
+  typ?: string[]
+  /** Claims schema: a preset or your own zod schema (validated after the signature check). */
+  claims?: ClaimsPreset | ZodType
+  /** Claim path of the roles: `roles`, `groups`, `realm_access.roles`... @defaultValue `'roles'` */
+  rolesClaim?: string
+  /**
+   * Claim path of the scopes. A string claim is split on spaces (`scope`), an array is taken as is,
+   * an object of arrays (Auth-O-Tron's `scopes` map) is flattened to its values.
+   * @defaultValue `'scope'` (then `'scopes'` when absent)
+   */
+  scopesClaim?: string
+  /**
+   * How the user-store username is derived from the claims: a claim path (`sub`, `username`,
+   * `preferred_username`) or a function. @defaultValue `'sub'`
+   */
+  username?: string | ((claims: Record<string, unknown>) => string | undefined)
+}
+
+/** Where a token may come from, in the order they are tried. */
+export type SourceName = 'header' | 'cookie'
+
+/** What happens when the header and the cookie both carry a token and they differ. */
+export type ConflictPolicy = 'reject' | 'prefer-header' | 'prefer-cookie'
+
+/** The parts of a request a custom extractor may read. */
+export interface ExtractorRequest {
+  headers: Record<string, string | string[] | undefined>
+  query?: unknown
+  cookies?: Record<string, unknown>
+}
+
+/** Details passed to {@link AuthenticateOptions.onRejected}. Never contains the token. */
+export interface RejectionEvent {
+  code: AuthErrorCode
+  status: number
+  issuer: string | undefined
+  subject: string | undefined
+  source: TokenSource | undefined
+}
+
+/** Options of `authenticate()` (and of the framework-free `createAuthenticator()`). */
+export interface AuthenticateOptions {
+  /** The trusted issuers; at least one. */
+  issuers: IssuerOptions[]
+  /** Token sources in order. @defaultValue `['header', 'cookie']` with a cookie, else `['header']` */
+  sources?: SourceName[]
+  /** The token cookie: its name (case-sensitive) and whether it is signed by cookie-parser. */
+  cookie?: { name: string; signed?: boolean }
+  /** Header and cookie both present and different. @defaultValue `'reject'` */
+  conflict?: ConflictPolicy
+  /**
+   * A custom extractor, tried after the configured sources. The only way to read tokens from a
+   * query parameter or another header.
+   */
+  extractToken?: (req: ExtractorRequest) => string | undefined | Promise<string | undefined>
+  /** `required`: no token is a 401. `optional`: no token continues anonymously. @defaultValue `'required'` */
+  credentials?: 'required' | 'optional'
+  /** Realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
+  realm?: string
+  /** Longest accepted token, checked before any decoding. @defaultValue 8192 */
+  maxTokenLength?: number
+  /** Clock used for every time check (tests pass a fixed one). @defaultValue `() => new Date()` */
+  clock?: () => Date
+  /** User check against a database (ClusterCockpit's `forceJWTValidationViaDatabase`). */
+  users?: UserCheckOptions
+  /** Revocation check (`jti` deny list, subject-wide logout). */
+  revocation?: RevocationOptions
+  /** Called after a request is authenticated (no token in the event). */
+  onAuthenticated?: (auth: AuthContext) => void
+  /** Called when a request is rejected, with the reason code (no token in the event). */
+  onRejected?: (event: RejectionEvent) => void
+}
+
+/** User check options. */
+export interface UserCheckOptions {
+  store: UserStore
+  /** Create unknown users from a valid token's claims (`syncUserOnLogin`). @defaultValue false */
+  createUnknown?: boolean
+  /** Update known users' name and roles from the token (`updateUserOnLogin`). @defaultValue false */
+  updateExisting?: boolean
+  /** Timeout of one lookup, in ms; on timeout the request gets a 503. @defaultValue 3000 */
+  timeout?: number
+}
+
+/** Revocation options. */
+export interface RevocationOptions {
+  store: RevocationStore
+  /** Timeout of one lookup, in ms; on timeout the request gets a 503. @defaultValue 3000 */
+  timeout?: number
+}

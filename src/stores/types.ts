@@ -1,0 +1,64 @@
+/**
+ * The adapter contracts for user and revocation stores. Any database can be plugged in by
+ * implementing these interfaces; the package ships memory, SQLite, PostgreSQL and Redis adapters.
+ *
+ * The middleware calls the stores with a timeout. A store signals "unavailable" by throwing or
+ * rejecting (any error) or by returning something that is not of the documented shape; jwt-gate
+ * then answers 503 and never lets the request through.
+ *
+ * @module
+ */
+
+/** A user as the store knows it. */
+export interface UserRecord {
+  /** The exact username (no case folding, trimming or normalisation is ever applied). */
+  username: string
+  /** The authoritative roles: they replace the roles in the token. */
+  roles: string[]
+  /** A disabled user is rejected (401). */
+  disabled?: boolean
+  /** Display name. */
+  name?: string
+}
+
+/** User store contract. Only `findUser` is required. */
+export interface UserStore {
+  /**
+   * The user with exactly this username, or `undefined`. Must not throw for unknown users; a
+   * thrown error means the store is unavailable.
+   */
+  findUser(username: string): Promise<UserRecord | undefined>
+  /** Creates a user (used when `createUnknown` is on). */
+  createUser?(user: UserRecord): Promise<void>
+  /** Updates name and roles of a user (used when `updateExisting` is on). */
+  updateUser?(user: UserRecord): Promise<void>
+  /** Releases connections, subscriptions and timers. */
+  close?(): Promise<void>
+}
+
+/** What a revocation check is asked about one verified token. */
+export interface RevocationQuery {
+  /** The token's `sub`. */
+  subject: string
+  /** The token's `iss`, when present. */
+  issuer?: string
+  /** The token's `jti`, when present. */
+  jti?: string
+  /** The token's `iat` in seconds, when present. */
+  issuedAt?: number
+}
+
+/** Revocation store contract. */
+export interface RevocationStore {
+  /** True when the token is revoked by `jti` or by a subject-wide "issued before" mark. */
+  isRevoked(query: RevocationQuery): Promise<boolean>
+  /** Denies one token by `jti` until `expiresAt` (seconds since the epoch), then forgets it. */
+  revokeToken(jti: string, expiresAt: number): Promise<void>
+  /**
+   * Denies every token of `subject` issued before `before` (seconds since the epoch); the mark
+   * itself expires after `ttl` seconds (set it to the longest token lifetime).
+   */
+  revokeSubject(subject: string, before: number, ttl: number): Promise<void>
+  /** Releases connections, subscriptions and timers. */
+  close?(): Promise<void>
+}
