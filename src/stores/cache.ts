@@ -1,0 +1,213 @@
+/**
+ * Per-instance caches in front of a user or revocation store: bounded, short-lived, single-flight,
+ * never caching errors, and emptied by invalidation events from Redis pub/sub or PostgreSQL
+ * LISTEN/NOTIFY so that a change on one instance reaches every instance at once.
+ *
+ * @module
+ */
+import type { Invalidation, InvalidationSource } from './invalidation.js'
+import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './types.js'
+import { createLookupCache } from './lookup-cache.js'
+import { StoreDataError, checkFoundUser, copyUser, isUsableKey } from './validate.js'
+
+/** Options shared by both caches. */
+interface CommonCacheOptions {
+  /** Most entries kept per instance; the least recently used goes first. */
+  max?: number
+  /** Clock for expiry (tests pass a controllable one). @defaultValue `() => new Date()` */
+  clock?: () => Date
+  /**
+   * Where invalidations come from (one source or several). Without one, a change made elsewhere
+   * is seen once the entry expires.
+   */
+  invalidations?: InvalidationSource | readonly InvalidationSource[]
+}
+
+/** Options of {@link cacheUserStore}. */
+export interface UserCacheOptions extends CommonCacheOptions {
+  /** How long a found user is kept, in ms. @defaultValue 5000 */
+  ttl?: number
+  /** How long "no such user" is kept, in ms; 0 turns it off. @defaultValue 1000 */
+  negativeTtl?: number
+  /** @defaultValue 1000 */
+  max?: number
+}
+
+/** Options of {@link cacheRevocationStore}. */
+export interface RevocationCacheOptions extends CommonCacheOptions {
+  /** How long an answer is kept, in ms. @defaultValue 1000 */
+  ttl?: number
+  /** @defaultValue 10000 */
+  max?: number
+}
+
+/** What the caches add to the store interfaces. */
+export interface CacheControl {
+  /** Applies an invalidation to this instance's cache only. */
+  invalidate(event: Invalidation): void
+  /** Entries currently held. */
+  readonly size: number
+  /** Stops listening for invalidations and closes the wrapped store. Idempotent. */
+  close(): Promise<void>
+}
+
+/** A cached {@link UserStore}. */
+export type CachedUserStore = UserStore & CacheControl
+
+/** A cached {@link RevocationStore}. */
+export type CachedRevocationStore = RevocationStore & CacheControl
+
+function duration(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback
+  if (typeof result !== 'number' || !Number.isFinite(result) || result < 0)
+    throw new TypeError(`${name} must be a non-negative number of milliseconds`)
+  return result
+}
+
+function bound(value: number | undefined, fallback: number): number {
+  const result = value ?? fallback
+  if (!Number.isInteger(result) || result < 1) throw new TypeError('max must be a positive integer')
+  return result
+}
+
+function listen(
+  sources: CommonCacheOptions['invalidations'],
+  apply: (event: Invalidation) => void,
+): () => void {
+  const list: readonly InvalidationSource[] =
+    sources === undefined ? [] : Array.isArray(sources) ? sources : [sources as InvalidationSource]
+  const stops = list.map((source) => source.subscribe(apply))
+  return () => {
+    for (const stop of stops) stop()
+  }
+}
+
+function closer(stop: () => void, inner: { close?(): Promise<void> }): () => Promise<void> {
+  let closing: Promise<void> | undefined
+  return () => {
+    closing ??= (async () => {
+      stop()
+      await inner.close?.()
+    })()
+    return closing
+  }
+}
+
+/**
+ * Wraps a {@link UserStore} in a per-instance cache. Lookups of one username share one query;
+ * found users are kept `ttl` ms, unknown ones `negativeTtl` ms; errors and malformed answers are
+ * never kept (malformed answers throw {@link StoreDataError}). `createUser`/`updateUser` pass
+ * through and drop the entry locally; other instances learn of it through `invalidations`.
+ */
+export function cacheUserStore(store: UserStore, options: UserCacheOptions = {}): CachedUserStore {
+  const ttl = duration('ttl', options.ttl, 5000)
+  const negativeTtl = duration('negativeTtl', options.negativeTtl, 1000)
+  const clock = options.clock ?? (() => new Date())
+  const cache = createLookupCache<UserRecord | undefined, string>({
+    max: bound(options.max, 1000),
+    now: () => clock().getTime(),
+    ttlOf: (user) => (user === undefined ? negativeTtl : ttl),
+  })
+  const invalidate = (event: Invalidation): void => {
+    if (event.type === 'all') cache.clear()
+    else if (event.type === 'user') cache.delete(event.username)
+  }
+  const stop = listen(options.invalidations, invalidate)
+
+  const cached: CachedUserStore = {
+    async findUser(username) {
+      if (!isUsableKey(username)) return undefined
+      const user = await cache.get(username, username, async () =>
+        checkFoundUser('user store', await store.findUser(username), username),
+      )
+      return user === undefined ? undefined : copyUser(user)
+    },
+    invalidate,
+    get size() {
+      return cache.size
+    },
+    close: closer(stop, store),
+  }
+  if (store.createUser !== undefined) {
+    const create = store.createUser.bind(store)
+    cached.createUser = async (user) => {
+      try {
+        await create(user)
+      } finally {
+        cache.delete(user.username)
+      }
+    }
+  }
+  if (store.updateUser !== undefined) {
+    const update = store.updateUser.bind(store)
+    cached.updateUser = async (user) => {
+      try {
+        await update(user)
+      } finally {
+        cache.delete(user.username)
+      }
+    }
+  }
+  return cached
+}
+
+interface QueryMeta {
+  subject: unknown
+  jti: unknown
+}
+
+/**
+ * Wraps a {@link RevocationStore} in a per-instance cache. Identical queries share one lookup;
+ * answers are kept `ttl` ms; errors and non-boolean answers are never kept. Revocations made
+ * through the wrapper drop the matching entries locally at once; other instances drop theirs
+ * when the event arrives through `invalidations`.
+ */
+export function cacheRevocationStore(
+  store: RevocationStore,
+  options: RevocationCacheOptions = {},
+): CachedRevocationStore {
+  const ttl = duration('ttl', options.ttl, 1000)
+  const clock = options.clock ?? (() => new Date())
+  const cache = createLookupCache<boolean, QueryMeta>({
+    max: bound(options.max, 10_000),
+    now: () => clock().getTime(),
+    ttlOf: () => ttl,
+  })
+  const invalidate = (event: Invalidation): void => {
+    if (event.type === 'all') cache.clear()
+    else if (event.type === 'token') cache.deleteWhere((meta) => meta.jti === event.jti)
+    else if (event.type === 'subject') cache.deleteWhere((meta) => meta.subject === event.subject)
+  }
+  const stop = listen(options.invalidations, invalidate)
+
+  return {
+    isRevoked(query: RevocationQuery) {
+      const key = JSON.stringify([query.subject, query.issuer, query.jti, query.issuedAt])
+      return cache.get(key, { subject: query.subject, jti: query.jti }, async () => {
+        const revoked: unknown = await store.isRevoked(query)
+        if (typeof revoked !== 'boolean')
+          throw new StoreDataError('revocation store', 'isRevoked did not return a boolean')
+        return revoked
+      })
+    },
+    async revokeToken(jti, expiresAt) {
+      try {
+        await store.revokeToken(jti, expiresAt)
+      } finally {
+        invalidate({ type: 'token', jti })
+      }
+    },
+    async revokeSubject(subject, before, ttlSeconds) {
+      try {
+        await store.revokeSubject(subject, before, ttlSeconds)
+      } finally {
+        invalidate({ type: 'subject', subject })
+      }
+    },
+    invalidate,
+    get size() {
+      return cache.size
+    },
+    close: closer(stop, store),
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Cache invalidation events and the sources that deliver them.
+ *
+ * A source is anything with `subscribe(listener) -> unsubscribe`. The package ships three: a local
+ * hub ({@link createInvalidationHub}, for one process and for tests), Redis pub/sub
+ * (`jwt-gate/stores/redis`) and PostgreSQL LISTEN/NOTIFY (`jwt-gate/stores/postgres`). Caches
+ * (`jwt-gate/stores/cache`) drop the matching entries when an event arrives.
+ *
+ * @module
+ */
+
+/**
+ * One invalidation. `all` means "drop everything": sources send it when they may have missed
+ * events (a reconnect) or cannot describe the change precisely.
+ */
+export type Invalidation =
+  | { type: 'user'; username: string }
+  | { type: 'token'; jti: string }
+  | { type: 'subject'; subject: string }
+  | { type: 'all' }
+
+/** Receives invalidations. Must not throw; a throwing listener is isolated from the others. */
+export type InvalidationListener = (event: Invalidation) => void
+
+/** Anything that delivers invalidations: Redis pub/sub, PostgreSQL LISTEN/NOTIFY, a local hub. */
+export interface InvalidationSource {
+  /** Starts delivering events to `listener`; returns the function that stops it. */
+  subscribe(listener: InvalidationListener): () => void
+}
+
+/** An in-process source that also publishes: {@link createInvalidationHub}. */
+export interface InvalidationHub extends InvalidationSource {
+  /** Delivers `event` synchronously to every current listener. */
+  publish(event: Invalidation): void
+}
+
+/** Creates an in-process {@link InvalidationHub}. */
+export function createInvalidationHub(): InvalidationHub {
+  const listeners = new Set<InvalidationListener>()
+  return {
+    subscribe(listener) {
+      // A wrapper per subscription, so subscribing the same function twice unsubscribes cleanly.
+      const entry: InvalidationListener = (event) => listener(event)
+      listeners.add(entry)
+      return () => {
+        listeners.delete(entry)
+      }
+    },
+    publish(event) {
+      for (const listener of [...listeners]) {
+        try {
+          listener(event)
+        } catch {
+          // One faulty listener must not keep the others from invalidating their caches.
+        }
+      }
+    },
+  }
+}
+
+/**
+ * Parses an invalidation received over the wire (JSON). Anything unrecognisable becomes `all`:
+ * dropping too much is safe, keeping a revoked entry is not.
+ */
+export function parseInvalidation(text: string): Invalidation {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return { type: 'all' }
+  }
+  if (typeof value !== 'object' || value === null) return { type: 'all' }
+  const record = value as Record<string, unknown>
+  if (record.type === 'user' && typeof record.username === 'string')
+    return { type: 'user', username: record.username }
+  if (record.type === 'token' && typeof record.jti === 'string')
+    return { type: 'token', jti: record.jti }
+  if (record.type === 'subject' && typeof record.subject === 'string')
+    return { type: 'subject', subject: record.subject }
+  return { type: 'all' }
+}

@@ -1,0 +1,113 @@
+/**
+ * The bounded, expiring, single-flight map behind the user and revocation caches.
+ *
+ * - Bounded: at most `max` entries; the least recently used one goes first (a `Map` keeps
+ *   insertion order, and a hit re-inserts its entry).
+ * - Expiring: each entry lives for the ttl its value gets from `ttlOf` (0: not cached).
+ * - Single-flight: concurrent lookups of one key share one load.
+ * - Errors are never cached, and a load that was invalidated while running is not cached either,
+ *   so an invalidation can never be undone by a slow query that started before it.
+ *
+ * @module
+ */
+
+interface Entry<V, M> {
+  value: V
+  meta: M
+  expiresAt: number
+}
+
+interface Flight<V, M> {
+  promise: Promise<V>
+  meta: M
+}
+
+/** Options of {@link createLookupCache}. */
+export interface LookupCacheOptions<V> {
+  /** Most entries kept. */
+  max: number
+  /** Current time in ms. */
+  now: () => number
+  /** How long a loaded value stays, in ms; 0 or less: not kept. */
+  ttlOf: (value: V) => number
+}
+
+/** See the module description. `M` is metadata used to select entries for invalidation. */
+export interface LookupCache<V, M> {
+  /** The cached value of `key`, the running load of it, or a new `load()`. */
+  get(key: string, meta: M, load: () => Promise<V>): Promise<V>
+  /** Forgets `key`, including a load in flight. */
+  delete(key: string): void
+  /** Forgets every entry and load whose metadata matches. */
+  deleteWhere(matches: (meta: M) => boolean): void
+  /** Forgets everything. */
+  clear(): void
+  /** Entries currently held (expired ones included until touched). */
+  readonly size: number
+}
+
+/** Creates a {@link LookupCache}. */
+export function createLookupCache<V, M>(options: LookupCacheOptions<V>): LookupCache<V, M> {
+  const entries = new Map<string, Entry<V, M>>()
+  const flights = new Map<string, Flight<V, M>>()
+
+  const keep = (key: string, value: V, meta: M): void => {
+    const ttl = options.ttlOf(value)
+    if (!(ttl > 0)) return
+    entries.delete(key)
+    entries.set(key, { value, meta, expiresAt: options.now() + ttl })
+    while (entries.size > options.max) {
+      const oldest = entries.keys().next()
+      if (oldest.done === true) break
+      entries.delete(oldest.value)
+    }
+  }
+
+  return {
+    get(key, meta, load) {
+      const hit = entries.get(key)
+      if (hit !== undefined) {
+        entries.delete(key)
+        if (hit.expiresAt > options.now()) {
+          entries.set(key, hit)
+          return Promise.resolve(hit.value)
+        }
+      }
+      const running = flights.get(key)
+      if (running !== undefined) return running.promise
+
+      const flight = { meta } as Flight<V, M>
+      flight.promise = new Promise<V>((resolve) => resolve(load())).then(
+        (value) => {
+          // Only the flight still registered may fill the cache: a deleted one was invalidated.
+          if (flights.get(key) === flight) {
+            flights.delete(key)
+            keep(key, value, meta)
+          }
+          return value
+        },
+        (error: unknown) => {
+          if (flights.get(key) === flight) flights.delete(key)
+          throw error
+        },
+      )
+      flights.set(key, flight)
+      return flight.promise
+    },
+    delete(key) {
+      entries.delete(key)
+      flights.delete(key)
+    },
+    deleteWhere(matches) {
+      for (const [key, entry] of entries) if (matches(entry.meta)) entries.delete(key)
+      for (const [key, flight] of flights) if (matches(flight.meta)) flights.delete(key)
+    },
+    clear() {
+      entries.clear()
+      flights.clear()
+    },
+    get size() {
+      return entries.size
+    },
+  }
+}

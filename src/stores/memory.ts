@@ -1,0 +1,153 @@
+/**
+ * In-memory user and revocation stores, for tests, examples and single-process apps.
+ *
+ * @module
+ */
+import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './types.js'
+import {
+  assertRevokeSubject,
+  assertRevokeToken,
+  assertUserInput,
+  copyUser,
+  isUsableKey,
+} from './validate.js'
+import { settle } from './settle.js'
+
+/** A {@link UserStore} held in a `Map`, with the create/update methods and a few helpers. */
+export interface MemoryUserStore extends UserStore {
+  createUser(user: UserRecord): Promise<void>
+  updateUser(user: UserRecord): Promise<void>
+  /** Inserts or replaces a user, including `disabled` (an admin action, unlike `updateUser`). */
+  setUser(user: UserRecord): void
+  /** Removes a user; true when it existed. */
+  deleteUser(username: string): boolean
+}
+
+/**
+ * Creates a {@link MemoryUserStore}, optionally seeded. Lookups are exact `Map` lookups, so
+ * `__proto__` or `constructor` are ordinary strings that match only a user of that name.
+ */
+export function createMemoryUserStore(users: Iterable<UserRecord> = []): MemoryUserStore {
+  const byName = new Map<string, UserRecord>()
+  const put = (user: UserRecord): void => {
+    assertUserInput(user)
+    const record = copyUser(user)
+    record.disabled = user.disabled ?? false
+    byName.set(record.username, record)
+  }
+  for (const user of users) put(user)
+
+  return {
+    findUser(username) {
+      if (!isUsableKey(username)) return Promise.resolve(undefined)
+      const user = byName.get(username)
+      return Promise.resolve(user === undefined ? undefined : copyUser(user))
+    },
+    createUser: (user) =>
+      settle(() => {
+        assertUserInput(user)
+        // Insert-if-absent: two instances racing to create the same user both succeed.
+        if (!byName.has(user.username)) put(user)
+      }),
+    updateUser: (user) =>
+      settle(() => {
+        assertUserInput(user)
+        const current = byName.get(user.username)
+        // Only name and roles follow the token; `disabled` is never changed by a login.
+        if (current !== undefined) {
+          const next: UserRecord = { ...current, roles: [...user.roles] }
+          if (user.name !== undefined) next.name = user.name
+          byName.set(user.username, next)
+        }
+      }),
+    setUser(user) {
+      put(user)
+    },
+    deleteUser(username) {
+      return byName.delete(username)
+    },
+  }
+}
+
+/** Options of {@link createMemoryRevocationStore}. */
+export interface MemoryRevocationStoreOptions {
+  /** Clock deciding when entries expire. @defaultValue `() => new Date()` */
+  clock?: () => Date
+  /**
+   * Most entries (token denials plus subject marks) held at once. When full even after dropping
+   * expired entries, new revocations are refused with an error rather than evicting live ones,
+   * which would silently un-revoke a token. @defaultValue 100000
+   */
+  max?: number
+}
+
+/**
+ * Creates an in-memory {@link RevocationStore}. Entries expire by themselves (token denials at the
+ * token's expiry, subject marks after their ttl) and the store never holds more than `max`.
+ * Not shared between processes: use the Redis adapter for several instances.
+ */
+export function createMemoryRevocationStore(
+  options: MemoryRevocationStoreOptions = {},
+): RevocationStore {
+  const clock = options.clock ?? (() => new Date())
+  const max = options.max ?? 100_000
+  if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer')
+  const tokens = new Map<string, number>()
+  const subjects = new Map<string, { before: number; expiresAt: number }>()
+  const nowSeconds = (): number => clock().getTime() / 1000
+
+  const sweep = (now: number): void => {
+    for (const [jti, expiresAt] of tokens) if (expiresAt <= now) tokens.delete(jti)
+    for (const [subject, mark] of subjects) if (mark.expiresAt <= now) subjects.delete(subject)
+  }
+  const makeRoom = (now: number, isNew: boolean): void => {
+    if (!isNew || tokens.size + subjects.size < max) return
+    sweep(now)
+    if (tokens.size + subjects.size >= max) throw new Error('memory revocation store is full')
+  }
+
+  return {
+    isRevoked(query: RevocationQuery) {
+      const now = nowSeconds()
+      if (isUsableKey(query.jti)) {
+        const expiresAt = tokens.get(query.jti)
+        if (expiresAt !== undefined) {
+          if (expiresAt > now) return Promise.resolve(true)
+          tokens.delete(query.jti)
+        }
+      }
+      if (isUsableKey(query.subject)) {
+        const mark = subjects.get(query.subject)
+        if (mark !== undefined) {
+          if (mark.expiresAt <= now) subjects.delete(query.subject)
+          // Without a numeric iat the token cannot prove it was issued after the mark.
+          else if (typeof query.issuedAt !== 'number' || !(query.issuedAt >= mark.before))
+            return Promise.resolve(true)
+        }
+      }
+      return Promise.resolve(false)
+    },
+    revokeToken: (jti, expiresAt) =>
+      settle(() => {
+        assertRevokeToken(jti, expiresAt)
+        const now = nowSeconds()
+        // A token that has already expired is rejected by verification; nothing to remember.
+        if (expiresAt <= now) return
+        makeRoom(now, !tokens.has(jti))
+        tokens.set(jti, Math.max(expiresAt, tokens.get(jti) ?? 0))
+      }),
+    revokeSubject: (subject, before, ttl) =>
+      settle(() => {
+        assertRevokeSubject(subject, before, ttl)
+        const now = nowSeconds()
+        makeRoom(now, !subjects.has(subject))
+        const current = subjects.get(subject)
+        // Marks only move forward: a late, older "logout everywhere" must not weaken a newer one.
+        const live = current !== undefined && current.expiresAt > now ? current : undefined
+        subjects.set(subject, {
+          before: Math.max(before, live?.before ?? before),
+          expiresAt: Math.max(now + ttl, live?.expiresAt ?? 0),
+        })
+      }),
+  }
+}

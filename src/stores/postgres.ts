@@ -1,0 +1,236 @@
+/**
+ * PostgreSQL user store through `pg` (`jwt-gate/stores/postgres`), with optional change
+ * notifications through LISTEN/NOTIFY.
+ *
+ * Schema (created by {@link migratePostgresUserStore}; `users` is the default table name):
+ *
+ * ```sql
+ * CREATE TABLE IF NOT EXISTS "users" (
+ *   username text PRIMARY KEY,
+ *   roles    jsonb NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(roles) = 'array'),
+ *   disabled boolean NOT NULL DEFAULT false,
+ *   name     text
+ * );
+ * ```
+ *
+ * plus, unless `channel: false`, a row trigger that runs `pg_notify('<table>_changes', …)` for
+ * every insert, update and delete (and a statement trigger for TRUNCATE), so that changes made
+ * by any instance or by hand reach every instance's cache.
+ *
+ * @module
+ */
+import pg from 'pg'
+import type { Pool, PoolConfig } from 'pg'
+import type { InvalidationSource } from './invalidation.js'
+import type { UserRecord, UserStore } from './types.js'
+import { createPostgresListener } from './postgres-listener.js'
+import { quoteIdentifier } from './sql-identifier.js'
+import { assertUserInput, isUsableKey, rowToUser } from './validate.js'
+import type { UserRow } from './validate.js'
+
+/** Options naming the table and the notification channel. */
+export interface PostgresTableOptions {
+  /** Table name, a plain identifier. @defaultValue `'users'` */
+  table?: string
+  /**
+   * NOTIFY channel for change notifications, or `false` for none.
+   * @defaultValue `'<table>_changes'`
+   */
+  channel?: string | false
+}
+
+/** Options of {@link createPostgresUserStore}: a pool of the app's, or a connection string. */
+export type PostgresUserStoreOptions = PostgresTableOptions &
+  (
+    | { pool: Pool; connectionString?: never }
+    | {
+        connectionString: string
+        pool?: never
+        /**
+         * Extra pool settings. The defaults fail fast: `connectionTimeoutMillis: 2000`,
+         * `query_timeout: 2000`, `statement_timeout: 2000`, `max: 10`.
+         */
+        poolConfig?: PoolConfig
+      }
+  ) & {
+    /** Run {@link migratePostgresUserStore} before the first query. @defaultValue false */
+    migrate?: boolean
+  }
+
+/** The PostgreSQL user store. */
+export interface PostgresUserStore extends UserStore {
+  createUser(user: UserRecord): Promise<void>
+  updateUser(user: UserRecord): Promise<void>
+  /**
+   * LISTEN/NOTIFY invalidations (absent with `channel: false`). Pass it to `cacheUserStore`'s
+   * `invalidations`. It holds one pool connection while subscribed.
+   */
+  invalidations?: InvalidationSource
+  /** Stops listening, and ends the pool if the store created it. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Pool settings used with a connection string: fail within about two seconds, then recover. */
+export const FAIL_FAST_POOL_CONFIG: Readonly<PoolConfig> = Object.freeze({
+  max: 10,
+  connectionTimeoutMillis: 2000,
+  query_timeout: 2000,
+  statement_timeout: 2000,
+  idleTimeoutMillis: 30_000,
+  keepAlive: true,
+})
+
+function names(options: PostgresTableOptions): {
+  table: string
+  tableName: string
+  channel: string | undefined
+} {
+  const tableName = options.table ?? 'users'
+  const table = quoteIdentifier('table', tableName)
+  const channel =
+    options.channel === false ? undefined : (options.channel ?? `${tableName}_changes`)
+  if (channel !== undefined) quoteIdentifier('channel', channel)
+  return { table, tableName, channel }
+}
+
+/**
+ * Creates the user table and, unless `channel: false`, the notification trigger. Idempotent and
+ * safe to run from several instances at once (it takes a transaction-scoped advisory lock).
+ */
+export async function migratePostgresUserStore(
+  pool: Pool,
+  options: PostgresTableOptions = {},
+): Promise<void> {
+  const { table, tableName, channel } = names(options)
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jwt-gate:${tableName}`])
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+  username text PRIMARY KEY,
+  roles jsonb NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(roles) = 'array'),
+  disabled boolean NOT NULL DEFAULT false,
+  name text
+)`)
+    if (channel !== undefined) {
+      const rowFn = quoteIdentifier('table', `${tableName}_notify_row`)
+      const truncateFn = quoteIdentifier('table', `${tableName}_notify_all`)
+      // The channel is a checked identifier, so it can be a literal; payloads over NOTIFY's 8000
+      // byte limit degrade to "invalidate everything" instead of failing the write.
+      await client.query(`CREATE OR REPLACE FUNCTION ${rowFn}() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE payload text;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    payload := json_build_object('type', 'user', 'username', OLD.username)::text;
+    IF octet_length(payload) > 7900 THEN payload := '{}'; END IF;
+    PERFORM pg_notify('${channel}', payload);
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    payload := json_build_object('type', 'user', 'username', NEW.username)::text;
+    IF octet_length(payload) > 7900 THEN payload := '{}'; END IF;
+    PERFORM pg_notify('${channel}', payload);
+  END IF;
+  RETURN NULL;
+END
+$fn$`)
+      await client.query(`CREATE OR REPLACE FUNCTION ${truncateFn}() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_notify('${channel}', '{"type":"all"}');
+  RETURN NULL;
+END
+$fn$`)
+      const rowTrigger = quoteIdentifier('table', `${tableName}_notify_row`)
+      const truncateTrigger = quoteIdentifier('table', `${tableName}_notify_all`)
+      await client.query(`DROP TRIGGER IF EXISTS ${rowTrigger} ON ${table}`)
+      await client.query(`CREATE TRIGGER ${rowTrigger} AFTER INSERT OR UPDATE OR DELETE ON ${table}
+FOR EACH ROW EXECUTE FUNCTION ${rowFn}()`)
+      await client.query(`DROP TRIGGER IF EXISTS ${truncateTrigger} ON ${table}`)
+      await client.query(`CREATE TRIGGER ${truncateTrigger} AFTER TRUNCATE ON ${table}
+FOR EACH STATEMENT EXECUTE FUNCTION ${truncateFn}()`)
+    }
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+/**
+ * Creates a {@link PostgresUserStore}. Every query is parameterised. With a connection string the
+ * store owns a pool configured by {@link FAIL_FAST_POOL_CONFIG}; with a pool of yours, set
+ * `connectionTimeoutMillis` and `query_timeout` on it so that a hung server fails fast (the
+ * middleware's own timeout answers 503 either way), and listen for its `error` event.
+ */
+export function createPostgresUserStore(options: PostgresUserStoreOptions): PostgresUserStore {
+  const { table, tableName, channel } = names(options)
+  const owned = options.pool === undefined
+  const pool: Pool =
+    options.pool ??
+    new pg.Pool({
+      ...FAIL_FAST_POOL_CONFIG,
+      ...options.poolConfig,
+      connectionString: options.connectionString,
+    })
+  // An idle connection dying (server restart) is reported here; without a listener it would
+  // crash the process. The pool replaces the connection on the next query.
+  if (owned) pool.on('error', () => undefined)
+
+  let ready: Promise<void> | undefined
+  const migrated = (): Promise<void> => {
+    if (options.migrate !== true) return Promise.resolve()
+    // A failed migration is retried on the next call rather than remembered.
+    ready ??= migratePostgresUserStore(pool, { table: tableName, channel: channel ?? false }).catch(
+      (error: unknown) => {
+        ready = undefined
+        throw error
+      },
+    )
+    return ready
+  }
+  const listener = channel === undefined ? undefined : createPostgresListener(pool, { channel })
+  let closing: Promise<void> | undefined
+
+  const store: PostgresUserStore = {
+    async findUser(username) {
+      if (!isUsableKey(username)) return undefined
+      await migrated()
+      const result = await pool.query<UserRow>(
+        `SELECT username, roles, disabled, name FROM ${table} WHERE username = $1`,
+        [username],
+      )
+      if (result.rows.length > 1) throw new Error('postgres user store: username is not unique')
+      const row = result.rows[0]
+      return row === undefined ? undefined : rowToUser('postgres user store', row, username)
+    },
+    async createUser(user) {
+      assertUserInput(user)
+      await migrated()
+      await pool.query(
+        `INSERT INTO ${table} (username, roles, disabled, name) VALUES ($1, $2::jsonb, $3, $4)
+         ON CONFLICT (username) DO NOTHING`,
+        [user.username, JSON.stringify(user.roles), user.disabled === true, user.name ?? null],
+      )
+    },
+    async updateUser(user) {
+      assertUserInput(user)
+      await migrated()
+      await pool.query(
+        `UPDATE ${table} SET roles = $1::jsonb, name = coalesce($2, name) WHERE username = $3`,
+        [JSON.stringify(user.roles), user.name ?? null, user.username],
+      )
+    },
+    close() {
+      closing ??= (async () => {
+        await listener?.close()
+        if (owned) await pool.end()
+      })()
+      return closing
+    },
+  }
+  if (listener !== undefined) store.invalidations = listener
+  return store
+}

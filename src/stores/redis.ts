@@ -1,0 +1,149 @@
+/**
+ * Redis revocation store through ioredis (`jwt-gate/stores/redis`).
+ *
+ * Keys (`prefix` defaults to `jwt-gate:revocation:`):
+ * - `<prefix>jti:<jti>`: the token's expiry, expiring with it (`SET … EXAT`);
+ * - `<prefix>sub:<subject>`: "issued before" time in seconds, expiring after the mark's ttl.
+ *
+ * Each revocation is written and published on the channel `<prefix>invalidations` by one Lua
+ * script, so it is atomic and costs one round trip; caches on every instance subscribed through
+ * {@link RedisRevocationStore.invalidations} drop the matching entries at once.
+ *
+ * @module
+ */
+import { Redis } from 'ioredis'
+import type { RedisOptions } from 'ioredis'
+import type { InvalidationSource } from './invalidation.js'
+import type { RevocationQuery, RevocationStore } from './types.js'
+import { createRedisInvalidationChannel } from './redis-channel.js'
+import { StoreDataError, assertRevokeSubject, assertRevokeToken, isUsableKey } from './validate.js'
+
+export { createRedisInvalidationChannel } from './redis-channel.js'
+export type { RedisInvalidationChannel, RedisInvalidationChannelOptions } from './redis-channel.js'
+
+/**
+ * Client options used with a URL: commands fail at once while disconnected (no offline queue),
+ * a hung server is given two seconds, and reconnects are retried forever with a capped backoff.
+ */
+export const FAIL_FAST_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2000,
+  commandTimeout: 2000,
+  retryStrategy: (times: number) => Math.min(50 * 2 ** times, 1000),
+})
+
+/** Options of {@link createRedisRevocationStore}. */
+export interface RedisRevocationStoreOptions {
+  /**
+   * A client of yours (configure it to fail fast, see {@link FAIL_FAST_REDIS_OPTIONS}), or a
+   * `redis://` URL for a client the store owns.
+   */
+  redis: Redis | string
+  /** Key prefix; use one per app sharing a Redis. @defaultValue `'jwt-gate:revocation:'` */
+  prefix?: string
+  /** Pub/sub channel, or `false` for none. @defaultValue `'<prefix>invalidations'` */
+  channel?: string | false
+}
+
+/** The Redis revocation store. */
+export interface RedisRevocationStore extends RevocationStore {
+  /** Pub/sub invalidations (absent with `channel: false`); pass to `cacheRevocationStore`. */
+  invalidations?: InvalidationSource
+  /** Disconnects the subscriber, and the client if the store created it. Idempotent. */
+  close(): Promise<void>
+}
+
+// KEYS[1] jti key; ARGV: expiresAt (integer seconds), channel ('' for none), message.
+const REVOKE_TOKEN = `
+local exp = tonumber(ARGV[1])
+if exp <= tonumber(redis.call('TIME')[1]) then return 0 end
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if exp > current then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', exp) end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return 1`
+
+// KEYS[1] subject key; ARGV: before (seconds), ttl (seconds), channel, message. Marks only move
+// forward: neither the time nor the remaining lifetime of a newer mark is ever reduced.
+const REVOKE_SUBJECT = `
+local value = ARGV[1]
+local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) and tonumber(current) > tonumber(value) then value = current end
+local ttl = tonumber(ARGV[2]) * 1000
+local left = redis.call('PTTL', KEYS[1])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], value, 'PX', ttl)
+if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return 1`
+
+/** Creates a {@link RedisRevocationStore}. */
+export function createRedisRevocationStore(
+  options: RedisRevocationStoreOptions,
+): RedisRevocationStore {
+  const owned = typeof options.redis === 'string'
+  const redis =
+    typeof options.redis === 'string'
+      ? new Redis(options.redis, { ...FAIL_FAST_REDIS_OPTIONS })
+      : options.redis
+  // An owned client reports connection errors as events; reconnecting is its job, crashing is not.
+  if (owned) redis.on('error', () => undefined)
+  const prefix = options.prefix ?? 'jwt-gate:revocation:'
+  const channelName = options.channel === false ? '' : (options.channel ?? `${prefix}invalidations`)
+  const channel =
+    channelName === '' ? undefined : createRedisInvalidationChannel({ redis, channel: channelName })
+  const tokenKey = (jti: string): string => `${prefix}jti:${jti}`
+  const subjectKey = (subject: string): string => `${prefix}sub:${subject}`
+  let closing: Promise<void> | undefined
+
+  const store: RedisRevocationStore = {
+    async isRevoked(query: RevocationQuery) {
+      const keys: string[] = []
+      if (isUsableKey(query.subject)) keys.push(subjectKey(query.subject))
+      if (isUsableKey(query.jti)) keys.push(tokenKey(query.jti))
+      if (keys.length === 0) return false
+      const values = await redis.mget(...keys)
+      if (!Array.isArray(values) || values.length !== keys.length)
+        throw new StoreDataError('redis revocation store', 'MGET returned a wrong shape')
+      const [mark, token] = isUsableKey(query.subject) ? values : [null, ...values]
+      if (token !== null && token !== undefined) return true
+      if (mark === null || mark === undefined) return false
+      const before = Number(mark)
+      if (mark === '' || !Number.isFinite(before))
+        throw new StoreDataError('redis revocation store', 'subject mark is not a number')
+      // Without a numeric iat the token cannot prove it was issued after the mark.
+      return typeof query.issuedAt !== 'number' || !(query.issuedAt >= before)
+    },
+    async revokeToken(jti, expiresAt) {
+      assertRevokeToken(jti, expiresAt)
+      await redis.eval(
+        REVOKE_TOKEN,
+        1,
+        tokenKey(jti),
+        String(Math.ceil(expiresAt)),
+        channelName,
+        JSON.stringify({ type: 'token', jti }),
+      )
+    },
+    async revokeSubject(subject, before, ttl) {
+      assertRevokeSubject(subject, before, ttl)
+      await redis.eval(
+        REVOKE_SUBJECT,
+        1,
+        subjectKey(subject),
+        String(before),
+        String(ttl),
+        channelName,
+        JSON.stringify({ type: 'subject', subject }),
+      )
+    },
+    close() {
+      closing ??= (async () => {
+        await channel?.close()
+        if (owned) redis.disconnect()
+      })()
+      return closing
+    },
+  }
+  if (channel !== undefined) store.invalidations = channel
+  return store
+}

@@ -1,0 +1,150 @@
+/**
+ * Shape checks shared by the adapters: which lookup keys can match at all, and whether what a
+ * database returned is a well-formed {@link UserRecord}.
+ *
+ * @module
+ */
+import type { UserRecord } from './types.js'
+
+/** Longest username or key the adapters look up; longer values never match. */
+export const MAX_KEY_LENGTH = 1024
+
+/**
+ * A store returned data of the wrong shape (roles that are not a string array, say). The
+ * middleware treats it like any store failure: 503, the request never passes. The message names
+ * the field, never its value.
+ */
+export class StoreDataError extends Error {
+  /** Stable code for logs and tests. */
+  readonly code = 'ERR_STORE_DATA_INVALID'
+
+  constructor(store: string, problem: string) {
+    super(`${store}: invalid data from the store: ${problem}`)
+    this.name = 'StoreDataError'
+  }
+}
+
+// In a `u` regex a surrogate pair is one code point, so this class only matches lone halves.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+
+/**
+ * True when `value` can be a key at all: a non-empty, well-formed string without NUL, of bounded
+ * length. Everything else (numbers, arrays, objects, strings that a driver would silently rewrite
+ * when encoding them to UTF-8) never matches, so exactness does not depend on the driver.
+ */
+export function isUsableKey(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_KEY_LENGTH &&
+    !value.includes('\0') &&
+    !LONE_SURROGATE.test(value)
+  )
+}
+
+/** True for an array whose every element is a string. */
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+}
+
+/**
+ * Checks a record an app hands to `createUser`/`updateUser`; throws a `TypeError` naming the
+ * field. A programming mistake, so it is reported as such rather than as an unavailable store.
+ */
+export function assertUserInput(user: unknown): asserts user is UserRecord {
+  if (typeof user !== 'object' || user === null) throw new TypeError('user must be an object')
+  const record = user as Record<string, unknown>
+  if (!isUsableKey(record.username))
+    throw new TypeError('user.username must be a non-empty well-formed string')
+  if (!isStringArray(record.roles)) throw new TypeError('user.roles must be an array of strings')
+  if (record.disabled !== undefined && typeof record.disabled !== 'boolean')
+    throw new TypeError('user.disabled must be a boolean')
+  if (record.name !== undefined && typeof record.name !== 'string')
+    throw new TypeError('user.name must be a string')
+}
+
+/** The columns every SQL adapter reads, as the driver returned them. */
+export interface UserRow {
+  username: unknown
+  roles: unknown
+  disabled: unknown
+  name: unknown
+}
+
+/**
+ * Turns a database row into a {@link UserRecord}, or throws {@link StoreDataError}.
+ *
+ * `roles` may arrive as JSON text (SQLite, `text` columns) or already parsed (PostgreSQL `jsonb`);
+ * `disabled` as a boolean or 0/1. A row whose username is not exactly the requested one is not a
+ * match (a case-insensitive collation, a trailing-space comparison): `undefined`.
+ */
+export function rowToUser(store: string, row: UserRow, requested: string): UserRecord | undefined {
+  if (typeof row.username !== 'string') throw new StoreDataError(store, 'username is not a string')
+  if (row.username !== requested) return undefined
+  let roles = row.roles
+  if (typeof roles === 'string') {
+    try {
+      roles = JSON.parse(roles) as unknown
+    } catch {
+      throw new StoreDataError(store, 'roles is not valid JSON')
+    }
+  }
+  if (!isStringArray(roles)) throw new StoreDataError(store, 'roles is not an array of strings')
+  let disabled: boolean
+  if (typeof row.disabled === 'boolean') disabled = row.disabled
+  else if (row.disabled === 0 || row.disabled === 1) disabled = row.disabled === 1
+  else if (row.disabled === null || row.disabled === undefined) disabled = false
+  else throw new StoreDataError(store, 'disabled is not a boolean')
+  if (row.name !== null && row.name !== undefined && typeof row.name !== 'string')
+    throw new StoreDataError(store, 'name is not a string')
+  const user: UserRecord = { username: row.username, roles: [...roles], disabled }
+  if (typeof row.name === 'string') user.name = row.name
+  return user
+}
+
+/**
+ * Checks a value some store returned from `findUser` (used by the cache, which may wrap a
+ * third-party adapter). Throws {@link StoreDataError} for anything but `undefined` or a record.
+ */
+export function checkFoundUser(
+  store: string,
+  value: unknown,
+  requested: string,
+): UserRecord | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'object') throw new StoreDataError(store, 'user is not an object')
+  const record = value as Record<string, unknown>
+  if (record.username !== requested)
+    throw new StoreDataError(store, 'user.username differs from the requested username')
+  if (!isStringArray(record.roles))
+    throw new StoreDataError(store, 'user.roles is not an array of strings')
+  if (record.disabled !== undefined && typeof record.disabled !== 'boolean')
+    throw new StoreDataError(store, 'user.disabled is not a boolean')
+  if (record.name !== undefined && typeof record.name !== 'string')
+    throw new StoreDataError(store, 'user.name is not a string')
+  return copyUser(record as unknown as UserRecord)
+}
+
+/** A deep copy, so that no caller can change what a store or cache holds. */
+export function copyUser(user: UserRecord): UserRecord {
+  const copy: UserRecord = { username: user.username, roles: [...user.roles] }
+  if (user.disabled !== undefined) copy.disabled = user.disabled
+  if (user.name !== undefined) copy.name = user.name
+  return copy
+}
+
+/** Validates the arguments of `revokeToken`; a `TypeError` for programming mistakes. */
+export function assertRevokeToken(jti: unknown, expiresAt: unknown): asserts jti is string {
+  if (!isUsableKey(jti)) throw new TypeError('jti must be a non-empty well-formed string')
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))
+    throw new TypeError('expiresAt must be a finite number of seconds')
+}
+
+/** Validates the arguments of `revokeSubject`; a `TypeError` for programming mistakes. */
+export function assertRevokeSubject(subject: unknown, before: unknown, ttl: unknown): void {
+  if (!isUsableKey(subject)) throw new TypeError('subject must be a non-empty well-formed string')
+  if (typeof before !== 'number' || !Number.isFinite(before))
+    throw new TypeError('before must be a finite number of seconds')
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0)
+    throw new TypeError('ttl must be a positive integer number of seconds')
+}
