@@ -1,0 +1,288 @@
+/**
+ * The protected app's configuration: environment variables (and optionally a ClusterCockpit
+ * `config.json`) parsed and validated once at start into jwt-gate's `AuthenticateOptions`.
+ * Every error is a {@link ConfigError} naming the variable, and stops the app.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+import type { Algorithm, AuthenticateOptions, IssuerOptions, UserRecord } from '../../src/index.js'
+import {
+  ConfigError,
+  isCookieName,
+  readBoolean,
+  readHttpUrl,
+  readInteger,
+  readList,
+  readPort,
+  readString,
+  type Env,
+} from '../shared/env.js'
+import { parseClusterCockpitConfig, type ClusterCockpitJwts } from './clustercockpit.js'
+import { ed25519KeySource, keyVariablesSet, readKeySource, type ReadFile } from './key-source.js'
+
+/** Where the app's user check looks users up. */
+export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
+
+/** The user check (ClusterCockpit's `forceJWTValidationViaDatabase`). */
+export interface UserCheckConfig {
+  database: UserDatabase
+  /** Users loaded into the database at start (`USERS_FILE`). */
+  seed: UserRecord[]
+  createUnknown: boolean
+  updateExisting: boolean
+}
+
+/** The validated app configuration. */
+export interface AppConfig {
+  port: number
+  host: string
+  /** The AuthAPI login page that unauthenticated browsers are sent to. */
+  loginUrl: URL
+  /** The AuthAPI logout endpoint the sign-out button posts to. */
+  logoutUrl: URL
+  /** The app's public base URL, for the redirect back after login; else taken from the request. */
+  publicUrl: URL | undefined
+  /** jwt-gate options, without the user store (opened later, see `users.ts`). */
+  authenticate: AuthenticateOptions
+  users: UserCheckConfig | undefined
+}
+
+/** Defaults of the app, shared with the launcher. */
+export const APP_DEFAULTS = {
+  port: 3000,
+  host: '127.0.0.1',
+  cookieName: 'access_cc',
+  loginUrl: 'http://127.0.0.1:4000/login',
+} as const
+
+const ALGORITHMS: readonly Algorithm[] = [
+  'EdDSA',
+  'Ed25519',
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'HS256',
+  'HS384',
+  'HS512',
+]
+
+const readUtf8: ReadFile = (path) => readFileSync(path, 'utf8')
+
+const usersFileSchema = z.array(
+  z.strictObject({
+    username: z.string().min(1),
+    roles: z.array(z.string()),
+    disabled: z.boolean().optional(),
+    name: z.string().optional(),
+  }),
+)
+
+function readAlgorithms(env: Env): Algorithm[] | undefined {
+  const list = readList(env, 'JWT_ALGORITHMS')
+  if (list === undefined) return undefined
+  const unknown = list.find((alg) => !(ALGORITHMS as readonly string[]).includes(alg))
+  if (unknown !== undefined) {
+    throw new ConfigError(
+      'JWT_ALGORITHMS',
+      `unsupported algorithm "${unknown}" (allowed: ${ALGORITHMS.join(', ')})`,
+    )
+  }
+  return list as Algorithm[]
+}
+
+function readFileVariable(env: Env, name: string, readFile: ReadFile): string | undefined {
+  const path = readString(env, name)
+  if (path === undefined) return undefined
+  try {
+    return readFile(path)
+  } catch {
+    throw new ConfigError(name, 'cannot be read')
+  }
+}
+
+function readSeedUsers(env: Env, readFile: ReadFile): UserRecord[] {
+  const text = readFileVariable(env, 'USERS_FILE', readFile)
+  if (text === undefined) return []
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new ConfigError('USERS_FILE', 'is not valid JSON')
+  }
+  const parsed = usersFileSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ConfigError(
+      'USERS_FILE',
+      `[${issue?.path.join('].') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    )
+  }
+  return parsed.data.map((user) => ({
+    username: user.username,
+    roles: user.roles,
+    ...(user.disabled === undefined ? {} : { disabled: user.disabled }),
+    ...(user.name === undefined ? {} : { name: user.name }),
+  }))
+}
+
+function readUserCheck(
+  env: Env,
+  readFile: ReadFile,
+  cc: ClusterCockpitJwts | undefined,
+): UserCheckConfig | undefined {
+  if (cc !== undefined && readString(env, 'JWT_VALIDATE_USERS') !== undefined) {
+    throw new ConfigError(
+      'JWT_VALIDATE_USERS',
+      'conflicts with jwts.validate-user in CONFIG_FILE; set one',
+    )
+  }
+  const enabled = cc?.validateUser ?? readBoolean(env, 'JWT_VALIDATE_USERS', false)
+  const sqlite = readString(env, 'USERS_DB')
+  const postgres = readString(env, 'DATABASE_URL')
+  if (!enabled) {
+    for (const name of ['USERS_DB', 'DATABASE_URL', 'USERS_FILE']) {
+      if (readString(env, name) !== undefined) {
+        throw new ConfigError(
+          name,
+          'is set but the user check is off (set JWT_VALIDATE_USERS=true)',
+        )
+      }
+    }
+    return undefined
+  }
+  if (sqlite !== undefined && postgres !== undefined) {
+    throw new ConfigError('DATABASE_URL', 'set either USERS_DB or DATABASE_URL, not both')
+  }
+  let database: UserDatabase
+  if (sqlite !== undefined) database = { kind: 'sqlite', file: sqlite }
+  else if (postgres !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(postgres)) {
+      throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL')
+    }
+    database = { kind: 'postgres', url: postgres }
+  } else {
+    throw new ConfigError('USERS_DB', 'the user check needs USERS_DB (SQLite file) or DATABASE_URL')
+  }
+  return {
+    database,
+    seed: readSeedUsers(env, readFile),
+    createUnknown: cc?.syncUserOnLogin ?? false,
+    updateExisting: cc?.updateUserOnLogin ?? false,
+  }
+}
+
+/** Options every issuer shares: algorithms, audience, clock tolerance, maximum age. */
+function commonIssuerOptions(
+  env: Env,
+  cc: ClusterCockpitJwts | undefined,
+): Omit<IssuerOptions, 'issuer' | 'key'> {
+  const algorithms = readAlgorithms(env)
+  const audience = readList(env, 'JWT_AUDIENCE')
+  const tolerance = readString(env, 'JWT_CLOCK_TOLERANCE')
+  return {
+    ...(algorithms === undefined ? {} : { algorithms }),
+    ...(audience === undefined
+      ? {}
+      : { audience: audience.length === 1 ? (audience[0] ?? '') : audience }),
+    ...(tolerance === undefined
+      ? {}
+      : { clockTolerance: readInteger(env, 'JWT_CLOCK_TOLERANCE', 0, { min: 0, max: 3600 }) }),
+    ...(cc?.maxAgeSeconds === undefined ? {} : { maxTokenAge: cc.maxAgeSeconds }),
+  }
+}
+
+/**
+ * The issuers. From the environment alone: `JWT_ISSUER` with one key variable. With a
+ * ClusterCockpit `config.json`, as ClusterCockpit does: the trusted issuer's key is
+ * `CROSS_LOGIN_JWT_PUBLIC_KEY` and `JWT_PUBLIC_KEY` verifies local tokens that carry no `iss`;
+ * without `CROSS_LOGIN_JWT_PUBLIC_KEY`, the one key variable serves the trusted issuer (or the
+ * iss-less local tokens when there is no trusted issuer).
+ */
+function readIssuers(
+  env: Env,
+  readFile: ReadFile,
+  cc: ClusterCockpitJwts | undefined,
+): IssuerOptions[] {
+  const common = commonIssuerOptions(env, cc)
+  const envIssuer = readString(env, 'JWT_ISSUER')
+  if (cc === undefined) {
+    if (envIssuer === undefined)
+      throw new ConfigError('JWT_ISSUER', 'required (the trusted issuer, the tokens\' "iss")')
+    return [{ issuer: envIssuer, key: readKeySource(env, readFile), ...common }]
+  }
+  if (envIssuer !== undefined) {
+    throw new ConfigError(
+      'JWT_ISSUER',
+      'conflicts with CONFIG_FILE; set jwts.trusted-issuer there instead',
+    )
+  }
+  const crossLogin = readString(env, 'CROSS_LOGIN_JWT_PUBLIC_KEY')
+  if (crossLogin === undefined) {
+    return [{ issuer: cc.trustedIssuer ?? null, key: readKeySource(env, readFile), ...common }]
+  }
+  if (cc.trustedIssuer === undefined) {
+    throw new ConfigError('CROSS_LOGIN_JWT_PUBLIC_KEY', 'needs jwts.trusted-issuer in CONFIG_FILE')
+  }
+  const other = keyVariablesSet(env).find((name) => name !== 'JWT_PUBLIC_KEY')
+  if (other !== undefined) {
+    throw new ConfigError(other, 'cannot be combined with CROSS_LOGIN_JWT_PUBLIC_KEY')
+  }
+  const issuers: IssuerOptions[] = [
+    {
+      issuer: cc.trustedIssuer,
+      key: ed25519KeySource('CROSS_LOGIN_JWT_PUBLIC_KEY', crossLogin),
+      ...common,
+    },
+  ]
+  const local = readString(env, 'JWT_PUBLIC_KEY')
+  if (local !== undefined)
+    issuers.push({ issuer: null, key: ed25519KeySource('JWT_PUBLIC_KEY', local), ...common })
+  return issuers
+}
+
+function readCookieName(env: Env, cc: ClusterCockpitJwts | undefined): string {
+  const fromEnv = readString(env, 'JWT_COOKIE_NAME')
+  if (cc?.cookieName !== undefined && fromEnv !== undefined) {
+    throw new ConfigError(
+      'JWT_COOKIE_NAME',
+      'conflicts with jwts.cookie-name in CONFIG_FILE; set one',
+    )
+  }
+  const name = cc?.cookieName ?? fromEnv ?? APP_DEFAULTS.cookieName
+  if (!isCookieName(name)) {
+    throw new ConfigError(
+      fromEnv === undefined ? 'CONFIG_FILE' : 'JWT_COOKIE_NAME',
+      'is not a valid cookie name',
+    )
+  }
+  return name
+}
+
+/** Parses the app's environment; throws {@link ConfigError} naming the variable at fault. */
+export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConfig {
+  const configText = readFileVariable(env, 'CONFIG_FILE', readFile)
+  const cc = configText === undefined ? undefined : parseClusterCockpitConfig(configText)
+  const loginUrl = readHttpUrl(env, 'AUTH_LOGIN_URL') ?? new URL(APP_DEFAULTS.loginUrl)
+  const issuers = readIssuers(env, readFile, cc)
+  return {
+    port: readPort(env, 'PORT', APP_DEFAULTS.port),
+    host: readString(env, 'HOST') ?? APP_DEFAULTS.host,
+    loginUrl,
+    logoutUrl: readHttpUrl(env, 'AUTH_LOGOUT_URL') ?? new URL('/logout', loginUrl),
+    publicUrl: readHttpUrl(env, 'APP_PUBLIC_URL'),
+    authenticate: {
+      issuers,
+      sources: ['header', 'cookie'],
+      cookie: { name: readCookieName(env, cc) },
+    },
+    users: readUserCheck(env, readFile, cc),
+  }
+}

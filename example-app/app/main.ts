@@ -1,0 +1,41 @@
+/**
+ * Runs the protected app, configured from the environment alone (`npm run example:app`).
+ *
+ * @module
+ */
+import { AuthConfigError } from '../../src/index.js'
+import { ConfigError } from '../shared/env.js'
+import { serveUntilSignal } from '../shared/serve.js'
+import { parseAppConfig, type AppConfig } from './config.js'
+import { openApp } from './open.js'
+import type { ExampleApp } from './app.js'
+
+function fail(message: string): never {
+  console.error(`app: invalid configuration: ${message}`)
+  process.exit(1)
+}
+
+let config: AppConfig
+try {
+  config = parseAppConfig(process.env)
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message)
+  throw err
+}
+
+let example: ExampleApp
+try {
+  example = await openApp(config)
+} catch (err) {
+  // jwt-gate's own start-up validation, named by option rather than by variable.
+  if (err instanceof AuthConfigError) fail(err.message)
+  if (config.users !== undefined) {
+    const variable = config.users.database.kind === 'sqlite' ? 'USERS_DB' : 'DATABASE_URL'
+    fail(
+      `${variable}: cannot open the user database (${err instanceof Error ? err.message : 'unknown error'})`,
+    )
+  }
+  throw err
+}
+
+serveUntilSignal('app', example.app, config.host, config.port, () => example.close())
