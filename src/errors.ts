@@ -97,8 +97,15 @@ export class AuthError extends Error {
   readonly error: BearerErrorValue | undefined
   /** Whether the message is safe to show a client (true for every 4xx). */
   readonly expose: boolean
-  /** Response headers Express's default handler applies (`WWW-Authenticate`, `Retry-After`). */
-  readonly headers: Record<string, string>
+  /**
+   * The protection realm of the challenge. The middleware sets it from its `realm` option before
+   * handing the error on, so errors raised deep in the core need not know it.
+   */
+  realm: string
+  /** Scopes named in an `insufficient_scope` challenge. */
+  readonly scope: readonly string[] | undefined
+  /** Seconds for `Retry-After` on a 503. */
+  readonly retryAfter: number | undefined
 
   constructor(
     code: AuthErrorCode,
@@ -114,12 +121,19 @@ export class AuthError extends Error {
     this.statusCode = status
     this.error = error
     this.expose = status < 500
-    const realm = options.realm ?? DEFAULT_REALM
-    this.headers = {}
-    if (status === 401 || status === 403 || status === 400) {
-      this.headers['WWW-Authenticate'] = buildChallenge(realm, error, message, options.scope)
+    this.realm = options.realm ?? DEFAULT_REALM
+    this.scope = options.scope
+    this.retryAfter = options.retryAfter
+  }
+
+  /** Response headers Express's default handler applies (`WWW-Authenticate`, `Retry-After`). */
+  get headers(): Record<string, string> {
+    const headers: Record<string, string> = {}
+    if (this.status === 400 || this.status === 401 || this.status === 403) {
+      headers['WWW-Authenticate'] = buildChallenge(this.realm, this.error, this.message, this.scope)
     }
-    if (options.retryAfter !== undefined) this.headers['Retry-After'] = String(options.retryAfter)
+    if (this.retryAfter !== undefined) headers['Retry-After'] = String(this.retryAfter)
+    return headers
   }
 }
 

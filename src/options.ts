@@ -171,6 +171,11 @@ export interface AuthenticateOptions {
   users?: UserCheckOptions
   /** Revocation check (`jti` deny list, subject-wide logout). */
   revocation?: RevocationOptions
+  /**
+   * The verified-token cache: repeated tokens skip decoding and signature checks (never the time
+   * window, revocation or user checks). `false` turns it off. @defaultValue `{ max: 10000, ttl: 300 }`
+   */
+  cache?: false | VerifiedCacheOptions
   /** Called after a request is authenticated (no token in the event). */
   onAuthenticated?: (auth: AuthContext) => void
   /** Called when a request is rejected, with the reason code (no token in the event). */
@@ -193,4 +198,14 @@ export interface RevocationOptions {
   store: RevocationStore
   /** Timeout of one lookup, in ms; on timeout the request gets a 503. @defaultValue 3000 */
   timeout?: number
+}
+
+/** Verified-token cache bounds. */
+export interface VerifiedCacheOptions {
+  /** Most entries kept. @defaultValue 10000 */
+  max?: number
+  /** Most bytes of tokens and claims kept (estimated). @defaultValue 33554432 (32 MiB) */
+  maxBytes?: number
+  /** Longest time an entry is kept, in seconds (never past the token's `exp`). @defaultValue 300 */
+  ttl?: number
 }

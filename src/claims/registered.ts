@@ -1,0 +1,112 @@
+/**
+ * Checks of the registered claims (RFC 7519 §4.1) after the signature is verified: issuer,
+ * audience, the three NumericDates with clock tolerance, maximum age, subject and `jti` types.
+ * jwt-gate does these itself rather than through jose so that each failure keeps its own code and
+ * so that NumericDates are held to finite numbers inside the Date range.
+ *
+ * @module
+ */
+import { InvalidTokenError } from '../errors.js'
+import type { AuthErrorCode } from '../errors.js'
+
+/** The registered-claim rules of one issuer. */
+export interface RegisteredClaimPolicy {
+  /** Exact `iss`, or null when the issuer's tokens carry none. */
+  issuer: string | null
+  audience: ReadonlySet<string> | undefined
+  /** Seconds. */
+  clockTolerance: number
+  /** Seconds. */
+  maxTokenAge: number | undefined
+  requireExpiry: boolean
+}
+
+/** ECMAScript Dates span ±8.64e15 ms; a NumericDate outside that cannot be compared safely. */
+const MAX_NUMERIC_DATE = 8.64e12
+
+function invalid(code: AuthErrorCode, message: string): InvalidTokenError {
+  return new InvalidTokenError(code, message)
+}
+
+function numericDate(payload: Record<string, unknown>, claim: string): number | undefined {
+  const value = payload[claim]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_NUMERIC_DATE) {
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', `invalid "${claim}" claim`)
+  }
+  return value
+}
+
+/**
+ * Throws an {@link InvalidTokenError} with a specific code for the first failed rule.
+ *
+ * @param now - current time in seconds since the epoch
+ */
+export function checkRegisteredClaims(
+  payload: Record<string, unknown>,
+  policy: RegisteredClaimPolicy,
+  now: number,
+): void {
+  if (policy.issuer === null ? payload.iss !== undefined : payload.iss !== policy.issuer) {
+    throw invalid('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
+  }
+  if (typeof payload.sub !== 'string' || payload.sub === '') {
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', '"sub" claim must be a non-empty string')
+  }
+  if (payload.jti !== undefined && (typeof payload.jti !== 'string' || payload.jti === '')) {
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', 'invalid "jti" claim')
+  }
+
+  const tolerance = policy.clockTolerance
+  const exp = numericDate(payload, 'exp')
+  const nbf = numericDate(payload, 'nbf')
+  const iat = numericDate(payload, 'iat')
+  if (exp === undefined && policy.requireExpiry) {
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', 'missing "exp" claim')
+  }
+  if (exp !== undefined && exp <= now - tolerance) {
+    throw invalid('ERR_AUTH_TOKEN_EXPIRED', 'token expired')
+  }
+  if (nbf !== undefined && nbf > now + tolerance) {
+    throw invalid('ERR_AUTH_TOKEN_NOT_YET_VALID', 'token not yet valid')
+  }
+  if (iat !== undefined && iat > now + tolerance) {
+    throw invalid('ERR_AUTH_TOKEN_ISSUED_IN_FUTURE', 'token issued in the future')
+  }
+  if (policy.maxTokenAge !== undefined) {
+    if (iat === undefined) throw invalid('ERR_AUTH_CLAIMS_INVALID', 'missing "iat" claim')
+    if (now - iat > policy.maxTokenAge + tolerance) {
+      throw invalid('ERR_AUTH_TOKEN_TOO_OLD', 'token too old')
+    }
+  }
+
+  if (policy.audience !== undefined) checkAudience(payload.aud, policy.audience)
+}
+
+function checkAudience(aud: unknown, expected: ReadonlySet<string>): void {
+  const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : undefined
+  if (values === undefined || values.length === 0 || !values.every((v) => typeof v === 'string')) {
+    throw invalid('ERR_AUTH_AUDIENCE_INVALID', 'unexpected "aud" claim value')
+  }
+  if (!values.some((v) => expected.has(v))) {
+    throw invalid('ERR_AUTH_AUDIENCE_INVALID', 'unexpected "aud" claim value')
+  }
+}
+
+/**
+ * Re-checks only the time window, for a token whose verification result was cached: a cached token
+ * must stop passing the moment it expires.
+ */
+export function checkTimeWindow(
+  payload: Record<string, unknown>,
+  clockTolerance: number,
+  now: number,
+): void {
+  const { exp, nbf } = payload as { exp?: number; nbf?: number }
+  if (exp !== undefined && exp <= now - clockTolerance) {
+    throw invalid('ERR_AUTH_TOKEN_EXPIRED', 'token expired')
+  }
+  if (nbf !== undefined && nbf > now + clockTolerance) {
+    throw invalid('ERR_AUTH_TOKEN_NOT_YET_VALID', 'token not yet valid')
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Turns {@link AuthenticateOptions} into a frozen, fully prepared configuration, once, at start-up.
+ * Keys are imported, algorithm lists locked, paths compiled and schemas chosen here, so the request
+ * path does no configuration work. Every mistake throws an {@link AuthConfigError} naming the option.
+ *
+ * @module
+ */
+import { z } from 'zod'
+import type { ZodType } from 'zod'
+import { AuthConfigError } from './errors.js'
+import { createKeyResolver } from './keys/key-resolver.js'
+import type { KeyResolver } from './keys/key-resolver.js'
+import { authOTronClaims, clusterCockpitClaims, defaultClaims } from './claims/presets.js'
+import { compilePath, readPath } from './claims/mapping.js'
+import type { RegisteredClaimPolicy } from './claims/registered.js'
+import type {
+  AuthenticateOptions,
+  ConflictPolicy,
+  ExtractorRequest,
+  IssuerOptions,
+  RejectionEvent,
+  SourceName,
+} from './options.js'
+import type { AuthContext } from './context.js'
+import type { RevocationStore, UserStore } from './stores/types.js'
+
+/** One issuer, ready for the request path. */
+export interface ResolvedIssuer {
+  readonly index: number
+  readonly issuer: string | null
+  readonly keys: KeyResolver
+  readonly policy: RegisteredClaimPolicy
+  readonly schema: ZodType
+  readonly typ: ReadonlySet<string>
+  readonly rolesPath: readonly string[]
+  readonly scopesPaths: readonly (readonly string[])[]
+  readonly username: (claims: Record<string, unknown>) => unknown
+}
+
+/** The whole configuration, ready for the request path. */
+export interface ResolvedConfig {
+  readonly issuers: ReadonlyMap<string, ResolvedIssuer>
+  readonly issuerWithoutIss: ResolvedIssuer | undefined
+  readonly extraTyp: ReadonlySet<string>
+  readonly sources: readonly SourceName[]
+  readonly cookie: { readonly name: string; readonly signed: boolean } | undefined
+  readonly conflict: ConflictPolicy
+  readonly extractToken:
+    ((req: ExtractorRequest) => string | undefined | Promise<string | undefined>) | undefined
+  readonly credentialsRequired: boolean
+  readonly realm: string
+  readonly maxTokenLength: number
+  readonly clock: () => Date
+  readonly users:
+    | { store: UserStore; createUnknown: boolean; updateExisting: boolean; timeout: number }
+    | undefined
+  readonly revocation: { store: RevocationStore; timeout: number } | undefined
+  readonly cache: { max: number; maxBytes: number; ttl: number } | undefined
+  readonly onAuthenticated: ((auth: AuthContext) => void) | undefined
+  readonly onRejected: ((event: RejectionEvent) => void) | undefined
+}
+
+const storeTimeout = z.number().int().positive().max(60_000).optional()
+
+/** Shape of the scalar options; issuers and keys are validated by hand for precise messages. */
+const optionsSchema = z.strictObject({
+  issuers: z.array(z.unknown()).min(1),
+  sources: z
+    .array(z.enum(['header', 'cookie']))
+    .min(1)
+    .optional(),
+  cookie: z
+    .strictObject({
+      name: z
+        .string()
+        .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid cookie name (RFC 6265 token)'),
+      signed: z.boolean().optional(),
+    })
+    .optional(),
+  conflict: z.enum(['reject', 'prefer-header', 'prefer-cookie']).optional(),
+  extractToken: z.function().optional(),
+  credentials: z.enum(['required', 'optional']).optional(),
+  realm: z.string().min(1).optional(),
+  maxTokenLength: z.number().int().min(16).max(65_536).optional(),
+  clock: z.function().optional(),
+  users: z
+    .strictObject({
+      store: z.custom<UserStore>(
+        (v) => typeof (v as UserStore | null)?.findUser === 'function',
+        'must implement findUser()',
+      ),
+      createUnknown: z.boolean().optional(),
+      updateExisting: z.boolean().optional(),
+      timeout: storeTimeout,
+    })
+    .optional(),
+  revocation: z
+    .strictObject({
+      store: z.custom<RevocationStore>(
+        (v) => typeof (v as RevocationStore | null)?.isRevoked === 'function',
+        'must implement isRevoked()',
+      ),
+      timeout: storeTimeout,
+    })
+    .optional(),
+  cache: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        max: z.number().int().positive().optional(),
+        maxBytes: z.number().int().positive().optional(),
+        ttl: z.number().positive().optional(),
+      }),
+    ])
+    .optional(),
+  onAuthenticated: z.function().optional(),
+  onRejected: z.function().optional(),
+})
+
+const issuerSchema = z.strictObject({
+  issuer: z.union([z.string().min(1), z.null()]),
+  key: z.unknown(),
+  algorithms: z.array(z.string()).optional(),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  clockTolerance: z.number().min(0).max(300).optional(),
+  maxTokenAge: z.number().positive().optional(),
+  requireExpiry: z.boolean().optional(),
+  typ: z.array(z.string().min(1)).optional(),
+  claims: z.unknown().optional(),
+  rolesClaim: z.string().min(1).optional(),
+  scopesClaim: z.string().min(1).optional(),
+  username: z.union([z.string().min(1), z.function()]).optional(),
+})
+
+const warned = new Set<string>()
+function warnOnce(code: string, message: string): void {
+  if (warned.has(code)) return
+  warned.add(code)
+  process.emitWarning(message, { code, type: 'SecurityWarning' })
+}
+
+function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter((p) => p !== '').join('.')
+  const keys =
+    issue?.code === 'unrecognized_keys' ? `${path === '' ? '' : `${path}.`}${issue.keys[0]}` : path
+  throw new AuthConfigError(
+    issue?.code === 'unrecognized_keys' ? keys : path || '(options)',
+    issue?.code === 'unrecognized_keys' ? 'unknown option' : (issue?.message ?? 'invalid'),
+  )
+}
+
+function resolveSchema(claims: unknown, option: string): ZodType {
+  if (claims === undefined || claims === 'default') return defaultClaims
+  if (claims === 'clustercockpit') return clusterCockpitClaims
+  if (claims === 'authotron') return authOTronClaims
+  if (
+    typeof claims === 'object' &&
+    claims !== null &&
+    typeof (claims as ZodType).safeParseAsync === 'function'
+  ) {
+    return claims as ZodType
+  }
+  throw new AuthConfigError(
+    option,
+    'must be "default", "clustercockpit", "authotron" or a zod schema',
+  )
+}
+
+function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
+  const option = `issuers[${index}]`
+  const parsed = parseWith(issuerSchema, input, option) as IssuerOptions
+  const keys = createKeyResolver(parsed.key, parsed.algorithms, option)
+  const requireExpiry = parsed.requireExpiry ?? true
+  if (!requireExpiry) {
+    warnOnce(
+      'JWT_GATE_EXPIRY_OPTIONAL',
+      `jwt-gate: ${option}.requireExpiry is false: tokens without "exp" never expire`,
+    )
+  }
+  const audience =
+    parsed.audience === undefined
+      ? undefined
+      : new Set(Array.isArray(parsed.audience) ? parsed.audience : [parsed.audience])
+  const usernamePath =
+    typeof parsed.username === 'string' ? compilePath(parsed.username) : undefined
+  const usernameFn = typeof parsed.username === 'function' ? parsed.username : undefined
+  return Object.freeze({
+    index,
+    issuer: parsed.issuer,
+    keys,
+    policy: {
+      issuer: parsed.issuer,
+      audience,
+      clockTolerance: parsed.clockTolerance ?? 5,
+      maxTokenAge: parsed.maxTokenAge,
+      requireExpiry,
+    },
+    schema: resolveSchema(parsed.claims, `${option}.claims`),
+    typ: new Set((parsed.typ ?? []).map((t) => t.toLowerCase())),
+    rolesPath: compilePath(parsed.rolesClaim ?? 'roles'),
+    scopesPaths:
+      parsed.scopesClaim === undefined
+        ? [compilePath('scope'), compilePath('scopes')]
+        : [compilePath(parsed.scopesClaim)],
+    username:
+      usernameFn ??
+      ((claims: Record<string, unknown>) => readPath(claims, usernamePath ?? ['sub'])),
+  })
+}
+
+/** Validates and prepares the options; throws {@link AuthConfigError} on the first mistake. */
+export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
+  if (typeof input !== 'object' || input === null) {
+    throw new AuthConfigError('(options)', 'an options object is required')
+  }
+  const options = parseWith(optionsSchema, input, '') as AuthenticateOptions
+
+  const issuers = new Map<string, ResolvedIssuer>()
+  let issuerWithoutIss: ResolvedIssuer | undefined
+  options.issuers.forEach((raw, index) => {
+    const resolved = resolveIssuer(raw, index)
+    if (resolved.issuer === null) {
+      if (issuerWithoutIss !== undefined) {
+        throw new AuthConfigError(`issuers[${index}].issuer`, 'only one issuer may be null')
+      }
+      issuerWithoutIss = resolved
+    } else {
+      if (issuers.has(resolved.issuer)) {
+        throw new AuthConfigError(`issuers[${index}].issuer`, 'is configured twice')
+      }
+      issuers.set(resolved.issuer, resolved)
+    }
+  })
+
+  const sources =
+    options.sources ?? (options.cookie === undefined ? ['header'] : ['header', 'cookie'])
+  if (new Set(sources).size !== sources.length) {
+    throw new AuthConfigError('sources', 'lists a source twice')
+  }
+  if (sources.includes('cookie') && options.cookie === undefined) {
+    throw new AuthConfigError('cookie', 'is required when sources include "cookie"')
+  }
+  if (!sources.includes('cookie') && options.cookie !== undefined) {
+    throw new AuthConfigError('sources', 'must include "cookie" when a cookie is configured')
+  }
+
+  if (
+    options.users?.createUnknown === true &&
+    typeof options.users.store.createUser !== 'function'
+  ) {
+    throw new AuthConfigError('users.createUnknown', 'the user store has no createUser()')
+  }
+  if (
+    options.users?.updateExisting === true &&
+    typeof options.users.store.updateUser !== 'function'
+  ) {
+    throw new AuthConfigError('users.updateExisting', 'the user store has no updateUser()')
+  }
+
+  const cache =
+    options.cache === false
+      ? undefined
+      : {
+          max: options.cache?.max ?? 10_000,
+          maxBytes: options.cache?.maxBytes ?? 32 * 1024 * 1024,
+          ttl: options.cache?.ttl ?? 300,
+        }
+
+  const extraTyp = new Set<string>()
+  for (const issuer of [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]) {
+    for (const t of issuer.typ) extraTyp.add(t)
+  }
+
+  return Object.freeze({
+    issuers,
+    issuerWithoutIss,
+    extraTyp,
+    sources,
+    cookie:
+      options.cookie === undefined
+        ? undefined
+        : { name: options.cookie.name, signed: options.cookie.signed ?? false },
+    conflict: options.conflict ?? 'reject',
+    extractToken: options.extractToken,
+    credentialsRequired: (options.credentials ?? 'required') === 'required',
+    realm: options.realm ?? 'api',
+    maxTokenLength: options.maxTokenLength ?? 8192,
+    clock: options.clock ?? (() => new Date()),
+    users:
+      options.users === undefined
+        ? undefined
+        : {
+            store: options.users.store,
+            createUnknown: options.users.createUnknown ?? false,
+            updateExisting: options.users.updateExisting ?? false,
+            timeout: options.users.timeout ?? 3000,
+          },
+    revocation:
+      options.revocation === undefined
+        ? undefined
+        : { store: options.revocation.store, timeout: options.revocation.timeout ?? 3000 },
+    cache,
+    onAuthenticated: options.onAuthenticated,
+    onRejected: options.onRejected,
+  })
+}

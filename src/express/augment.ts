@@ -1,0 +1,19 @@
+/**
+ * Types `req.auth` on every Express request, by declaration merging. Apps type their own claims
+ * and user through the `AuthTypes` interface (see `context.ts`).
+ *
+ * @module
+ */
+import type { AuthContext } from '../context.js'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by jwt-gate's `authenticate()`; undefined for anonymous requests in optional mode. */
+      auth?: AuthContext
+    }
+  }
+}
+
+export {}

@@ -1,0 +1,85 @@
+/**
+ * jwt-gate: cookie and bearer JWT authentication for Express, verified against trusted external
+ * issuers, with typed claims, optional user and revocation checks, and route guards.
+ *
+ * @packageDocumentation
+ */
+import './express/augment.js'
+
+export { authenticate } from './express/authenticate.js'
+export type { AuthenticateMiddleware } from './express/authenticate.js'
+export {
+  requireAuth,
+  requireRoles,
+  requireAnyRole,
+  requireScopes,
+  requireAnyScope,
+  requireClaim,
+  requireClaimIncludes,
+  requirePolicy,
+} from './express/guards.js'
+export { authErrorHandler } from './express/error-handler.js'
+export type { AuthErrorHandlerOptions } from './express/error-handler.js'
+
+export { createAuthenticator } from './authenticator.js'
+export type { Authenticator, AuthRequest } from './authenticator.js'
+export {
+  isAuthenticated,
+  hasAllRoles,
+  hasAnyRole,
+  hasAllScopes,
+  hasAnyScope,
+  claimEquals,
+  claimIncludes,
+  policy,
+} from './guards.js'
+export type { AuthCheck, AuthPredicate } from './guards.js'
+export { extractToken, fromAuthorizationHeader, fromCookie } from './extract.js'
+export type { ExtractedToken } from './extract.js'
+export { decodeStdBase64 } from './keys/import-key.js'
+export { defaultClaims, clusterCockpitClaims, authOTronClaims } from './claims/presets.js'
+export type { ClusterCockpitClaims, AuthOTronClaims } from './claims/presets.js'
+
+export {
+  AuthError,
+  AuthConfigError,
+  CredentialsRequiredError,
+  InvalidRequestError,
+  InvalidTokenError,
+  InsufficientScopeError,
+  ServiceUnavailableError,
+  ServerMisconfiguredError,
+  buildChallenge,
+  isAuthError,
+} from './errors.js'
+export type { AuthErrorCode, AuthErrorOptions, BearerErrorValue } from './errors.js'
+
+export type {
+  AuthContext,
+  AuthTypes,
+  AuthClaims,
+  AuthUser,
+  DefaultClaims,
+  TokenSource,
+} from './context.js'
+export type {
+  Algorithm,
+  AuthenticateOptions,
+  ClaimsPreset,
+  ConflictPolicy,
+  Ed25519RawKeySource,
+  ExtractorRequest,
+  IssuerOptions,
+  JwkKeySource,
+  JwksKeySource,
+  KeySource,
+  PemKeySource,
+  RejectionEvent,
+  RemoteJwksKeySource,
+  RevocationOptions,
+  SecretKeySource,
+  SourceName,
+  UserCheckOptions,
+  VerifiedCacheOptions,
+} from './options.js'
+export type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './stores/types.js'

@@ -1,0 +1,187 @@
+/**
+ * Imports the static key sources (raw Ed25519, PEM, certificate, JWK, JWKS, HMAC secret) once, at
+ * start-up, into `KeyObject`s. Anything weak, private or ambiguous is refused with an
+ * {@link AuthConfigError} naming the option.
+ *
+ * @module
+ */
+import { X509Certificate, createPublicKey, createSecretKey } from 'node:crypto'
+import type { KeyObject, JsonWebKey } from 'node:crypto'
+import type { JWK } from 'jose'
+import { AuthConfigError } from '../errors.js'
+import { MIN_RSA_BITS, MIN_SECRET_BYTES, algorithmsForKey } from './algorithms.js'
+
+/** One imported verification key. */
+export interface ImportedKey {
+  key: KeyObject
+  /** The JWK `kid`, when the source had one. */
+  kid?: string
+  /** The JWK `alg`, when the source declared one: the key is then usable with that alg only. */
+  alg?: string
+}
+
+const STD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/** Decodes strict standard base64 (ClusterCockpit's `base64.StdEncoding`); undefined if not. */
+export function decodeStdBase64(text: string): Buffer | undefined {
+  const trimmed = text.trim()
+  if (trimmed.length % 4 !== 0 || !STD_BASE64.test(trimmed)) return undefined
+  const bytes = Buffer.from(trimmed, 'base64')
+  return bytes.toString('base64') === trimmed ? bytes : undefined
+}
+
+/** Ed25519 public key from standard base64 of the raw 32 bytes. */
+export function importEd25519Raw(base64: string, option: string): ImportedKey {
+  const raw = decodeStdBase64(base64)
+  if (raw === undefined) throw new AuthConfigError(option, 'not standard base64')
+  if (raw.length === 64) {
+    throw new AuthConfigError(
+      option,
+      'this is a 64-byte Ed25519 private key; give the 32-byte public key',
+    )
+  }
+  if (raw.length !== 32) {
+    throw new AuthConfigError(option, `an Ed25519 public key has 32 bytes, got ${raw.length}`)
+  }
+  const key = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+    format: 'jwk',
+  })
+  return { key }
+}
+
+/** SPKI `PUBLIC KEY` or X.509 `CERTIFICATE` PEM. Private keys are refused. */
+export function importPem(pem: string, option: string): ImportedKey {
+  const text = pem.trim()
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    throw new AuthConfigError(option, 'a private key was given; give the public key or certificate')
+  }
+  let key: KeyObject
+  try {
+    key = text.startsWith('-----BEGIN CERTIFICATE-----')
+      ? new X509Certificate(text).publicKey
+      : createPublicKey({ key: text, format: 'pem' })
+  } catch {
+    throw new AuthConfigError(option, 'not a PEM public key (SPKI) or X.509 certificate')
+  }
+  checkAsymmetricKey(key, option)
+  return { key }
+}
+
+/** One public JWK. `oct` keys and private JWKs are refused. */
+export function importPublicJwk(jwk: JWK, option: string): ImportedKey {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+    throw new AuthConfigError(option, 'not a JWK object')
+  }
+  if (jwk.kty === 'oct') {
+    throw new AuthConfigError(option, 'symmetric (oct) JWKs are not accepted; use { secret }')
+  }
+  if ('d' in jwk || 'p' in jwk) {
+    throw new AuthConfigError(option, 'a private JWK was given; give the public key')
+  }
+  let key: KeyObject
+  try {
+    key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+  } catch {
+    throw new AuthConfigError(option, 'not a valid public JWK')
+  }
+  checkAsymmetricKey(key, option)
+  const imported: ImportedKey = { key }
+  if (jwk.kid !== undefined) {
+    if (typeof jwk.kid !== 'string') throw new AuthConfigError(`${option}.kid`, 'must be a string')
+    imported.kid = jwk.kid
+  }
+  if (jwk.alg !== undefined) {
+    if (typeof jwk.alg !== 'string' || !algorithmsForKey(key).includes(jwk.alg as never)) {
+      throw new AuthConfigError(`${option}.alg`, 'does not fit the key type')
+    }
+    imported.alg = jwk.alg
+  }
+  if (jwk.use !== undefined && jwk.use !== 'sig') {
+    throw new AuthConfigError(`${option}.use`, 'must be "sig" for a verification key')
+  }
+  return imported
+}
+
+/** Every key of a JWKS document; `kid`s must be unique when present. */
+export function importJwks(jwks: unknown, option: string): ImportedKey[] {
+  if (
+    typeof jwks !== 'object' ||
+    jwks === null ||
+    !Array.isArray((jwks as { keys?: unknown }).keys)
+  ) {
+    throw new AuthConfigError(option, 'not a JWKS document ({ "keys": [...] })')
+  }
+  const list = (jwks as { keys: unknown[] }).keys
+  if (list.length === 0) throw new AuthConfigError(`${option}.keys`, 'is empty')
+  const keys = list.map((jwk, index) => importPublicJwk(jwk as JWK, `${option}.keys[${index}]`))
+  const seen = new Set<string>()
+  for (const [index, imported] of keys.entries()) {
+    if (imported.kid === undefined) continue
+    if (seen.has(imported.kid)) {
+      throw new AuthConfigError(`${option}.keys[${index}].kid`, 'is used by two keys')
+    }
+    seen.add(imported.kid)
+  }
+  return keys
+}
+
+/** HMAC secret with an explicit encoding; at least 32 bytes once decoded. */
+export function importSecret(
+  secret: string | Uint8Array,
+  encoding: 'utf8' | 'base64' | undefined,
+  option: string,
+): ImportedKey {
+  let bytes: Buffer
+  if (typeof secret === 'string') {
+    if (encoding === undefined) {
+      throw new AuthConfigError(
+        `${option}.encoding`,
+        'is required for a text secret: utf8 or base64',
+      )
+    }
+    if (encoding === 'base64') {
+      const decoded = decodeStdBase64(secret)
+      if (decoded === undefined)
+        throw new AuthConfigError(`${option}.secret`, 'not standard base64')
+      bytes = decoded
+    } else {
+      bytes = Buffer.from(secret, 'utf8')
+    }
+  } else if (secret instanceof Uint8Array) {
+    bytes = Buffer.from(secret)
+  } else {
+    throw new AuthConfigError(`${option}.secret`, 'must be a string or a Uint8Array')
+  }
+  if (looksLikePublicKey(bytes)) {
+    throw new AuthConfigError(
+      `${option}.secret`,
+      'looks like a public key; a public key is never an HMAC secret',
+    )
+  }
+  if (bytes.length < MIN_SECRET_BYTES) {
+    throw new AuthConfigError(
+      `${option}.secret`,
+      `is ${bytes.length} bytes; at least ${MIN_SECRET_BYTES} bytes are required`,
+    )
+  }
+  return { key: createSecretKey(bytes) }
+}
+
+function looksLikePublicKey(bytes: Buffer): boolean {
+  const text = bytes.toString('latin1')
+  return /-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(text) || /"kty"\s*:/.test(text)
+}
+
+function checkAsymmetricKey(key: KeyObject, option: string): void {
+  if (algorithmsForKey(key).length === 0) {
+    throw new AuthConfigError(option, `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`)
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength
+  if (bits !== undefined && bits < MIN_RSA_BITS) {
+    throw new AuthConfigError(
+      option,
+      `RSA key of ${bits} bits; at least ${MIN_RSA_BITS} are required`,
+    )
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Resolves the verification key of one issuer for a token's protected header, and fixes the
+ * issuer's locked algorithm list. Static keys are imported once here; remote key sets are delegated
+ * to `remote-jwks.ts`.
+ *
+ * @module
+ */
+import type { KeyObject } from 'node:crypto'
+import { AuthConfigError, InvalidTokenError } from '../errors.js'
+import type { Algorithm, KeySource } from '../options.js'
+import {
+  ALL_ALGORITHMS,
+  ASYMMETRIC_ALGORITHMS,
+  HMAC_ALGORITHMS,
+  MIN_RSA_BITS,
+  algorithmsForKey,
+  defaultAlgorithmsForKey,
+} from './algorithms.js'
+import {
+  importEd25519Raw,
+  importJwks,
+  importPem,
+  importPublicJwk,
+  importSecret,
+} from './import-key.js'
+import type { ImportedKey } from './import-key.js'
+import { createRemoteKeySet } from './remote-jwks.js'
+import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
+
+/** The keys and algorithms of one issuer. */
+export interface KeyResolver {
+  /** The locked algorithm list (never empty, never `none`). */
+  readonly algorithms: ReadonlySet<string>
+  /** Whether the keys are HMAC secrets. */
+  readonly symmetric: boolean
+  /** The key for this header; throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
+  getKey(header: KeyLookupHeader & { alg: string }): Promise<VerificationKey> | VerificationKey
+  /** Fetch remote keys now (no-op for static keys). */
+  warmUp(): Promise<void>
+}
+
+const KEY_FIELDS = ['ed25519', 'pem', 'jwk', 'jwks', 'jwksUrl', 'secret'] as const
+
+/** Builds the resolver of `issuers[i].key`, validating `issuers[i].algorithms` against it. */
+export function createKeyResolver(
+  source: KeySource,
+  configuredAlgorithms: readonly string[] | undefined,
+  option: string,
+): KeyResolver {
+  if (typeof source !== 'object' || source === null) {
+    throw new AuthConfigError(`${option}.key`, 'is required')
+  }
+  const present = KEY_FIELDS.filter((field) => field in source)
+  if (present.length !== 1) {
+    throw new AuthConfigError(
+      `${option}.key`,
+      `must have exactly one of ${KEY_FIELDS.join(', ')} (found ${present.length === 0 ? 'none' : present.join(', ')})`,
+    )
+  }
+  const keyOption = `${option}.key`
+  const algOption = `${option}.algorithms`
+  checkAlgorithmNames(configuredAlgorithms, algOption)
+
+  if ('jwksUrl' in source) {
+    const algorithms = configuredAlgorithms ?? ASYMMETRIC_ALGORITHMS
+    for (const alg of algorithms) {
+      if (HMAC_ALGORITHMS.includes(alg as Algorithm)) {
+        throw new AuthConfigError(algOption, `${alg} cannot be used with a JWKS (public keys only)`)
+      }
+    }
+    const remote = createRemoteKeySet(source, keyOption)
+    return {
+      algorithms: new Set(algorithms),
+      symmetric: false,
+      async getKey(header) {
+        const key = await remote.getKey(header)
+        checkFetchedKeyStrength(key)
+        return key
+      },
+      warmUp: () => remote.reload(),
+    }
+  }
+
+  let keys: ImportedKey[]
+  if ('ed25519' in source) keys = [importEd25519Raw(source.ed25519, `${keyOption}.ed25519`)]
+  else if ('pem' in source) keys = [importPem(source.pem, `${keyOption}.pem`)]
+  else if ('jwk' in source) keys = [importPublicJwk(source.jwk, `${keyOption}.jwk`)]
+  else if ('jwks' in source) keys = importJwks(source.jwks, `${keyOption}.jwks`)
+  else keys = [importSecret(source.secret, source.encoding, keyOption)]
+
+  const algorithms = lockAlgorithms(keys, configuredAlgorithms, algOption)
+  const symmetric = keys[0]?.key.type === 'secret'
+  const single = keys.length === 1 ? keys[0] : undefined
+
+  return {
+    algorithms,
+    symmetric,
+    getKey(header) {
+      const chosen = single ?? selectFromSet(keys, header)
+      if (!keyAccepts(chosen, header)) {
+        throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key')
+      }
+      return chosen.key
+    },
+    warmUp: () => Promise.resolve(),
+  }
+}
+
+function checkAlgorithmNames(algorithms: readonly string[] | undefined, option: string): void {
+  if (algorithms === undefined) return
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new AuthConfigError(option, 'must be a non-empty array')
+  }
+  for (const alg of algorithms) {
+    if (typeof alg !== 'string' || !ALL_ALGORITHMS.has(alg)) {
+      throw new AuthConfigError(
+        option,
+        `${String(alg)} is not a supported algorithm (${[...ALL_ALGORITHMS].join(', ')})`,
+      )
+    }
+  }
+}
+
+/**
+ * The locked list: the configured algorithms (each must fit every key), or the union of each key's
+ * narrow default. HMAC and public keys never mix in one issuer.
+ */
+function lockAlgorithms(
+  keys: ImportedKey[],
+  configured: readonly string[] | undefined,
+  option: string,
+): Set<string> {
+  const kinds = new Set(keys.map(({ key }) => key.type))
+  if (kinds.size > 1)
+    throw new AuthConfigError(option, 'HMAC and public keys are mixed in one issuer')
+  if (configured !== undefined) {
+    for (const alg of configured) {
+      const fits = keys.some(({ key, alg: declared }) =>
+        declared === undefined
+          ? algorithmsForKey(key).includes(alg as Algorithm)
+          : declared === alg,
+      )
+      if (!fits) throw new AuthConfigError(option, `${alg} does not fit the configured key`)
+    }
+    return new Set(configured)
+  }
+  const derived = new Set<string>()
+  for (const { key, alg } of keys) for (const a of defaultAlgorithmsForKey(key, alg)) derived.add(a)
+  return derived
+}
+
+/** Picks a key of a static JWKS: by `kid` when the token has one, else the only fitting key. */
+function selectFromSet(
+  keys: ImportedKey[],
+  header: KeyLookupHeader & { alg: string },
+): ImportedKey {
+  if (header.kid !== undefined) {
+    const byKid = keys.find((k) => k.kid === header.kid)
+    if (byKid !== undefined) return byKid
+    throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key')
+  }
+  const fitting = keys.filter((k) => keyAccepts(k, header))
+  if (fitting.length === 1 && fitting[0] !== undefined) return fitting[0]
+  throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key')
+}
+
+/** The key's own constraints: its declared `alg`, its type, and a matching `kid` if both have one. */
+function keyAccepts(imported: ImportedKey, header: KeyLookupHeader & { alg: string }): boolean {
+  if (imported.alg !== undefined && imported.alg !== header.alg) return false
+  if (header.kid !== undefined && imported.kid !== undefined && header.kid !== imported.kid)
+    return false
+  return algorithmsForKey(imported.key).includes(header.alg as Algorithm)
+}
+
+/** jose does not check RSA key size on keys it fetched; a weak key in a JWKS is not used. */
+function checkFetchedKeyStrength(key: VerificationKey): void {
+  const modulusLength =
+    'algorithm' in key
+      ? (key.algorithm as { modulusLength?: number }).modulusLength
+      : (key as KeyObject).asymmetricKeyDetails?.modulusLength
+  if (modulusLength !== undefined && modulusLength < MIN_RSA_BITS) {
+    throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no acceptable key')
+  }
+}

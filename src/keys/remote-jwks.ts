@@ -1,0 +1,166 @@
+/**
+ * A remote JWKS on top of jose's `createRemoteJWKSet` (which already caches, refetches on an
+ * unknown `kid` outside a cooldown, shares one fetch between concurrent requests and times out),
+ * with what it lacks: a bounded response size and stale-if-error, i.e. the last good key set keeps
+ * serving for a configured time while the endpoint fails.
+ *
+ * @module
+ */
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors } from 'jose'
+import type { JSONWebKeySet, JWTVerifyGetKey, FlattenedJWSInput } from 'jose'
+
+/** The protected header a key set is asked about. */
+export type KeyLookupHeader = Parameters<JWTVerifyGetKey>[0]
+import { AuthConfigError, InvalidTokenError, ServiceUnavailableError } from '../errors.js'
+import type { RemoteJwksKeySource } from '../options.js'
+
+/** Largest JWKS response read; a real key set is a few KiB. */
+export const MAX_JWKS_BYTES = 512 * 1024
+
+const DEFAULTS = { timeout: 5_000, cooldown: 30_000, cacheMaxAge: 600_000, staleIfError: 3_600_000 }
+
+/** A key as jose returns it from a key set. */
+export type VerificationKey = Awaited<ReturnType<JWTVerifyGetKey>>
+
+/** A remote key set: `getKey` throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
+export interface RemoteKeySet {
+  getKey(header: KeyLookupHeader): Promise<VerificationKey>
+  /** Fetches the set now (used to warm up at start, and by health checks). */
+  reload(): Promise<void>
+}
+
+class JwksTooLargeError extends Error {}
+
+/** Validates the options and builds the key set. Nothing is fetched until the first token. */
+export function createRemoteKeySet(source: RemoteJwksKeySource, option: string): RemoteKeySet {
+  const url = parseJwksUrl(source.jwksUrl, `${option}.jwksUrl`)
+  const timeout = positiveInteger(source.timeout, DEFAULTS.timeout, `${option}.timeout`)
+  const cooldown = positiveInteger(source.cooldown, DEFAULTS.cooldown, `${option}.cooldown`)
+  const cacheMaxAge = positiveInteger(
+    source.cacheMaxAge,
+    DEFAULTS.cacheMaxAge,
+    `${option}.cacheMaxAge`,
+  )
+  const staleIfError = positiveInteger(
+    source.staleIfError,
+    DEFAULTS.staleIfError,
+    `${option}.staleIfError`,
+  )
+
+  let lastGood: { jwks: JSONWebKeySet; at: number; local: JWTVerifyGetKey } | undefined
+
+  const limitedFetch = async (input: string, init: RequestInit): Promise<Response> => {
+    const response = await fetch(input, { ...init, redirect: 'error' })
+    const text = await readLimited(response)
+    if (response.status === 200) {
+      const parsed = safeParseJwks(text)
+      if (parsed !== undefined) {
+        lastGood = { jwks: parsed, at: Date.now(), local: createLocalJWKSet(parsed) }
+      }
+    }
+    return new Response(text, { status: response.status, headers: response.headers })
+  }
+
+  const remote = createRemoteJWKSet(url, {
+    timeoutDuration: timeout,
+    cooldownDuration: cooldown,
+    cacheMaxAge,
+    ...(source.headers === undefined ? {} : { headers: source.headers }),
+    [customFetch]: limitedFetch,
+  })
+
+  const getKey = async (header: KeyLookupHeader): Promise<VerificationKey> => {
+    try {
+      return await remote(header, undefined)
+    } catch (error) {
+      if (
+        error instanceof errors.JWKSNoMatchingKey ||
+        error instanceof errors.JWKSMultipleMatchingKeys
+      ) {
+        throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', { cause: error })
+      }
+      if (lastGood !== undefined && Date.now() - lastGood.at <= cacheMaxAge + staleIfError) {
+        try {
+          return await lastGood.local(header, undefined as unknown as FlattenedJWSInput)
+        } catch (staleError) {
+          throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', {
+            cause: staleError,
+          })
+        }
+      }
+      throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable', {
+        cause: error,
+      })
+    }
+  }
+
+  return {
+    getKey,
+    async reload() {
+      await remote.reload()
+    },
+  }
+}
+
+async function readLimited(response: Response): Promise<string> {
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > MAX_JWKS_BYTES) {
+    await response.body?.cancel()
+    throw new JwksTooLargeError('JWKS response too large')
+  }
+  if (response.body === null) return ''
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_JWKS_BYTES) {
+      await reader.cancel()
+      throw new JwksTooLargeError('JWKS response too large')
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function safeParseJwks(text: string): JSONWebKeySet | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      Array.isArray((value as { keys?: unknown }).keys) &&
+      (value as { keys: unknown[] }).keys.every((k) => typeof k === 'object' && k !== null)
+    ) {
+      return value as JSONWebKeySet
+    }
+  } catch {
+    // not JSON: jose reports it, and the last good set stays in place
+  }
+  return undefined
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+function parseJwksUrl(value: unknown, option: string): URL {
+  if (typeof value !== 'string') throw new AuthConfigError(option, 'must be a URL string')
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new AuthConfigError(option, 'is not a valid URL')
+  }
+  if (url.protocol === 'https:') return url
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url
+  throw new AuthConfigError(option, 'must use https (http is allowed for loopback addresses only)')
+}
+
+function positiveInteger(value: unknown, fallback: number, option: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new AuthConfigError(option, 'must be a non-negative integer (milliseconds)')
+  }
+  return value
+}

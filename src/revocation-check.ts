@@ -1,0 +1,28 @@
+/**
+ * The revocation check: a verified token is refused when its `jti` is denied or when its subject
+ * was revoked for every token issued before a given time.
+ *
+ * @module
+ */
+import { InvalidTokenError } from './errors.js'
+import type { ResolvedConfig } from './config.js'
+import type { RevocationQuery } from './stores/types.js'
+import { callStore, garbageFrom } from './store-calls.js'
+
+/** Throws `ERR_AUTH_TOKEN_REVOKED` (401) or `ERR_AUTH_STORE_UNAVAILABLE` (503). */
+export async function checkRevocation(
+  revocation: NonNullable<ResolvedConfig['revocation']>,
+  payload: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const query: RevocationQuery = { subject: payload.sub as string }
+  if (typeof payload.iss === 'string') query.issuer = payload.iss
+  if (typeof payload.jti === 'string') query.jti = payload.jti
+  if (typeof payload.iat === 'number') query.issuedAt = payload.iat
+  const revoked = await callStore(
+    () => revocation.store.isRevoked(query),
+    revocation.timeout,
+    'revocation store',
+  )
+  if (typeof revoked !== 'boolean') throw garbageFrom('revocation store')
+  if (revoked) throw new InvalidTokenError('ERR_AUTH_TOKEN_REVOKED', 'token revoked')
+}

@@ -1,0 +1,107 @@
+/**
+ * The verified-token cache: a bounded LRU from the whole token string to the result of the
+ * expensive, time-independent checks (compact gate, issuer choice, signature, claims schema). It
+ * never stores failures, never outlives the token's `exp` or the configured TTL, and every hit is
+ * re-checked against the clock and the current key by the caller. Revocation and user checks are
+ * not cached here (the stores have their own caches).
+ *
+ * @module
+ */
+import type { ResolvedIssuer } from './config.js'
+import type { VerificationKey } from './keys/remote-jwks.js'
+
+/** What a successful verification leaves behind. Claims and header are deep-frozen. */
+export interface VerifiedToken {
+  readonly issuer: ResolvedIssuer
+  readonly header: Readonly<Record<string, unknown>> & { readonly alg: string }
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly claims: unknown
+  readonly roles: readonly string[]
+  readonly scopes: readonly string[]
+  readonly key: VerificationKey
+}
+
+interface Entry {
+  readonly value: VerifiedToken
+  /** Epoch ms after which the entry is dropped. */
+  readonly until: number
+  readonly bytes: number
+}
+
+/** Fixed per-entry overhead estimate (Map slot, entry object, arrays), in bytes. */
+const ENTRY_OVERHEAD = 512
+
+/** A size- and byte-bounded LRU keyed by the full token. */
+export class VerifiedTokenCache {
+  readonly #entries = new Map<string, Entry>()
+  #bytes = 0
+
+  constructor(
+    private readonly max: number,
+    private readonly maxBytes: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Entries currently held. */
+  get size(): number {
+    return this.#entries.size
+  }
+
+  /** Estimated bytes currently held. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** The cached result, or undefined when absent or past its keep-until time. */
+  get(token: string, nowMs: number): VerifiedToken | undefined {
+    const entry = this.#entries.get(token)
+    if (entry === undefined) return undefined
+    this.#entries.delete(token)
+    if (nowMs >= entry.until) {
+      this.#bytes -= entry.bytes
+      return undefined
+    }
+    this.#entries.set(token, entry)
+    return entry.value
+  }
+
+  /** Stores a result until the earlier of `exp` and now + TTL. */
+  set(token: string, value: VerifiedToken, nowMs: number, estimatedClaimBytes: number): void {
+    const exp = value.payload.exp
+    const until = Math.min(nowMs + this.ttlMs, typeof exp === 'number' ? exp * 1000 : Infinity)
+    if (until <= nowMs) return
+    const bytes = token.length * 2 + estimatedClaimBytes + ENTRY_OVERHEAD
+    if (bytes > this.maxBytes) return
+    this.delete(token)
+    this.#entries.set(token, { value, until, bytes })
+    this.#bytes += bytes
+    while (this.#entries.size > this.max || this.#bytes > this.maxBytes) {
+      const oldest = this.#entries.keys().next()
+      if (oldest.done === true) break
+      this.delete(oldest.value)
+    }
+  }
+
+  /** Drops one token. */
+  delete(token: string): void {
+    const entry = this.#entries.get(token)
+    if (entry === undefined) return
+    this.#entries.delete(token)
+    this.#bytes -= entry.bytes
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#entries.clear()
+    this.#bytes = 0
+  }
+}
+
+/** Freezes a JSON value in place, so a cached result cannot be changed by one request for the next. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}
