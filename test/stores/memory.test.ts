@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache.js'
+import { createMemoryRevocationStore, createMemoryUserStore } from '../../src/stores/memory.js'
+import { revocationStoreContract } from './revocation-store-contract.js'
+import { userStoreContract } from './user-store-contract.js'
+
+const T0 = Date.UTC(2026, 0, 1) / 1000
+
+function manualClock(): { clock: () => Date; advance(seconds: number): void; now(): number } {
+  let ms = T0 * 1000
+  return {
+    clock: () => new Date(ms),
+    advance: (seconds) => {
+      ms += seconds * 1000
+    },
+    now: () => ms / 1000,
+  }
+}
+
+userStoreContract('memory', (seed) =>
+  Promise.resolve({ store: createMemoryUserStore(seed), cleanup: () => Promise.resolve() }),
+)
+
+userStoreContract('memory behind cacheUserStore', (seed) => {
+  const store = cacheUserStore(createMemoryUserStore(seed))
+  return Promise.resolve({ store, cleanup: () => store.close() })
+})
+
+revocationStoreContract('memory', () => {
+  const time = manualClock()
+  return Promise.resolve({
+    store: createMemoryRevocationStore({ clock: time.clock }),
+    now: time.now,
+    advance: time.advance,
+    cleanup: () => Promise.resolve(),
+  })
+})
+
+revocationStoreContract('memory behind cacheRevocationStore', () => {
+  const time = manualClock()
+  const store = cacheRevocationStore(createMemoryRevocationStore({ clock: time.clock }), {
+    clock: time.clock,
+  })
+  return Promise.resolve({
+    store,
+    now: time.now,
+    advance: time.advance,
+    cleanup: () => store.close(),
+  })
+})
+
+describe('memory revocation store bound', () => {
+  it('refuses new entries when full of live ones, rather than evicting a revocation', async () => {
+    const time = manualClock()
+    const store = createMemoryRevocationStore({ clock: time.clock, max: 2 })
+    await store.revokeToken('a', T0 + 60)
+    await store.revokeSubject('s', T0, 60)
+    await expect(store.revokeToken('b', T0 + 60)).rejects.toThrow('memory revocation store is full')
+    // Both live entries still hold.
+    expect(await store.isRevoked({ subject: 'x', jti: 'a' })).toBe(true)
+    expect(await store.isRevoked({ subject: 's', issuedAt: T0 - 1 })).toBe(true)
+    // Re-revoking an existing entry needs no room.
+    await store.revokeToken('a', T0 + 120)
+  })
+
+  it('makes room by dropping expired entries', async () => {
+    const time = manualClock()
+    const store = createMemoryRevocationStore({ clock: time.clock, max: 2 })
+    await store.revokeToken('a', T0 + 10)
+    await store.revokeToken('b', T0 + 10)
+    time.advance(11)
+    await store.revokeToken('c', T0 + 60)
+    await store.revokeSubject('s', T0, 60)
+    expect(await store.isRevoked({ subject: 'x', jti: 'c' })).toBe(true)
+    expect(await store.isRevoked({ subject: 'x', jti: 'a' })).toBe(false)
+  })
+
+  it('rejects a bound that is not a positive integer', () => {
+    expect(() => createMemoryRevocationStore({ max: 0 })).toThrow(TypeError)
+  })
+})
+
+describe('memory user store helpers', () => {
+  it('setUser replaces a user including disabled; deleteUser removes it', async () => {
+    const store = createMemoryUserStore([{ username: 'alice', roles: ['user'] }])
+    store.setUser({ username: 'alice', roles: ['user'], disabled: true })
+    expect(await store.findUser('alice')).toEqual({
+      username: 'alice',
+      roles: ['user'],
+      disabled: true,
+    })
+    expect(store.deleteUser('alice')).toBe(true)
+    expect(await store.findUser('alice')).toBeUndefined()
+  })
+
+  it('rejects a malformed seed at creation', () => {
+    expect(() =>
+      createMemoryUserStore([{ username: 'a', roles: 'admin' as unknown as string[] }]),
+    ).toThrow(TypeError)
+  })
+})

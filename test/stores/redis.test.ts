@@ -1,0 +1,130 @@
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Invalidation } from '../../src/stores/invalidation.js'
+import { createRedisRevocationStore } from '../../src/stores/redis.js'
+import { StoreDataError } from '../../src/stores/validate.js'
+import { connectRedis, deleteKeys } from './redis-helpers.js'
+import { revocationStoreContract } from './revocation-store-contract.js'
+import { REDIS_URL, serviceAvailable, uniqueName } from './services.js'
+
+const available = await serviceAvailable('redis', 'Redis revocation store')
+
+let admin: Redis
+const prefixes: string[] = []
+function newPrefix(): string {
+  const prefix = `${uniqueName('jwtg')}:`
+  prefixes.push(prefix)
+  return prefix
+}
+
+beforeAll(async () => {
+  if (available) admin = await connectRedis()
+})
+afterAll(async () => {
+  if (!available) return
+  for (const prefix of prefixes) await deleteKeys(admin, prefix)
+  admin.disconnect()
+})
+
+revocationStoreContract(
+  'redis',
+  async () => {
+    const redis = await connectRedis()
+    const store = createRedisRevocationStore({ redis, prefix: newPrefix() })
+    return {
+      store,
+      now: () => Date.now() / 1000,
+      // Redis expires keys in real time; the contract polls (bounded).
+      advance: () => undefined,
+      async cleanup() {
+        await store.close()
+        redis.disconnect()
+      },
+    }
+  },
+  { skip: !available },
+)
+
+describe.skipIf(!available)('redis revocation store', () => {
+  const now = (): number => Math.floor(Date.now() / 1000)
+
+  it('stores a denial under <prefix>jti:<jti>, expiring with the token', async () => {
+    const prefix = newPrefix()
+    const store = createRedisRevocationStore({ redis: admin, prefix })
+    await store.revokeToken('abc', now() + 100)
+    const ttl = await admin.pttl(`${prefix}jti:abc`)
+    expect(ttl).toBeGreaterThan(97_000)
+    expect(ttl).toBeLessThanOrEqual(100_000)
+    // A later expiry extends the denial; an earlier one never shortens it.
+    await store.revokeToken('abc', now() + 50)
+    expect(await admin.pttl(`${prefix}jti:abc`)).toBeGreaterThan(97_000)
+    await store.close()
+  })
+
+  it('stores a subject mark under <prefix>sub:<subject> with its ttl, never shortened', async () => {
+    const prefix = newPrefix()
+    const store = createRedisRevocationStore({ redis: admin, prefix })
+    await store.revokeSubject('alice', 1_700_000_000, 300)
+    expect(await admin.get(`${prefix}sub:alice`)).toBe('1700000000')
+    expect(await admin.pttl(`${prefix}sub:alice`)).toBeGreaterThan(298_000)
+    await store.revokeSubject('alice', 1_600_000_000, 10)
+    expect(await admin.get(`${prefix}sub:alice`)).toBe('1700000000')
+    expect(await admin.pttl(`${prefix}sub:alice`)).toBeGreaterThan(298_000)
+    await store.close()
+  })
+
+  it('detects a subject mark that is not a number', async () => {
+    const prefix = newPrefix()
+    const store = createRedisRevocationStore({ redis: admin, prefix })
+    for (const garbage of ['yesterday', '', 'NaN', 'Infinity']) {
+      await admin.set(`${prefix}sub:alice`, garbage, 'EX', 60)
+      await expect(store.isRevoked({ subject: 'alice', issuedAt: now() })).rejects.toThrow(
+        StoreDataError,
+      )
+    }
+    await store.close()
+  })
+
+  it('publishes each revocation to the other instances within a second', async () => {
+    const prefix = newPrefix()
+    const a = createRedisRevocationStore({ redis: await connectRedis(), prefix })
+    const bClient = await connectRedis()
+    const b = createRedisRevocationStore({ redis: bClient, prefix })
+    const events: Invalidation[] = []
+    const stop = b.invalidations!.subscribe((event) => events.push(event))
+    // The subscriber reports `all` once subscribed.
+    await expect.poll(() => events, { timeout: 3000, interval: 10 }).toContainEqual({ type: 'all' })
+    events.length = 0
+    await a.revokeToken('t-1', now() + 60)
+    await a.revokeSubject('alice', now(), 60)
+    await expect
+      .poll(() => events, { timeout: 1000, interval: 10 })
+      .toEqual([
+        { type: 'token', jti: 't-1' },
+        { type: 'subject', subject: 'alice' },
+      ])
+    stop()
+    await a.close()
+    await b.close()
+    bClient.disconnect()
+  })
+
+  it('owns and closes a client it created from a URL', async () => {
+    const prefix = newPrefix()
+    const store = createRedisRevocationStore({ redis: REDIS_URL, prefix, channel: false })
+    // Without an offline queue, commands fail until the connection is up; then they work.
+    await expect
+      .poll(
+        () =>
+          store.revokeToken('u-1', now() + 60).then(
+            () => 'ok',
+            () => 'not yet',
+          ),
+        { timeout: 3000, interval: 20 },
+      )
+      .toBe('ok')
+    expect(await store.isRevoked({ subject: 's', jti: 'u-1' })).toBe(true)
+    await store.close()
+    await expect(store.isRevoked({ subject: 's', jti: 'u-1' })).rejects.toThrow()
+  })
+})
