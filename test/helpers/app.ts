@@ -1,0 +1,49 @@
+/**
+ * A minimal app around `authenticate()` for HTTP tests, on Express 5 or Express 4. The protected
+ * handler records that it ran, so tests can assert it did not.
+ */
+import express5 from 'express'
+import express4 from 'express4'
+import cookieParser from 'cookie-parser'
+import type { RequestHandler } from 'express'
+import { authenticate, authErrorHandler } from '../../src/index.js'
+import type { AuthenticateOptions } from '../../src/index.js'
+
+export type ExpressVersion = 'express5' | 'express4'
+export const EXPRESS_VERSIONS: ExpressVersion[] = ['express5', 'express4']
+
+export const COOKIE_SECRET = 'cookie-signing-secret-for-tests'
+
+export interface TestApp {
+  app: express5.Express
+  /** How many times the protected handler ran. */
+  ran(): number
+}
+
+export interface TestAppOptions {
+  version?: ExpressVersion
+  cookieParser?: boolean
+  errorHandler?: boolean | { problemJson: boolean }
+  /** Guards placed before the protected handler on GET /protected. */
+  guards?: RequestHandler[]
+}
+
+/** GET /protected answers `{ auth }` (req.auth serialised) and counts its runs. */
+export function createTestApp(
+  options: AuthenticateOptions,
+  settings: TestAppOptions = {},
+): TestApp {
+  const factory = (settings.version === 'express4' ? express4 : express5) as typeof express5
+  const app = factory()
+  let runs = 0
+  if (settings.cookieParser !== false) app.use(cookieParser(COOKIE_SECRET))
+  app.use(authenticate(options))
+  app.get('/protected', ...(settings.guards ?? []), (req, res) => {
+    runs++
+    res.json({ auth: req.auth ?? null, token: req.auth?.token ?? null })
+  })
+  if (settings.errorHandler !== undefined && settings.errorHandler !== false) {
+    app.use(authErrorHandler(settings.errorHandler === true ? {} : settings.errorHandler))
+  }
+  return { app, ran: () => runs }
+}

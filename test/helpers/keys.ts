@@ -1,0 +1,46 @@
+/**
+ * Key material for the core tests, generated once per test file: one pair per algorithm family,
+ * plus an HMAC secret, in every format the key sources accept.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { exportJWK } from 'jose'
+import type { JWK } from 'jose'
+
+export interface TestKeyPair {
+  privateKey: KeyObject
+  publicKey: KeyObject
+  publicPem: string
+  publicJwk: JWK
+}
+
+function pair(type: 'ed25519' | 'ec' | 'rsa', options: object = {}): TestKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync(type as 'ed25519', options as never)
+  return {
+    privateKey,
+    publicKey,
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicJwk: publicKey.export({ format: 'jwk' }) as JWK,
+  }
+}
+
+export const ed25519 = pair('ed25519')
+export const ed25519Other = pair('ed25519')
+export const es256 = pair('ec', { namedCurve: 'P-256' })
+export const rsa = pair('rsa', { modulusLength: 2048 })
+export const rsaOther = pair('rsa', { modulusLength: 2048 })
+
+/** ClusterCockpit's format: standard base64 of the raw 32-byte Ed25519 public key. */
+export function rawEd25519Base64(keyPair: TestKeyPair): string {
+  return Buffer.from(keyPair.publicJwk.x!, 'base64url').toString('base64')
+}
+
+/** A 32-byte UTF-8 HMAC secret (Auth-O-Tron style). */
+export const hmacSecret = 'a-test-secret-of-at-least-32-bytes!!'
+export const hmacSecretBase64 = randomBytes(48).toString('base64')
+
+/** The JWK export of a key pair with a kid, for JWKS documents. */
+export async function jwkWithKid(keyPair: TestKeyPair, kid: string, alg?: string): Promise<JWK> {
+  const jwk = await exportJWK(keyPair.publicKey)
+  return { ...jwk, kid, ...(alg === undefined ? {} : { alg }) }
+}
