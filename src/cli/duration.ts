@@ -1,0 +1,65 @@
+/**
+ * Go's `time.ParseDuration` grammar, which ClusterCockpit uses for `max-age` ("168h", "1h30m",
+ * "2m") and which the CLI reuses for `--exp` so that one syntax serves both.
+ *
+ * @module
+ */
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+}
+
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y
+
+/**
+ * Parses a Go duration into milliseconds; `undefined` when the text is not one.
+ * "0" alone is valid (Go allows it without a unit); a sign may lead.
+ *
+ * @see https://pkg.go.dev/time#ParseDuration
+ */
+export function parseGoDuration(text: string): number | undefined {
+  let rest = text
+  let sign = 1
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    sign = rest.startsWith('-') ? -1 : 1
+    rest = rest.slice(1)
+  }
+  if (rest === '0') return 0
+  if (rest === '') return undefined
+  let total = 0
+  PART.lastIndex = 0
+  while (PART.lastIndex < rest.length) {
+    const start = PART.lastIndex
+    const match = PART.exec(rest)
+    if (match === null || match.index !== start) return undefined
+    const [, value = '', unit = ''] = match
+    total += Number(value) * (UNIT_MS[unit] ?? Number.NaN)
+  }
+  return Number.isFinite(total) ? sign * total : undefined
+}
+
+/** Formats milliseconds compactly ("1h30m", "15m", "45s") for messages. */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : ''
+  let seconds = Math.round(Math.abs(ms) / 1000)
+  const parts: string[] = []
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
+    if (seconds >= size) {
+      parts.push(`${Math.floor(seconds / size)}${unit}`)
+      seconds %= size
+    }
+  }
+  if (seconds > 0 || parts.length === 0) parts.push(`${seconds}s`)
+  return sign + parts.join('')
+}

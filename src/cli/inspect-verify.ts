@@ -1,0 +1,148 @@
+/**
+ * The verification half of `inspect`: turns the command-line key options into the core's
+ * {@link KeySource} and runs the core's `createAuthenticator`, the same code path as the
+ * middleware, on a request carrying the token as a bearer credential.
+ *
+ * @module
+ */
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import {
+  AuthConfigError,
+  createAuthenticator,
+  isAuthError,
+  type Algorithm,
+  type AuthenticateOptions,
+  type ClaimsPreset,
+  type IssuerOptions,
+  type KeySource,
+} from '../index.js'
+import { CommandError, UsageError, type CliIo } from './io.js'
+import { detectKeyFormat, pickJwk, toSpkiPem, parsePrivateKey } from './key-formats.js'
+import { readSecret, type SecretOptions } from './secret.js'
+import { readTextInput } from './io.js'
+
+/** The key options of `inspect`; at most one may be given. */
+export interface KeyFlags {
+  key: string | undefined
+  jwks: string | undefined
+  ed25519: string | undefined
+  secret: SecretOptions
+}
+
+/** The claim-policy options of `inspect`, mirroring the issuer options of the middleware. */
+export interface PolicyFlags {
+  issuer: string | null
+  audience: string[]
+  algorithms: Algorithm[] | undefined
+  clockTolerance: number | undefined
+  maxTokenAge: number | undefined
+  claims: ClaimsPreset | undefined
+}
+
+/** What the core said about the token. */
+export type VerifyOutcome =
+  | {
+      result: 'pass'
+      subject: string
+      issuer: string | undefined
+      roles: string[]
+      scopes: string[]
+    }
+  | { result: 'rejected'; code: string; status: number; message: string }
+
+/** Builds the key source from the options, or `undefined` when none was given. */
+export async function keySourceFromFlags(
+  io: CliIo,
+  flags: KeyFlags,
+): Promise<KeySource | undefined> {
+  const secretGiven = flags.secret.env !== undefined || flags.secret.file !== undefined
+  const count = [flags.key, flags.jwks, flags.ed25519, secretGiven || undefined].filter(
+    (f) => f !== undefined,
+  ).length
+  if (count > 1) {
+    throw new UsageError('give at most one of --key, --jwks, --ed25519, --secret-env/--secret-file')
+  }
+  if (flags.jwks !== undefined) return { jwksUrl: flags.jwks }
+  if (flags.ed25519 !== undefined) return { ed25519: flags.ed25519 }
+  if (secretGiven) {
+    return { secret: await readSecret(io, flags.secret), encoding: flags.secret.encoding }
+  }
+  if (flags.key !== undefined)
+    return keySourceFromFile(await readTextInput(io, flags.key, 'key file'))
+  return undefined
+}
+
+/**
+ * A key file as a key source: a JWKS, a JWK, a PEM (public, certificate, or a private key whose
+ * public half is used) or ClusterCockpit's raw base64.
+ */
+function keySourceFromFile(text: string): KeySource {
+  const format = detectKeyFormat(text)
+  if (format === 'raw') return { ed25519: text.trim() }
+  if (format === 'pem') {
+    return /PRIVATE KEY-----/.test(text) ? { pem: toSpkiPem(parsePrivateKey(text)) } : { pem: text }
+  }
+  const parsed = JSON.parse(text) as { keys?: unknown }
+  if (Array.isArray(parsed.keys)) return { jwks: parsed as { keys: JsonWebKey[] } }
+  const jwk = pickJwk(text)
+  if (jwk.kty === 'oct') {
+    throw new CommandError('the key file is an HMAC JWK; pass the secret with --secret-file')
+  }
+  if (typeof jwk.d !== 'string') return { jwk }
+  // A private JWK: keep only its public members, and the kid/alg the token may name.
+  const { kid, alg, use } = jwk as { kid?: string; alg?: string; use?: string }
+  const pub = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'jwk' })
+  return {
+    jwk: { ...pub, ...(kid && { kid }), ...(alg && { alg }), ...(use && { use }) },
+  }
+}
+
+/** Runs the core verification at time `now` and reports the outcome. */
+export async function verifyWithCore(
+  token: string,
+  key: KeySource,
+  policy: PolicyFlags,
+  now: Date,
+): Promise<VerifyOutcome> {
+  const issuer: IssuerOptions = {
+    issuer: policy.issuer,
+    key,
+    ...(policy.algorithms && { algorithms: policy.algorithms }),
+    ...(policy.audience.length > 0 && {
+      audience: policy.audience.length === 1 ? policy.audience[0]! : policy.audience,
+    }),
+    ...(policy.clockTolerance !== undefined && { clockTolerance: policy.clockTolerance }),
+    ...(policy.maxTokenAge !== undefined && { maxTokenAge: policy.maxTokenAge }),
+    ...(policy.claims && { claims: policy.claims }),
+  }
+  const options: AuthenticateOptions = { issuers: [issuer], clock: () => now }
+  let authenticator: ReturnType<typeof createAuthenticator>
+  try {
+    authenticator = createAuthenticator(options)
+  } catch (err) {
+    if (err instanceof AuthConfigError) {
+      throw new UsageError(`these verification options are refused: ${err.message}`)
+    }
+    throw err
+  }
+  try {
+    const auth = await authenticator.authenticate({
+      headers: { authorization: `Bearer ${token}` },
+    })
+    if (auth === undefined) throw new CommandError('the core returned no result for the token')
+    return {
+      result: 'pass',
+      subject: auth.subject,
+      issuer: auth.issuer,
+      roles: auth.roles,
+      scopes: auth.scopes,
+    }
+  } catch (err) {
+    if (isAuthError(err)) {
+      return { result: 'rejected', code: err.code, status: err.status, message: err.message }
+    }
+    throw err
+  } finally {
+    await authenticator.close()
+  }
+}

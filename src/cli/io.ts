@@ -1,0 +1,84 @@
+/**
+ * The world a command sees: output streams, standard input, environment, working directory and
+ * clock. Commands never touch `process` directly, so tests run them in-process with captured
+ * output and a fixed clock, and the real entry point passes {@link nodeIo}.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { text } from 'node:stream/consumers'
+
+/** Exit codes shared by every command. */
+export const EXIT = {
+  /** The command did what was asked; a token passed; a configuration has no errors. */
+  ok: 0,
+  /** The command ran but the answer is no: a rejected token, a failed check, unusable input. */
+  failed: 1,
+  /** The command line itself is wrong: unknown option, missing argument, bad option value. */
+  usage: 2,
+} as const
+
+/** One of {@link EXIT}'s values. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/** Everything a command may use to talk to the outside world. */
+export interface CliIo {
+  /** Writes to standard output (the caller adds newlines). */
+  stdout(chunk: string): void
+  /** Writes to standard error. */
+  stderr(chunk: string): void
+  /** Reads standard input to its end. */
+  readStdin(): Promise<string>
+  /** The environment variables. */
+  env: Record<string, string | undefined>
+  /** Directory relative paths are resolved against. */
+  cwd: string
+  /** The current time. */
+  now(): Date
+}
+
+/** The real process: `process.stdout`, `process.env`, the wall clock. */
+export function nodeIo(): CliIo {
+  return {
+    stdout: (chunk) => void process.stdout.write(chunk),
+    stderr: (chunk) => void process.stderr.write(chunk),
+    readStdin: () => text(process.stdin),
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+  }
+}
+
+/** The command line is wrong; the message says how, and the command exits with {@link EXIT.usage}. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/**
+ * The command ran but could not do its job (unreadable file, key of the wrong kind). Exits with
+ * {@link EXIT.failed}. Messages name the input, never its content.
+ */
+export class CommandError extends Error {
+  override name = 'CommandError'
+}
+
+/**
+ * Reads a file argument, or standard input for `-`. Errors name the path only.
+ *
+ * @param what - What the file should hold, for the error message ("key file", "config file").
+ */
+export async function readTextInput(io: CliIo, path: string, what: string): Promise<string> {
+  if (path === '-') return io.readStdin()
+  try {
+    return await readFile(resolve(io.cwd, path), 'utf8')
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable'
+    throw new CommandError(`cannot read ${what} "${path}": ${reason}`)
+  }
+}
+
+/** Writes a value as pretty JSON followed by a newline. */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`)
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the `jwt-gate` binary (`package.json` `bin`). Everything lives in
+ * {@link runCli}; this file only binds it to the real process.
+ *
+ * @module
+ */
+import { nodeIo } from './io.js'
+import { runCli } from './run.js'
+
+process.exitCode = await runCli(process.argv.slice(2), nodeIo())
