@@ -43,11 +43,11 @@ function startChild(name: string, script: string, env: NodeJS.ProcessEnv): Child
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const ready = new Promise<void>((resolveReady, rejectReady) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       console.log(`[${name}] ${line}`)
       if (line.includes('listening on')) resolveReady()
     })
-    createInterface({ input: child.stderr! }).on('line', (line) =>
+    createInterface({ input: child.stderr }).on('line', (line) =>
       console.error(`[${name}] ${line}`),
     )
     child.once('exit', (code) =>

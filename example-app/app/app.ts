@@ -121,7 +121,7 @@ export function createApp(options: AppOptions): ExampleApp {
       return
     }
     if (err.status === 403) {
-      const required = res.locals['required']
+      const required: unknown = res.locals['required']
       sendForbiddenPage(
         res,
         req.auth,

@@ -16,7 +16,8 @@ export function safeRedirect(
   if (typeof value !== 'string' || value === '' || value.length > 2048) return undefined
   // Control characters and backslashes are never needed in a real return URL and are how
   // parsers get tricked into disagreeing about the host.
-  if (/[\u0000-\u001f\u007f\\]/.test(value)) return undefined
+  if ([...value].some((char) => char <= '\u001f' || char === '\u007f' || char === '\\'))
+    return undefined
   if (value.startsWith('/')) return value.startsWith('//') ? undefined : value
   let url: URL
   try {
