@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest'
+import { createAuthenticator } from '../../src/index.js'
+import type { RevocationQuery, RevocationStore } from '../../src/index.js'
+import { createMemoryUserStore } from '../../src/stores/memory.js'
+import { ISSUER, bearer, countingClaims, ed25519Pair, movableClock, signToken } from './helpers.js'
+
+const pair = ed25519Pair()
+
+/** A revocation store whose answer the test flips; it records every query it is asked. */
+function flippableRevocation(): RevocationStore & { revoked: boolean; queries: RevocationQuery[] } {
+  const store = {
+    revoked: false,
+    queries: [] as RevocationQuery[],
+    isRevoked(query: RevocationQuery) {
+      store.queries.push(query)
+      return Promise.resolve(store.revoked)
+    },
+    revokeToken: () => Promise.resolve(),
+    revokeSubject: () => Promise.resolve(),
+  }
+  return store
+}
+
+describe('verified-token cache: checks that a hit never skips', () => {
+  it('asks the revocation store on every hit and refuses a token revoked after caching', async () => {
+    const counter = countingClaims()
+    const revocation = flippableRevocation()
+    const authenticator = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { ed25519: pair.raw }, claims: counter.schema }],
+      clock: movableClock(),
+      revocation: { store: revocation },
+    })
+    const token = await signToken(pair.privateKey, { jti: 'j-1' })
+    await authenticator.authenticate(bearer(token))
+    await authenticator.authenticate(bearer(token))
+    expect(counter.verifications).toBe(1)
+    expect(revocation.queries).toHaveLength(2)
+    expect(revocation.queries[1]).toEqual({
+      subject: 'alice',
+      issuer: ISSUER,
+      jti: 'j-1',
+      issuedAt: 1_893_456_000,
+    })
+
+    revocation.revoked = true
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_TOKEN_REVOKED',
+      status: 401,
+    })
+    expect(counter.verifications).toBe(1)
+    expect(revocation.queries).toHaveLength(3)
+  })
+
+  it('answers 503 on a hit when the revocation store fails, never a pass', async () => {
+    const revocation = flippableRevocation()
+    const authenticator = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { ed25519: pair.raw } }],
+      clock: movableClock(),
+      revocation: { store: revocation },
+    })
+    const token = await signToken(pair.privateKey)
+    await authenticator.authenticate(bearer(token))
+    revocation.isRevoked = () => Promise.reject(new Error('connection refused'))
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_STORE_UNAVAILABLE',
+      status: 503,
+    })
+  })
+
+  it('applies the user check on every hit: a user disabled after caching is refused', async () => {
+    const counter = countingClaims()
+    const users = createMemoryUserStore([{ username: 'alice', roles: ['user'] }])
+    const authenticator = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { ed25519: pair.raw }, claims: counter.schema }],
+      clock: movableClock(),
+      users: { store: users },
+    })
+    const token = await signToken(pair.privateKey, { roles: ['admin'] })
+    const first = await authenticator.authenticate(bearer(token))
+    expect(first?.roles).toEqual(['user'])
+
+    users.setUser({ username: 'alice', roles: ['user', 'auditor'] })
+    const second = await authenticator.authenticate(bearer(token))
+    expect(second?.roles).toEqual(['user', 'auditor'])
+    expect(counter.verifications).toBe(1)
+
+    users.setUser({ username: 'alice', roles: ['user'], disabled: true })
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_USER_DISABLED',
+    })
+    users.deleteUser('alice')
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_USER_UNKNOWN',
+    })
+    expect(counter.verifications).toBe(1)
+  })
+
+  it('hands out frozen claims and header, and fresh role and scope arrays per request', async () => {
+    const authenticator = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { ed25519: pair.raw } }],
+      clock: movableClock(),
+    })
+    const token = await signToken(pair.privateKey, {
+      roles: ['user'],
+      scope: 'read',
+      profile: { team: 'blue', tags: ['a'] },
+    })
+    const first = await authenticator.authenticate(bearer(token))
+    const claims = first!.claims as Record<string, unknown> & { profile: { tags: string[] } }
+    expect(() => {
+      claims.sub = 'mallory'
+    }).toThrow(TypeError)
+    expect(() => {
+      claims.profile.tags.push('admin')
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(first!.header as Record<string, unknown>).alg = 'none'
+    }).toThrow(TypeError)
+    first!.roles.push('admin')
+    first!.scopes.push('write')
+
+    const second = await authenticator.authenticate(bearer(token))
+    expect(second).not.toBe(first)
+    expect(second!.subject).toBe('alice')
+    expect(second!.claims).toMatchObject({ sub: 'alice', profile: { team: 'blue', tags: ['a'] } })
+    expect(second!.header.alg).toBe('EdDSA')
+    expect(second!.roles).toEqual(['user'])
+    expect(second!.scopes).toEqual(['read'])
+  })
+
+  it('reports the source of each request, not of the request that filled the cache', async () => {
+    const authenticator = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { ed25519: pair.raw } }],
+      cookie: { name: 'session' },
+      clock: movableClock(),
+    })
+    const token = await signToken(pair.privateKey)
+    const viaHeader = await authenticator.authenticate({ ...bearer(token), cookies: {} })
+    const viaCookie = await authenticator.authenticate({
+      headers: { cookie: `session=${token}` },
+      cookies: { session: token },
+    })
+    expect(viaHeader?.source).toBe('header')
+    expect(viaCookie?.source).toBe('cookie')
+    expect(authenticator.cacheSize).toBe(1)
+  })
+})

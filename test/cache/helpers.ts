@@ -1,0 +1,78 @@
+/**
+ * Shared fixtures of the verified-token cache tests: an Ed25519 issuer, a token factory, a movable
+ * clock, and a claims schema that counts how often a token is fully verified (the schema runs only
+ * on a cache miss, so the count tells a hit from a miss without peeking inside the cache).
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { SignJWT } from 'jose'
+import type { JWTPayload } from 'jose'
+import { z } from 'zod'
+
+/** The trusted issuer of these tests. */
+export const ISSUER = 'https://issuer.test'
+
+/** 2030-01-01T00:00:00Z, in seconds. */
+export const T0 = 1_893_456_000
+
+/** A signing key pair and the standard base64 of the raw public key (the `ed25519` key source). */
+export interface Ed25519Pair {
+  privateKey: KeyObject
+  publicKey: KeyObject
+  raw: string
+}
+
+/** A fresh Ed25519 key pair. */
+export function ed25519Pair(): Ed25519Pair {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const x = publicKey.export({ format: 'jwk' }).x!
+  return { privateKey, publicKey, raw: Buffer.from(x, 'base64url').toString('base64') }
+}
+
+/** Signs an EdDSA token of {@link ISSUER}; `exp` defaults to an hour after {@link T0}. */
+export async function signToken(
+  privateKey: KeyObject,
+  claims: JWTPayload = {},
+  header: { kid?: string } = {},
+): Promise<string> {
+  return new SignJWT({ iss: ISSUER, sub: 'alice', iat: T0, exp: T0 + 3600, ...claims })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', ...header })
+    .sign(privateKey)
+}
+
+/** A clock the test moves by hand. */
+export interface MovableClock {
+  (): Date
+  /** Sets the time, in seconds since the epoch. */
+  set(seconds: number): void
+}
+
+/** A clock standing at `seconds` until moved. */
+export function movableClock(seconds: number = T0): MovableClock {
+  let now = seconds * 1000
+  const clock = (() => new Date(now)) as MovableClock
+  clock.set = (next) => {
+    now = next * 1000
+  }
+  return clock
+}
+
+/** The default claims shape, plus a counter of full verifications. */
+export function countingClaims(): { schema: z.ZodType; readonly verifications: number } {
+  let verifications = 0
+  const schema = z.looseObject({ sub: z.string().min(1) }).refine(() => {
+    verifications++
+    return true
+  })
+  return {
+    schema,
+    get verifications() {
+      return verifications
+    },
+  }
+}
+
+/** The request shape `createAuthenticator().authenticate()` takes, for a bearer token. */
+export function bearer(token: string): { headers: Record<string, string> } {
+  return { headers: { authorization: `Bearer ${token}` } }
+}

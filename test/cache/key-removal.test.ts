@@ -1,0 +1,107 @@
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { KeyObject } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createAuthenticator } from '../../src/index.js'
+import type { Authenticator } from '../../src/index.js'
+import { ISSUER, bearer, countingClaims, ed25519Pair, movableClock, signToken } from './helpers.js'
+
+/** The JWKS the loopback IdP currently publishes; tests replace it to rotate keys. */
+let published: { keys: object[] } = { keys: [] }
+let server: Server
+let jwksUrl: string
+
+function jwk(publicKey: KeyObject, kid: string): object {
+  return { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'EdDSA' }
+}
+
+beforeAll(async () => {
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(published))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+function gate(): { authenticator: Authenticator; counter: ReturnType<typeof countingClaims> } {
+  const counter = countingClaims()
+  const authenticator = createAuthenticator({
+    issuers: [
+      {
+        issuer: ISSUER,
+        key: { jwksUrl, cooldown: 0, cacheMaxAge: 600_000, staleIfError: 0 },
+        claims: counter.schema,
+      },
+    ],
+    clock: movableClock(),
+  })
+  return { authenticator, counter }
+}
+
+describe('verified-token cache: keys that leave the key set', () => {
+  it('refuses a cached token once its key is removed from the JWKS', async () => {
+    const one = ed25519Pair()
+    const two = ed25519Pair()
+    published = { keys: [jwk(one.publicKey, 'k1')] }
+    const { authenticator, counter } = gate()
+    const token = await signToken(one.privateKey, {}, { kid: 'k1' })
+    await authenticator.authenticate(bearer(token))
+    await authenticator.authenticate(bearer(token))
+    expect(counter.verifications).toBe(1)
+    expect(authenticator.cacheSize).toBe(1)
+
+    // The IdP rotates: k1 is withdrawn, k2 published. A token with the new kid makes the key set
+    // refetch; from then on the cached k1 token must fail, although its cache entry is still live.
+    published = { keys: [jwk(two.publicKey, 'k2')] }
+    const fresh = await signToken(two.privateKey, { jti: 'new' }, { kid: 'k2' })
+    await expect(authenticator.authenticate(bearer(fresh))).resolves.toBeDefined()
+    expect(authenticator.cacheSize).toBe(2)
+
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_KEY_NOT_FOUND',
+      status: 401,
+    })
+    expect(authenticator.cacheSize).toBe(1)
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_KEY_NOT_FOUND',
+    })
+  })
+
+  it('refuses a cached token when its kid now names different key material', async () => {
+    const old = ed25519Pair()
+    const replacement = ed25519Pair()
+    published = { keys: [jwk(old.publicKey, 'k1')] }
+    const { authenticator, counter } = gate()
+    const token = await signToken(old.privateKey, {}, { kid: 'k1' })
+    await authenticator.authenticate(bearer(token))
+    expect(authenticator.cacheSize).toBe(1)
+
+    published = { keys: [jwk(replacement.publicKey, 'k1')] }
+    await authenticator.warmUp() // what a scheduled refresh does
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_SIGNATURE_INVALID',
+      status: 401,
+    })
+    expect(counter.verifications).toBe(1)
+    expect(authenticator.cacheSize).toBe(0)
+  })
+
+  it('keeps accepting a cached token whose key is still published after a refresh', async () => {
+    const one = ed25519Pair()
+    published = { keys: [jwk(one.publicKey, 'k1')] }
+    const { authenticator } = gate()
+    const token = await signToken(one.privateKey, {}, { kid: 'k1' })
+    await authenticator.authenticate(bearer(token))
+    await authenticator.warmUp()
+    await expect(authenticator.authenticate(bearer(token))).resolves.toMatchObject({
+      subject: 'alice',
+    })
+    expect(authenticator.cacheSize).toBe(1)
+  })
+})
