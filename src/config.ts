@@ -119,7 +119,10 @@ const optionsSchema = z.strictObject({
 
 const issuerSchema = z.strictObject({
   issuer: z.union([z.string().min(1), z.null()]),
-  key: z.unknown(),
+  key: z.custom<object>(
+    (value) => typeof value === 'object' && value !== null,
+    'is required: one of ed25519, pem, jwk, jwks, jwksUrl, secret',
+  ),
   algorithms: z.array(z.string()).optional(),
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   clockTolerance: z.number().min(0).max(300).optional(),
@@ -143,7 +146,15 @@ function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
   const result = schema.safeParse(value)
   if (result.success) return result.data
   const issue = result.error.issues[0]
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter((p) => p !== '').join('.')
+  const path = (issue?.path ?? []).reduce<string>(
+    (joined, segment) =>
+      typeof segment === 'number'
+        ? `${joined}[${segment}]`
+        : joined === ''
+          ? String(segment)
+          : `${joined}.${String(segment)}`,
+    prefix,
+  )
   const keys =
     issue?.code === 'unrecognized_keys' ? `${path === '' ? '' : `${path}.`}${issue.keys[0]}` : path
   throw new AuthConfigError(

@@ -1,0 +1,294 @@
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { authenticate, AuthConfigError, createAuthenticator } from '../../src/index.js'
+import type { AuthenticateOptions } from '../../src/index.js'
+import { ed25519, es256, hmacSecret, rawEd25519Base64, rsa } from '../helpers/keys.js'
+import { clock, ISSUER, sign } from '../helpers/tokens.js'
+
+const ed = { ed25519: rawEd25519Base64(ed25519) }
+
+function refused(options: unknown): AuthConfigError {
+  try {
+    authenticate(options as AuthenticateOptions)
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuthConfigError)
+    expect(error).toBeInstanceOf(TypeError)
+    return error as AuthConfigError
+  }
+  throw new Error('configuration was accepted')
+}
+
+const issuerWith = (fields: Record<string, unknown>) => ({
+  issuers: [{ issuer: ISSUER, ...fields }],
+})
+
+describe('configuration is refused at start-up, naming the option', () => {
+  const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  const cases: [string, unknown, string, RegExp][] = [
+    ['no options', undefined, '(options)', /options object/],
+    ['no issuers', { issuers: [] }, 'issuers', /./],
+    [
+      'an unknown option',
+      { issuers: [{ issuer: ISSUER, key: ed }], algorithm: ['HS256'] },
+      'algorithm',
+      /unknown option/,
+    ],
+    ['an issuer without key', issuerWith({}), 'issuers[0].key', /required/],
+    [
+      'two key sources',
+      issuerWith({ key: { ...ed, pem: es256.publicPem } }),
+      'issuers[0].key',
+      /exactly one/,
+    ],
+    [
+      'an empty HMAC secret',
+      issuerWith({ key: { secret: '', encoding: 'utf8' } }),
+      'issuers[0].key.secret',
+      /at least 32 bytes/,
+    ],
+    [
+      'a short HMAC secret',
+      issuerWith({ key: { secret: 'x'.repeat(31), encoding: 'utf8' } }),
+      'issuers[0].key.secret',
+      /31 bytes/,
+    ],
+    [
+      'a text secret without encoding',
+      issuerWith({ key: { secret: hmacSecret } }),
+      'issuers[0].key.encoding',
+      /utf8 or base64/,
+    ],
+    [
+      'a bad base64 secret',
+      issuerWith({ key: { secret: 'not base64!', encoding: 'base64' } }),
+      'issuers[0].key.secret',
+      /base64/,
+    ],
+    [
+      'a public key as HMAC secret',
+      issuerWith({ key: { secret: `${rsa.publicPem}${'x'.repeat(10)}`, encoding: 'utf8' } }),
+      'issuers[0].key.secret',
+      /public key/,
+    ],
+    [
+      'a JWK as HMAC secret',
+      issuerWith({ key: { secret: JSON.stringify(rsa.publicJwk), encoding: 'utf8' } }),
+      'issuers[0].key.secret',
+      /public key/,
+    ],
+    [
+      'an RSA key under 2048 bits',
+      issuerWith({ key: { pem: rsa1024.publicKey.export({ type: 'spki', format: 'pem' }) } }),
+      'issuers[0].key.pem',
+      /1024 bits/,
+    ],
+    [
+      'a private PEM',
+      issuerWith({ key: { pem: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) } }),
+      'issuers[0].key.pem',
+      /private key/,
+    ],
+    ['garbage PEM', issuerWith({ key: { pem: 'hello' } }), 'issuers[0].key.pem', /not a PEM/],
+    [
+      'a private JWK',
+      issuerWith({ key: { jwk: rsa.privateKey.export({ format: 'jwk' }) } }),
+      'issuers[0].key.jwk',
+      /private JWK/,
+    ],
+    [
+      'an oct JWK',
+      issuerWith({ key: { jwk: { kty: 'oct', k: 'AAAA' } } }),
+      'issuers[0].key.jwk',
+      /symmetric/,
+    ],
+    [
+      'a raw Ed25519 key of the wrong length',
+      issuerWith({ key: { ed25519: Buffer.alloc(31).toString('base64') } }),
+      'issuers[0].key.ed25519',
+      /32 bytes, got 31/,
+    ],
+    [
+      'a raw Ed25519 private key',
+      issuerWith({ key: { ed25519: Buffer.alloc(64).toString('base64') } }),
+      'issuers[0].key.ed25519',
+      /private key/,
+    ],
+    [
+      'raw Ed25519 in base64url',
+      issuerWith({ key: { ed25519: ed25519.publicJwk.x } }),
+      'issuers[0].key.ed25519',
+      /standard base64/,
+    ],
+    [
+      'an algorithm that does not fit the key',
+      issuerWith({ key: ed, algorithms: ['RS256'] }),
+      'issuers[0].algorithms',
+      /does not fit/,
+    ],
+    [
+      'HS256 for a public key',
+      issuerWith({ key: { pem: rsa.publicPem }, algorithms: ['HS256'] }),
+      'issuers[0].algorithms',
+      /does not fit/,
+    ],
+    [
+      'alg none',
+      issuerWith({ key: ed, algorithms: ['none'] }),
+      'issuers[0].algorithms',
+      /not a supported/,
+    ],
+    [
+      'an empty algorithm list',
+      issuerWith({ key: ed, algorithms: [] }),
+      'issuers[0].algorithms',
+      /non-empty/,
+    ],
+    [
+      'HMAC algorithms for a JWKS URL',
+      issuerWith({ key: { jwksUrl: 'https://idp.example/jwks' }, algorithms: ['HS256'] }),
+      'issuers[0].algorithms',
+      /JWKS/,
+    ],
+    [
+      'a plain-http JWKS URL',
+      issuerWith({ key: { jwksUrl: 'http://idp.example/jwks' } }),
+      'issuers[0].key.jwksUrl',
+      /https/,
+    ],
+    [
+      'a JWKS with a duplicate kid',
+      issuerWith({
+        key: {
+          jwks: {
+            keys: [
+              { ...rsa.publicJwk, kid: 'a' },
+              { ...es256.publicJwk, kid: 'a' },
+            ],
+          },
+        },
+      }),
+      'issuers[0].key.jwks.keys[1].kid',
+      /two keys/,
+    ],
+    [
+      'a JWKS mixing oct and public keys',
+      issuerWith({ key: { jwks: { keys: [rsa.publicJwk, { kty: 'oct', k: 'AAAA' }] } } }),
+      'issuers[0].key.jwks.keys[1]',
+      /symmetric/,
+    ],
+    ['an empty issuer', { issuers: [{ issuer: '', key: ed }] }, 'issuers[0].issuer', /./],
+    [
+      'the same issuer twice',
+      {
+        issuers: [
+          { issuer: ISSUER, key: ed },
+          { issuer: ISSUER, key: ed },
+        ],
+      },
+      'issuers[1].issuer',
+      /twice/,
+    ],
+    [
+      'a bad cookie name',
+      { issuers: [{ issuer: ISSUER, key: ed }], cookie: { name: 'a b' } },
+      'cookie.name',
+      /cookie name/,
+    ],
+    [
+      'a cookie source without cookie',
+      { issuers: [{ issuer: ISSUER, key: ed }], sources: ['cookie'] },
+      'cookie',
+      /required/,
+    ],
+    [
+      'an unknown claims preset',
+      issuerWith({ key: ed, claims: 'keycloak' }),
+      'issuers[0].claims',
+      /preset|zod/,
+    ],
+    [
+      'a store without findUser',
+      { issuers: [{ issuer: ISSUER, key: ed }], users: { store: {} } },
+      'users.store',
+      /findUser/,
+    ],
+    [
+      'createUnknown without createUser',
+      {
+        issuers: [{ issuer: ISSUER, key: ed }],
+        users: { store: { findUser: async () => undefined }, createUnknown: true },
+      },
+      'users.createUnknown',
+      /createUser/,
+    ],
+  ]
+
+  it.each(cases)('%s', (_name, options, option, problem) => {
+    const error = refused(options)
+    expect(error.option).toBe(option)
+    expect(error.message).toMatch(problem)
+    expect(error.message).toContain(`"${option}"`)
+  })
+
+  it('never echoes the secret in the message', () => {
+    const error = refused(issuerWith({ key: { secret: 'short-secret-value', encoding: 'utf8' } }))
+    expect(error.message).not.toContain('short-secret-value')
+  })
+})
+
+describe('accepted configurations', () => {
+  it('derives the narrowest algorithm lists from the keys', async () => {
+    const options: AuthenticateOptions = {
+      issuers: [
+        { issuer: 'a', key: ed },
+        { issuer: 'b', key: { pem: rsa.publicPem } },
+        { issuer: 'c', key: { jwk: es256.publicJwk } },
+        { issuer: 'd', key: { secret: Buffer.alloc(32, 7) } },
+        {
+          issuer: 'e',
+          key: { secret: Buffer.alloc(48, 1).toString('base64'), encoding: 'base64' },
+        },
+      ],
+    }
+    expect(() => createAuthenticator(options)).not.toThrow()
+  })
+
+  it('warns once when expiry is made optional', () => {
+    const warnings: string[] = []
+    const listener = (w: Error & { code?: string }) => warnings.push(w.code ?? '')
+    process.on('warning', listener)
+    createAuthenticator(issuerWith({ key: ed, requireExpiry: false }) as AuthenticateOptions)
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        process.off('warning', listener)
+        expect(warnings).toContain('JWT_GATE_EXPIRY_OPTIONAL')
+        resolve()
+      }),
+    )
+  })
+
+  it('accepts an X.509 certificate PEM and verifies with its key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-gate-cert-'))
+    const keyFile = join(dir, 'key.pem')
+    writeFileSync(keyFile, es256.privateKey.export({ type: 'pkcs8', format: 'pem' }))
+    const cert = execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-key',
+      keyFile,
+      '-subj',
+      '/CN=jwt-gate-test',
+      '-days',
+      '1',
+    ]).toString()
+    rmSync(dir, { recursive: true })
+    const gate = createAuthenticator({ issuers: [{ issuer: ISSUER, key: { pem: cert } }], clock })
+    const token = await sign(es256.privateKey, { alg: 'ES256' })
+    const auth = await gate.authenticate({ headers: { authorization: `Bearer ${token}` } })
+    expect(auth?.subject).toBe('alice')
+  })
+})
