@@ -6,7 +6,11 @@ import { userStoreContract } from './user-store-contract.js'
 
 const T0 = Date.UTC(2026, 0, 1) / 1000
 
-function manualClock(): { clock: () => Date; advance(seconds: number): void; now(): number } {
+function manualClock(): {
+  clock: () => Date
+  advance: (seconds: number) => void
+  now: () => number
+} {
   let ms = T0 * 1000
   return {
     clock: () => new Date(ms),

@@ -124,7 +124,7 @@ describe.skipIf(!available)('postgres user store', () => {
       writer: ReturnType<typeof createPostgresUserStore>
       reader: ReturnType<typeof createPostgresUserStore>
       events: Invalidation[]
-      close(): Promise<void>
+      close: () => Promise<void>
     }> {
       const table = newTable()
       await migratePostgresUserStore(admin, { table })
