@@ -235,8 +235,8 @@ describe('cacheUserStore', () => {
 
   it('offers createUser/updateUser only when the store does', () => {
     const cache = cacheUserStore({ findUser: () => Promise.resolve(undefined) })
-    expect(cache.createUser).toBeUndefined()
-    expect(cache.updateUser).toBeUndefined()
+    expect('createUser' in cache).toBe(false)
+    expect('updateUser' in cache).toBe(false)
   })
 
   it('stops listening and closes the store once on close', async () => {
