@@ -34,9 +34,10 @@ export async function createTcpProxy(targetPort: number): Promise<TcpProxy> {
     if (paused) {
       client.pause()
       upstream.pause()
+    } else {
+      client.pipe(upstream)
+      upstream.pipe(client)
     }
-    client.pipe(upstream)
-    upstream.pipe(client)
     const close = (): void => {
       pairs.delete(pair)
       client.destroy()
@@ -70,6 +71,7 @@ export async function createTcpProxy(targetPort: number): Promise<TcpProxy> {
   return {
     port,
     pause() {
+      if (paused) return
       paused = true
       for (const [client, upstream] of pairs) {
         client.unpipe(upstream)
@@ -79,6 +81,7 @@ export async function createTcpProxy(targetPort: number): Promise<TcpProxy> {
       }
     },
     resume() {
+      if (!paused) return
       paused = false
       for (const [client, upstream] of pairs) {
         client.pipe(upstream)
