@@ -168,11 +168,21 @@ export function describeKey(key: KeyObject): string {
   const type = key.asymmetricKeyType ?? 'unknown'
   const details = key.asymmetricKeyDetails
   if (type === 'ed25519') return 'Ed25519'
-  if (type === 'ec') return `EC ${details?.namedCurve ?? ''}`.trim()
+  if (type === 'ec') {
+    const curve = details?.namedCurve ?? ''
+    return `EC ${CURVE_NAMES[curve] ?? curve}`.trim()
+  }
   if (type === 'rsa' || type === 'rsa-pss') {
     return `${type.toUpperCase()} ${details?.modulusLength ?? '?'} bits`
   }
   return type
+}
+
+/** OpenSSL's curve names as JOSE spells them. */
+const CURVE_NAMES: Record<string, string> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
 }
 
 const EC_ALGORITHMS: Record<string, string> = {
@@ -233,8 +243,10 @@ export function parsePublicKey(text: string, format: PublicKeyFormat, kid?: stri
       return ed25519PublicFromRaw(text.trim())
     case 'pem':
       return parsePemPublic(text)
-    case 'jwk':
-      return createPublicKey(importJwk(pickJwk(text, kid)))
+    case 'jwk': {
+      const key = importJwk(pickJwk(text, kid))
+      return key.type === 'private' ? createPublicKey(key) : key
+    }
   }
 }
 

@@ -40,9 +40,10 @@ Claims (later ones win: --claims, then --claim, then the named options):
   --claim k:=JSON               a JSON claim, e.g. roles:='["admin"]' (repeatable)
   --iss ISS  --sub SUB  --jti JTI
   --aud AUD                     audience (repeatable: several make an array)
-  --exp DURATION                lifetime from now, Go syntax: 15m (default), 1h30m, -5m
+  --exp DURATION                lifetime from now, Go syntax: 15m (default), 1h30m;
+                                negative with "=": --exp=-5m (an expired token)
   --no-exp                      no exp claim (the middleware rejects such tokens by default)
-  --nbf DURATION                not-before relative to now (e.g. 0s, 5m)
+  --nbf DURATION                not-before relative to now (e.g. 0s, 5m, --nbf=-1m)
   --no-iat                      no iat claim
   --now ISO-DATE                pretend the current time is this (for iat, nbf, exp)
 
@@ -213,7 +214,7 @@ export const signCommand: Command = {
     const alg = values.alg ?? signer.algorithms[0] ?? ''
     if (!signer.algorithms.includes(alg)) {
       throw new UsageError(
-        `--alg ${alg} does not fit a ${signer.description}; use ${signer.algorithms.join(', ')}`,
+        `--alg ${alg} does not fit the ${signer.description}; use ${signer.algorithms.join(', ')}`,
       )
     }
     const kid = values.kid ?? signer.kid
