@@ -65,7 +65,15 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     ...(config.issuerWithoutIss === undefined ? [] : [config.issuerWithoutIss]),
   ]
 
-  async function verifyFresh(token: string, nowMs: number): Promise<VerifiedToken> {
+  /**
+   * @param progress - receives the payload once its signature is verified, so a later rejection
+   *   (expired, wrong audience, ...) can report an authentic issuer and subject.
+   */
+  async function verifyFresh(
+    token: string,
+    nowMs: number,
+    progress: { payload?: Readonly<Record<string, unknown>> },
+  ): Promise<VerifiedToken> {
     const decoded = decodeCompact(token, config.maxTokenLength, config.extraTyp)
     const issuer = selectIssuer(config, decoded)
     const { header, payload } = decoded
@@ -81,6 +89,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     }
     const key = await issuer.keys.getKey(header)
     await verifySignature(token, key, header.alg)
+    progress.payload = payload
     checkRegisteredClaims(payload, issuer.policy, nowMs / 1000)
     const parsed = await issuer.schema.safeParseAsync(payload)
     if (!parsed.success) {
@@ -123,7 +132,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
 
   async function authenticate(req: AuthRequest): Promise<AuthContext | undefined> {
     let source: TokenSource | undefined
-    let verified: VerifiedToken | undefined
+    const progress: { payload?: Readonly<Record<string, unknown>> } = {}
     try {
       const extracted = await extractToken(req, config)
       if (extracted === undefined) {
@@ -132,8 +141,10 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
       }
       source = extracted.source
       const nowMs = config.clock().getTime()
-      verified =
-        (await verifyCached(extracted.token, nowMs)) ?? (await verifyFresh(extracted.token, nowMs))
+      const verified =
+        (await verifyCached(extracted.token, nowMs)) ??
+        (await verifyFresh(extracted.token, nowMs, progress))
+      progress.payload = verified.payload
 
       if (config.revocation !== undefined)
         await checkRevocation(config.revocation, verified.payload)
@@ -154,7 +165,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     } catch (error) {
       if (isAuthError(error)) {
         error.realm = config.realm
-        const payload = verified?.payload
+        const payload = progress.payload
         notify(() =>
           config.onRejected?.({
             code: error.code,
