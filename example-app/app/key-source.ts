@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { JSONWebKeySet, JWK } from 'jose'
+import type { JSONWebKeySet } from 'jose'
 import type { KeySource } from '../../src/index.js'
 import { STD_BASE64 } from '../shared/ed25519.js'
 import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js'
@@ -35,7 +35,7 @@ function jwkSource(variable: string, jwk: Record<string, unknown>): KeySource {
   if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
     throw new ConfigError(variable, 'holds a private or secret key; give the public key only')
   }
-  return { jwk: jwk as JWK }
+  return { jwk }
 }
 
 /**

@@ -62,6 +62,9 @@ function openSqlite(file: string, seed: readonly UserRecord[]): OpenUserStore {
 
 async function openPostgres(url: string, seed: readonly UserRecord[]): Promise<OpenUserStore> {
   const pool = new pg.Pool({ ...FAIL_FAST_POOL_CONFIG, connectionString: url })
+  // An idle connection dropped by the server must not crash the app; the next lookup reconnects
+  // (or answers 503 while the database is down).
+  pool.on('error', (err) => console.error(`app: user database connection lost: ${err.message}`))
   try {
     await migratePostgresUserStore(pool)
     for (const user of seed) {
