@@ -1,0 +1,64 @@
+/**
+ * An Express app protected by jwt-gate with user and revocation stores, and token minting, for
+ * the store HTTP tests. Tokens use the wall clock because the stores (Redis expiry, subject
+ * marks) do too.
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import express from 'express'
+import type { Express } from 'express'
+import { SignJWT } from 'jose'
+import type { JWK } from 'jose'
+import { authErrorHandler, authenticate } from '../../src/index.js'
+import type { AuthenticateMiddleware } from '../../src/index.js'
+import type { RevocationStore, UserStore } from '../../src/stores/types.js'
+
+export const ISSUER = 'https://login.stores.test'
+const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+const jwk = publicKey.export({ format: 'jwk' }) as JWK
+
+/** Current time in whole seconds. */
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
+
+/** Signs a token for `sub`, valid for ten minutes, with a `jti` unless one is given. */
+export function signToken(claims: Record<string, unknown> & { sub: string }): Promise<string> {
+  const iat = nowSeconds()
+  return new SignJWT({ iss: ISSUER, iat, exp: iat + 600, jti: crypto.randomUUID(), ...claims })
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .sign(privateKey)
+}
+
+/** The expected challenge of a rejected token. */
+export const challenge = (description: string): string =>
+  `Bearer realm="api", error="invalid_token", error_description="${description}"`
+
+/** A protected app and a record of whether its handler ran. */
+export interface StoreApp {
+  app: Express
+  middleware: AuthenticateMiddleware
+  /** How many times the protected handler ran. */
+  ran: () => number
+}
+
+/** Builds the app: GET /me answers the authenticated subject, roles and user. */
+export function createStoreApp(stores: {
+  users?: UserStore
+  revocation?: RevocationStore
+  timeout?: number
+}): StoreApp {
+  const timeout = stores.timeout ?? 1000
+  const middleware = authenticate({
+    issuers: [{ issuer: ISSUER, key: { jwk }, algorithms: ['EdDSA'] }],
+    ...(stores.users === undefined ? {} : { users: { store: stores.users, timeout } }),
+    ...(stores.revocation === undefined
+      ? {}
+      : { revocation: { store: stores.revocation, timeout } }),
+  })
+  let count = 0
+  const app = express()
+  app.get('/me', middleware, (req, res) => {
+    count++
+    res.json({ subject: req.auth?.subject, roles: req.auth?.roles, user: req.auth?.user })
+  })
+  app.use(authErrorHandler())
+  return { app, middleware, ran: () => count }
+}
