@@ -194,7 +194,7 @@ describe('jwt-gate sign', () => {
     ])
     expect(decodeProtectedHeader(token).alg).toBe(alg)
     const auth = await verify(token, ISSUER, {
-      jwk: pair.publicKey.export({ format: 'jwk' }) as JWK,
+      jwk: pair.publicKey.export({ format: 'jwk' }),
     })
     expect(auth?.subject).toBe('carol')
   })
