@@ -20,6 +20,7 @@ button { font: inherit; padding: .4rem 1.2rem; margin-top: 1rem; cursor: pointer
 .error { color: #ab091e; }
 .badge { background: #e0e8f9; border-radius: .3rem; padding: 0 .4rem; margin-right: .3rem; }
 form.inline { display: inline; }
+form.inline button { margin: 0 0 0 1rem; }
 `
 
 /** What a page needs besides its body. */
