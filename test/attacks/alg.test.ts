@@ -20,7 +20,15 @@ const ALG_REFUSED: AuthErrorCode[] = ['ERR_AUTH_ALG_NOT_ALLOWED']
 const isAsymmetric = (t: Target): boolean => t.keys !== undefined
 
 const NONE_SPELLINGS = ['none', 'None', 'NONE', 'nOnE', 'NoNe', 'nonE']
-const NONE_LOOKALIKES = ['none ', ' none', 'none\u0000', 'non\u0435', 'n\u00f6ne', 'none.', '"none"']
+const NONE_LOOKALIKES = [
+  'none ',
+  ' none',
+  'none\u0000',
+  'non\u0435',
+  'n\u00f6ne',
+  'none.',
+  '"none"',
+]
 
 const rows: AttackRow[] = []
 
@@ -139,7 +147,11 @@ rows.push(
     name: 'an asymmetric alg against the HMAC secret, signed by the attacker',
     applies: (t) => t.alg === 'HS256',
     build: (t) => ({
-      token: tokenFor(t, { header: { alg: 'RS256' }, alg: 'RS256', key: attackerKeys.rsa.privateKey }),
+      token: tokenFor(t, {
+        header: { alg: 'RS256' },
+        alg: 'RS256',
+        key: attackerKeys.rsa.privateKey,
+      }),
     }),
     codes: ALG_REFUSED,
   },

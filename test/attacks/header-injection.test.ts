@@ -76,16 +76,32 @@ const INJECTIONS: [string, string, (t: Target) => Record<string, unknown>][] = [
     'embedded attacker jwk with the kid of the real key',
     (t) => ({ jwk: { ...attackerFor(t).jwk, kid: t.kid ?? 'k' } }),
   ],
-  ['RFC 7515 §4.1.2 (jku)', 'jku pointing at an attacker JWKS', () => ({ jku: `${base}/jwks.json`, kid: 'attacker' })],
+  [
+    'RFC 7515 §4.1.2 (jku)',
+    'jku pointing at an attacker JWKS',
+    () => ({ jku: `${base}/jwks.json`, kid: 'attacker' }),
+  ],
   [
     'RFC 7515 §4.1.2 (jku)',
     'jku pointing at an attacker JWKS, kid of the real key',
     (t) => ({ jku: `${base}/jwks.json`, kid: t.kid ?? 'attacker' }),
   ],
-  ['RFC 7515 §4.1.2 (jku) / SSRF', 'jku at a cloud metadata address', () => ({ jku: 'http://169.254.169.254/latest/meta-data/' })],
+  [
+    'RFC 7515 §4.1.2 (jku) / SSRF',
+    'jku at a cloud metadata address',
+    () => ({ jku: 'http://169.254.169.254/latest/meta-data/' }),
+  ],
   ['RFC 7515 §4.1.2 (jku) / SSRF', 'jku as a file URL', () => ({ jku: 'file:///etc/passwd' })],
-  ['RFC 7515 §4.1.5 (x5u)', 'x5u pointing at an attacker certificate', () => ({ x5u: `${base}/cert.pem` })],
-  ['RFC 7515 §4.1.6 (x5c)', 'x5c with an attacker self-signed certificate', () => ({ x5c: [certificate] })],
+  [
+    'RFC 7515 §4.1.5 (x5u)',
+    'x5u pointing at an attacker certificate',
+    () => ({ x5u: `${base}/cert.pem` }),
+  ],
+  [
+    'RFC 7515 §4.1.6 (x5c)',
+    'x5c with an attacker self-signed certificate',
+    () => ({ x5c: [certificate] }),
+  ],
   [
     'RFC 7515 §4.1.7 (x5t)',
     'x5t and x5t#S256 of the attacker certificate',
@@ -134,12 +150,20 @@ rows.push({
 
 /** kids an attacker hopes a key store turns into a file path, a query or a command. */
 const HOSTILE_KIDS: [string, string, SigningKey | undefined][] = [
-  ['path traversal to /dev/null (empty HMAC key)', '../../../../../../../dev/null', Buffer.alloc(0)],
+  [
+    'path traversal to /dev/null (empty HMAC key)',
+    '../../../../../../../dev/null',
+    Buffer.alloc(0),
+  ],
   ['absolute path', '/etc/passwd', undefined],
   ['path traversal, Windows style', '..\\..\\..\\windows\\win.ini', undefined],
   ['URL-encoded traversal', '%2e%2e%2f%2e%2e%2fetc%2fpasswd', undefined],
   ['NUL byte truncation', 'public.pem\u0000.txt', undefined],
-  ['SQL union returning a known secret', "x' UNION SELECT 'attacker-secret' -- ", 'attacker-secret'],
+  [
+    'SQL union returning a known secret',
+    "x' UNION SELECT 'attacker-secret' -- ",
+    'attacker-secret',
+  ],
   ['SQL tautology', "' OR '1'='1", undefined],
   ['shell command substitution', '$(curl http://127.0.0.1:1/)', undefined],
   ['shell backticks', '`id`', undefined],

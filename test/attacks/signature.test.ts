@@ -95,14 +95,12 @@ const rows: AttackRow[] = [
     codes: SIGNATURE_INVALID,
   },
   ...[0, 1, 17, -2, -1].flatMap((index) =>
-    [1, 0x80].map(
-      (bit): AttackRow => ({
-        ref: 'RFC 7515 §5.2 (bit flip)',
-        name: `bit 0x${bit.toString(16)} flipped in signature byte ${index}`,
-        build: (t) => ({ token: resigned(t, (s) => flip(s, index, bit)) }),
-        codes: SIGNATURE_INVALID,
-      }),
-    ),
+    [1, 0x80].map((bit): AttackRow => ({
+      ref: 'RFC 7515 §5.2 (bit flip)',
+      name: `bit 0x${bit.toString(16)} flipped in signature byte ${index}`,
+      build: (t) => ({ token: resigned(t, (s) => flip(s, index, bit)) }),
+      codes: SIGNATURE_INVALID,
+    })),
   ),
   {
     ref: 'RFC 7515 §5.2 (payload changed under a valid signature)',
@@ -206,10 +204,15 @@ const PSYCHIC: [string, (r: bigint, s: bigint) => Buffer][] = [
   ['r = s = 2^256 - 1 (raw)', () => raw(2n ** 256n - 1n, 2n ** 256n - 1n)],
   ['r = 1, s = 1 (raw)', () => raw(1n, 1n)],
   ['the valid signature DER-encoded', (r, s) => derEcdsa(r, s)],
-  ['the valid signature DER-encoded, then padded to 64 bytes', (r, s) => {
-    const der = derEcdsa(r, s)
-    return der.length >= 64 ? der.subarray(0, 64) : Buffer.concat([der, Buffer.alloc(64 - der.length)])
-  }],
+  [
+    'the valid signature DER-encoded, then padded to 64 bytes',
+    (r, s) => {
+      const der = derEcdsa(r, s)
+      return der.length >= 64
+        ? der.subarray(0, 64)
+        : Buffer.concat([der, Buffer.alloc(64 - der.length)])
+    },
+  ],
 ]
 for (const [name, make] of PSYCHIC) {
   rows.push({

@@ -106,7 +106,10 @@ export function nonCanonical(segment: string): string | undefined {
 
 /** A big-endian unsigned integer of exactly `size` bytes (truncating high bytes if larger). */
 export function bigToBytes(value: bigint, size: number): Buffer {
-  const hex = value.toString(16).padStart(size * 2, '0').slice(-size * 2)
+  const hex = value
+    .toString(16)
+    .padStart(size * 2, '0')
+    .slice(-size * 2)
   return Buffer.from(hex, 'hex')
 }
 

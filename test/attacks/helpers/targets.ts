@@ -16,7 +16,8 @@ export const COOKIE = 'access_token'
 export const NOW = new Date('2026-06-01T12:00:00Z')
 export const NOW_S = Math.floor(NOW.getTime() / 1000)
 
-export type TargetName = 'ed25519-raw' | 'es256-pem' | 'rs256-pem' | 'hs256-secret' | 'jwks' | 'users'
+export type TargetName =
+  'ed25519-raw' | 'es256-pem' | 'rs256-pem' | 'hs256-secret' | 'jwks' | 'users'
 
 /** One app configuration under attack. */
 export interface Target {
