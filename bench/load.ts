@@ -1,0 +1,125 @@
+/**
+ * One measured run: a sanity check that the server really authenticates (a good token passes, a
+ * forged one is refused), a warm-up, then autocannon for a fixed duration. Every loop here is
+ * bounded by autocannon's duration and request timeout.
+ */
+import autocannon from 'autocannon'
+import type { Request as LoadRequest, Result } from 'autocannon'
+import type { Scenario } from './scenarios.js'
+
+/** What one run measured. */
+export interface RunResult {
+  rps: number
+  p50: number
+  p90: number
+  p99: number
+  p999: number
+  requests: number
+  /** Non-2xx answers, errors and timeouts: a run with any of them is not a valid measurement. */
+  failures: number
+}
+
+/** Load settings. */
+export interface LoadSettings {
+  seconds: number
+  warmupSeconds: number
+  connections: number
+  /** Fixed overall request rate (req/s) instead of as fast as possible. */
+  rate?: number
+}
+
+function credentialHeaders(scenario: Scenario, token: string | undefined): Record<string, string> {
+  if (token === undefined) return {}
+  return scenario.transport === 'cookie'
+    ? { cookie: `access=${token}` }
+    : { authorization: `Bearer ${token}` }
+}
+
+/** Fails unless a valid token gets 200 and a forged one 401 (a server that checks nothing fails). */
+export async function sanityCheck(
+  url: string,
+  scenario: Scenario,
+  token: string | undefined,
+): Promise<void> {
+  const ok = await fetch(url, { headers: credentialHeaders(scenario, token) })
+  const body = await ok.text()
+  if (ok.status !== 200) throw new Error(`${scenario.id}: valid request got ${ok.status}`)
+  if (token === undefined) return
+  const [header, payload] = token.split('.')
+  const forged = `${header}.${payload}.${Buffer.from('forged signature').toString('base64url')}`
+  const refused = await fetch(url, { headers: credentialHeaders(scenario, forged) })
+  await refused.text()
+  if (refused.status !== 401) {
+    throw new Error(`${scenario.id}: forged token got ${refused.status} (${body.length} bytes)`)
+  }
+}
+
+function requests(scenario: Scenario, tokens: readonly string[]): LoadRequest[] | undefined {
+  if (scenario.tokens !== 'distinct') return undefined
+  let next = 0
+  return [
+    {
+      method: 'GET',
+      path: '/',
+      setupRequest(request) {
+        const token = tokens[next++ % tokens.length]
+        return {
+          ...request,
+          headers: { ...request.headers, ...credentialHeaders(scenario, token) },
+        }
+      },
+    },
+  ]
+}
+
+async function cannon(
+  url: string,
+  scenario: Scenario,
+  tokens: readonly string[],
+  seconds: number,
+  connections: number,
+  rate: number | undefined,
+): Promise<Result> {
+  const repeated = scenario.tokens === 'repeated' ? tokens[0] : undefined
+  const list = requests(scenario, tokens)
+  return autocannon({
+    url,
+    connections,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 10,
+    headers: credentialHeaders(scenario, repeated),
+    ...(list === undefined ? {} : { requests: list }),
+    ...(rate === undefined ? {} : { overallRate: rate }),
+  })
+}
+
+/** Warms the server up, then measures it. */
+export async function measure(
+  url: string,
+  scenario: Scenario,
+  tokens: readonly string[],
+  settings: LoadSettings,
+): Promise<RunResult> {
+  await sanityCheck(url, scenario, scenario.tokens === 'none' ? undefined : tokens[0])
+  if (settings.warmupSeconds > 0) {
+    await cannon(url, scenario, tokens, settings.warmupSeconds, settings.connections, settings.rate)
+  }
+  const result = await cannon(
+    url,
+    scenario,
+    tokens,
+    settings.seconds,
+    settings.connections,
+    settings.rate,
+  )
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    p999: result.latency.p99_9,
+    requests: result.requests.total,
+    failures: result.non2xx + result.errors + result.timeouts,
+  }
+}

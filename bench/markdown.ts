@@ -1,0 +1,108 @@
+/** The Markdown report of a run: environment, throughput tables, fixed-rate latency, targets. */
+import type { LatencyRow, Row, TargetCheck } from './summary.js'
+
+/** Facts about the machine and the run, printed above the tables. */
+export interface RunInfo {
+  date: string
+  commit: string
+  node: string
+  cpu: string
+  cores: number
+  pinned: boolean
+  loadBefore: number[]
+  loadAfter: number[]
+  rounds: number
+  seconds: number
+  connections: number
+  poolSize: number
+  cacheMax: number
+  command: string
+}
+
+const int = (value: number): string => Math.round(value).toLocaleString('en-US')
+const ms = (value: number): string => value.toFixed(value < 10 ? 2 : 1)
+const ratio = (value: number | undefined): string =>
+  value === undefined ? '' : `${(value * 100).toFixed(0)} %`
+
+function table(rows: readonly Row[]): string {
+  const lines = [
+    '| Server | Alg | Source | req/s | p50 ms | p99 ms | vs Express | vs jose |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const row of rows) {
+    const s = row.scenario
+    const flag = row.failures > 0 ? ` ⚠ ${row.failures} failed` : ''
+    lines.push(
+      `| ${s.kind === 'jwt-gate' ? `**${s.label}**` : s.label}${flag} | ${s.alg ?? ''} | ${s.tokens === 'none' ? '' : s.transport} | ${int(row.rps)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ratio(row.vsBare)} | ${ratio(row.vsJose)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+/** Splits rows into the report's sections (bare Express heads each throughput table). */
+export function sections(rows: readonly Row[]): { title: string; rows: Row[] }[] {
+  const bare = rows.filter((r) => r.scenario.kind === 'ceiling')
+  const users = (r: Row): boolean => r.scenario.variant?.includes('users') === true
+  return [
+    {
+      title: 'One repeated token (the verified-token cache helps jwt-gate; no peer caches)',
+      rows: [...bare, ...rows.filter((r) => r.scenario.tokens === 'repeated' && !users(r))],
+    },
+    {
+      title: 'Distinct tokens (a pool larger than the cache: every request is a full verification)',
+      rows: [...bare, ...rows.filter((r) => r.scenario.tokens === 'distinct')],
+    },
+    {
+      title: 'User check on a database, behind the user cache (one repeated token)',
+      rows: [...bare, ...rows.filter(users)],
+    },
+  ].filter((section) => section.rows.length > bare.length)
+}
+
+/** The whole report. */
+export function renderMarkdown(
+  info: RunInfo,
+  rows: readonly Row[],
+  latency: readonly LatencyRow[],
+  targets: readonly TargetCheck[],
+): string {
+  const parts: string[] = [
+    '# jwt-gate benchmark results',
+    '',
+    `Command: \`${info.command}\` · ${info.date} · commit ${info.commit}`,
+    '',
+    `Node ${info.node} on ${info.cpu} (${info.cores} cores); server ${info.pinned ? 'pinned to CPU 0, load generator (autocannon) on CPU 1' : 'not pinned (no taskset)'}; ` +
+      `${info.connections} connections, ${info.seconds} s per run after a warm-up, ${info.rounds} rounds in alternating order, medians shown. ` +
+      `Distinct tokens: a pool of ${info.poolSize} per algorithm against a jwt-gate cache of ${info.cacheMax} entries. ` +
+      `Load average before/after: ${info.loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${info.loadAfter.map((l) => l.toFixed(2)).join(' ')}.`,
+    '',
+  ]
+  for (const section of sections(rows)) {
+    parts.push(`## ${section.title}`, '', table(section.rows), '')
+  }
+  if (latency.length > 0) {
+    parts.push(
+      `## Latency at a fixed rate (${latency[0]!.rate} req/s overall, one repeated token)`,
+      '',
+      '| Server | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 vs Express |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...latency.map(
+        (r) =>
+          `| ${r.scenario.label}${r.scenario.alg === undefined ? '' : ` ${r.scenario.alg}`}${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''} | ${int(r.rps)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.p99VsBare === undefined ? '' : `${r.p99VsBare.toFixed(2)}x`} |`,
+      ),
+      '',
+    )
+  }
+  if (targets.length > 0) {
+    const met = targets.filter((t) => t.met).length
+    parts.push(
+      `## Targets of issue 6 (${met} of ${targets.length} met in this run)`,
+      '',
+      '| Target | Measured | Met |',
+      '| --- | ---: | :---: |',
+      ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`),
+      '',
+    )
+  }
+  return parts.join('\n')
+}

@@ -1,0 +1,206 @@
+/**
+ * `npm run bench`: every server as its own process (pinned to CPU 0 when `taskset` exists), this
+ * process as the load generator (CPU 1), all scenarios repeated in alternating order, medians
+ * reported as a Markdown table, a JSON file and an SVG chart.
+ *
+ * Options: `--smoke` (a few scenarios, very short runs, results in a temporary directory),
+ * `--rounds N`, `--seconds S`, `--warmup S`, `--connections N`, `--rate R` (fixed-rate latency run),
+ * `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { createFixture, signTokens } from './fixture.js'
+import type { BenchAlgorithm } from './fixture.js'
+import { measure } from './load.js'
+import type { LoadSettings, RunResult } from './load.js'
+import { renderMarkdown } from './markdown.js'
+import type { RunInfo } from './markdown.js'
+import { FIXED_RATE, fullSuite, smokeSuite } from './scenarios.js'
+import type { Scenario } from './scenarios.js'
+import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
+import { POSTGRES_URL } from './servers/user-stores.js'
+import { checkTargets, summarise, summariseLatency } from './summary.js'
+import { renderSvg } from './svg.js'
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    rate: { type: 'string' },
+    'rate-seconds': { type: 'string' },
+    filter: { type: 'string' },
+    out: { type: 'string' },
+    chart: { type: 'string' },
+  },
+})
+
+const smoke = args.smoke
+const num = (value: string | undefined, fallback: number, min: number, max: number): number => {
+  const n = value === undefined ? fallback : Number(value)
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`option out of range: ${value}`)
+  return n
+}
+const rounds = num(args.rounds, smoke ? 1 : 3, 1, 20)
+const seconds = num(args.seconds, smoke ? 1 : 5, 0.5, 120)
+const warmupSeconds = num(args.warmup, smoke ? 0.3 : 1, 0, 30)
+const connections = num(args.connections, 50, 1, 1000)
+const rate = num(args.rate, smoke ? 500 : 3000, 10, 1_000_000)
+const rateSeconds = num(args['rate-seconds'], smoke ? 1 : 10, 0.5, 300)
+const cacheMax = smoke ? 100 : 1000
+const poolSize = cacheMax * 5
+const outDir = args.out ?? (smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
+const chartFile = args.chart ?? (smoke ? join(outDir, 'bench.svg') : 'docs/images/bench.svg')
+
+async function postgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 1500 })
+  client.on('error', () => undefined)
+  try {
+    await client.connect()
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function runOnce(
+  scenario: Scenario,
+  env: Record<string, string>,
+  tokens: readonly string[],
+  settings: LoadSettings,
+): Promise<RunResult> {
+  const server = await startServer({
+    file: scenario.server,
+    env: {
+      ...env,
+      ...(scenario.alg === undefined ? {} : { BENCH_ALG: scenario.alg }),
+      BENCH_VARIANT: scenario.variant ?? '',
+    },
+  })
+  try {
+    return await measure(server.url, scenario, tokens, settings)
+  } finally {
+    await server.stop()
+  }
+}
+
+/** Runs every scenario `rounds` times, reversing the order every other round (A B C, C B A…). */
+async function runRounds(
+  scenarios: readonly Scenario[],
+  env: Record<string, string>,
+  tokensOf: (scenario: Scenario) => readonly string[],
+  settings: LoadSettings,
+): Promise<Map<string, RunResult[]>> {
+  const runs = new Map<string, RunResult[]>(scenarios.map((s) => [s.id, []]))
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? scenarios : [...scenarios].reverse()
+    for (const scenario of order) {
+      const result = await runOnce(scenario, env, tokensOf(scenario), settings)
+      runs.get(scenario.id)!.push(result)
+      const warn = result.failures > 0 ? `  ⚠ ${result.failures} failed` : ''
+      process.stdout.write(
+        `  [${round + 1}/${rounds}] ${scenario.id.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${warn}\n`,
+      )
+    }
+  }
+  return runs
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  pinLoadGenerator()
+  const loadBefore = loadavg()
+  const postgres = !smoke && (await postgresAvailable())
+  let scenarios = smoke ? smokeSuite() : fullSuite({ postgres })
+  if (args.filter !== undefined) {
+    const filter = args.filter
+    scenarios = scenarios.filter((s) => s.id === 'express' || s.id.includes(filter))
+  }
+  if (!smoke && !postgres)
+    process.stdout.write('PostgreSQL not reachable: its user-check row is skipped\n')
+
+  const fixture = createFixture()
+  try {
+    const algs = new Set<BenchAlgorithm>(['EdDSA'])
+    for (const s of scenarios) if (s.alg !== undefined) algs.add(s.alg)
+    const pools = new Map<BenchAlgorithm, string[]>()
+    for (const alg of algs) pools.set(alg, await signTokens(fixture, alg, poolSize))
+    const tokensOf = (s: Scenario): readonly string[] =>
+      s.alg === undefined ? [] : pools.get(s.alg)!
+    const env = { BENCH_FIXTURE: fixture.file, BENCH_CACHE_MAX: String(cacheMax) }
+
+    process.stdout.write(
+      `${scenarios.length} scenarios × ${rounds} rounds, ${seconds} s each (${PINNING ? 'server on CPU 0, load on CPU 1' : 'no CPU pinning'})\n`,
+    )
+    const runs = await runRounds(scenarios, env, tokensOf, { seconds, warmupSeconds, connections })
+
+    const rateScenarios = FIXED_RATE.filter((s) => scenarios.some((t) => t.id === s.id))
+    process.stdout.write(`fixed rate: ${rate} req/s for ${rateSeconds} s\n`)
+    const rateRuns = await runRounds(rateScenarios, env, tokensOf, {
+      seconds: rateSeconds,
+      warmupSeconds,
+      connections,
+      rate,
+    })
+
+    const rows = summarise(scenarios, runs)
+    const latency = summariseLatency(rateScenarios, rateRuns, rate)
+    const targets = smoke ? [] : checkTargets(rows, latency)
+    const info: RunInfo = {
+      date: new Date().toISOString(),
+      commit: gitCommit(),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown CPU',
+      cores: cpus().length,
+      pinned: PINNING,
+      loadBefore,
+      loadAfter: loadavg(),
+      rounds,
+      seconds,
+      connections,
+      poolSize,
+      cacheMax,
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    }
+    const markdown = renderMarkdown(info, rows, latency, targets)
+    process.stdout.write(`\n${markdown}\n`)
+
+    mkdirSync(outDir, { recursive: true })
+    const base = smoke ? 'smoke' : 'latest'
+    writeFileSync(join(outDir, `${base}.md`), markdown)
+    writeFileSync(
+      join(outDir, `${base}.json`),
+      `${JSON.stringify({ info, rows, latency, targets }, null, 2)}\n`,
+    )
+    const subtitle = `${info.cpu}, ${info.cores} cores, Node ${info.node}, ${info.date.slice(0, 10)}; ${info.pinned ? 'server on CPU 0, autocannon on CPU 1' : 'no pinning'}; ${connections} connections; provisional numbers on a shared machine`
+    writeFileSync(chartFile, renderSvg(rows, subtitle))
+    const failed = rows.some((r) => r.failures > 0) || latency.some((r) => r.failures > 0)
+    process.stdout.write(
+      `\nwrote ${join(outDir, `${base}.md`)}, ${join(outDir, `${base}.json`)}, ${chartFile} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    )
+    if (failed) {
+      process.stderr.write('some runs had failed requests: the numbers above are not valid\n')
+      process.exitCode = 1
+    }
+  } finally {
+    fixture.dispose()
+  }
+}
+
+await main()

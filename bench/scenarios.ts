@@ -1,0 +1,142 @@
+/**
+ * The scenarios of `npm run bench`: which server, which algorithm, which tokens. Ratios compare
+ * every row with bare Express and with the hand-written jose middleware of the same algorithm and
+ * token mode.
+ */
+import { ALGORITHMS } from './fixture.js'
+import type { BenchAlgorithm } from './fixture.js'
+
+/** How the load generator sends tokens. */
+export type TokenMode = 'none' | 'repeated' | 'distinct'
+
+/** One row of the results. */
+export interface Scenario {
+  id: string
+  label: string
+  kind: 'ceiling' | 'jwt-gate' | 'jose' | 'peer'
+  server: string
+  alg?: BenchAlgorithm
+  variant?: string
+  tokens: TokenMode
+  transport: 'bearer' | 'cookie'
+}
+
+const PEERS: { server: string; label: string; variant?: string; algs: BenchAlgorithm[] }[] = [
+  {
+    server: 'express-jwt',
+    label: 'express-jwt (KeyObject)',
+    variant: 'keyobject',
+    algs: ['ES256', 'RS256', 'HS256'],
+  },
+  {
+    server: 'express-jwt',
+    label: 'express-jwt (PEM/string)',
+    variant: 'string',
+    algs: ['ES256', 'RS256', 'HS256'],
+  },
+  { server: 'passport-jwt', label: 'passport-jwt', algs: ['RS256', 'HS256'] },
+  { server: 'oauth2-bearer', label: 'express-oauth2-jwt-bearer', algs: ['RS256', 'HS256'] },
+]
+
+function id(parts: (string | undefined)[]): string {
+  return parts.filter((p) => p !== undefined && p !== '').join('/')
+}
+
+/** The bare Express row. */
+export const BARE: Scenario = {
+  id: 'express',
+  label: 'bare Express 5',
+  kind: 'ceiling',
+  server: 'bare',
+  tokens: 'none',
+  transport: 'bearer',
+}
+
+function gate(
+  alg: BenchAlgorithm,
+  tokens: TokenMode,
+  transport: 'bearer' | 'cookie',
+  extra = '',
+): Scenario {
+  const variants = [
+    transport === 'cookie' ? 'cookie' : '',
+    tokens === 'distinct' ? 'cache-small' : '',
+    extra,
+  ]
+  const variant = variants.filter(Boolean).join(',')
+  const suffix = extra === '' ? '' : ` + ${extra.replace('users-', 'user check: ')}`
+  return {
+    id: id(['jwt-gate', transport, alg, tokens, extra]),
+    label: `jwt-gate ${transport}${suffix}`,
+    kind: 'jwt-gate',
+    server: 'jwt-gate',
+    alg,
+    ...(variant === '' ? {} : { variant }),
+    tokens,
+    transport,
+  }
+}
+
+function jose(alg: BenchAlgorithm, tokens: TokenMode): Scenario {
+  return {
+    id: id(['jose', alg, tokens]),
+    label: 'hand-written jose',
+    kind: 'jose',
+    server: 'jose',
+    alg,
+    tokens,
+    transport: 'bearer',
+  }
+}
+
+function peers(tokens: TokenMode): Scenario[] {
+  return PEERS.flatMap((peer) =>
+    peer.algs.map((alg) => ({
+      id: id([peer.server, peer.variant, alg, tokens]),
+      label: peer.label,
+      kind: 'peer' as const,
+      server: peer.server,
+      alg,
+      ...(peer.variant === undefined ? {} : { variant: peer.variant }),
+      tokens,
+      transport: 'bearer' as const,
+    })),
+  )
+}
+
+/** Every scenario of the full suite. */
+export function fullSuite(options: { postgres: boolean }): Scenario[] {
+  const list: Scenario[] = [BARE]
+  for (const tokens of ['repeated', 'distinct'] as const) {
+    for (const alg of ALGORITHMS) {
+      list.push(gate(alg, tokens, 'bearer'))
+      if (tokens === 'repeated') list.push(gate(alg, tokens, 'cookie'))
+      list.push(jose(alg, tokens))
+    }
+    list.push(...peers(tokens))
+  }
+  list.push(gate('EdDSA', 'repeated', 'bearer', 'users-sqlite'))
+  if (options.postgres) list.push(gate('EdDSA', 'repeated', 'bearer', 'users-postgres'))
+  return list
+}
+
+/** The few scenarios of `--smoke`: one of each server kind, both token modes, a user check. */
+export function smokeSuite(): Scenario[] {
+  return [
+    BARE,
+    gate('EdDSA', 'repeated', 'bearer'),
+    gate('HS256', 'distinct', 'cookie'),
+    jose('EdDSA', 'repeated'),
+    ...peers('distinct').filter((s) => s.alg === 'HS256' && s.variant !== 'string'),
+    gate('EdDSA', 'repeated', 'bearer', 'users-sqlite'),
+  ]
+}
+
+/** The two rows of the fixed-rate latency run. */
+export const FIXED_RATE: Scenario[] = [BARE, gate('EdDSA', 'repeated', 'bearer')]
+
+/** The jose row a scenario is compared with (same algorithm and token mode). */
+export function joseBaselineId(scenario: Scenario): string | undefined {
+  if (scenario.alg === undefined || scenario.tokens === 'none') return undefined
+  return id(['jose', scenario.alg, scenario.tokens])
+}

@@ -1,0 +1,81 @@
+/**
+ * Starts one benchmark server as a child process, pinned to CPU 0 with `taskset` when it exists,
+ * waits for its `listening <port>` line (bounded), and stops it (SIGTERM, then SIGKILL).
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const START_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 5_000
+
+/** Whether servers and the load generator can sit on separate cores. */
+export const PINNING =
+  process.platform === 'linux' &&
+  availableParallelism() >= 2 &&
+  spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0
+
+/** Moves this process (every thread) to CPU 1, so the load generator never shares the server's. */
+export function pinLoadGenerator(): void {
+  if (PINNING) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' })
+}
+
+/** A running server. */
+export interface ServerProcess {
+  port: number
+  url: string
+  stop(): Promise<void>
+}
+
+/** What to start: a file of `bench/servers/` and its environment. */
+export interface ServerSpec {
+  file: string
+  env: Record<string, string>
+}
+
+/** Starts the server and resolves once it listens. */
+export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
+  const args = ['--import', 'tsx', `bench/servers/${spec.file}.ts`]
+  const command = PINNING ? 'taskset' : process.execPath
+  const argv = PINNING ? ['-c', '0', process.execPath, ...args] : args
+  const child = spawn(command, argv, {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000)
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${spec.file}: not listening after ${START_TIMEOUT_MS} ms\n${stderr}`))
+    }, START_TIMEOUT_MS)
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const match = /listening (\d+)/.exec(stdout)
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve(Number(match[1]))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${spec.file}: exited with ${code} before listening\n${stderr}`))
+    })
+  })
+  return { port, url: `http://127.0.0.1:${port}/`, stop: () => stopChild(child) }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+  await exited
+  clearTimeout(timer)
+}

@@ -1,0 +1,51 @@
+/**
+ * A hand-written jose middleware, as an app would write it: the key imported once, then
+ * `jwtVerify` with the algorithm, issuer and audience pinned; any failure is a 401.
+ */
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
+import { importSPKI, jwtVerify } from 'jose'
+import type { JWTPayload } from 'jose'
+import { readPublicFixture } from '../fixture.js'
+import { bearerToken, benchAlgorithm, mountStats, protectedRoute, serve } from './common.js'
+
+const fixture = readPublicFixture()
+const alg = benchAlgorithm()
+const material = fixture.keys[alg]
+const key =
+  alg === 'HS256'
+    ? await crypto.subtle.importKey(
+        'raw',
+        new TextEncoder().encode(material.secret!),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['verify'],
+      )
+    : await importSPKI(material.pem!, alg)
+
+const claimsOf = new WeakMap<Request, JWTPayload>()
+
+function verify(req: Request, res: Response, next: NextFunction): void {
+  const token = bearerToken(req)
+  if (token === undefined) {
+    res.status(401).end()
+    return
+  }
+  jwtVerify(token, key, { algorithms: [alg], issuer: fixture.issuer, audience: fixture.audience })
+    .then(({ payload }) => {
+      claimsOf.set(req, payload)
+      next()
+    })
+    .catch(() => {
+      res.status(401).end()
+    })
+}
+
+const app = express()
+mountStats(app)
+app.use(verify)
+app.get(
+  '/',
+  protectedRoute((req) => claimsOf.get(req)?.sub),
+)
+serve(app)

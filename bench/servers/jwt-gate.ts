@@ -1,0 +1,58 @@
+/**
+ * jwt-gate's Express middleware. `BENCH_VARIANT` is a comma list:
+ * `cookie` (also accept the token from the `access` cookie through cookie-parser: the default
+ * sources header then cookie),
+ * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000), `cache-off`, `users-sqlite`, `users-postgres`.
+ */
+import cookieParser from 'cookie-parser'
+import express from 'express'
+import { authenticate } from '../../src/index.js'
+import type { AuthenticateOptions, KeySource, UserStore } from '../../src/index.js'
+import { readPublicFixture } from '../fixture.js'
+import { benchAlgorithm, benchVariant, mountStats, protectedRoute, serve } from './common.js'
+import { openUserStore } from './user-stores.js'
+
+const fixture = readPublicFixture()
+const alg = benchAlgorithm()
+const variant = new Set(benchVariant().split(',').filter(Boolean))
+const material = fixture.keys[alg]
+
+const key: KeySource =
+  alg === 'HS256'
+    ? { secret: material.secret!, encoding: 'utf8' }
+    : alg === 'EdDSA'
+      ? { ed25519: material.raw! }
+      : { pem: material.pem! }
+
+const users = variant.has('users-sqlite')
+  ? await openUserStore('sqlite')
+  : variant.has('users-postgres')
+    ? await openUserStore('postgres')
+    : undefined
+
+const options: AuthenticateOptions = {
+  issuers: [{ issuer: fixture.issuer, audience: fixture.audience, key, algorithms: [alg] }],
+  ...(variant.has('cookie') ? { cookie: { name: 'access' } } : {}),
+  ...(variant.has('cache-off') ? { cache: false } : {}),
+  ...(variant.has('cache-small')
+    ? { cache: { max: Number(process.env.BENCH_CACHE_MAX ?? 1000) } }
+    : {}),
+  ...(users === undefined ? {} : { users: { store: users.store as UserStore } }),
+}
+const gate = authenticate(options)
+
+const app = express()
+mountStats(app, () => ({
+  cacheSize: gate.authenticator.cacheSize,
+  ...(users === undefined ? {} : { userCacheSize: users.store.size }),
+}))
+if (variant.has('cookie')) app.use(cookieParser())
+app.use(gate)
+app.get(
+  '/',
+  protectedRoute((req) => req.auth?.subject),
+)
+serve(app, async () => {
+  await gate.close()
+  await users?.dispose()
+})
