@@ -16,7 +16,7 @@ const key =
   alg === 'HS256'
     ? await crypto.subtle.importKey(
         'raw',
-        new TextEncoder().encode(material.secret!),
+        new TextEncoder().encode(material.secret),
         { name: 'HMAC', hash: 'SHA-256' },
         false,
         ['verify'],

@@ -37,7 +37,7 @@ const options: AuthenticateOptions = {
   ...(variant.has('cache-small')
     ? { cache: { max: Number(process.env.BENCH_CACHE_MAX ?? 1000) } }
     : {}),
-  ...(users === undefined ? {} : { users: { store: users.store as UserStore } }),
+  ...(users === undefined ? {} : { users: { store: users.store } }),
 }
 const gate = authenticate(options)
 
