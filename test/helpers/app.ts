@@ -33,7 +33,7 @@ export function createTestApp(
   options: AuthenticateOptions,
   settings: TestAppOptions = {},
 ): TestApp {
-  const factory = (settings.version === 'express4' ? express4 : express5) as typeof express5
+  const factory = settings.version === 'express4' ? express4 : express5
   const app = factory()
   let runs = 0
   if (settings.cookieParser !== false) app.use(cookieParser(COOKIE_SECRET))

@@ -14,21 +14,33 @@ export interface TestKeyPair {
   publicJwk: JWK
 }
 
-function pair(type: 'ed25519' | 'ec' | 'rsa', options: object = {}): TestKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync(type as 'ed25519', options as never)
+function describe(privateKey: KeyObject, publicKey: KeyObject): TestKeyPair {
   return {
     privateKey,
     publicKey,
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    publicJwk: publicKey.export({ format: 'jwk' }) as JWK,
+    publicJwk: publicKey.export({ format: 'jwk' }),
   }
+}
+
+function pair(type: 'ed25519' | 'ec' | 'rsa'): TestKeyPair {
+  if (type === 'ed25519') {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    return describe(privateKey, publicKey)
+  }
+  if (type === 'ec') {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    return describe(privateKey, publicKey)
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return describe(privateKey, publicKey)
 }
 
 export const ed25519 = pair('ed25519')
 export const ed25519Other = pair('ed25519')
-export const es256 = pair('ec', { namedCurve: 'P-256' })
-export const rsa = pair('rsa', { modulusLength: 2048 })
-export const rsaOther = pair('rsa', { modulusLength: 2048 })
+export const es256 = pair('ec')
+export const rsa = pair('rsa')
+export const rsaOther = pair('rsa')
 
 /** ClusterCockpit's format: standard base64 of the raw 32-byte Ed25519 public key. */
 export function rawEd25519Base64(keyPair: TestKeyPair): string {

@@ -5,7 +5,6 @@
 import { SignJWT } from 'jose'
 import type { KeyObject } from 'node:crypto'
 import { createSecretKey } from 'node:crypto'
-import type { JWTPayload } from 'jose'
 import { hmacSecret } from './keys.js'
 
 export const NOW = new Date('2026-06-01T12:00:00Z')
@@ -37,7 +36,7 @@ export async function sign(key: KeyObject | string, options: SignOptions = {}): 
     ...options.claims,
   }
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name]
-  return new SignJWT(claims as JWTPayload)
+  return new SignJWT(claims)
     .setProtectedHeader({
       alg,
       ...(options.kid === undefined ? {} : { kid: options.kid }),

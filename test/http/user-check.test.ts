@@ -5,6 +5,7 @@ import { ed25519, ed25519Other, rawEd25519Base64 } from '../helpers/keys.js'
 import { clock, ISSUER, NOW_S, sign } from '../helpers/tokens.js'
 import type {
   AuthenticateOptions,
+  RejectionEvent,
   RevocationQuery,
   UserRecord,
   UserStore,

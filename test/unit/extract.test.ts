@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { extractToken, fromAuthorizationHeader } from '../../src/extract.js'
+import type { ExtractionPolicy } from '../../src/extract.js'
+import type { AuthError } from '../../src/index.js'
+
+const both: ExtractionPolicy = {
+  sources: ['header', 'cookie'],
+  cookie: { name: 'access_cc', signed: false },
+  conflict: 'reject',
+  extractToken: undefined,
+}
+
+describe('extractToken (framework-free)', () => {
+  it('works on a plain header record, no Express needed', async () => {
+    await expect(
+      extractToken({ headers: { authorization: 'Bearer abc' }, cookies: {} }, both),
+    ).resolves.toEqual({ token: 'abc', source: 'header' })
+  })
+
+  it('detects two Authorization lines in rawHeaders', () => {
+    expect(() =>
+      fromAuthorizationHeader({
+        headers: { authorization: 'Bearer a' },
+        rawHeaders: ['Authorization', 'Bearer a', 'authorization', 'Bearer b'],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_AUTH_CREDENTIALS_AMBIGUOUS', status: 400 }))
+  })
+
+  it('uses the custom extractor only when the configured sources have nothing', async () => {
+    const policy: ExtractionPolicy = {
+      ...both,
+      extractToken: (req) => (req.query as { t?: string } | undefined)?.t,
+    }
+    await expect(
+      extractToken({ headers: {}, cookies: {}, query: { t: 'q' } }, policy),
+    ).resolves.toEqual({
+      token: 'q',
+      source: 'custom',
+    })
+    await expect(
+      extractToken(
+        { headers: { authorization: 'Bearer h' }, cookies: {}, query: { t: 'q' } },
+        policy,
+      ),
+    ).resolves.toEqual({ token: 'h', source: 'header' })
+  })
+
+  it('treats an empty cookie as absent and a JSON cookie as malformed', async () => {
+    await expect(
+      extractToken({ headers: {}, cookies: { access_cc: '' } }, both),
+    ).resolves.toBeUndefined()
+    const error = await extractToken({ headers: {}, cookies: { access_cc: { j: 1 } } }, both).catch(
+      (e: AuthError) => e,
+    )
+    expect(error).toMatchObject({ code: 'ERR_AUTH_TOKEN_MALFORMED', status: 401 })
+  })
+
+  it('never reads a cookie through the prototype chain', async () => {
+    const policy: ExtractionPolicy = { ...both, cookie: { name: 'toString', signed: false } }
+    await expect(extractToken({ headers: {}, cookies: {} }, policy)).resolves.toBeUndefined()
+  })
+})
