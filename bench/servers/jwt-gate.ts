@@ -7,7 +7,7 @@
 import cookieParser from 'cookie-parser'
 import express from 'express'
 import { authenticate } from '../../src/index.js'
-import type { AuthenticateOptions, KeySource, UserStore } from '../../src/index.js'
+import type { AuthenticateOptions, KeySource } from '../../src/index.js'
 import { readPublicFixture } from '../fixture.js'
 import { benchAlgorithm, benchVariant, mountStats, protectedRoute, serve } from './common.js'
 import { openUserStore } from './user-stores.js'
