@@ -126,6 +126,7 @@ const children = [
 
 let stopping = false
 async function shutdown(code: number): Promise<never> {
+  if (!stopping) console.log('start: stopping both programs')
   stopping = true
   await stopAll(children)
   process.exit(code)
