@@ -329,7 +329,11 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
     else {
       // The example app reads only the public keys from the environment, so ClusterCockpit's
       // signing-key warnings do not apply here.
-      checkJwtsConfig(config, {}, problems, 'CONFIG_FILE: ', { keys: false, topLevelOnly: true })
+      checkJwtsConfig(config, {}, problems, 'CONFIG_FILE: ', {
+        keys: false,
+        topLevelOnly: true,
+        requireMaxAge: false,
+      })
       facts = configFacts(config)
     }
   }

@@ -75,6 +75,11 @@ export interface JwtsCheckOptions {
   keys?: boolean
   /** Accept only a top-level `jwts` section (the example app ignores `auth.jwts`). */
   topLevelOnly?: boolean
+  /**
+   * A missing `max-age` is an error (ClusterCockpit's schema requires it) or only a warning (the
+   * example app then sets no maximum token age). @defaultValue true
+   */
+  requireMaxAge?: boolean
 }
 
 /**
@@ -133,7 +138,16 @@ export function checkJwtsConfig(
     }
   }
   const [maxAge, cookieName, validateUser, trustedIssuer, syncUsers, updateUsers] = SETTINGS
-  if (!values.has(maxAge!)) problems.error(`${path}.max-age`, 'required (e.g. "168h")')
+  if (!values.has(maxAge!)) {
+    if (options.requireMaxAge === false) {
+      problems.warning(
+        `${path}.max-age`,
+        'ClusterCockpit requires it; without it tokens have no maximum age',
+      )
+    } else {
+      problems.error(`${path}.max-age`, 'required (e.g. "168h")')
+    }
+  }
   if (
     values.get(validateUser!) === true &&
     (values.get(syncUsers!) === true || values.get(updateUsers!) === true)

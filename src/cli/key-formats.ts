@@ -54,6 +54,7 @@ export function decodeStdBase64(text: string): Buffer | undefined {
 /** Why a text is not ClusterCockpit-style base64, for error messages (never echoes the text). */
 export function base64Problem(text: string): string {
   if (text.trim() !== text) return 'has leading or trailing whitespace'
+  if (/[^A-Za-z0-9+/=_-]/.test(text)) return 'has characters outside standard base64'
   if (/[-_]/.test(text)) return 'uses the URL-safe alphabet; standard base64 (+ and /) is required'
   if (text.length % 4 !== 0) return 'is not padded to a multiple of 4 characters'
   return 'is not valid standard base64'

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { NOW, NOW_S, cli, tempDir } from './run-cli.js'
+import { NOW_S, cli, tempDir } from './run-cli.js'
 
 const ISSUER = 'https://auth.example'
 const SECRET = 'inspect-test-hmac-secret-32-bytes-or-more'

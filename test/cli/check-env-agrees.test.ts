@@ -1,0 +1,94 @@
+/**
+ * `check-config --env` re-implements the example app's start-up rules so that it can report every
+ * problem at once (and ship without the example app). This suite keeps the two in step: for each
+ * environment, the app refuses to start exactly when the check reports an error, and the
+ * variable the app names is among those the check names.
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseAppConfig } from '../../example-app/app/config.js'
+import { ConfigError } from '../../example-app/shared/env.js'
+import { cli, tempDir } from './run-cli.js'
+
+const ed = generateKeyPairSync('ed25519')
+const raw = ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')
+const base = { JWT_ISSUER: 'https://auth.example', JWT_PUBLIC_KEY: raw }
+
+let dir: string
+let cleanup: () => Promise<void>
+beforeAll(async () => {
+  ;({ dir, cleanup } = await tempDir())
+  await writeFile(join(dir, 'pub.pem'), ed.publicKey.export({ format: 'pem', type: 'spki' }))
+  await writeFile(join(dir, 'priv.pem'), ed.privateKey.export({ format: 'pem', type: 'pkcs8' }))
+  await writeFile(join(dir, 'users.json'), JSON.stringify([{ username: 'a', roles: ['user'] }]))
+  await writeFile(join(dir, 'bad-users.json'), JSON.stringify([{ username: 'a' }]))
+  await writeFile(join(dir, 'no-max-age.json'), JSON.stringify({ jwts: { cookieName: 'cc' } }))
+  await writeFile(
+    join(dir, 'cc.json'),
+    JSON.stringify({ jwts: { 'max-age': '1h', 'trusted-issuer': 'https://auth.example' } }),
+  )
+})
+afterAll(() => cleanup())
+
+const ENVIRONMENTS: Record<string, string>[] = [
+  base,
+  {},
+  { JWT_ISSUER: 'i' },
+  { ...base, JWT_SECRET: 'x'.repeat(40) },
+  { JWT_ISSUER: 'i', JWT_SECRET: 'x'.repeat(31) },
+  { JWT_ISSUER: 'i', JWT_SECRET: 'x'.repeat(32) },
+  { JWT_ISSUER: 'i', JWT_PUBLIC_KEY: 'AAAA' },
+  { JWT_ISSUER: 'i', JWT_PUBLIC_KEY_FILE: 'pub.pem' },
+  { JWT_ISSUER: 'i', JWT_PUBLIC_KEY_FILE: 'priv.pem' },
+  { JWT_ISSUER: 'i', JWT_PUBLIC_KEY_FILE: 'nope.pem' },
+  { JWT_ISSUER: 'i', JWT_JWKS_URL: 'http://auth.example/jwks' },
+  { JWT_ISSUER: 'i', JWT_JWKS_URL: 'https://auth.example/jwks' },
+  { ...base, JWT_ALGORITHMS: 'EdDSA,XS256' },
+  { ...base, JWT_COOKIE_NAME: 'bad name' },
+  { ...base, JWT_CLOCK_TOLERANCE: '7200' },
+  { ...base, PORT: 'eighty' },
+  { ...base, JWT_VALIDATE_USERS: 'true' },
+  { ...base, JWT_VALIDATE_USERS: 'true', USERS_DB: 'u.db', USERS_FILE: 'users.json' },
+  { ...base, JWT_VALIDATE_USERS: 'true', USERS_DB: 'u.db', USERS_FILE: 'bad-users.json' },
+  { ...base, JWT_VALIDATE_USERS: 'yes', DATABASE_URL: 'postgres://localhost/test' },
+  { ...base, DATABASE_URL: 'postgres://localhost/test' },
+  { CONFIG_FILE: 'cc.json', JWT_PUBLIC_KEY: raw },
+  { CONFIG_FILE: 'no-max-age.json', JWT_PUBLIC_KEY: raw },
+  { CONFIG_FILE: 'no-max-age.json', JWT_PUBLIC_KEY: raw, JWT_COOKIE_NAME: 'x' },
+  { CONFIG_FILE: 'cc.json', CROSS_LOGIN_JWT_PUBLIC_KEY: raw },
+  { CONFIG_FILE: 'cc.json', JWT_PUBLIC_KEY: raw, JWT_ISSUER: 'x' },
+  { CONFIG_FILE: 'cc.json', CROSS_LOGIN_JWT_PUBLIC_KEY: raw, JWT_JWKS_URL: 'https://x/jwks' },
+]
+
+/** The variable the app names when it refuses the environment, `undefined` when it starts. */
+function appVerdict(env: Record<string, string>): string | undefined {
+  try {
+    parseAppConfig(env, (path) => readFileSync(join(dir, path), 'utf8'))
+    return undefined
+  } catch (err) {
+    if (err instanceof ConfigError) return err.variable
+    throw err
+  }
+}
+
+describe('check-config --env agrees with the example app', () => {
+  it.each(ENVIRONMENTS.map((env) => [Object.keys(env).join(' ') || '(empty)', env] as const))(
+    '%s',
+    async (_, env) => {
+      const result = await cli(['check-config', '--env', '--json'], { env, cwd: dir })
+      const report = JSON.parse(result.stdout) as {
+        problems: { severity: string; setting: string }[]
+      }
+      const errors = report.problems.filter((p) => p.severity === 'error').map((p) => p.setting)
+      const refusedBy = appVerdict(env)
+      if (refusedBy === undefined) {
+        expect(errors).toEqual([])
+      } else {
+        expect(errors.join(' ')).toContain(refusedBy)
+      }
+    },
+  )
+})
