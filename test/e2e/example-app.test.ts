@@ -131,7 +131,7 @@ describe('example app in Chromium', () => {
       })
       expect(cookie?.value).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
       // HttpOnly: page scripts cannot read the token.
-      expect(await page.evaluate(() => document.cookie)).toBe('')
+      expect(await page.evaluate('document.cookie')).toBe('')
 
       const screenshot =
         process.env['UPDATE_SCREENSHOTS'] === '1' ? DOCS_SCREENSHOT : join(dir.dir, 'signed-in.png')
