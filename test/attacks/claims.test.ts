@@ -61,27 +61,68 @@ const NON_FINITE: [string, string][] = [
 
 for (const claim of ['exp', 'nbf', 'iat']) {
   for (const [label, value] of WRONG_TYPES) {
-    rows.push(signed('RFC 7519 §2 (NumericDate)', `${claim} is ${label}`, { [claim]: value }, CLAIMS_INVALID))
+    rows.push(
+      signed(
+        'RFC 7519 §2 (NumericDate)',
+        `${claim} is ${label}`,
+        { [claim]: value },
+        CLAIMS_INVALID,
+      ),
+    )
   }
   for (const [label, text] of NON_FINITE) {
-    rows.push(verbatim('RFC 7519 §2 (NumericDate) / ECMA-262 §21.4.1.1', `${claim} is ${label}`, { [claim]: text }, CLAIMS_INVALID))
+    rows.push(
+      verbatim(
+        'RFC 7519 §2 (NumericDate) / ECMA-262 §21.4.1.1',
+        `${claim} is ${label}`,
+        { [claim]: text },
+        CLAIMS_INVALID,
+      ),
+    )
   }
 }
 
 rows.push(
-  signed('RFC 7519 §4.1.4 (exp required by policy)', 'exp missing', { exp: undefined }, CLAIMS_INVALID),
+  signed(
+    'RFC 7519 §4.1.4 (exp required by policy)',
+    'exp missing',
+    { exp: undefined },
+    CLAIMS_INVALID,
+  ),
   signed('RFC 7519 §4.1.4', 'exp an hour ago', { exp: NOW_S - 3600 }, ['ERR_AUTH_TOKEN_EXPIRED']),
-  signed('RFC 7519 §4.1.4', 'exp 6 s ago (tolerance is 5 s)', { exp: NOW_S - 6 }, ['ERR_AUTH_TOKEN_EXPIRED']),
+  signed('RFC 7519 §4.1.4', 'exp 6 s ago (tolerance is 5 s)', { exp: NOW_S - 6 }, [
+    'ERR_AUTH_TOKEN_EXPIRED',
+  ]),
   signed('RFC 7519 §4.1.4', 'exp at the epoch', { exp: 0 }, ['ERR_AUTH_TOKEN_EXPIRED']),
   signed('RFC 7519 §4.1.4', 'exp negative', { exp: -1 }, ['ERR_AUTH_TOKEN_EXPIRED']),
-  signed('RFC 7519 §4.1.4', 'exp fractional, just past', { exp: NOW_S - 5.5 }, ['ERR_AUTH_TOKEN_EXPIRED']),
-  signed('RFC 7519 §4.1.5', 'nbf an hour ahead', { nbf: NOW_S + 3600 }, ['ERR_AUTH_TOKEN_NOT_YET_VALID']),
+  signed('RFC 7519 §4.1.4', 'exp fractional, just past', { exp: NOW_S - 5.5 }, [
+    'ERR_AUTH_TOKEN_EXPIRED',
+  ]),
+  signed('RFC 7519 §4.1.5', 'nbf an hour ahead', { nbf: NOW_S + 3600 }, [
+    'ERR_AUTH_TOKEN_NOT_YET_VALID',
+  ]),
   signed('RFC 7519 §4.1.5', 'nbf 6 s ahead', { nbf: NOW_S + 6 }, ['ERR_AUTH_TOKEN_NOT_YET_VALID']),
-  signed('RFC 7519 §4.1.5', 'nbf at the end of the Date range', { nbf: 8.64e12 }, ['ERR_AUTH_TOKEN_NOT_YET_VALID']),
-  signed('RFC 7519 §4.1.6', 'iat a day ahead', { iat: NOW_S + 86_400 }, ['ERR_AUTH_TOKEN_ISSUED_IN_FUTURE']),
-  signed('RFC 7519 §4.1.6', 'iat 6 s ahead', { iat: NOW_S + 6 }, ['ERR_AUTH_TOKEN_ISSUED_IN_FUTURE']),
-  signed('RFC 7519 §4.1.4', 'exp in the past and nbf in the future', { exp: NOW_S - 100, nbf: NOW_S + 100 }, ['ERR_AUTH_TOKEN_EXPIRED', 'ERR_AUTH_TOKEN_NOT_YET_VALID']),
-  verbatim('RFC 8259 §6 (number grammar)', 'exp as a hexadecimal literal', { exp: '"0x7fffffff"' }, CLAIMS_INVALID),
+  signed('RFC 7519 §4.1.5', 'nbf at the end of the Date range', { nbf: 8.64e12 }, [
+    'ERR_AUTH_TOKEN_NOT_YET_VALID',
+  ]),
+  signed('RFC 7519 §4.1.6', 'iat a day ahead', { iat: NOW_S + 86_400 }, [
+    'ERR_AUTH_TOKEN_ISSUED_IN_FUTURE',
+  ]),
+  signed('RFC 7519 §4.1.6', 'iat 6 s ahead', { iat: NOW_S + 6 }, [
+    'ERR_AUTH_TOKEN_ISSUED_IN_FUTURE',
+  ]),
+  signed(
+    'RFC 7519 §4.1.4',
+    'exp in the past and nbf in the future',
+    { exp: NOW_S - 100, nbf: NOW_S + 100 },
+    ['ERR_AUTH_TOKEN_EXPIRED', 'ERR_AUTH_TOKEN_NOT_YET_VALID'],
+  ),
+  verbatim(
+    'RFC 8259 §6 (number grammar)',
+    'exp as a hexadecimal literal',
+    { exp: '"0x7fffffff"' },
+    CLAIMS_INVALID,
+  ),
   verbatim('RFC 8259 §6', 'exp written as -0', { exp: '-0' }, ['ERR_AUTH_TOKEN_EXPIRED']),
 )
 
@@ -105,7 +146,11 @@ const ISSUER_NEAR_MISSES: [string, unknown][] = [
   ['missing (no issuer: null configured)', undefined],
 ]
 for (const [label, iss] of ISSUER_NEAR_MISSES) {
-  rows.push(signed('RFC 7519 §4.1.1 (iss exact match)', `iss ${label}`, { iss }, ['ERR_AUTH_ISSUER_UNTRUSTED']))
+  rows.push(
+    signed('RFC 7519 §4.1.1 (iss exact match)', `iss ${label}`, { iss }, [
+      'ERR_AUTH_ISSUER_UNTRUSTED',
+    ]),
+  )
 }
 
 const AUDIENCE_NEAR_MISSES: [string, unknown][] = [

@@ -92,7 +92,12 @@ const ZIP: [string, string, () => Buffer][] = [
     'DEF',
     () =>
       deflateRawSync(
-        Buffer.concat([claimsJson().subarray(0, -1), Buffer.from(',"pad":"'), Buffer.alloc(1 << 20, 0x30), Buffer.from('"}')]),
+        Buffer.concat([
+          claimsJson().subarray(0, -1),
+          Buffer.from(',"pad":"'),
+          Buffer.alloc(1 << 20, 0x30),
+          Buffer.from('"}'),
+        ]),
         { level: 9 },
       ),
   ],
@@ -155,7 +160,8 @@ const JWE_FORMS: [string, (t: Target) => string | Promise<string>][] = [
   ['dir + A256GCM (fake)', () => fakeJwe({ alg: 'dir', enc: 'A256GCM' })],
   [
     'PBES2-HS512+A256KW with p2c 2^31-1',
-    () => fakeJwe({ alg: 'PBES2-HS512+A256KW', enc: 'A256GCM', p2s: 'c2FsdHNhbHQ', p2c: 2 ** 31 - 1 }),
+    () =>
+      fakeJwe({ alg: 'PBES2-HS512+A256KW', enc: 'A256GCM', p2s: 'c2FsdHNhbHQ', p2c: 2 ** 31 - 1 }),
   ],
   [
     'PBES2-HS256+A128KW with p2c 1e9, three parts',
@@ -174,7 +180,10 @@ const JWE_FORMS: [string, (t: Target) => string | Promise<string>][] = [
   ],
   ['zip DEF inside a JWE', () => fakeJwe({ alg: 'dir', enc: 'A128GCM', zip: 'DEF' })],
   ['a JWS header in five parts', (t) => fakeJwe(validHeader(t))],
-  ['enc in a three-part token, signed with the real key', (t) => tokenFor(t, { header: { enc: 'A256GCM' } })],
+  [
+    'enc in a three-part token, signed with the real key',
+    (t) => tokenFor(t, { header: { enc: 'A256GCM' } }),
+  ],
 ]
 for (const [label, build] of JWE_FORMS) {
   rows.push({
