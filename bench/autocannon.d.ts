@@ -45,6 +45,7 @@ declare module 'autocannon' {
     non2xx: number
     duration: number
     '2xx': number
+    statusCodeStats?: Record<string, { count: number }>
   }
 
   interface Instance extends EventEmitter {

@@ -33,11 +33,13 @@ export interface ServerProcess {
 export interface ServerSpec {
   file: string
   env: Record<string, string>
+  /** Extra `node` flags (`--expose-gc`). */
+  nodeArgs?: string[]
 }
 
 /** Starts the server and resolves once it listens. */
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
-  const args = ['--import', 'tsx', `bench/servers/${spec.file}.ts`]
+  const args = [...(spec.nodeArgs ?? []), '--import', 'tsx', `bench/servers/${spec.file}.ts`]
   const command = PINNING ? 'taskset' : process.execPath
   const argv = PINNING ? ['-c', '0', process.execPath, ...args] : args
   const child = spawn(command, argv, {

@@ -31,7 +31,10 @@ export function protectedRoute(subjectOf: (req: Request) => unknown): RequestHan
  */
 export function mountStats(app: Express, extra: () => Record<string, number> = () => ({})): void {
   if (process.env.BENCH_STATS !== '1') return
-  app.get('/__stats', (_req, res) => {
+  app.get('/__stats', (req, res) => {
+    // With --expose-gc, `?gc=1` collects first, so "after" reflects what is really retained.
+    const gc = (globalThis as { gc?: () => void }).gc
+    if (req.query.gc === '1' && gc !== undefined) gc()
     const memory = process.memoryUsage()
     res.json({ rss: memory.rss, heapUsed: memory.heapUsed, ...extra() })
   })

@@ -2,7 +2,8 @@
  * jwt-gate's Express middleware. `BENCH_VARIANT` is a comma list:
  * `cookie` (also accept the token from the `access` cookie through cookie-parser: the default
  * sources header then cookie),
- * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000), `cache-off`, `users-sqlite`, `users-postgres`.
+ * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000), `cache-off`, `users-sqlite`,
+ * `users-postgres`, `revocation` (the in-memory revocation store behind its cache).
  */
 import cookieParser from 'cookie-parser'
 import express from 'express'
@@ -11,6 +12,8 @@ import type { AuthenticateOptions, KeySource } from '../../src/index.js'
 import { readPublicFixture } from '../fixture.js'
 import { benchAlgorithm, benchVariant, mountStats, protectedRoute, serve } from './common.js'
 import { openUserStore } from './user-stores.js'
+import { cacheRevocationStore } from '../../src/stores/cache.js'
+import { createMemoryRevocationStore } from '../../src/stores/memory.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -30,6 +33,10 @@ const users = variant.has('users-sqlite')
     ? await openUserStore('postgres')
     : undefined
 
+const revocation = variant.has('revocation')
+  ? cacheRevocationStore(createMemoryRevocationStore())
+  : undefined
+
 const options: AuthenticateOptions = {
   issuers: [{ issuer: fixture.issuer, audience: fixture.audience, key, algorithms: [alg] }],
   ...(variant.has('cookie') ? { cookie: { name: 'access' } } : {}),
@@ -38,6 +45,7 @@ const options: AuthenticateOptions = {
     ? { cache: { max: Number(process.env.BENCH_CACHE_MAX ?? 1000) } }
     : {}),
   ...(users === undefined ? {} : { users: { store: users.store } }),
+  ...(revocation === undefined ? {} : { revocation: { store: revocation } }),
 }
 const gate = authenticate(options)
 
@@ -45,6 +53,7 @@ const app = express()
 mountStats(app, () => ({
   cacheSize: gate.authenticator.cacheSize,
   ...(users === undefined ? {} : { userCacheSize: users.store.size }),
+  ...(revocation === undefined ? {} : { revocationCacheSize: revocation.size }),
 }))
 if (variant.has('cookie')) app.use(cookieParser())
 app.use(gate)

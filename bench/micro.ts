@@ -1,0 +1,172 @@
+/**
+ * The verify path alone, per algorithm, in one process (pinned to one core when `taskset`
+ * exists): raw `node:crypto` signature verification, jose `jwtVerify` with an imported key, and
+ * jwt-gate's `createAuthenticator().authenticate()` with the cache off, on (one repeated token),
+ * and on but missing (distinct tokens). Each cell is the median of alternating rounds.
+ *
+ * `tsx bench/micro.ts [--seconds S] [--rounds N] [--smoke]`; writes bench/results/micro.{md,json}.
+ */
+import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { importSPKI, jwtVerify } from 'jose'
+import { createAuthenticator } from '../src/index.js'
+import type { KeySource } from '../src/index.js'
+import { ALGORITHMS, AUDIENCE, ISSUER, createFixture, signTokens } from './fixture.js'
+import type { BenchAlgorithm, Fixture } from './fixture.js'
+import { PINNING } from './server-process.js'
+import { execFileSync } from 'node:child_process'
+import { median } from './summary.js'
+import { opsPerSecond } from './timing.js'
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+  },
+})
+const seconds = Number(args.seconds ?? (args.smoke ? 0.2 : 1))
+const rounds = Number(args.rounds ?? (args.smoke ? 1 : 3))
+if (!(seconds > 0 && seconds <= 60 && rounds >= 1 && rounds <= 20)) throw new Error('bad options')
+
+const CANDIDATES = [
+  'node:crypto verify',
+  'jose jwtVerify',
+  'jwt-gate, cache off',
+  'jwt-gate, cache miss',
+  'jwt-gate, cache hit',
+] as const
+type Candidate = (typeof CANDIDATES)[number]
+
+/** The raw signature check only: what any JWT library must at least spend. */
+function rawVerifier(alg: BenchAlgorithm, fixture: Fixture): (token: string) => boolean {
+  const material = fixture.public.keys[alg]
+  if (alg === 'HS256') {
+    const secret = Buffer.from(material.secret!, 'utf8')
+    return (token) => {
+      const dot = token.lastIndexOf('.')
+      const mac = createHmac('sha256', secret).update(token.slice(0, dot)).digest()
+      const signature = Buffer.from(token.slice(dot + 1), 'base64url')
+      return signature.length === mac.length && timingSafeEqual(signature, mac)
+    }
+  }
+  const key: KeyObject = createPublicKey(material.pem!)
+  const hash = alg === 'EdDSA' ? null : 'sha256'
+  const keyInput = alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key
+  return (token) => {
+    const dot = token.lastIndexOf('.')
+    return verify(
+      hash,
+      Buffer.from(token.slice(0, dot)),
+      keyInput,
+      Buffer.from(token.slice(dot + 1), 'base64url'),
+    )
+  }
+}
+
+function gateKey(alg: BenchAlgorithm, fixture: Fixture): KeySource {
+  const material = fixture.public.keys[alg]
+  if (alg === 'HS256') return { secret: material.secret!, encoding: 'utf8' }
+  if (alg === 'EdDSA') return { ed25519: material.raw! }
+  return { pem: material.pem! }
+}
+
+async function candidates(
+  alg: BenchAlgorithm,
+  fixture: Fixture,
+  pool: readonly string[],
+): Promise<Record<Candidate, () => Promise<unknown>>> {
+  const token = pool[0]!
+  const material = fixture.public.keys[alg]
+  const raw = rawVerifier(alg, fixture)
+  if (!raw(token)) throw new Error(`raw verifier rejects a valid ${alg} token`)
+  const joseKey =
+    alg === 'HS256'
+      ? await crypto.subtle.importKey(
+          'raw',
+          new TextEncoder().encode(material.secret!),
+          { name: 'HMAC', hash: 'SHA-256' },
+          false,
+          ['verify'],
+        )
+      : await importSPKI(material.pem!, alg)
+  const issuer = {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    key: gateKey(alg, fixture),
+    algorithms: [alg],
+  }
+  const off = createAuthenticator({ issuers: [issuer], cache: false })
+  const on = createAuthenticator({ issuers: [issuer] })
+  const small = createAuthenticator({ issuers: [issuer], cache: { max: 100 } })
+  const request = { headers: { authorization: `Bearer ${token}` } }
+  let next = 0
+  const distinct = pool.map((t) => ({ headers: { authorization: `Bearer ${t}` } }))
+  return {
+    'node:crypto verify': () => Promise.resolve(raw(token)),
+    'jose jwtVerify': () =>
+      jwtVerify(token, joseKey, { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }),
+    'jwt-gate, cache off': () => off.authenticate(request),
+    'jwt-gate, cache miss': () => small.authenticate(distinct[next++ % distinct.length]!),
+    'jwt-gate, cache hit': () => on.authenticate(request),
+  }
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const pct = (a: number, b: number): string => `${((a / b) * 100).toFixed(0)} %`
+
+async function main(): Promise<void> {
+  if (PINNING) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' })
+  const loadBefore = loadavg()
+  const fixture = createFixture()
+  const results: Record<string, Record<Candidate, number>> = {}
+  try {
+    for (const alg of ALGORITHMS) {
+      const pool = await signTokens(fixture, alg, 1000)
+      const ops = await candidates(alg, fixture, pool)
+      for (const op of Object.values(ops)) await opsPerSecond(op, Math.min(0.3, seconds)) // warm-up
+      const samples = new Map<Candidate, number[]>(CANDIDATES.map((c) => [c, []]))
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? CANDIDATES : [...CANDIDATES].reverse()
+        for (const name of order) samples.get(name)!.push(await opsPerSecond(ops[name], seconds))
+      }
+      results[alg] = Object.fromEntries(
+        CANDIDATES.map((c) => [c, median(samples.get(c)!)]),
+      ) as Record<Candidate, number>
+      process.stdout.write(
+        `${alg}: ${CANDIDATES.map((c) => `${c} ${fmt(results[alg]![c])}/s`).join(', ')}\n`,
+      )
+    }
+  } finally {
+    fixture.dispose()
+  }
+
+  const lines = [
+    '# Verify path micro-benchmark (ops/s, one core, sequential)',
+    '',
+    `Node ${process.version} on ${cpus()[0]?.model ?? 'unknown CPU'}; ${PINNING ? 'pinned to CPU 0' : 'not pinned'}; ${rounds} rounds of ${seconds} s, medians; load average before/after ${loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ${new Date().toISOString()}.`,
+    '',
+    `| Alg | ${CANDIDATES.join(' | ')} | jose / raw | gate off / jose | gate miss / jose | gate hit / jose |`,
+    `| --- | ${CANDIDATES.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: |`,
+  ]
+  for (const alg of ALGORITHMS) {
+    const r = results[alg]!
+    lines.push(
+      `| ${alg} | ${CANDIDATES.map((c) => fmt(r[c])).join(' | ')} | ${pct(r['jose jwtVerify'], r['node:crypto verify'])} | ${pct(r['jwt-gate, cache off'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache miss'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache hit'], r['jose jwtVerify'])} |`,
+    )
+  }
+  const markdown = `${lines.join('\n')}\n`
+  process.stdout.write(`\n${markdown}`)
+  const outDir = args.smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results'
+  mkdirSync(outDir, { recursive: true })
+  writeFileSync(join(outDir, 'micro.md'), markdown)
+  writeFileSync(join(outDir, 'micro.json'), `${JSON.stringify(results, null, 2)}\n`)
+}
+
+await main()

@@ -1,0 +1,219 @@
+/**
+ * A bounded memory soak: one jwt-gate server (EdDSA, default verified-token cache, SQLite user
+ * check and in-memory revocation, each behind its cache) flooded over loopback with distinct
+ * tokens, half valid (fresh `jti` each), half invalid (forged signatures, expired, garbage).
+ * Stops at `--count` requests or `--seconds`, whichever comes first. Reports RSS before, during
+ * and after (after a forced GC), and checks that every cache stayed within its bound.
+ *
+ * `tsx bench/soak.ts [--count N] [--seconds S] [--smoke]`; writes bench/results/soak.{md,json}.
+ */
+import { randomBytes, sign } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import type { Result } from 'autocannon'
+import { AUDIENCE, ISSUER, createFixture } from './fixture.js'
+import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
+import { SEEDED_USERS } from './servers/user-stores.js'
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    count: { type: 'string' },
+    seconds: { type: 'string' },
+  },
+})
+const count = Number(args.count ?? (args.smoke ? 5000 : 1_000_000))
+const seconds = Number(args.seconds ?? (args.smoke ? 5 : 240))
+if (!(count >= 1000 && count <= 10_000_000 && seconds > 0 && seconds <= 3600)) {
+  throw new Error('bad options: --count 1000..10000000, --seconds 1..3600')
+}
+
+/** The documented defaults of the caches under test. */
+const BOUNDS = { cacheSize: 10_000, userCacheSize: 1000, revocationCacheSize: 10_000 }
+/** Subjects cycle over more users than are seeded, so the user cache also sees unknown names. */
+const SUBJECTS = SEEDED_USERS * 5
+
+interface Stats {
+  rss: number
+  heapUsed: number
+  cacheSize: number
+  userCacheSize: number
+  revocationCacheSize: number
+}
+interface Sample extends Stats {
+  seconds: number
+}
+
+const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+async function main(): Promise<void> {
+  pinLoadGenerator()
+  const fixture = createFixture()
+  const key = fixture.signers.EdDSA
+  const header = b64({ alg: 'EdDSA', typ: 'JWT' })
+  const now = Math.floor(Date.now() / 1000)
+  let sequence = 0
+  /** Token number `i`: kinds cycle valid, forged, valid, expired, valid, forged, valid, garbage. */
+  const tokenFor = (i: number): string => {
+    const kind = i % 8
+    if (kind === 7)
+      return `${randomBytes(12).toString('base64url')}.${randomBytes(30).toString('base64url')}.${randomBytes(20).toString('base64url')}`
+    const expired = kind === 3
+    const payload = b64({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: `user-${i % SUBJECTS}`,
+      iat: expired ? now - 7200 : now,
+      exp: expired ? now - 3600 : now + 3600,
+      jti: `soak-${i}`,
+      roles: ['user'],
+    })
+    const input = `${header}.${payload}`
+    const signature =
+      kind === 1 || kind === 5
+        ? randomBytes(64)
+        : sign(null, Buffer.from(input), key as Parameters<typeof sign>[2])
+    return `${input}.${signature.toString('base64url')}`
+  }
+
+  const server = await startServer({
+    file: 'jwt-gate',
+    nodeArgs: ['--expose-gc'],
+    env: {
+      BENCH_FIXTURE: fixture.file,
+      BENCH_ALG: 'EdDSA',
+      BENCH_VARIANT: 'users-sqlite,revocation',
+      BENCH_STATS: '1',
+    },
+  })
+  const stats = async (gc = false): Promise<Stats> => {
+    const response = await fetch(`${server.url}__stats${gc ? '?gc=1' : ''}`)
+    return (await response.json()) as Stats
+  }
+  const samples: Sample[] = []
+  const started = performance.now()
+  try {
+    // Warm-up with one token (JIT, lazy initialisation), so "before" is the steady idle state.
+    const warm = tokenFor(0)
+    await autocannon({
+      url: server.url,
+      connections: 10,
+      amount: 2000,
+      timeout: 10,
+      headers: { authorization: `Bearer ${warm}` },
+    })
+    const before = await stats(true)
+    samples.push({ seconds: 0, ...before })
+    process.stdout.write(
+      `before: rss ${mib(before.rss)} MiB; flooding ${count} tokens for at most ${seconds} s\n`,
+    )
+
+    const instance = autocannon({
+      url: server.url,
+      connections: 50,
+      amount: count,
+      timeout: 10,
+      requests: [
+        {
+          method: 'GET',
+          path: '/',
+          setupRequest: (request) => ({
+            ...request,
+            headers: { authorization: `Bearer ${tokenFor(++sequence)}` },
+          }),
+        },
+      ],
+    })
+    const stopTimer = setTimeout(() => instance.stop(), seconds * 1000)
+    const poll = setInterval(() => {
+      stats().then(
+        (s) => {
+          samples.push({ seconds: (performance.now() - started) / 1000, ...s })
+          process.stdout.write(
+            `  ${sequence} sent, rss ${mib(s.rss)} MiB, caches ${s.cacheSize}/${s.userCacheSize}/${s.revocationCacheSize}\n`,
+          )
+        },
+        () => undefined,
+      )
+    }, 2000)
+    let result: Result
+    try {
+      result = await instance
+    } finally {
+      clearTimeout(stopTimer)
+      clearInterval(poll)
+    }
+    const during = samples.reduce((peak, s) => (s.rss > peak.rss ? s : peak), before)
+    const after = await stats(true)
+    samples.push({ seconds: (performance.now() - started) / 1000, ...after })
+
+    const checks = (Object.keys(BOUNDS) as (keyof typeof BOUNDS)[]).map((name) => {
+      const peak = Math.max(...samples.map((s) => s[name]))
+      return { cache: name, bound: BOUNDS[name], peak, within: peak <= BOUNDS[name] }
+    })
+    const statuses = Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, { count: n }]) => [code, n]),
+    )
+    const summary = {
+      date: new Date().toISOString(),
+      node: process.version,
+      pinned: PINNING,
+      load: loadavg(),
+      requested: count,
+      secondsLimit: seconds,
+      sent: sequence,
+      elapsed: result.duration,
+      rps: result.requests.average,
+      statuses,
+      errors: result.errors + result.timeouts,
+      rss: { before: before.rss, peak: during.rss, after: after.rss },
+      heapUsed: { before: before.heapUsed, after: after.heapUsed },
+      checks,
+      samples,
+    }
+    const growth = after.rss - before.rss
+    const markdown = [
+      '# Memory soak',
+      '',
+      `${summary.date}, Node ${summary.node}; ${sequence.toLocaleString('en-US')} distinct tokens sent in ${summary.elapsed.toFixed(0)} s (limit ${count.toLocaleString('en-US')} or ${seconds} s), ${Math.round(summary.rps)} req/s; half valid (fresh \`jti\`), half forged, expired or garbage; subjects over ${SUBJECTS} names of which ${SEEDED_USERS} exist. Statuses: ${Object.entries(
+        statuses,
+      )
+        .map(([c, n]) => `${c}: ${n}`)
+        .join(
+          ', ',
+        )}; transport errors: ${summary.errors}. Load average at the end: ${summary.load.map((l) => l.toFixed(2)).join(' ')}.`,
+      '',
+      '| | RSS MiB | heap used MiB |',
+      '| --- | ---: | ---: |',
+      `| before (after warm-up and GC) | ${mib(before.rss)} | ${mib(before.heapUsed)} |`,
+      `| peak during the flood | ${mib(during.rss)} | ${mib(during.heapUsed)} |`,
+      `| after (GC) | ${mib(after.rss)} | ${mib(after.heapUsed)} |`,
+      `| growth after − before | ${mib(growth)} | ${mib(after.heapUsed - before.heapUsed)} |`,
+      '',
+      '| Cache | Bound | Largest size seen | Within |',
+      '| --- | ---: | ---: | :---: |',
+      ...checks.map(
+        (c) => `| ${c.cache} | ${c.bound} | ${c.peak} | ${c.within ? 'yes' : '**no**'} |`,
+      ),
+      '',
+    ].join('\n')
+    process.stdout.write(`\n${markdown}`)
+    const outDir = args.smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results'
+    mkdirSync(outDir, { recursive: true })
+    writeFileSync(join(outDir, 'soak.md'), markdown)
+    writeFileSync(join(outDir, 'soak.json'), `${JSON.stringify(summary, null, 2)}\n`)
+    if (checks.some((c) => !c.within)) process.exitCode = 1
+  } finally {
+    await server.stop()
+    fixture.dispose()
+  }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1)
+}
+
+await main()

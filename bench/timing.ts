@@ -1,0 +1,29 @@
+/** Bounded timing loops for the in-process benchmarks (micro and breakdown). */
+
+/** Runs `op` back to back for `seconds` (checking the clock every 32 calls); returns ops/s. */
+export async function opsPerSecond(op: () => unknown, seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000
+  const start = performance.now()
+  let count = 0
+  let now = start
+  while (now < deadline) {
+    for (let i = 0; i < 32; i++) await op()
+    count += 32
+    now = performance.now()
+  }
+  return count / ((now - start) / 1000)
+}
+
+/** Same, for synchronous work (no await between calls). */
+export function syncOpsPerSecond(op: () => unknown, seconds: number): number {
+  const deadline = performance.now() + seconds * 1000
+  const start = performance.now()
+  let count = 0
+  let now = start
+  while (now < deadline) {
+    for (let i = 0; i < 256; i++) op()
+    count += 256
+    now = performance.now()
+  }
+  return count / ((now - start) / 1000)
+}
