@@ -7,6 +7,8 @@ import { readFileSync, statSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { openAuthUserDb } from '../../example-app/auth-api/user-db.js'
+import { verifyPassword } from '../../example-app/auth-api/password.js'
 import { tempDir } from './helpers.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -127,5 +129,44 @@ describe('configuration errors stop the programs at start', () => {
     expect(api.stderr).toBe(
       'auth-api: invalid configuration: AUTH_PRIVATE_KEY_FILE: required (or JWT_PRIVATE_KEY)\n',
     )
+  })
+})
+
+describe('add-user.ts', () => {
+  it('stores a user with the password from stdin, hashed', async () => {
+    const data = tempDir()
+    try {
+      const file = join(data.dir, 'users.sqlite')
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'example-app/auth-api/add-user.ts', 'bob', 'user, admin', 'Bob B'],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env['PATH'] ?? '', AUTH_USERS_DB: file },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      )
+      let stdout = ''
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+      child.stdin.end('a-long-password\n')
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0)
+      expect(stdout).toBe('add-user: bob saved with roles user, admin\n')
+      const db = openAuthUserDb(file)
+      try {
+        const bob = db.findUser('bob')
+        expect(bob).toMatchObject({
+          username: 'bob',
+          roles: ['user', 'admin'],
+          name: 'Bob B',
+          disabled: false,
+        })
+        expect(bob?.passwordHash).toMatch(/^scrypt\$/)
+        expect(await verifyPassword('a-long-password', bob!.passwordHash)).toBe(true)
+      } finally {
+        db.close()
+      }
+    } finally {
+      data.remove()
+    }
   })
 })
