@@ -88,7 +88,7 @@ async function candidates(
     alg === 'HS256'
       ? await crypto.subtle.importKey(
           'raw',
-          new TextEncoder().encode(material.secret!),
+          new TextEncoder().encode(material.secret),
           { name: 'HMAC', hash: 'SHA-256' },
           false,
           ['verify'],
