@@ -23,18 +23,27 @@ const MALFORMED: AuthErrorCode[] = ['ERR_AUTH_TOKEN_MALFORMED']
 const prototypeNamesBefore = Object.getOwnPropertyNames(Object.prototype).sort()
 
 /** Valid claims (or header) as JSON text with extra text spliced in before the closing brace. */
-const claimsWith = (extra: string): string => JSON.stringify(validClaims()).slice(0, -1) + extra + '}'
+const claimsWith = (extra: string): string =>
+  JSON.stringify(validClaims()).slice(0, -1) + extra + '}'
 const headerWith = (t: Target, extra: string): string =>
   JSON.stringify(validHeader(t)).slice(0, -1) + extra + '}'
 
 const rows: AttackRow[] = []
-const rawPayload = (name: string, ref: string, payload: (t: Target) => string | Buffer): AttackRow => ({
+const rawPayload = (
+  name: string,
+  ref: string,
+  payload: (t: Target) => string | Buffer,
+): AttackRow => ({
   ref,
   name: `${name} (payload, signed with the real key)`,
   build: (t) => ({ token: tokenFor(t, { rawPayload: payload(t) }) }),
   codes: MALFORMED,
 })
-const rawHeader = (name: string, ref: string, header: (t: Target) => string | Buffer): AttackRow => ({
+const rawHeader = (
+  name: string,
+  ref: string,
+  header: (t: Target) => string | Buffer,
+): AttackRow => ({
   ref,
   name: `${name} (header, signed with the real key)`,
   build: (t) => ({ token: tokenFor(t, { rawHeader: header(t) }) }),
@@ -44,26 +53,50 @@ const rawHeader = (name: string, ref: string, header: (t: Target) => string | Bu
 const DUPLICATES = 'RFC 7515 §5.2 / RFC 8259 §4 (duplicate member names)'
 rows.push(
   rawPayload('sub twice, admin last', DUPLICATES, () => claimsWith(',"sub":"admin"')),
-  rawPayload('sub twice, admin first', DUPLICATES, () => `{"sub":"admin",${claimsWith('').slice(1)}`),
+  rawPayload(
+    'sub twice, admin first',
+    DUPLICATES,
+    () => `{"sub":"admin",${claimsWith('').slice(1)}`,
+  ),
   rawPayload('roles twice', DUPLICATES, () => claimsWith(',"roles":["admin"]')),
   rawPayload('iss twice', DUPLICATES, () => claimsWith(',"iss":"https://evil.example"')),
   rawPayload('exp twice', DUPLICATES, () => claimsWith(',"exp":99999999999')),
-  rawPayload('sub twice, the second name escaped', DUPLICATES, () => claimsWith(',"s\\u0075b":"admin"')),
-  rawPayload('duplicate inside a nested object', DUPLICATES, () => claimsWith(',"realm_access":{"roles":["user"],"roles":["admin"]}')),
-  rawPayload('duplicate inside an object in an array', DUPLICATES, () => claimsWith(',"list":[{"a":1,"a":2}]')),
+  rawPayload('sub twice, the second name escaped', DUPLICATES, () =>
+    claimsWith(',"s\\u0075b":"admin"'),
+  ),
+  rawPayload('duplicate inside a nested object', DUPLICATES, () =>
+    claimsWith(',"realm_access":{"roles":["user"],"roles":["admin"]}'),
+  ),
+  rawPayload('duplicate inside an object in an array', DUPLICATES, () =>
+    claimsWith(',"list":[{"a":1,"a":2}]'),
+  ),
   rawHeader('alg twice, none last', DUPLICATES, (t) => headerWith(t, ',"alg":"none"')),
-  rawHeader('alg twice, none first', DUPLICATES, (t) => `{"alg":"none",${headerWith(t, '').slice(1)}`),
+  rawHeader(
+    'alg twice, none first',
+    DUPLICATES,
+    (t) => `{"alg":"none",${headerWith(t, '').slice(1)}`,
+  ),
   rawHeader('kid twice', DUPLICATES, (t) => headerWith(t, ',"kid":"a","kid":"b"')),
 )
 
 const PROTO = 'prototype pollution (CVE-2018-3721 class) / RFC 7515 §5.2'
 rows.push(
-  rawPayload('__proto__ member with admin roles', PROTO, () => claimsWith(',"__proto__":{"roles":["admin"],"polluted":"yes"}')),
-  rawPayload('__proto__ member, name escaped', PROTO, () => claimsWith(',"\\u005f_proto__":{"polluted":"yes"}')),
-  rawPayload('nested __proto__ member', PROTO, () => claimsWith(',"a":{"b":{"__proto__":{"polluted":"yes"}}}')),
-  rawPayload('__proto__ inside an array element', PROTO, () => claimsWith(',"a":[{"__proto__":{"polluted":"yes"}}]')),
+  rawPayload('__proto__ member with admin roles', PROTO, () =>
+    claimsWith(',"__proto__":{"roles":["admin"],"polluted":"yes"}'),
+  ),
+  rawPayload('__proto__ member, name escaped', PROTO, () =>
+    claimsWith(',"\\u005f_proto__":{"polluted":"yes"}'),
+  ),
+  rawPayload('nested __proto__ member', PROTO, () =>
+    claimsWith(',"a":{"b":{"__proto__":{"polluted":"yes"}}}'),
+  ),
+  rawPayload('__proto__ inside an array element', PROTO, () =>
+    claimsWith(',"a":[{"__proto__":{"polluted":"yes"}}]'),
+  ),
   rawPayload('__proto__ set to null', PROTO, () => claimsWith(',"__proto__":null')),
-  rawHeader('__proto__ member in the header', PROTO, (t) => headerWith(t, ',"__proto__":{"polluted":"yes","crit":["x"]}')),
+  rawHeader('__proto__ member in the header', PROTO, (t) =>
+    headerWith(t, ',"__proto__":{"polluted":"yes","crit":["x"]}'),
+  ),
 )
 
 const UTF8 = 'RFC 8259 §8.1 / RFC 3629 (invalid UTF-8)'
@@ -80,15 +113,15 @@ for (const [label, bytes] of utf8Cases) {
     const [before, after] = json.split('alice')
     return Buffer.concat([Buffer.from(`${before}al`), bytes, Buffer.from(`ice${after}`)])
   }
-  rows.push(
-    rawPayload(`sub containing ${label}`, UTF8, () => inSub(JSON.stringify(validClaims()))),
-  )
+  rows.push(rawPayload(`sub containing ${label}`, UTF8, () => inSub(JSON.stringify(validClaims()))))
 }
 rows.push(
   rawPayload('a UTF-8 byte order mark before the JSON', UTF8, () =>
     Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(validClaims()))]),
   ),
-  rawPayload('UTF-16LE encoded JSON', UTF8, () => Buffer.from(JSON.stringify(validClaims()), 'utf16le')),
+  rawPayload('UTF-16LE encoded JSON', UTF8, () =>
+    Buffer.from(JSON.stringify(validClaims()), 'utf16le'),
+  ),
   rawHeader('a 0xff byte in alg', UTF8, (t) =>
     Buffer.concat([Buffer.from(headerWith(t, ',"x":"')), Buffer.from([0xff]), Buffer.from('"}')]),
   ),
@@ -111,7 +144,8 @@ const nonObjects: [string, (t: Target) => string][] = [
   ['NaN literal', () => claimsWith(',"n":NaN')],
   ['an unterminated object', () => JSON.stringify(validClaims()).slice(0, -1)],
 ]
-for (const [label, payload] of nonObjects) rows.push(rawPayload(`payload is ${label}`, NON_OBJECT, payload))
+for (const [label, payload] of nonObjects)
+  rows.push(rawPayload(`payload is ${label}`, NON_OBJECT, payload))
 for (const [label, header] of [
   ['an array', () => '[]'],
   ['the alg string', (t: Target) => JSON.stringify(t.alg)],
@@ -132,14 +166,27 @@ const shapes: [string, (token: string) => string, readonly AuthErrorCode[]][] = 
   ['empty header', (tk) => `.${parts(tk)[1]}.${parts(tk)[2]}`, MALFORMED],
   ['empty payload', (tk) => `${parts(tk)[0]}..${parts(tk)[2]}`, MALFORMED],
   ['only dots', () => '..', MALFORMED],
-  ['segments swapped (payload first)', (tk) => `${parts(tk)[1]}.${parts(tk)[0]}.${parts(tk)[2]}`, ['ERR_AUTH_TOKEN_HEADER_INVALID', 'ERR_AUTH_TOKEN_MALFORMED']],
+  [
+    'segments swapped (payload first)',
+    (tk) => `${parts(tk)[1]}.${parts(tk)[0]}.${parts(tk)[2]}`,
+    ['ERR_AUTH_TOKEN_HEADER_INVALID', 'ERR_AUTH_TOKEN_MALFORMED'],
+  ],
   ['percent-encoded dots', (tk) => tk.replace(/\./g, '%2E'), MALFORMED],
   ['one segment percent-encoded', (tk) => tk.replace(/^e/, '%65'), MALFORMED],
-  ['base64url padding on the signature', (tk) => `${tk}${'='.repeat((4 - (parts(tk)[2].length % 4)) % 4 || 2)}`, MALFORMED],
+  [
+    'base64url padding on the signature',
+    (tk) => `${tk}${'='.repeat((4 - (parts(tk)[2].length % 4)) % 4 || 2)}`,
+    MALFORMED,
+  ],
   ['a Unicode one-dot leader as separator', (tk) => tk.replace('.', '\u2024'), MALFORMED],
   ['a fullwidth full stop as separator', (tk) => tk.replace('.', '\uff0e'), MALFORMED],
   ['an invalid base64url character (*)', (tk) => `${tk.slice(0, 5)}*${tk.slice(6)}`, MALFORMED],
-  ['a signature segment of length 4k+1', (tk) => `${tk}${parts(tk)[2].length % 4 === 0 ? 'A' : 'AAAA'.slice(0, (5 - (parts(tk)[2].length % 4)) % 4 || 4)}`, ['ERR_AUTH_TOKEN_MALFORMED', 'ERR_AUTH_SIGNATURE_INVALID']],
+  [
+    'a signature segment of length 4k+1',
+    (tk) =>
+      `${tk}${parts(tk)[2].length % 4 === 0 ? 'A' : 'AAAA'.slice(0, (5 - (parts(tk)[2].length % 4)) % 4 || 4)}`,
+    ['ERR_AUTH_TOKEN_MALFORMED', 'ERR_AUTH_SIGNATURE_INVALID'],
+  ],
 ]
 for (const [label, mangle, codes] of shapes) {
   rows.push({
@@ -220,8 +267,16 @@ for (const [label, mangle] of WHITESPACE) {
 function jsonSerialisations(t: Target): [string, string][] {
   const [protectedHeader, payload, signature] = parts(tokenFor(t))
   const flattened = JSON.stringify({ protected: protectedHeader, payload, signature })
-  const general = JSON.stringify({ payload, signatures: [{ protected: protectedHeader, signature }] })
-  const jwe = JSON.stringify({ protected: b64u('{"alg":"dir","enc":"A256GCM"}'), iv: 'aXY', ciphertext: 'Y3Q', tag: 'dGFn' })
+  const general = JSON.stringify({
+    payload,
+    signatures: [{ protected: protectedHeader, signature }],
+  })
+  const jwe = JSON.stringify({
+    protected: b64u('{"alg":"dir","enc":"A256GCM"}'),
+    iv: 'aXY',
+    ciphertext: 'Y3Q',
+    tag: 'dGFn',
+  })
   return [
     ['flattened JWS JSON', flattened],
     ['general JWS JSON', general],
@@ -229,13 +284,20 @@ function jsonSerialisations(t: Target): [string, string][] {
     ['base64url of the flattened JWS JSON', b64u(flattened)],
   ]
 }
-for (const label of ['flattened JWS JSON', 'general JWS JSON', 'flattened JWE JSON', 'base64url of the flattened JWS JSON']) {
+for (const label of [
+  'flattened JWS JSON',
+  'general JWS JSON',
+  'flattened JWE JSON',
+  'base64url of the flattened JWS JSON',
+]) {
   rows.push(
     {
       ref: 'RFC 7515 §7.2 (JSON serialisation not accepted)',
       name: `${label} in a percent-encoded cookie`,
       build: (t) => ({
-        headers: { Cookie: `${COOKIE}=${encodeURIComponent(jsonSerialisations(t).find(([l]) => l === label)![1])}` },
+        headers: {
+          Cookie: `${COOKIE}=${encodeURIComponent(jsonSerialisations(t).find(([l]) => l === label)![1])}`,
+        },
       }),
       codes: MALFORMED,
     },
@@ -260,7 +322,11 @@ describe('prototype pollution', () => {
         )
         const header = headerWith(t, ',"constructor":{"prototype":{"polluted":"yes"}}')
         const before = srv.ran()
-        expectPassed(await send(srv, { token: tokenFor(t, { rawPayload: payload, rawHeader: header }) }), srv, before)
+        expectPassed(
+          await send(srv, { token: tokenFor(t, { rawPayload: payload, rawHeader: header }) }),
+          srv,
+          before,
+        )
         const attempt = tokenFor(t, { rawPayload: claimsWith(',"__proto__":{"polluted":"yes"}') })
         const ranBefore = srv.ran()
         expectRejected(await send(srv, { token: attempt }), srv, ranBefore, MALFORMED)

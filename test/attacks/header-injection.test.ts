@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthErrorCode } from '../../src/index.js'
 import { b64u } from './helpers/forge.js'
 import type { SigningKey } from './helpers/forge.js'
-import { attackerCertificate, attackerKeys, issuerKeys } from './helpers/keys.js'
+import { attackerCertificate, attackerKeys } from './helpers/keys.js'
 import { runAttackTable } from './helpers/harness.js'
 import type { AttackRow } from './helpers/harness.js'
 import { JWKS_KIDS, tokenFor } from './helpers/targets.js'
@@ -25,7 +25,7 @@ const certificate =
   attackerCertificate() ?? b64u(Buffer.concat([Buffer.from([0x30, 0x82]), attackerKeys.rsa.der]))
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     hits++
     res.setHeader('Content-Type', 'application/json')
     res.end(

@@ -29,15 +29,33 @@ const MALFORMED: AuthErrorCode[] = ['ERR_AUTH_TOKEN_MALFORMED']
 const evil = (t: Target): string =>
   tokenFor(t, {
     claims: { sub: 'admin' },
-    key: t.alg === 'HS256' ? attackerKeys.secret : t.alg === 'ES256' ? attackerKeys.es256.privateKey : t.alg === 'RS256' ? attackerKeys.rsa.privateKey : attackerKeys.ed25519.privateKey,
+    key:
+      t.alg === 'HS256'
+        ? attackerKeys.secret
+        : t.alg === 'ES256'
+          ? attackerKeys.es256.privateKey
+          : t.alg === 'RS256'
+            ? attackerKeys.rsa.privateKey
+            : attackerKeys.ed25519.privateKey,
   })
 
-const header = (value: (t: Target) => string) => (t: Target): AttackRequest => ({
-  headers: { Authorization: value(t) },
-})
-const raw = (lines: (t: Target) => string[]) => (t: Target): AttackRequest => ({
-  raw: ['GET /protected HTTP/1.1', 'Host: 127.0.0.1', ...lines(t), 'Connection: close', '', ''].join('\r\n'),
-})
+const header =
+  (value: (t: Target) => string) =>
+  (t: Target): AttackRequest => ({
+    headers: { Authorization: value(t) },
+  })
+const raw =
+  (lines: (t: Target) => string[]) =>
+  (t: Target): AttackRequest => ({
+    raw: [
+      'GET /protected HTTP/1.1',
+      'Host: 127.0.0.1',
+      ...lines(t),
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n'),
+  })
 
 const rows: AttackRow[] = []
 const SCHEME = 'RFC 6750 §2.1 / RFC 7235 §2.1 (Bearer scheme)'
@@ -46,7 +64,11 @@ const schemes: [string, (t: Target) => string, readonly AuthErrorCode[]][] = [
   ['scheme Token', (t) => `Token ${tokenFor(t)}`, MISSING],
   ['scheme JWT', (t) => `JWT ${tokenFor(t)}`, MISSING],
   ['scheme Basic with the token', (t) => `Basic ${tokenFor(t)}`, MISSING],
-  ['scheme Basic with user:pass', () => `Basic ${Buffer.from('admin:admin').toString('base64')}`, MISSING],
+  [
+    'scheme Basic with user:pass',
+    () => `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+    MISSING,
+  ],
   ['scheme Digest', () => 'Digest username="admin", realm="api", nonce="x", response="y"', MISSING],
   ['scheme Bearer: with a colon', (t) => `Bearer: ${tokenFor(t)}`, MISSING],
   ['scheme Bearer= with the token glued', (t) => `Bearer=${tokenFor(t)}`, MISSING],
@@ -58,15 +80,31 @@ const schemes: [string, (t: Target) => string, readonly AuthErrorCode[]][] = [
   ['two tokens', (t) => `Bearer ${tokenFor(t)} ${tokenFor(t)}`, HEADER_MALFORMED],
   ['trailing garbage after a space', (t) => `Bearer ${tokenFor(t)} garbage`, HEADER_MALFORMED],
   ['trailing comma', (t) => `Bearer ${tokenFor(t)},`, HEADER_MALFORMED],
-  ['a second credential after a comma', (t) => `Bearer ${evil(t)}, Bearer ${tokenFor(t)}`, HEADER_MALFORMED],
+  [
+    'a second credential after a comma',
+    (t) => `Bearer ${evil(t)}, Bearer ${tokenFor(t)}`,
+    HEADER_MALFORMED,
+  ],
   ['a second scheme after a comma', (t) => `Bearer ${tokenFor(t)}, Basic YTpi`, HEADER_MALFORMED],
   ['trailing semicolon', (t) => `Bearer ${tokenFor(t)};`, MALFORMED],
-  ['trailing garbage glued on', (t) => `Bearer ${tokenFor(t)}garbage`, ['ERR_AUTH_SIGNATURE_INVALID', 'ERR_AUTH_TOKEN_MALFORMED']],
+  [
+    'trailing garbage glued on',
+    (t) => `Bearer ${tokenFor(t)}garbage`,
+    ['ERR_AUTH_SIGNATURE_INVALID', 'ERR_AUTH_TOKEN_MALFORMED'],
+  ],
   ['quoted token', (t) => `Bearer "${tokenFor(t)}"`, MALFORMED],
   ['auth-param syntax token=', (t) => `Bearer token=${tokenFor(t)}`, MALFORMED],
   ['base64-padded token', (t) => `Bearer ${tokenFor(t)}=`, MALFORMED],
-  ['Latin-1 letters in the token', (t) => `Bearer ${tokenFor(t).slice(0, 20)}\u00f6${tokenFor(t).slice(21)}`, MALFORMED],
-  ['the attacker token under the right scheme', (t) => `Bearer ${evil(t)}`, ['ERR_AUTH_SIGNATURE_INVALID']],
+  [
+    'Latin-1 letters in the token',
+    (t) => `Bearer ${tokenFor(t).slice(0, 20)}\u00f6${tokenFor(t).slice(21)}`,
+    MALFORMED,
+  ],
+  [
+    'the attacker token under the right scheme',
+    (t) => `Bearer ${evil(t)}`,
+    ['ERR_AUTH_SIGNATURE_INVALID'],
+  ],
 ]
 for (const [label, value, codes] of schemes) {
   rows.push({ ref: SCHEME, name: label, build: header(value), codes })
@@ -89,7 +127,10 @@ rows.push(
   {
     ref: DUPLICATE_LINES,
     name: 'two identical valid Authorization lines',
-    build: raw((t) => [`Authorization: Bearer ${tokenFor(t)}`, `Authorization: Bearer ${tokenFor(t)}`]),
+    build: raw((t) => [
+      `Authorization: Bearer ${tokenFor(t)}`,
+      `Authorization: Bearer ${tokenFor(t)}`,
+    ]),
     codes: AMBIGUOUS,
   },
   {
@@ -113,48 +154,123 @@ rows.push(
 )
 
 const COOKIES = 'RFC 6265 §4.2 / §5.4 (cookie header)'
-const cookie = (value: (t: Target) => string) => (t: Target): AttackRequest => ({
-  headers: { Cookie: value(t) },
-})
+const cookie =
+  (value: (t: Target) => string) =>
+  (t: Target): AttackRequest => ({
+    headers: { Cookie: value(t) },
+  })
 const cookieRows: [string, AttackRow['build'], readonly AuthErrorCode[]][] = [
-  ['token cookie twice, valid first', cookie((t) => `${COOKIE}=${tokenFor(t)}; ${COOKIE}=${evil(t)}`), AMBIGUOUS],
-  ['token cookie twice, attacker first', cookie((t) => `${COOKIE}=${evil(t)}; ${COOKIE}=${tokenFor(t)}`), AMBIGUOUS],
-  ['token cookie twice, the same valid value', cookie((t) => `${COOKIE}=${tokenFor(t)}; ${COOKIE}=${tokenFor(t)}`), AMBIGUOUS],
-  ['token cookie twice, one with spaces around the name', cookie((t) => `${COOKIE}=${evil(t)};  ${COOKIE} =${tokenFor(t)}`), AMBIGUOUS],
-  ['token cookie twice, the second one empty', cookie((t) => `${COOKIE}=${evil(t)}; ${COOKIE}=`), AMBIGUOUS],
-  ['token cookie in two Cookie lines', raw((t) => [`Cookie: ${COOKIE}=${tokenFor(t)}`, `Cookie: ${COOKIE}=${evil(t)}`]), AMBIGUOUS],
-  ['cookie and header disagree (header valid)', (t) => ({ token: tokenFor(t), headers: { Cookie: `${COOKIE}=${evil(t)}` } }), AMBIGUOUS],
-  ['cookie and header disagree (cookie valid)', (t) => ({ token: evil(t), headers: { Cookie: `${COOKIE}=${tokenFor(t)}` } }), AMBIGUOUS],
+  [
+    'token cookie twice, valid first',
+    cookie((t) => `${COOKIE}=${tokenFor(t)}; ${COOKIE}=${evil(t)}`),
+    AMBIGUOUS,
+  ],
+  [
+    'token cookie twice, attacker first',
+    cookie((t) => `${COOKIE}=${evil(t)}; ${COOKIE}=${tokenFor(t)}`),
+    AMBIGUOUS,
+  ],
+  [
+    'token cookie twice, the same valid value',
+    cookie((t) => `${COOKIE}=${tokenFor(t)}; ${COOKIE}=${tokenFor(t)}`),
+    AMBIGUOUS,
+  ],
+  [
+    'token cookie twice, one with spaces around the name',
+    cookie((t) => `${COOKIE}=${evil(t)};  ${COOKIE} =${tokenFor(t)}`),
+    AMBIGUOUS,
+  ],
+  [
+    'token cookie twice, the second one empty',
+    cookie((t) => `${COOKIE}=${evil(t)}; ${COOKIE}=`),
+    AMBIGUOUS,
+  ],
+  [
+    'token cookie in two Cookie lines',
+    raw((t) => [`Cookie: ${COOKIE}=${tokenFor(t)}`, `Cookie: ${COOKIE}=${evil(t)}`]),
+    AMBIGUOUS,
+  ],
+  [
+    'cookie and header disagree (header valid)',
+    (t) => ({ token: tokenFor(t), headers: { Cookie: `${COOKIE}=${evil(t)}` } }),
+    AMBIGUOUS,
+  ],
+  [
+    'cookie and header disagree (cookie valid)',
+    (t) => ({ token: evil(t), headers: { Cookie: `${COOKIE}=${tokenFor(t)}` } }),
+    AMBIGUOUS,
+  ],
   ['cookie name in other case', cookie((t) => `Access_Token=${tokenFor(t)}`), MISSING],
   ['cookie name in upper case', cookie((t) => `${COOKIE.toUpperCase()}=${tokenFor(t)}`), MISSING],
   ['cookie name percent-encoded', cookie((t) => `access%5Ftoken=${tokenFor(t)}`), MISSING],
   ['cookie name with a prefix', cookie((t) => `__Host-${COOKIE}=${tokenFor(t)}`), MISSING],
-  ['quoted attacker token', cookie((t) => `${COOKIE}="${evil(t)}"`), ['ERR_AUTH_SIGNATURE_INVALID']],
+  [
+    'quoted attacker token',
+    cookie((t) => `${COOKIE}="${evil(t)}"`),
+    ['ERR_AUTH_SIGNATURE_INVALID'],
+  ],
   ['half-quoted valid token', cookie((t) => `${COOKIE}="${tokenFor(t)}`), MALFORMED],
-  ['percent-encoded attacker token', cookie((t) => `${COOKIE}=${encodeURIComponent(evil(t)).replace(/\./g, '%2E')}`), ['ERR_AUTH_SIGNATURE_INVALID']],
+  [
+    'percent-encoded attacker token',
+    cookie((t) => `${COOKIE}=${encodeURIComponent(evil(t)).replace(/\./g, '%2E')}`),
+    ['ERR_AUTH_SIGNATURE_INVALID'],
+  ],
   ['broken percent-encoding', cookie(() => `${COOKIE}=%E0%A4%A.x.y`), MALFORMED],
-  ['cookie-parser JSON cookie (j:) holding an object', cookie((t) => `${COOKIE}=j:${encodeURIComponent(JSON.stringify({ token: tokenFor(t) }))}`), MALFORMED],
-  ['cookie-parser JSON cookie (j:) holding an array', cookie((t) => `${COOKIE}=j:${encodeURIComponent(JSON.stringify([tokenFor(t)]))}`), MALFORMED],
-  ['signed-cookie syntax on an unsigned cookie', cookie((t) => `${COOKIE}=s:${tokenFor(t)}.c2ln`), MALFORMED],
+  [
+    'cookie-parser JSON cookie (j:) holding an object',
+    cookie((t) => `${COOKIE}=j:${encodeURIComponent(JSON.stringify({ token: tokenFor(t) }))}`),
+    MALFORMED,
+  ],
+  [
+    'cookie-parser JSON cookie (j:) holding an array',
+    cookie((t) => `${COOKIE}=j:${encodeURIComponent(JSON.stringify([tokenFor(t)]))}`),
+    MALFORMED,
+  ],
+  [
+    'signed-cookie syntax on an unsigned cookie',
+    cookie((t) => `${COOKIE}=s:${tokenFor(t)}.c2ln`),
+    MALFORMED,
+  ],
 ]
-for (const [label, build, codes] of cookieRows) rows.push({ ref: COOKIES, name: label, build, codes })
+for (const [label, build, codes] of cookieRows)
+  rows.push({ ref: COOKIES, name: label, build, codes })
 
 const ELSEWHERE = 'RFC 6750 §2.3 / §5.3 (tokens in URIs and other headers are not read)'
 const elsewhere: [string, (t: Target) => AttackRequest][] = [
   ['query access_token', (t) => ({ path: `/protected?access_token=${tokenFor(t)}` })],
   ['query token', (t) => ({ path: `/protected?token=${tokenFor(t)}` })],
   ['query jwt', (t) => ({ path: `/protected?jwt=${tokenFor(t)}` })],
-  ['query Authorization', (t) => ({ path: `/protected?authorization=${encodeURIComponent(`Bearer ${tokenFor(t)}`)}` })],
-  ['form body access_token (RFC 6750 §2.2)', (t) => ({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `access_token=${tokenFor(t)}` })],
+  [
+    'query Authorization',
+    (t) => ({ path: `/protected?authorization=${encodeURIComponent(`Bearer ${tokenFor(t)}`)}` }),
+  ],
+  [
+    'form body access_token (RFC 6750 §2.2)',
+    (t) => ({
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `access_token=${tokenFor(t)}`,
+    }),
+  ],
   ['X-Access-Token header', (t) => ({ headers: { 'X-Access-Token': tokenFor(t) } })],
   ['X-Auth-Token header', (t) => ({ headers: { 'X-Auth-Token': tokenFor(t) } })],
-  ['X-Forwarded-Authorization header', (t) => ({ headers: { 'X-Forwarded-Authorization': `Bearer ${tokenFor(t)}` } })],
-  ['Proxy-Authorization header', (t) => ({ headers: { 'Proxy-Authorization': `Bearer ${tokenFor(t)}` } })],
-  ['Authentication header (typo)', (t) => ({ headers: { Authentication: `Bearer ${tokenFor(t)}` } })],
+  [
+    'X-Forwarded-Authorization header',
+    (t) => ({ headers: { 'X-Forwarded-Authorization': `Bearer ${tokenFor(t)}` } }),
+  ],
+  [
+    'Proxy-Authorization header',
+    (t) => ({ headers: { 'Proxy-Authorization': `Bearer ${tokenFor(t)}` } }),
+  ],
+  [
+    'Authentication header (typo)',
+    (t) => ({ headers: { Authentication: `Bearer ${tokenFor(t)}` } }),
+  ],
   ['another cookie name (token)', (t) => ({ headers: { Cookie: `token=${tokenFor(t)}` } })],
   ['another cookie name (jwt)', (t) => ({ headers: { Cookie: `jwt=${tokenFor(t)}` } })],
 ]
-for (const [label, build] of elsewhere) rows.push({ ref: ELSEWHERE, name: label, build, codes: MISSING })
+for (const [label, build] of elsewhere)
+  rows.push({ ref: ELSEWHERE, name: label, build, codes: MISSING })
 
 const OVERSIZE = 'CWE-400 (oversized input)'
 const longToken = (t: Target, size: number): string =>
@@ -200,14 +316,20 @@ rows.push(
     ref: OVERSIZE,
     name: 'Cookie header of 64 KiB (many cookies)',
     build: (t) => ({
-      headers: { Cookie: Array.from({ length: 4000 }, (_, i) => `c${i}=${'v'.repeat(10)}`).join('; ') + `; ${COOKIE}=${tokenFor(t)}` },
+      headers: {
+        Cookie:
+          Array.from({ length: 4000 }, (_, i) => `c${i}=${'v'.repeat(10)}`).join('; ') +
+          `; ${COOKIE}=${tokenFor(t)}`,
+      },
     }),
     byNode: true,
   },
   {
     ref: 'RFC 9110 §5.5 (field values)',
     name: 'a NUL byte in the Authorization header, raw',
-    build: raw((t) => [`Authorization: Bearer ${tokenFor(t).slice(0, 10)}\u0000${tokenFor(t).slice(10)}`]),
+    build: raw((t) => [
+      `Authorization: Bearer ${tokenFor(t).slice(0, 10)}\u0000${tokenFor(t).slice(10)}`,
+    ]),
     byNode: true,
   },
 )
@@ -223,9 +345,15 @@ describe.each(TARGETS)('transport controls [$name]', (t) => {
     await srv.close()
   })
   const controls: [string, (t: Target) => AttackRequest][] = [
-    ['scheme in lower case (RFC 7235 §2.1: case-insensitive)', (x) => ({ headers: { Authorization: `bearer ${tokenFor(x)}` } })],
+    [
+      'scheme in lower case (RFC 7235 §2.1: case-insensitive)',
+      (x) => ({ headers: { Authorization: `bearer ${tokenFor(x)}` } }),
+    ],
     ['scheme in upper case', (x) => ({ headers: { Authorization: `BEARER ${tokenFor(x)}` } })],
-    ['several spaces after the scheme (RFC 7235 §2.1: 1*SP)', (x) => ({ headers: { Authorization: `Bearer    ${tokenFor(x)}` } })],
+    [
+      'several spaces after the scheme (RFC 7235 §2.1: 1*SP)',
+      (x) => ({ headers: { Authorization: `Bearer    ${tokenFor(x)}` } }),
+    ],
     [
       'cookie and header carrying the same token',
       (x) => {
@@ -233,9 +361,18 @@ describe.each(TARGETS)('transport controls [$name]', (t) => {
         return { token, headers: { Cookie: `${COOKIE}=${token}` } }
       },
     ],
-    ['the token cookie among others', (x) => ({ headers: { Cookie: `a=1; ${COOKIE}=${tokenFor(x)}; b=2` } })],
-    ['a percent-encoded valid token cookie (decoded to the same token)', (x) => ({ headers: { Cookie: `${COOKIE}=${tokenFor(x).replace(/\./g, '%2E')}` } })],
-    ['a quoted valid token cookie (RFC 6265 §4.1.1 DQUOTE form)', (x) => ({ headers: { Cookie: `${COOKIE}="${tokenFor(x)}"` } })],
+    [
+      'the token cookie among others',
+      (x) => ({ headers: { Cookie: `a=1; ${COOKIE}=${tokenFor(x)}; b=2` } }),
+    ],
+    [
+      'a percent-encoded valid token cookie (decoded to the same token)',
+      (x) => ({ headers: { Cookie: `${COOKIE}=${tokenFor(x).replace(/\./g, '%2E')}` } }),
+    ],
+    [
+      'a quoted valid token cookie (RFC 6265 §4.1.1 DQUOTE form)',
+      (x) => ({ headers: { Cookie: `${COOKIE}="${tokenFor(x)}"` } }),
+    ],
   ]
   for (const [label, build] of controls) {
     it(`control: ${label} passes`, async () => {

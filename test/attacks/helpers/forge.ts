@@ -31,9 +31,7 @@ export function signBytes(alg: string, key: SigningKey, input: string | Buffer):
   const hash = HASH[alg.slice(2)] ?? 'sha256'
   if (alg.startsWith('HS')) {
     const secret = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
-    return createHmac(hash, secret as Buffer | KeyObject)
-      .update(data)
-      .digest()
+    return createHmac(hash, secret).update(data).digest()
   }
   if (typeof key === 'string' || Buffer.isBuffer(key)) {
     throw new TypeError(`${alg} needs a private KeyObject`)

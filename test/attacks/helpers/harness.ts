@@ -121,7 +121,7 @@ export async function send(srv: AttackServer, req: AttackRequest): Promise<Answe
   const res = await test.timeout(PROMPT_MS * 5).ok(() => true)
   return {
     status: res.status,
-    headers: res.headers as Answer['headers'],
+    headers: res.headers,
     body: res.body as unknown,
     elapsed: performance.now() - started,
   }
@@ -208,9 +208,12 @@ export function expectPassed(
 export function runAttackTable(
   title: string,
   rows: readonly AttackRow[],
-  targets: readonly TargetName[] = TARGETS.map((t) => t.name),
+  targets: readonly (TargetName | Target)[] = TARGETS,
 ): void {
-  describe.each(TARGETS.filter((t) => targets.includes(t.name)))(`${title} [$name]`, (t) => {
+  const chosen = targets.map((t) =>
+    typeof t === 'string' ? TARGETS.find((known) => known.name === t)! : t,
+  )
+  describe.each(chosen)(`${title} [$name]`, (t) => {
     let srv: AttackServer
     beforeAll(async () => {
       srv = await startServer(t)

@@ -25,13 +25,18 @@ export interface KeyPair {
 function pair(type: 'ed25519' | 'ec' | 'rsa'): KeyPair {
   const options =
     type === 'ec' ? { namedCurve: 'P-256' } : type === 'rsa' ? { modulusLength: 2048 } : {}
-  const { privateKey, publicKey } = generateKeyPairSync(type as 'ed25519', options as never)
+  const { privateKey, publicKey } = (
+    generateKeyPairSync as (
+      type: string,
+      options: object,
+    ) => { privateKey: KeyObject; publicKey: KeyObject }
+  )(type, options)
   return {
     privateKey,
     publicKey,
     pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     der: publicKey.export({ type: 'spki', format: 'der' }),
-    jwk: publicKey.export({ format: 'jwk' }) as JWK,
+    jwk: publicKey.export({ format: 'jwk' }),
   }
 }
 
