@@ -20,7 +20,7 @@ interface CommonCacheOptions {
    * Where invalidations come from (one source or several). Without one, a change made elsewhere
    * is seen once the entry expires.
    */
-  invalidations?: InvalidationSource | readonly InvalidationSource[]
+  invalidations?: InvalidationSource | readonly InvalidationSource[] | undefined
 }
 
 /** Options of {@link cacheUserStore}. */
@@ -70,12 +70,18 @@ function bound(value: number | undefined, fallback: number): number {
   return result
 }
 
+function isSourceList(
+  sources: InvalidationSource | readonly InvalidationSource[],
+): sources is readonly InvalidationSource[] {
+  return Array.isArray(sources)
+}
+
 function listen(
   sources: CommonCacheOptions['invalidations'],
   apply: (event: Invalidation) => void,
 ): () => void {
   const list: readonly InvalidationSource[] =
-    sources === undefined ? [] : Array.isArray(sources) ? sources : [sources as InvalidationSource]
+    sources === undefined ? [] : isSourceList(sources) ? sources : [sources]
   const stops = list.map((source) => source.subscribe(apply))
   return () => {
     for (const stop of stops) stop()

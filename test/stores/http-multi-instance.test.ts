@@ -56,11 +56,11 @@ describe.skipIf(!available)('two instances behind a load balancer', () => {
     const users = cacheUserStore(postgres, {
       ttl: 60_000,
       negativeTtl: 60_000,
-      invalidations: postgres.invalidations!,
+      invalidations: postgres.invalidations,
     })
     const revocation = cacheRevocationStore(revocations, {
       ttl: 60_000,
-      invalidations: revocations.invalidations!,
+      invalidations: revocations.invalidations,
     })
     const server = createStoreApp({ users, revocation })
     return {

@@ -70,7 +70,7 @@ const backends: { name: string; skip: boolean; create: () => Promise<Backend> }[
       return {
         users: cacheUserStore(postgres, { invalidations: postgres.invalidations! }),
         revocation: cacheRevocationStore(revocations, {
-          invalidations: revocations.invalidations!,
+          invalidations: revocations.invalidations,
         }),
         async cleanup() {
           const admin = new pg.Client({ connectionString: POSTGRES_URL })
