@@ -8,6 +8,7 @@ import { ConfigError } from '../shared/env.js'
 import { serveUntilSignal } from '../shared/serve.js'
 import { parseAppConfig, type AppConfig } from './config.js'
 import { openApp } from './open.js'
+import { variableForOption } from './option-variable.js'
 import type { ExampleApp } from './app.js'
 
 function fail(message: string): never {
@@ -27,8 +28,11 @@ let example: ExampleApp
 try {
   example = await openApp(config)
 } catch (err) {
-  // jwt-gate's own start-up validation, named by option rather than by variable.
-  if (err instanceof AuthConfigError) fail(err.message)
+  // jwt-gate validates the options too and names the option; map it back to the variable.
+  if (err instanceof AuthConfigError) {
+    const variable = variableForOption(err.option, process.env)
+    fail(variable === undefined ? err.message : `${variable}: ${err.message}`)
+  }
   if (config.users !== undefined) {
     const variable = config.users.database.kind === 'sqlite' ? 'USERS_DB' : 'DATABASE_URL'
     fail(

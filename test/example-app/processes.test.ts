@@ -73,45 +73,50 @@ function refuses(port: number): Promise<boolean> {
 }
 
 describe('npm start (example-app/start.ts)', () => {
-  it('creates the demo data once, serves the whole flow, and stops both programs on SIGINT', async () => {
-    const data = tempDir()
-    try {
-      const [authPort, appPort] = [await freePort(), await freePort()]
-      const launcher = run('example-app/start.ts', {
-        EXAMPLE_DATA_DIR: data.dir,
-        AUTH_PORT: String(authPort),
-        APP_PORT: String(appPort),
-        // Ignored: the launcher owns the programs' configuration.
-        JWT_SECRET: 'x'.repeat(40),
-      })
-      await launcher.waitFor('Press Ctrl-C', 15_000)
-      const passwords = JSON.parse(readFileSync(join(data.dir, 'demo-passwords.json'), 'utf8'))
-      expect(launcher.stdout).toContain(`Protected app:  http://127.0.0.1:${appPort}/`)
-      expect(launcher.stdout).toContain(`AuthAPI login:  http://127.0.0.1:${authPort}/login`)
-      expect(launcher.stdout).toMatch(new RegExp(`alice\\s+${passwords.alice}\\s+user`))
-      expect(launcher.stdout).toMatch(new RegExp(`admin\\s+${passwords.admin}\\s+admin, user`))
-      expect(statSync(join(data.dir, 'auth-private-key.pem')).mode & 0o777).toBe(0o600)
+  // Three Node processes compiling TypeScript at start: allow for a loaded CI machine.
+  it(
+    'creates the demo data once, serves the whole flow, and stops both programs on SIGINT',
+    { timeout: 60_000 },
+    async () => {
+      const data = tempDir()
+      try {
+        const [authPort, appPort] = [await freePort(), await freePort()]
+        const launcher = run('example-app/start.ts', {
+          EXAMPLE_DATA_DIR: data.dir,
+          AUTH_PORT: String(authPort),
+          APP_PORT: String(appPort),
+          // Ignored: the launcher owns the programs' configuration.
+          JWT_SECRET: 'x'.repeat(40),
+        })
+        await launcher.waitFor('Press Ctrl-C', 45_000)
+        const passwords = JSON.parse(readFileSync(join(data.dir, 'demo-passwords.json'), 'utf8'))
+        expect(launcher.stdout).toContain(`Protected app:  http://127.0.0.1:${appPort}/`)
+        expect(launcher.stdout).toContain(`AuthAPI login:  http://127.0.0.1:${authPort}/login`)
+        expect(launcher.stdout).toMatch(new RegExp(`alice\\s+${passwords.alice}\\s+user`))
+        expect(launcher.stdout).toMatch(new RegExp(`admin\\s+${passwords.admin}\\s+admin, user`))
+        expect(statSync(join(data.dir, 'auth-private-key.pem')).mode & 0o777).toBe(0o600)
 
-      const login = await fetch(`http://127.0.0.1:${authPort}/api/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: passwords.admin }),
-      })
-      expect(login.status).toBe(200)
-      const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!
-      const me = await fetch(`http://127.0.0.1:${appPort}/api/admin`, { headers: { cookie } })
-      expect(me.status).toBe(200)
-      expect(await me.json()).toEqual({ sub: 'admin', admin: true })
+        const login = await fetch(`http://127.0.0.1:${authPort}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password: passwords.admin }),
+        })
+        expect(login.status).toBe(200)
+        const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!
+        const me = await fetch(`http://127.0.0.1:${appPort}/api/admin`, { headers: { cookie } })
+        expect(me.status).toBe(200)
+        expect(await me.json()).toEqual({ sub: 'admin', admin: true })
 
-      launcher.kill('SIGINT')
-      expect(await launcher.exit).toBe(0)
-      expect(launcher.stdout).toContain('start: stopping both programs')
-      expect(await refuses(authPort)).toBe(true)
-      expect(await refuses(appPort)).toBe(true)
-    } finally {
-      data.remove()
-    }
-  })
+        launcher.kill('SIGINT')
+        expect(await launcher.exit).toBe(0)
+        expect(launcher.stdout).toContain('start: stopping both programs')
+        expect(await refuses(authPort)).toBe(true)
+        expect(await refuses(appPort)).toBe(true)
+      } finally {
+        data.remove()
+      }
+    },
+  )
 })
 
 describe('configuration errors stop the programs at start', () => {
@@ -120,6 +125,18 @@ describe('configuration errors stop the programs at start', () => {
     expect(await app.exit).toBe(1)
     expect(app.stderr).toBe(
       'app: invalid configuration: JWT_PUBLIC_KEY: must be standard base64 of a raw 32-byte Ed25519 public key\n',
+    )
+  })
+
+  it('app: names the variable behind a jwt-gate option error (an algorithm that does not fit the key)', async () => {
+    const app = run('example-app/app/main.ts', {
+      JWT_ISSUER: 'x',
+      JWT_PUBLIC_KEY: Buffer.alloc(32, 7).toString('base64'),
+      JWT_ALGORITHMS: 'HS256',
+    })
+    expect(await app.exit).toBe(1)
+    expect(app.stderr).toMatch(
+      /^app: invalid configuration: JWT_ALGORITHMS: jwt-gate: invalid option "issuers\[0\]\.algorithms": .+\n$/,
     )
   })
 
