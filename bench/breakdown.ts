@@ -1,0 +1,157 @@
+/**
+ * Where jwt-gate's per-request time goes: each step of the pipeline timed alone (µs per call), in
+ * one process pinned to one core. This is the evidence behind the performance suggestions in
+ * docs/performance.md; it imports internal modules on purpose.
+ *
+ * `tsx bench/breakdown.ts [--seconds S]`; prints a Markdown table.
+ */
+import { createPublicKey, verify } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { parseArgs } from 'node:util'
+import { createAuthenticator } from '../src/index.js'
+import { decodeCompact } from '../src/compact.js'
+import { extractToken } from '../src/extract.js'
+import { verifySignature } from '../src/verify.js'
+import { checkRegisteredClaims } from '../src/claims/registered.js'
+import { defaultClaims } from '../src/claims/presets.js'
+import { deepFreeze } from '../src/verified-cache.js'
+import { callStore } from '../src/store-calls.js'
+import { createMemoryRevocationStore, createMemoryUserStore } from '../src/stores/memory.js'
+import { AUDIENCE, ISSUER, createFixture, signTokens } from './fixture.js'
+import { PINNING } from './server-process.js'
+import { opsPerSecond, syncOpsPerSecond } from './timing.js'
+
+const { values: args } = parseArgs({ options: { seconds: { type: 'string' } } })
+const seconds = Number(args.seconds ?? 1)
+if (!(seconds > 0 && seconds <= 30)) throw new Error('--seconds must be in (0, 30]')
+
+async function main(): Promise<void> {
+  if (PINNING) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' })
+  const fixture = createFixture()
+  try {
+    const [token] = await signTokens(fixture, 'EdDSA', 1)
+    const [hsToken] = await signTokens(fixture, 'HS256', 1)
+    const key = createPublicKey(fixture.public.keys.EdDSA.pem!)
+    const req = { headers: { authorization: `Bearer ${token!}` } }
+    const policy = {
+      sources: ['header'] as const,
+      cookie: undefined,
+      conflict: 'reject' as const,
+      extractToken: undefined,
+    }
+    const decoded = decodeCompact(token!, 8192)
+    const claimPolicy = {
+      issuer: ISSUER,
+      audience: new Set([AUDIENCE]),
+      clockTolerance: 5,
+      maxTokenAge: undefined,
+      requireExpiry: true,
+    }
+    const dot = token!.lastIndexOf('.')
+    const input = Buffer.from(token!.slice(0, dot))
+    const signature = Buffer.from(token!.slice(dot + 1), 'base64url')
+    const issuer = {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      key: { ed25519: fixture.public.keys.EdDSA.raw! },
+    }
+    const hsIssuer = {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      key: { secret: fixture.public.keys.HS256.secret!, encoding: 'utf8' as const },
+      algorithms: ['HS256' as const],
+    }
+    const hit = createAuthenticator({ issuers: [issuer] })
+    const hitStores = createAuthenticator({
+      issuers: [issuer],
+      users: { store: createMemoryUserStore([{ username: 'user-0', roles: ['user'] }]) },
+      revocation: { store: createMemoryRevocationStore() },
+    })
+    const miss = createAuthenticator({ issuers: [issuer], cache: false })
+    const hsMiss = createAuthenticator({ issuers: [hsIssuer], cache: false })
+    const hsReq = { headers: { authorization: `Bearer ${hsToken!}` } }
+    const secretKey = (await import('node:crypto')).createSecretKey(
+      Buffer.from(fixture.public.keys.HS256.secret!, 'utf8'),
+    )
+
+    const steps: [string, () => Promise<number> | number][] = [
+      ['await Promise.resolve() (baseline)', () => opsPerSecond(() => Promise.resolve(), seconds)],
+      [
+        'extractToken (bearer header)',
+        () => opsPerSecond(() => extractToken(req, policy), seconds),
+      ],
+      [
+        'decodeCompact (gate + JSON decode)',
+        () => syncOpsPerSecond(() => decodeCompact(token!, 8192), seconds),
+      ],
+      [
+        'decodeCompact + deepFreeze of header and payload',
+        () =>
+          syncOpsPerSecond(() => {
+            const d = decodeCompact(token!, 8192)
+            deepFreeze(d.header)
+            deepFreeze(d.payload)
+          }, seconds),
+      ],
+      [
+        'checkRegisteredClaims',
+        () =>
+          syncOpsPerSecond(
+            () => checkRegisteredClaims(decoded.payload, claimPolicy, Date.now() / 1000),
+            seconds,
+          ),
+      ],
+      [
+        'defaultClaims.safeParseAsync (zod)',
+        () => opsPerSecond(() => defaultClaims.safeParseAsync(decoded.payload), seconds),
+      ],
+      [
+        'defaultClaims.safeParse (zod, sync)',
+        () => syncOpsPerSecond(() => defaultClaims.safeParse(decoded.payload), seconds),
+      ],
+      [
+        'callStore(() => Promise.resolve(false)) (timer + race)',
+        () => opsPerSecond(() => callStore(() => Promise.resolve(false), 3000, 'store'), seconds),
+      ],
+      [
+        'EdDSA: verifySignature (jose compactVerify, KeyObject)',
+        () => opsPerSecond(() => verifySignature(token!, key, 'EdDSA'), seconds),
+      ],
+      [
+        'EdDSA: node:crypto verify (same KeyObject)',
+        () => syncOpsPerSecond(() => verify(null, input, key, signature), seconds),
+      ],
+      [
+        'HS256: verifySignature (jose compactVerify, KeyObject)',
+        () => opsPerSecond(() => verifySignature(hsToken!, secretKey, 'HS256'), seconds),
+      ],
+      [
+        'EdDSA: authenticate(), cache off',
+        () => opsPerSecond(() => miss.authenticate(req), seconds),
+      ],
+      [
+        'HS256: authenticate(), cache off',
+        () => opsPerSecond(() => hsMiss.authenticate(hsReq), seconds),
+      ],
+      ['authenticate(), cache hit', () => opsPerSecond(() => hit.authenticate(req), seconds)],
+      [
+        'authenticate(), cache hit + memory user and revocation stores',
+        () => opsPerSecond(() => hitStores.authenticate(req), seconds),
+      ],
+    ]
+    const lines = ['| Step | calls/s | µs per call |', '| --- | ---: | ---: |']
+    for (const [name, run] of steps) {
+      await run() // warm-up pass
+      const ops = await run()
+      lines.push(
+        `| ${name} | ${Math.round(ops).toLocaleString('en-US')} | ${(1e6 / ops).toFixed(2)} |`,
+      )
+      process.stdout.write(`${lines[lines.length - 1]}\n`)
+    }
+    process.stdout.write(`\n${lines.join('\n')}\n`)
+  } finally {
+    fixture.dispose()
+  }
+}
+
+await main()
