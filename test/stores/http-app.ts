@@ -44,11 +44,17 @@ export function createStoreApp(stores: {
   users?: UserStore
   revocation?: RevocationStore
   timeout?: number
+  createUnknown?: boolean
+  updateExisting?: boolean
 }): StoreApp {
   const timeout = stores.timeout ?? 1000
+  const sync = {
+    createUnknown: stores.createUnknown ?? false,
+    updateExisting: stores.updateExisting ?? false,
+  }
   const middleware = authenticate({
     issuers: [{ issuer: ISSUER, key: { jwk }, algorithms: ['EdDSA'] }],
-    ...(stores.users === undefined ? {} : { users: { store: stores.users, timeout } }),
+    ...(stores.users === undefined ? {} : { users: { store: stores.users, timeout, ...sync } }),
     ...(stores.revocation === undefined
       ? {}
       : { revocation: { store: stores.revocation, timeout } }),

@@ -23,9 +23,32 @@ const pgAvailable = await serviceAvailable('postgres', 'HTTP PostgreSQL + Redis'
 const redisAvailable = pgAvailable && (await serviceAvailable('redis', 'HTTP PostgreSQL + Redis'))
 
 interface Backend {
+  /** The adapter itself, uncached (to inspect what was written). */
+  raw: UserStore
+  /** The adapter behind a cache, as an app would use it. */
   users: UserStore
   revocation: RevocationStore
+  /** Queries that reached the user adapter through the cache. */
+  queries: () => number
   cleanup(): Promise<void>
+}
+
+/** The adapter behind a cache, counting the lookups that reach the adapter. */
+function cached(
+  raw: UserStore,
+  options: Parameters<typeof cacheUserStore>[1] = {},
+): { users: UserStore; queries: () => number } {
+  let queries = 0
+  const counted: UserStore = {
+    findUser: (username) => {
+      queries++
+      return raw.findUser(username)
+    },
+    createUser: (user) => raw.createUser!(user),
+    updateUser: (user) => raw.updateUser!(user),
+    close: () => raw.close?.() ?? Promise.resolve(),
+  }
+  return { users: cacheUserStore(counted, options), queries: () => queries }
 }
 
 const SEED: UserRecord[] = [
@@ -47,7 +70,8 @@ const backends: { name: string; skip: boolean; create: () => Promise<Backend> }[
       })
       for (const user of SEED) await sqlite.createUser(user)
       return {
-        users: cacheUserStore(sqlite),
+        raw: sqlite,
+        ...cached(sqlite),
         revocation: cacheRevocationStore(createMemoryRevocationStore()),
         cleanup: () => Promise.resolve(),
       }
@@ -68,7 +92,8 @@ const backends: { name: string; skip: boolean; create: () => Promise<Backend> }[
       const redis = await connectRedis()
       const revocations = createRedisRevocationStore({ redis, prefix })
       return {
-        users: cacheUserStore(postgres, { invalidations: postgres.invalidations! }),
+        raw: postgres,
+        ...cached(postgres, { invalidations: postgres.invalidations }),
         revocation: cacheRevocationStore(revocations, {
           invalidations: revocations.invalidations,
         }),
@@ -94,6 +119,57 @@ for (const backend of backends) {
     beforeEach(async () => {
       stores = await backend.create()
       server = createStoreApp({ users: stores.users, revocation: stores.revocation })
+    })
+
+    it('serves a burst of concurrent requests from one user with one user query', async () => {
+      const token = await signToken({ sub: 'alice' })
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          request(server.app).get('/me').auth(token, { type: 'bearer' }),
+        ),
+      )
+      expect(responses.map((res) => res.status)).toEqual(Array(50).fill(200))
+      expect(stores.queries()).toBe(1)
+      expect(server.ran()).toBe(50)
+    })
+
+    it('creates an unknown user from the token when createUnknown is on', async () => {
+      const syncing = createStoreApp({ users: stores.users, createUnknown: true })
+      const token = await signToken({ sub: 'newcomer', roles: ['user', 'viewer'], name: 'New' })
+      const res = await request(syncing.app).get('/me').auth(token, { type: 'bearer' })
+      expect(res.status).toBe(200)
+      expect(res.body.roles).toEqual(['user', 'viewer'])
+      expect(await stores.raw.findUser('newcomer')).toEqual({
+        username: 'newcomer',
+        roles: ['user', 'viewer'],
+        disabled: false,
+        name: 'New',
+      })
+      // Off by default: the same token for another unknown user is refused.
+      const other = await signToken({ sub: 'stranger' })
+      expect((await request(server.app).get('/me').auth(other, { type: 'bearer' })).status).toBe(
+        401,
+      )
+      expect(await stores.raw.findUser('stranger')).toBeUndefined()
+    })
+
+    it('updates a known user from the token when updateExisting is on, never re-enabling', async () => {
+      const syncing = createStoreApp({ users: stores.users, updateExisting: true })
+      const token = await signToken({ sub: 'alice', roles: ['auditor'], name: 'Alice B.' })
+      const res = await request(syncing.app).get('/me').auth(token, { type: 'bearer' })
+      expect(res.status).toBe(200)
+      expect(res.body.roles).toEqual(['auditor'])
+      expect(await stores.raw.findUser('alice')).toEqual({
+        username: 'alice',
+        roles: ['auditor'],
+        disabled: false,
+        name: 'Alice B.',
+      })
+      const disabled = await signToken({ sub: 'bob', roles: ['user'] })
+      expect(
+        (await request(syncing.app).get('/me').auth(disabled, { type: 'bearer' })).status,
+      ).toBe(401)
+      expect(await stores.raw.findUser('bob')).toMatchObject({ roles: ['admin'], disabled: true })
     })
     afterEach(async () => {
       await server.middleware.close()
