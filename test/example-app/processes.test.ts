@@ -75,7 +75,7 @@ function refuses(port: number): Promise<boolean> {
 describe('npm start (example-app/start.ts)', () => {
   // Three Node processes compiling TypeScript at start: allow for a loaded CI machine.
   it(
-    'creates the demo data once, serves the whole flow, and stops both programs on SIGINT',
+    'prints the URLs and passwords, serves the whole flow, and stops both programs on SIGINT',
     { timeout: 60_000 },
     async () => {
       const data = tempDir()
