@@ -183,6 +183,11 @@ export function createAuthApi(deps: AuthApiDeps): Express {
   })
 
   app.post('/api/logout', (req, res) => {
+    // Logout CSRF: another site must not be able to sign the user out either.
+    if (crossSite(req)) {
+      res.status(403).json({ error: 'cross_site_request' })
+      return
+    }
     clearCookie(req, res)
     res.status(204).end()
   })

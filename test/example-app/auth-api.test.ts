@@ -267,6 +267,20 @@ describe('logout', () => {
     expect(setCookie(res.headers, 'access_cc')).toBe(CLEARED)
   })
 
+  it('refuses a cross-site logout (logout CSRF) and keeps the cookie', async () => {
+    const form = await request(api.app)
+      .post('/logout')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .expect(403)
+    expect(form.headers['set-cookie']).toBeUndefined()
+    const json = await request(api.app)
+      .post('/api/logout')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .expect(403)
+    expect(json.body).toEqual({ error: 'cross_site_request' })
+    expect(json.headers['set-cookie']).toBeUndefined()
+  })
+
   it('shows a signed-out page when the redirect is unsafe', async () => {
     const res = await request(api.app)
       .post('/logout')
