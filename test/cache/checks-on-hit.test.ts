@@ -106,7 +106,9 @@ describe('verified-token cache: checks that a hit never skips', () => {
       profile: { team: 'blue', tags: ['a'] },
     })
     const first = await authenticator.authenticate(bearer(token))
-    const claims = first!.claims as Record<string, unknown> & { profile: { tags: string[] } }
+    const claims = first!.claims as unknown as Record<string, unknown> & {
+      profile: { tags: string[] }
+    }
     expect(() => {
       claims.sub = 'mallory'
     }).toThrow(TypeError)

@@ -6,7 +6,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { SignJWT } from 'jose'
-import type { JWTPayload } from 'jose'
 import { z } from 'zod'
 
 /** The trusted issuer of these tests. */
@@ -32,7 +31,7 @@ export function ed25519Pair(): Ed25519Pair {
 /** Signs an EdDSA token of {@link ISSUER}; `exp` defaults to an hour after {@link T0}. */
 export async function signToken(
   privateKey: KeyObject,
-  claims: JWTPayload = {},
+  claims: Record<string, unknown> = {},
   header: { kid?: string } = {},
 ): Promise<string> {
   return new SignJWT({ iss: ISSUER, sub: 'alice', iat: T0, exp: T0 + 3600, ...claims })

@@ -136,3 +136,61 @@ describe('verified-token cache: the time window is re-checked on every hit', () 
     expect(counter.verifications).toBe(2)
   })
 })
+
+describe('verified-token cache: maxTokenAge and iat on a hit', () => {
+  // Known core bug (reported to the lead): the cache keeps an entry until min(exp, now + ttl) and
+  // a hit re-checks only exp and nbf, so a token older than maxTokenAge keeps passing from the
+  // cache. `it.fails` asserts the correct behaviour; flip it to `it` once the core is fixed.
+  it.fails('refuses a cached token once it is older than maxTokenAge', async () => {
+    const clock = movableClock()
+    const counter = countingClaims()
+    const authenticator = createAuthenticator({
+      issuers: [
+        {
+          issuer: ISSUER,
+          key: { ed25519: pair.raw },
+          clockTolerance: 0,
+          maxTokenAge: 60,
+          claims: counter.schema,
+        },
+      ],
+      clock,
+    })
+    const token = await signToken(pair.privateKey, { iat: T0, exp: T0 + 3600 })
+    await authenticator.authenticate(bearer(token))
+    clock.set(T0 + 61)
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_TOKEN_TOO_OLD',
+    })
+  })
+
+  // Same gap: a hit does not re-check "iat in the future" after the clock steps back.
+  it.fails(
+    'refuses a cached token whose iat is in the future after the clock steps back',
+    async () => {
+      const clock = movableClock()
+      const { authenticator } = gate(clock)
+      const token = await signToken(pair.privateKey, { iat: T0 })
+      await authenticator.authenticate(bearer(token))
+      clock.set(T0 - 10)
+      await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+        code: 'ERR_AUTH_TOKEN_ISSUED_IN_FUTURE',
+      })
+    },
+  )
+
+  it('refuses the same token without the cache once it is older than maxTokenAge', async () => {
+    const clock = movableClock()
+    const authenticator = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { ed25519: pair.raw }, clockTolerance: 0, maxTokenAge: 60 }],
+      clock,
+      cache: false,
+    })
+    const token = await signToken(pair.privateKey, { iat: T0, exp: T0 + 3600 })
+    await authenticator.authenticate(bearer(token))
+    clock.set(T0 + 61)
+    await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
+      code: 'ERR_AUTH_TOKEN_TOO_OLD',
+    })
+  })
+})
