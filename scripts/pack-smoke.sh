@@ -49,19 +49,21 @@ write_consumers() {
   cp "$ROOT/test/package/consumer-run.cjs" "$dir/consumer-run.cjs"
   cat >"$dir/esm.mjs" <<JS
 import * as gate from 'jwt-gate'
+import * as memory from 'jwt-gate/stores/memory'
 import express from 'express'
 import cookieParser from 'cookie-parser'
 import * as jose from 'jose'
 import run from './consumer-run.cjs'
-run({ gate, express, cookieParser, jose, label: '$label ESM consumer' })
+run({ gate, memory, express, cookieParser, jose, label: '$label ESM consumer' })
 JS
   cat >"$dir/cjs.cjs" <<JS
 const gate = require('jwt-gate')
+const memory = require('jwt-gate/stores/memory')
 const express = require('express')
 const cookieParser = require('cookie-parser')
 const jose = require('jose')
 if (typeof gate.authenticate !== 'function') throw new Error("require('jwt-gate') has no authenticate")
-require('./consumer-run.cjs')({ gate, express, cookieParser, jose, label: '$label CommonJS consumer' })
+require('./consumer-run.cjs')({ gate, memory, express, cookieParser, jose, label: '$label CommonJS consumer' })
 JS
   cat >"$dir/tsconfig.json" <<JSON
 {
@@ -81,6 +83,7 @@ JSON
 import express from 'express'
 import cookieParser from 'cookie-parser'
 import { authenticate, requireScopes, isAuthError, type AuthContext } from 'jwt-gate'
+import { createMemoryUserStore } from 'jwt-gate/stores/memory'
 
 const app = express()
 app.use(cookieParser())
@@ -90,6 +93,7 @@ app.get('/', requireScopes('read'), (req, res) => {
   res.json({ sub: auth?.subject ?? null, roles: req.auth?.roles ?? [] })
 })
 export const handled: boolean = isAuthError(new Error('x'))
+export const store = createMemoryUserStore([{ username: 'alice', roles: ['user'] }])
 TS
   cat >"$dir/types-cjs.cts" <<'TS'
 // A CommonJS module importing the ESM-only package: TypeScript >= 5.8 compiles this to require(),

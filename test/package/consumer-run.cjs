@@ -8,7 +8,7 @@ function check(condition, what) {
   if (!condition) throw new Error(`check failed: ${what}`)
 }
 
-async function runConsumer({ gate, express, cookieParser, jose, label }) {
+async function runConsumer({ gate, memory, express, cookieParser, jose, label }) {
   const { publicKey, privateKey } = await jose.generateKeyPair('EdDSA')
   const other = await jose.generateKeyPair('EdDSA')
   const jwk = await jose.exportJWK(publicKey)
@@ -22,6 +22,15 @@ async function runConsumer({ gate, express, cookieParser, jose, label }) {
       cookie: { name: 'access_cc' },
     }),
   )
+  // A subpath entry point: the user check against the memory store.
+  app.use(
+    '/db',
+    gate.authenticate({
+      issuers: [{ issuer: ISSUER, key: { jwk } }],
+      users: { store: memory.createMemoryUserStore([{ username: 'alice', roles: ['user'] }]) },
+    }),
+  )
+  app.get('/db/me', (req, res) => res.json({ roles: req.auth.roles }))
   let ran = 0
   app.get('/api/me', gate.requireRoles('user'), (req, res) => {
     ran++
@@ -36,11 +45,11 @@ async function runConsumer({ gate, express, cookieParser, jose, label }) {
   const server = app.listen(0, '127.0.0.1')
   await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject))
   const base = `http://127.0.0.1:${server.address().port}`
-  const sign = (key) =>
+  const sign = (key, subject = 'alice') =>
     new jose.SignJWT({ roles: ['user'] })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
       .setIssuer(ISSUER)
-      .setSubject('alice')
+      .setSubject(subject)
       .setIssuedAt()
       .setExpirationTime('5m')
       .sign(key)
@@ -73,6 +82,13 @@ async function runConsumer({ gate, express, cookieParser, jose, label }) {
       (forged.headers.get('www-authenticate') ?? '').includes('error="invalid_token"'),
       'other key: invalid_token',
     )
+    const known = await get('/db/me', { authorization: `Bearer ${token}` })
+    check(known.status === 200, `user store, known user: 200 (got ${known.status})`)
+    const unknown = await get('/db/me', {
+      authorization: `Bearer ${await sign(privateKey, 'mallory')}`,
+    })
+    check(unknown.status === 401, `user store, unknown user: 401 (got ${unknown.status})`)
+
     check(ran === 2, `protected handlers ran exactly twice (ran ${ran})`)
   } finally {
     server.close()
