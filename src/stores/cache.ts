@@ -79,12 +79,16 @@ function isSourceList(
 function listen(
   sources: CommonCacheOptions['invalidations'],
   apply: (event: Invalidation) => void,
-): () => void {
+): { stop: () => void; connected: () => boolean } {
   const list: readonly InvalidationSource[] =
     sources === undefined ? [] : isSourceList(sources) ? sources : [sources]
   const stops = list.map((source) => source.subscribe(apply))
-  return () => {
-    for (const stop of stops) stop()
+  return {
+    stop() {
+      for (const stop of stops) stop()
+    },
+    // Entries are kept only while every source can tell us when they go stale.
+    connected: () => list.every((source) => source.connected !== false),
   }
 }
 
@@ -112,14 +116,14 @@ export function cacheUserStore(store: UserStore, options: UserCacheOptions = {})
   const cache = createLookupCache<UserRecord | undefined, string>({
     max: bound(options.max, 1000),
     now: () => clock().getTime(),
-    ttlOf: (user) => (user === undefined ? negativeTtl : ttl),
+    ttlOf: (user) => (!sources.connected() ? 0 : user === undefined ? negativeTtl : ttl),
   })
+
   const invalidate = (event: Invalidation): void => {
     if (event.type === 'all') cache.clear()
     else if (event.type === 'user') cache.delete(event.username)
   }
-  const stop = listen(options.invalidations, invalidate)
-
+  const sources = listen(options.invalidations, invalidate)
   const cached: CachedUserStore = {
     async findUser(username) {
       if (!isUsableKey(username)) return undefined
@@ -132,7 +136,7 @@ export function cacheUserStore(store: UserStore, options: UserCacheOptions = {})
     get size() {
       return cache.size
     },
-    close: closer(stop, store),
+    close: closer(sources.stop, store),
   }
   if (store.createUser !== undefined) {
     const create = store.createUser.bind(store)
@@ -177,14 +181,14 @@ export function cacheRevocationStore(
   const cache = createLookupCache<boolean, QueryMeta>({
     max: bound(options.max, 10_000),
     now: () => clock().getTime(),
-    ttlOf: () => ttl,
+    ttlOf: () => (sources.connected() ? ttl : 0),
   })
   const invalidate = (event: Invalidation): void => {
     if (event.type === 'all') cache.clear()
     else if (event.type === 'token') cache.deleteWhere((meta) => meta.jti === event.jti)
     else if (event.type === 'subject') cache.deleteWhere((meta) => meta.subject === event.subject)
   }
-  const stop = listen(options.invalidations, invalidate)
+  const sources = listen(options.invalidations, invalidate)
 
   return {
     isRevoked(query: RevocationQuery) {
@@ -214,6 +218,6 @@ export function cacheRevocationStore(
     get size() {
       return cache.size
     },
-    close: closer(stop, store),
+    close: closer(sources.stop, store),
   }
 }

@@ -26,6 +26,12 @@ export type InvalidationListener = (event: Invalidation) => void
 export interface InvalidationSource {
   /** Starts delivering events to `listener`; returns the function that stops it. */
   subscribe(listener: InvalidationListener): () => void
+  /**
+   * False while the source may be missing events (connecting, reconnecting, a failed health
+   * check). Caches keep nothing while a source is not connected, so a broken channel can never
+   * leave an instance serving stale entries. Absent: always connected.
+   */
+  readonly connected?: boolean
 }
 
 /** An in-process source that also publishes: {@link createInvalidationHub}. */

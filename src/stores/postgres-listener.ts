@@ -2,9 +2,10 @@
  * PostgreSQL LISTEN/NOTIFY as an {@link InvalidationSource}.
  *
  * LISTEN needs a connection of its own, so the listener holds one client of the pool for as long
- * as anyone is subscribed. When that connection is lost it reports `all` (notifications may have
- * been missed), reconnects with a capped backoff, and reports `all` again once listening, so
- * caches never rely on events they could not have received.
+ * as anyone is subscribed. A health check (`SELECT 1` every `healthCheckInterval` ms) notices a
+ * connection that died silently. When the connection is lost or fails its check, the listener
+ * reports `all` (notifications may have been missed), is not `connected` (caches keep nothing),
+ * reconnects with a capped backoff, and reports `all` again once listening.
  *
  * @module
  */
@@ -27,6 +28,10 @@ export interface PostgresListenerOptions {
   retryDelay?: number
   /** @defaultValue 2000 */
   maxRetryDelay?: number
+  /** Ms between health checks of the listen connection; 0 turns them off. @defaultValue 2000 */
+  healthCheckInterval?: number
+  /** Ms a health check may take before the connection counts as lost. @defaultValue 1000 */
+  healthCheckTimeout?: number
 }
 
 /** Creates a {@link PostgresListener} on `pool`; it connects on the first `subscribe`. */
@@ -37,9 +42,12 @@ export function createPostgresListener(
   const listenSql = `LISTEN ${quoteIdentifier('channel', options.channel)}`
   const firstDelay = options.retryDelay ?? 100
   const maxDelay = options.maxRetryDelay ?? 2000
+  const checkInterval = options.healthCheckInterval ?? 2000
+  const checkTimeout = options.healthCheckTimeout ?? 1000
   const listeners = new Set<InvalidationListener>()
   let client: PoolClient | undefined
   let timer: NodeJS.Timeout | undefined
+  let checker: NodeJS.Timeout | undefined
   let delay = firstDelay
   let running = false
   let connecting = false
@@ -57,6 +65,8 @@ export function createPostgresListener(
     if (message.channel === options.channel) emit(parseInvalidation(message.payload ?? ''))
   }
   const drop = (held: PoolClient, error: Error | undefined): void => {
+    if (checker !== undefined) clearInterval(checker)
+    checker = undefined
     held.off('notification', onNotification)
     held.off('error', onLost)
     held.off('end', onEnd)
@@ -97,8 +107,13 @@ export function createPostgresListener(
         drop(held, undefined)
         return
       }
-      client = held
+      const listening = held
+      client = listening
       delay = firstDelay
+      if (checkInterval > 0) {
+        checker = setInterval(() => check(listening), checkInterval)
+        checker.unref()
+      }
       emit({ type: 'all' })
     } catch (error) {
       if (held !== undefined) drop(held, error instanceof Error ? error : new Error(String(error)))
@@ -106,6 +121,27 @@ export function createPostgresListener(
     } finally {
       connecting = false
     }
+  }
+  let checking = false
+  function check(held: PoolClient): void {
+    if (checking || client !== held) return
+    checking = true
+    let deadline: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      deadline = setTimeout(() => reject(new Error('listen health check timed out')), checkTimeout)
+      deadline.unref()
+    })
+    Promise.race([held.query('SELECT 1'), timedOut])
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (client === held) onLost(error instanceof Error ? error : new Error(String(error)))
+        },
+      )
+      .finally(() => {
+        clearTimeout(deadline)
+        checking = false
+      })
   }
   const stop = (): void => {
     running = false
@@ -117,6 +153,9 @@ export function createPostgresListener(
   }
 
   return {
+    get connected() {
+      return client !== undefined
+    },
     subscribe(listener) {
       const entry: InvalidationListener = (event) => listener(event)
       listeners.add(entry)

@@ -24,6 +24,7 @@ import type { Pool, PoolConfig } from 'pg'
 import type { InvalidationSource } from './invalidation.js'
 import type { UserRecord, UserStore } from './types.js'
 import { createPostgresListener } from './postgres-listener.js'
+import type { PostgresListenerOptions } from './postgres-listener.js'
 import { quoteIdentifier } from './sql-identifier.js'
 import { assertUserInput, isUsableKey, rowToUser } from './validate.js'
 import type { UserRow } from './validate.js'
@@ -55,6 +56,8 @@ export type PostgresUserStoreOptions = PostgresTableOptions &
   ) & {
     /** Run {@link migratePostgresUserStore} before the first query. @defaultValue false */
     migrate?: boolean
+    /** Reconnect backoff and health check of the LISTEN connection. */
+    listener?: Omit<PostgresListenerOptions, 'channel'>
   }
 
 /** The PostgreSQL user store. */

@@ -44,6 +44,8 @@ export interface RedisRevocationStoreOptions {
   prefix?: string
   /** Pub/sub channel, or `false` for none. @defaultValue `'<prefix>invalidations'` */
   channel?: string | false
+  /** Health check of the subscriber connection (ms). @defaultValue 2000 and 1000 */
+  healthCheck?: { interval?: number; timeout?: number }
 }
 
 /** The Redis revocation store. */
@@ -90,7 +92,18 @@ export function createRedisRevocationStore(
   const prefix = options.prefix ?? 'jwt-gate:revocation:'
   const channelName = options.channel === false ? '' : (options.channel ?? `${prefix}invalidations`)
   const channel =
-    channelName === '' ? undefined : createRedisInvalidationChannel({ redis, channel: channelName })
+    channelName === ''
+      ? undefined
+      : createRedisInvalidationChannel({
+          redis,
+          channel: channelName,
+          ...(options.healthCheck?.interval === undefined
+            ? {}
+            : { healthCheckInterval: options.healthCheck.interval }),
+          ...(options.healthCheck?.timeout === undefined
+            ? {}
+            : { healthCheckTimeout: options.healthCheck.timeout }),
+        })
   const tokenKey = (jti: string): string => `${prefix}jti:${jti}`
   const subjectKey = (subject: string): string => `${prefix}sub:${subject}`
   let closing: Promise<void> | undefined
