@@ -1,0 +1,110 @@
+/**
+ * A controllable JWKS endpoint on a loopback port: it serves a key set, or fails in a chosen way
+ * (HTTP error, hang, slow body, oversized or malformed body, redirect), and counts every request.
+ */
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import type { JWK } from 'jose'
+
+/** How the endpoint answers the next requests. */
+export type JwksMode =
+  | { kind: 'ok' }
+  | { kind: 'status'; status: number }
+  | { kind: 'hang' }
+  | { kind: 'slow-body'; chunkEveryMs: number }
+  | { kind: 'oversized'; declareLength: boolean }
+  | { kind: 'body'; body: string; contentType?: string }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'reset' }
+
+/** A running fake JWKS endpoint. */
+export interface JwksServer {
+  readonly url: string
+  /** Requests received so far. */
+  hits(): number
+  /** Replaces the served keys. */
+  setKeys(keys: JWK[]): void
+  /** Changes how requests are answered. */
+  setMode(mode: JwksMode): void
+  close(): Promise<void>
+}
+
+/** Starts the endpoint at `http://127.0.0.1:<port>/jwks`, serving `keys`. */
+export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
+  let served = keys
+  let mode: JwksMode = { kind: 'ok' }
+  let count = 0
+  const sockets = new Set<Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    count++
+    req.resume()
+    switch (mode.kind) {
+      case 'ok':
+        res.setHeader('Content-Type', 'application/jwk-set+json')
+        res.end(JSON.stringify({ keys: served }))
+        return
+      case 'status':
+        res.statusCode = mode.status
+        res.end('unavailable')
+        return
+      case 'hang':
+        return
+      case 'slow-body': {
+        res.setHeader('Content-Type', 'application/json')
+        res.write('{"keys":[')
+        const timer = setInterval(() => res.write(' '), mode.chunkEveryMs)
+        timers.add(timer)
+        res.on('close', () => clearInterval(timer))
+        return
+      }
+      case 'oversized': {
+        const filler = { kty: 'oct', k: 'A'.repeat(1000) }
+        const body = JSON.stringify({
+          keys: [...served, ...Array.from({ length: 600 }, () => filler)],
+        })
+        res.setHeader('Content-Type', 'application/json')
+        if (mode.declareLength) res.setHeader('Content-Length', Buffer.byteLength(body))
+        res.end(body)
+        return
+      }
+      case 'body':
+        res.setHeader('Content-Type', mode.contentType ?? 'application/json')
+        res.end(mode.body)
+        return
+      case 'redirect':
+        res.statusCode = 302
+        res.setHeader('Location', mode.location)
+        res.end()
+        return
+      case 'reset':
+        req.socket.destroy()
+        return
+    }
+  }
+
+  const server: Server = createServer(answer)
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/jwks`,
+    hits: () => count,
+    setKeys(next) {
+      served = next
+    },
+    setMode(next) {
+      mode = next
+    },
+    async close() {
+      for (const timer of timers) clearInterval(timer)
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

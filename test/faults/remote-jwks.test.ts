@@ -1,0 +1,384 @@
+/**
+ * Remote JWKS faults against a controllable loopback endpoint: down at start, down after a warm
+ * start (stale-if-error, then 503), slow, oversized or malformed answers, redirects, key rotation
+ * (one fetch per new kid, shared by concurrent requests, no fetch storm from unknown kids) and a
+ * key dropped from the set. jose's cache runs on `Date.now()`, so only `Date` is faked: the
+ * network and the fetch timeout use real timers.
+ */
+import { generateKeyPairSync } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import type { JWK } from 'jose'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { AuthErrorCode } from '../../src/index.js'
+import { expectPassed, expectRejected, send, startServer } from '../attacks/helpers/harness.js'
+import type { Answer, AttackServer } from '../attacks/helpers/harness.js'
+import { AUDIENCE, ISSUER, NOW, tokenFor } from '../attacks/helpers/targets.js'
+import type { Target } from '../attacks/helpers/targets.js'
+import { startJwksServer } from './helpers/jwks-server.js'
+import type { JwksServer } from './helpers/jwks-server.js'
+
+const TIMEOUT = 300
+const COOLDOWN = 1_000
+const MAX_AGE = 10_000
+const STALE = 60_000
+const T0 = new Date('2026-06-01T12:00:00Z').getTime()
+
+interface Signer {
+  kid: string
+  privateKey: KeyObject
+  jwk: JWK
+}
+function signer(kid: string): Signer {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  return {
+    kid,
+    privateKey,
+    jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' },
+  }
+}
+const k1 = signer('k1')
+const k2 = signer('k2')
+const k3 = signer('k3')
+
+let jwks: JwksServer
+let srv: AttackServer
+let target: Target
+
+function remoteTarget(url: string): Target {
+  return {
+    name: 'remote-jwks',
+    alg: 'ES256',
+    signingKey: k1.privateKey,
+    kid: k1.kid,
+    options: () => ({
+      issuers: [
+        {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          key: {
+            jwksUrl: url,
+            timeout: TIMEOUT,
+            cooldown: COOLDOWN,
+            cacheMaxAge: MAX_AGE,
+            staleIfError: STALE,
+          },
+        },
+      ],
+      clock: () => NOW,
+    }),
+  }
+}
+
+/** A fresh token of the signer (ES256 signatures are randomised, so every call is distinct). */
+const tokenOf = (s: Signer, kid = s.kid): string =>
+  tokenFor(target, { key: s.privateKey, header: { kid } })
+
+async function start(keys: JWK[], url?: string): Promise<void> {
+  jwks = await startJwksServer(keys)
+  target = remoteTarget(url ?? jwks.url)
+  srv = await startServer(target)
+}
+
+/** 503 with Retry-After, the keys-unavailable code, promptly, and the handler did not run. */
+function expectUnavailable(res: Answer, ranBefore: number): void {
+  expect(srv.ran()).toBe(ranBefore)
+  expect(res.status).toBe(503)
+  expect(res.headers['retry-after']).toBe('5')
+  expect(srv.lastRejection()?.code).toBe<AuthErrorCode>('ERR_AUTH_KEYS_UNAVAILABLE')
+  expect(res.elapsed).toBeLessThan(TIMEOUT + 1_500)
+}
+
+async function request(s: Signer = k1): Promise<{ res: Answer; before: number }> {
+  const before = srv.ran()
+  return { res: await send(srv, { token: tokenOf(s) }), before }
+}
+
+const at = (ms: number): void => {
+  vi.setSystemTime(T0 + ms)
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  at(0)
+})
+
+afterEach(async () => {
+  vi.useRealTimers()
+  await srv?.close()
+  await jwks?.close()
+})
+
+describe('remote JWKS down at start', () => {
+  const modes = [
+    ['HTTP 503', { kind: 'status', status: 503 }],
+    ['HTTP 500', { kind: 'status', status: 500 }],
+    ['HTTP 404', { kind: 'status', status: 404 }],
+    ['connection reset', { kind: 'reset' }],
+  ] as const
+  for (const [label, mode] of modes) {
+    it(`${label}: 503 ERR_AUTH_KEYS_UNAVAILABLE with Retry-After; normal service once it recovers`, async () => {
+      await start([k1.jwk])
+      jwks.setMode(mode)
+      const down = await request()
+      expectUnavailable(down.res, down.before)
+      jwks.setMode({ kind: 'ok' })
+      const up = await request()
+      expectPassed(up.res, srv, up.before)
+    })
+  }
+
+  it('connection refused (nothing listening): 503 promptly', async () => {
+    const probe = await startJwksServer([])
+    const deadUrl = probe.url
+    await probe.close()
+    await start([k1.jwk], deadUrl)
+    const down = await request()
+    expectUnavailable(down.res, down.before)
+  })
+})
+
+describe('remote JWKS down after a warm start', () => {
+  it('serves the last good keys for staleIfError, then answers 503, then recovers', async () => {
+    await start([k1.jwk])
+    const warm = await request()
+    expectPassed(warm.res, srv, warm.before)
+    expect(jwks.hits()).toBe(1)
+
+    jwks.setMode({ kind: 'status', status: 503 })
+    at(MAX_AGE + 1)
+    const stale = await request()
+    expectPassed(stale.res, srv, stale.before)
+    expect(jwks.hits()).toBe(2)
+
+    at(MAX_AGE + STALE - 1_000)
+    const lastStale = await request()
+    expectPassed(lastStale.res, srv, lastStale.before)
+
+    at(MAX_AGE + STALE + 1_000)
+    const expired = await request()
+    expectUnavailable(expired.res, expired.before)
+
+    jwks.setMode({ kind: 'ok' })
+    const back = await request()
+    expectPassed(back.res, srv, back.before)
+  })
+
+  // BUG (reported in /tmp/core-bugs.md): after cacheMaxAge every request refetches the failing
+  // endpoint (and waits up to `timeout` when it hangs) before falling back to the stale keys.
+  // Remove `.fails` once failed refreshes are rate-limited.
+  it.fails('a failing endpoint is retried at most once per cooldown while stale keys serve', async () => {
+    await start([k1.jwk])
+    const warm = await request()
+    expectPassed(warm.res, srv, warm.before)
+    jwks.setMode({ kind: 'status', status: 503 })
+    at(MAX_AGE + 1)
+    for (let i = 0; i < 20; i++) {
+      const { res, before } = await request()
+      expectPassed(res, srv, before)
+    }
+    expect(jwks.hits()).toBeLessThanOrEqual(2)
+  })
+
+  it('while serving stale keys, a kid the stale set lacks never passes', async () => {
+    await start([k1.jwk])
+    const warm = await request()
+    expectPassed(warm.res, srv, warm.before)
+    jwks.setKeys([k1.jwk, k2.jwk])
+    jwks.setMode({ kind: 'status', status: 503 })
+    at(MAX_AGE + 1)
+    const { res, before } = await request(k2)
+    expect(srv.ran()).toBe(before)
+    expect([401, 503]).toContain(res.status)
+  })
+
+  it('a hanging endpoint after a warm start: stale keys are served within about the timeout', async () => {
+    await start([k1.jwk])
+    const warm = await request()
+    expectPassed(warm.res, srv, warm.before)
+    jwks.setMode({ kind: 'hang' })
+    at(MAX_AGE + 1)
+    const stale = await request()
+    expectPassed(stale.res, srv, stale.before)
+    expect(stale.res.elapsed).toBeLessThan(TIMEOUT + 1_500)
+  })
+})
+
+describe('remote JWKS slow, oversized or malformed', () => {
+  it('hangs: 503 within about the timeout', async () => {
+    await start([k1.jwk])
+    jwks.setMode({ kind: 'hang' })
+    const { res, before } = await request()
+    expectUnavailable(res, before)
+    expect(res.elapsed).toBeGreaterThanOrEqual(TIMEOUT - 50)
+  })
+
+  it('trickles its body forever: 503 within about the timeout', async () => {
+    await start([k1.jwk])
+    jwks.setMode({ kind: 'slow-body', chunkEveryMs: 50 })
+    const { res, before } = await request()
+    expectUnavailable(res, before)
+  })
+
+  for (const declareLength of [true, false]) {
+    it(`answers more than 512 KiB (${declareLength ? 'Content-Length' : 'chunked'}): 503, and it is not adopted`, async () => {
+      await start([k1.jwk])
+      jwks.setMode({ kind: 'oversized', declareLength })
+      const cold = await request()
+      expectUnavailable(cold.res, cold.before)
+
+      jwks.setMode({ kind: 'ok' })
+      const warm = await request()
+      expectPassed(warm.res, srv, warm.before)
+
+      // An oversized answer carrying a new key: the key is not taken, the old set keeps serving.
+      jwks.setKeys([k1.jwk, k2.jwk])
+      jwks.setMode({ kind: 'oversized', declareLength })
+      at(MAX_AGE + 1)
+      const old = await request()
+      expectPassed(old.res, srv, old.before)
+      const fresh = await request(k2)
+      expect(srv.ran()).toBe(fresh.before)
+      expect([401, 503]).toContain(fresh.res.status)
+    })
+  }
+
+  const bodies: [string, string, string?][] = [
+    ['not JSON', 'not json'],
+    ['an HTML error page with status 200', '<html><body>maintenance</body></html>', 'text/html'],
+    ['an empty body', ''],
+    ['keys is a string', '{"keys":"k1"}'],
+    ['a JSON array', '[]'],
+    ['keys holding numbers', '{"keys":[1,2]}'],
+    ['truncated JSON', '{"keys":[{"kty":"EC"'],
+  ]
+  for (const [label, body, contentType] of bodies) {
+    it(`answers ${label}: 503 at start, nothing passes`, async () => {
+      await start([k1.jwk])
+      jwks.setMode({ kind: 'body', body, ...(contentType === undefined ? {} : { contentType }) })
+      const { res, before } = await request()
+      expectUnavailable(res, before)
+    })
+  }
+
+  it('answers a key set of broken keys: refused (401/503), never a pass or a 500', async () => {
+    await start([k1.jwk])
+    jwks.setMode({
+      kind: 'body',
+      body: JSON.stringify({ keys: [{ kty: 'EC', kid: 'k1', crv: 'P-256' }] }),
+    })
+    const { res, before } = await request()
+    expect(srv.ran()).toBe(before)
+    expect([401, 503]).toContain(res.status)
+  })
+
+  it('redirects to an attacker key set: not followed (503, the attacker host sees nothing)', async () => {
+    const attacker = signer('k1')
+    const evil = await startJwksServer([attacker.jwk])
+    try {
+      await start([k1.jwk])
+      jwks.setMode({ kind: 'redirect', location: evil.url })
+      const { res, before } = await request(attacker)
+      expectUnavailable(res, before)
+      expect(evil.hits()).toBe(0)
+    } finally {
+      await evil.close()
+    }
+  })
+})
+
+describe('remote JWKS key rotation', () => {
+  it('a new kid is fetched once, concurrent requests share that fetch', async () => {
+    await start([k1.jwk])
+    const warm = await request()
+    expectPassed(warm.res, srv, warm.before)
+    expect(jwks.hits()).toBe(1)
+
+    jwks.setKeys([k1.jwk, k2.jwk])
+    at(COOLDOWN + 1)
+    const before = srv.ran()
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => send(srv, { token: tokenOf(k2) })),
+    )
+    for (const res of answers) expect(res.status).toBe(200)
+    expect(srv.ran()).toBe(before + 20)
+    expect(jwks.hits()).toBe(2)
+
+    // Known kids do not fetch again.
+    await Promise.all(Array.from({ length: 10 }, () => send(srv, { token: tokenOf(k1) })))
+    expect(jwks.hits()).toBe(2)
+  })
+
+  it('a new kid inside the cooldown is refused without a fetch, and accepted after it', async () => {
+    await start([k1.jwk])
+    await request()
+    jwks.setKeys([k1.jwk, k3.jwk])
+    at(COOLDOWN / 2)
+    const early = await request(k3)
+    expectRejected(early.res, srv, early.before, ['ERR_AUTH_KEY_NOT_FOUND'])
+    expect(jwks.hits()).toBe(1)
+    at(COOLDOWN + 1)
+    const later = await request(k3)
+    expectPassed(later.res, srv, later.before)
+    expect(jwks.hits()).toBe(2)
+  })
+
+  it('a flood of unknown kids cannot cause a fetch storm: at most one fetch per cooldown', async () => {
+    await start([k1.jwk])
+    await request()
+    expect(jwks.hits()).toBe(1)
+
+    const flood = async (n: number): Promise<void> => {
+      const before = srv.ran()
+      const answers = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          send(srv, { token: tokenOf(k1, `unknown-${i}-${Math.random()}`) }),
+        ),
+      )
+      for (const res of answers) {
+        expect(res.status).toBe(401)
+        expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/)
+      }
+      expect(srv.ran()).toBe(before)
+    }
+
+    await flood(200)
+    expect(jwks.hits()).toBe(1)
+    for (let window = 1; window <= 3; window++) {
+      at(window * (COOLDOWN + 1))
+      await flood(100)
+      expect(jwks.hits()).toBeLessThanOrEqual(1 + window)
+    }
+  })
+})
+
+describe('remote JWKS drops a key', () => {
+  it('tokens of the dropped key stop passing after the next refresh, cached ones too', async () => {
+    await start([k1.jwk, k2.jwk])
+    const cachedToken = tokenOf(k2)
+    for (let i = 0; i < 2; i++) {
+      const before = srv.ran()
+      expectPassed(await send(srv, { token: cachedToken }), srv, before)
+    }
+    expect(srv.middleware.authenticator.cacheSize).toBeGreaterThan(0)
+
+    jwks.setKeys([k1.jwk])
+    at(MAX_AGE + 1)
+    const cachedBefore = srv.ran()
+    expectRejected(await send(srv, { token: cachedToken }), srv, cachedBefore, [
+      'ERR_AUTH_KEY_NOT_FOUND',
+    ])
+    const fresh = await request(k2)
+    expectRejected(fresh.res, srv, fresh.before, ['ERR_AUTH_KEY_NOT_FOUND'])
+    const kept = await request(k1)
+    expectPassed(kept.res, srv, kept.before)
+  })
+
+  it('an endpoint that starts answering an empty set: nothing passes', async () => {
+    await start([k1.jwk])
+    await request()
+    jwks.setKeys([])
+    at(MAX_AGE + 1)
+    const { res, before } = await request()
+    expectRejected(res, srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
+  })
+})
