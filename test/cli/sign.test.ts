@@ -72,7 +72,7 @@ describe('jwt-gate sign', () => {
         '--now',
         NOW.toISOString(),
       ])
-      const factory = (version === 'express4' ? express4 : express5)
+      const factory = version === 'express4' ? express4 : express5
       const app = factory()
       let ran = 0
       app.use(cookieParser())
