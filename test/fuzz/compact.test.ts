@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/index.js'
 import { decodeCompact } from '../../src/compact.js'
 import {
+  FUZZ_TIMEOUT,
   fuzzOptions,
   mutatedToken,
   segmentsToken,
@@ -56,11 +57,15 @@ describe('decodeCompact fuzzing', () => {
     ['single-character mutations of signed tokens', mutatedToken],
     ['segments of arbitrary JSON and bytes', segmentsToken],
   ] as const) {
-    it(`${name}: decodes canonically or throws a 401 AuthError`, () => {
-      passes = 0
-      fc.assert(fc.property(arbitrary, check), fuzzOptions())
-      // The signed generator reaches the accepting side, so the invariants above were exercised.
-      if (arbitrary === signedToken) expect(passes).toBeGreaterThan(0)
-    })
+    it(
+      `${name}: decodes canonically or throws a 401 AuthError`,
+      () => {
+        passes = 0
+        fc.assert(fc.property(arbitrary, check), fuzzOptions())
+        // The signed generator reaches the accepting side, so the invariants above were exercised.
+        if (arbitrary === signedToken) expect(passes).toBeGreaterThan(0)
+      },
+      FUZZ_TIMEOUT,
+    )
   }
 })

@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest'
 import { extractToken, isAuthError } from '../../src/index.js'
 import type { AuthRequest } from '../../src/index.js'
 import type { ExtractionPolicy } from '../../src/extract.js'
-import { authorization, cookieJar, fuzzOptions, junk, tokenLike } from './helpers/arbitraries.js'
+import {
+  FUZZ_TIMEOUT,
+  authorization,
+  cookieJar,
+  fuzzOptions,
+  junk,
+  tokenLike,
+} from './helpers/arbitraries.js'
 
 const policies: [string, ExtractionPolicy][] = [
   [
@@ -74,36 +81,42 @@ function toRequest(input: RequestInput): AuthRequest {
 }
 
 describe.each(policies)('extractToken fuzzing [%s]', (_name, policy) => {
-  it('finds the real bearer token or cookie, or rejects with a 400/401 AuthError', async () => {
-    await fc.assert(
-      fc.asyncProperty(request, async (input) => {
-        const req = toRequest(input)
-        let found: Awaited<ReturnType<typeof extractToken>>
-        try {
-          found = await extractToken(req, policy)
-        } catch (error) {
-          expect(isAuthError(error), String(error)).toBe(true)
-          expect([400, 401]).toContain((error as { status: number }).status)
-          return
-        }
-        if (found === undefined) return
-        expect(typeof found.token).toBe('string')
-        expect(found.token).not.toBe('')
-        if (found.source === 'header') {
-          const value = req.headers.authorization
-          expect(typeof value).toBe('string')
-          expect(req.rawHeaders?.filter((h) => h.toLowerCase() === 'authorization')).toHaveLength(1)
-          expect(found.token).not.toMatch(/[\s,]/)
-          expect((value as string).toLowerCase().startsWith('bearer ')).toBe(true)
-          expect((value as string).endsWith(found.token)).toBe(true)
-        } else {
-          expect(found.source).toBe('cookie')
-          const jar = policy.cookie?.signed === true ? req.signedCookies : req.cookies
-          expect(jar !== undefined && Object.hasOwn(jar, 'access_token')).toBe(true)
-          expect(jar?.access_token).toBe(found.token)
-        }
-      }),
-      fuzzOptions(),
-    )
-  })
+  it(
+    'finds the real bearer token or cookie, or rejects with a 400/401 AuthError',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(request, async (input) => {
+          const req = toRequest(input)
+          let found: Awaited<ReturnType<typeof extractToken>>
+          try {
+            found = await extractToken(req, policy)
+          } catch (error) {
+            expect(isAuthError(error), String(error)).toBe(true)
+            expect([400, 401]).toContain((error as { status: number }).status)
+            return
+          }
+          if (found === undefined) return
+          expect(typeof found.token).toBe('string')
+          expect(found.token).not.toBe('')
+          if (found.source === 'header') {
+            const value = req.headers.authorization
+            expect(typeof value).toBe('string')
+            expect(req.rawHeaders?.filter((h) => h.toLowerCase() === 'authorization')).toHaveLength(
+              1,
+            )
+            expect(found.token).not.toMatch(/[\s,]/)
+            expect((value as string).toLowerCase().startsWith('bearer ')).toBe(true)
+            expect((value as string).endsWith(found.token)).toBe(true)
+          } else {
+            expect(found.source).toBe('cookie')
+            const jar = policy.cookie?.signed === true ? req.signedCookies : req.cookies
+            expect(jar !== undefined && Object.hasOwn(jar, 'access_token')).toBe(true)
+            expect(jar?.access_token).toBe(found.token)
+          }
+        }),
+        fuzzOptions(),
+      )
+    },
+    FUZZ_TIMEOUT,
+  )
 })

@@ -16,6 +16,7 @@ import { checkRegisteredClaims } from '../../src/claims/registered.js'
 import { issuerKeys } from '../attacks/helpers/keys.js'
 import { AUDIENCE, ISSUER, NOW, NOW_S } from '../attacks/helpers/targets.js'
 import {
+  FUZZ_TIMEOUT,
   RUNS,
   authorization,
   cookieJar,
@@ -79,28 +80,32 @@ function expectValidContext(auth: AuthContext): void {
 }
 
 describe('createAuthenticator().authenticate fuzzing', () => {
-  it('passes with valid claims or rejects with a 400/401 AuthError', async () => {
-    const gate = createAuthenticator(options)
-    let passes = 0
-    await fc.assert(
-      fc.asyncProperty(requestInput, async (input) => {
-        let auth: AuthContext | undefined
-        try {
-          auth = await gate.authenticate(toRequest(input))
-        } catch (error) {
-          expect(isAuthError(error), String(error)).toBe(true)
-          expect([400, 401]).toContain((error as { status: number }).status)
-          return
-        }
-        expect(auth).toBeDefined()
-        expectValidContext(auth!)
-        passes++
-      }),
-      fuzzOptions(),
-    )
-    expect(passes).toBeGreaterThan(0)
-    expect(gate.cacheSize).toBeLessThanOrEqual(10_000)
-  })
+  it(
+    'passes with valid claims or rejects with a 400/401 AuthError',
+    async () => {
+      const gate = createAuthenticator(options)
+      let passes = 0
+      await fc.assert(
+        fc.asyncProperty(requestInput, async (input) => {
+          let auth: AuthContext | undefined
+          try {
+            auth = await gate.authenticate(toRequest(input))
+          } catch (error) {
+            expect(isAuthError(error), String(error)).toBe(true)
+            expect([400, 401]).toContain((error as { status: number }).status)
+            return
+          }
+          expect(auth).toBeDefined()
+          expectValidContext(auth!)
+          passes++
+        }),
+        fuzzOptions(),
+      )
+      expect(passes).toBeGreaterThan(0)
+      expect(gate.cacheSize).toBeLessThanOrEqual(10_000)
+    },
+    FUZZ_TIMEOUT,
+  )
 })
 
 describe('authenticate() over HTTP fuzzing', () => {
@@ -117,29 +122,33 @@ describe('authenticate() over HTTP fuzzing', () => {
     server.close()
   })
 
-  it('never answers 5xx, and the handler runs exactly for the 200s', async () => {
-    const numRuns = Math.max(20, Math.floor(RUNS / 5))
-    await fc.assert(
-      fc.asyncProperty(requestInput, async (input) => {
-        const req = toRequest(input)
-        const before = runs
-        let test = request(server).get('/protected')
-        // Node refuses header values with control characters before sending; those are not
-        // requests a client could make, so they are left out here (the raw-socket tests cover them).
-        for (const [name, value] of Object.entries(req.headers)) {
-          if (typeof value === 'string' && /^[\t\x20-\x7e\x80-\xff]*$/.test(value))
-            test = test.set(name, value)
-        }
-        const res = await test.timeout(10_000)
-        expect(res.status).toBeLessThan(500)
-        if (res.status === 200) expect(runs).toBe(before + 1)
-        else {
-          expect(runs).toBe(before)
-          expect([400, 401]).toContain(res.status)
-          expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api"/)
-        }
-      }),
-      { ...fuzzOptions(), numRuns },
-    )
-  })
+  it(
+    'never answers 5xx, and the handler runs exactly for the 200s',
+    async () => {
+      const numRuns = Math.max(20, Math.floor(RUNS / 5))
+      await fc.assert(
+        fc.asyncProperty(requestInput, async (input) => {
+          const req = toRequest(input)
+          const before = runs
+          let test = request(server).get('/protected')
+          // Node refuses header values with control characters before sending; those are not
+          // requests a client could make, so they are left out here (the raw-socket tests cover them).
+          for (const [name, value] of Object.entries(req.headers)) {
+            if (typeof value === 'string' && /^[\t\x20-\x7e\x80-\xff]*$/.test(value))
+              test = test.set(name, value)
+          }
+          const res = await test.timeout(10_000)
+          expect(res.status).toBeLessThan(500)
+          if (res.status === 200) expect(runs).toBe(before + 1)
+          else {
+            expect(runs).toBe(before)
+            expect([400, 401]).toContain(res.status)
+            expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api"/)
+          }
+        }),
+        { ...fuzzOptions(), numRuns },
+      )
+    },
+    FUZZ_TIMEOUT,
+  )
 })

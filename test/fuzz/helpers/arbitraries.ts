@@ -14,6 +14,9 @@ import { AUDIENCE, ISSUER, NOW_S } from '../../attacks/helpers/targets.js'
  */
 export const RUNS = Number.parseInt(process.env.FUZZ_RUNS ?? '300', 10)
 
+/** Per-test time limit: the 20 s default for CI runs, more for long runs. */
+export const FUZZ_TIMEOUT = Math.max(20_000, RUNS * 20)
+
 /** Options for `fc.assert`, with a seed from `FUZZ_SEED` to replay a failure. */
 export function fuzzOptions(): fc.Parameters<unknown> {
   const seed = process.env.FUZZ_SEED
