@@ -194,7 +194,10 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
     )
     return ready
   }
-  const listener = channel === undefined ? undefined : createPostgresListener(pool, { channel })
+  const listener =
+    channel === undefined
+      ? undefined
+      : createPostgresListener(pool, { ...options.listener, channel })
   let closing: Promise<void> | undefined
 
   const store: PostgresUserStore = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache.js'
 import { createInvalidationHub } from '../../src/stores/invalidation.js'
+import type { InvalidationListener } from '../../src/stores/invalidation.js'
 import { createMemoryRevocationStore, createMemoryUserStore } from '../../src/stores/memory.js'
 import type {
   RevocationQuery,
@@ -239,6 +240,27 @@ describe('cacheUserStore', () => {
     expect('updateUser' in cache).toBe(false)
   })
 
+  it('keeps nothing while an invalidation source is not connected', async () => {
+    const hub = createInvalidationHub()
+    let connected = false
+    const source = {
+      subscribe: (listener: InvalidationListener) => hub.subscribe(listener),
+      get connected() {
+        return connected
+      },
+    }
+    const probe = new ProbeUserStore()
+    const cache = cacheUserStore(probe, { invalidations: [source], clock: testClock().clock })
+    await cache.findUser('alice')
+    await cache.findUser('alice')
+    expect(probe.queries).toBe(2)
+    expect(cache.size).toBe(0)
+    connected = true
+    await cache.findUser('alice')
+    await cache.findUser('alice')
+    expect(probe.queries).toBe(3)
+  })
+
   it('stops listening and closes the store once on close', async () => {
     const hub = createInvalidationHub()
     const probe = new ProbeUserStore()
@@ -340,6 +362,28 @@ describe('cacheRevocationStore', () => {
     hub.publish({ type: 'all' })
     await cache.isRevoked(tokenC)
     expect(probe.queries).toBe(6)
+  })
+
+  it('keeps nothing while an invalidation source is not connected', async () => {
+    const hub = createInvalidationHub()
+    let connected = false
+    const probe = new ProbeRevocationStore()
+    const cache = cacheRevocationStore(probe, {
+      invalidations: {
+        subscribe: (listener: InvalidationListener) => hub.subscribe(listener),
+        get connected() {
+          return connected
+        },
+      },
+      clock: testClock().clock,
+    })
+    await cache.isRevoked(tokenA)
+    await cache.isRevoked(tokenA)
+    expect(probe.queries).toBe(2)
+    connected = true
+    await cache.isRevoked(tokenA)
+    await cache.isRevoked(tokenA)
+    expect(probe.queries).toBe(3)
   })
 
   it('never caches errors or non-boolean answers', async () => {

@@ -113,6 +113,41 @@ describe.skipIf(!pgAvailable)('postgres user store faults', () => {
     await store.close()
     await proxy.stop()
   })
+
+  it('notices a LISTEN connection that stopped answering, and listens again after recovery', async () => {
+    const proxy = await createTcpProxy(pgPort)
+    const listenTable = uniqueName('jwtg_fault_listen')
+    await migratePostgresUserStore(admin, { table: listenTable })
+    const store = createPostgresUserStore({
+      connectionString: withPort(POSTGRES_URL, proxy.port),
+      table: listenTable,
+      poolConfig: { connectionTimeoutMillis: TIMEOUT, query_timeout: TIMEOUT },
+      listener: { healthCheckInterval: 100, healthCheckTimeout: 200 },
+    })
+    const source = store.invalidations!
+    const events: Invalidation[] = []
+    const stop = source.subscribe((event) => events.push(event))
+    await expect.poll(() => source.connected, { timeout: 3000, interval: 10 }).toBe(true)
+    events.length = 0
+
+    proxy.pause()
+    const started = performance.now()
+    await expect.poll(() => source.connected, { timeout: 2000, interval: 10 }).toBe(false)
+    expect(performance.now() - started).toBeLessThan(100 + 200 + SLACK)
+    expect(events).toContainEqual({ type: 'all' })
+    proxy.resume()
+    await expect.poll(() => source.connected, { timeout: 5000, interval: 20 }).toBe(true)
+    await admin.query(`INSERT INTO "${listenTable}" (username) VALUES ('zoe')`)
+    await expect
+      .poll(() => events, { timeout: 1000, interval: 10 })
+      .toContainEqual({ type: 'user', username: 'zoe' })
+    stop()
+    await store.close()
+    await proxy.stop()
+    await admin.query(`DROP TABLE "${listenTable}"`)
+    await admin.query(`DROP FUNCTION "${listenTable}_notify_row"()`)
+    await admin.query(`DROP FUNCTION "${listenTable}_notify_all"()`)
+  })
 })
 
 describe.skipIf(!redisAvailable)('redis revocation store faults', () => {
@@ -243,5 +278,37 @@ describe.skipIf(!redisAvailable)('redis revocation store faults', () => {
     stop()
     await store.close()
     redis.disconnect()
+  })
+  it('notices a subscriber connection that stopped answering, and resubscribes after recovery', async () => {
+    const proxy = await createTcpProxy(redisPort)
+    const redis = await connectRedis(withPort(REDIS_URL, proxy.port), { commandTimeout: TIMEOUT })
+    const store = createRedisRevocationStore({
+      redis,
+      prefix,
+      healthCheck: { interval: 100, timeout: 200 },
+    })
+    const source = store.invalidations!
+    const events: Invalidation[] = []
+    const stop = source.subscribe((event) => events.push(event))
+    await expect.poll(() => source.connected, { timeout: 3000, interval: 10 }).toBe(true)
+    events.length = 0
+
+    proxy.pause()
+    const started = performance.now()
+    await expect.poll(() => source.connected, { timeout: 2000, interval: 10 }).toBe(false)
+    expect(performance.now() - started).toBeLessThan(100 + 200 + SLACK)
+    expect(events).toContainEqual({ type: 'all' })
+    proxy.resume()
+    await expect.poll(() => source.connected, { timeout: 5000, interval: 20 }).toBe(true)
+    const direct = createRedisRevocationStore({ redis: admin, prefix })
+    await direct.revokeToken('after-pause', later())
+    await expect
+      .poll(() => events, { timeout: 1000, interval: 10 })
+      .toContainEqual({ type: 'token', jti: 'after-pause' })
+    stop()
+    await store.close()
+    await direct.close()
+    redis.disconnect()
+    await proxy.stop()
   })
 })
