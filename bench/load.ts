@@ -17,6 +17,11 @@ export interface RunResult {
   requests: number
   /** Non-2xx answers, errors and timeouts: a run with any of them is not a valid measurement. */
   failures: number
+  /**
+   * Server CPU time (user + system) per request, in µs: unlike req/s, hardly affected by other
+   * processes competing for the core, so it is the fairer comparison on a shared machine.
+   */
+  cpuMicros: number | undefined
 }
 
 /** Load settings. */
@@ -96,15 +101,17 @@ async function cannon(
 
 /** Warms the server up, then measures it. */
 export async function measure(
-  url: string,
+  server: { url: string; cpuSeconds(): number | undefined },
   scenario: Scenario,
   tokens: readonly string[],
   settings: LoadSettings,
 ): Promise<RunResult> {
+  const url = server.url
   await sanityCheck(url, scenario, scenario.tokens === 'none' ? undefined : tokens[0])
   if (settings.warmupSeconds > 0) {
     await cannon(url, scenario, tokens, settings.warmupSeconds, settings.connections, settings.rate)
   }
+  const cpuBefore = server.cpuSeconds()
   const result = await cannon(
     url,
     scenario,
@@ -113,7 +120,13 @@ export async function measure(
     settings.connections,
     settings.rate,
   )
+  const cpuAfter = server.cpuSeconds()
+  const cpuMicros =
+    cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+      ? undefined
+      : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total
   return {
+    cpuMicros,
     rps: result.requests.average,
     p50: result.latency.p50,
     p90: result.latency.p90,

@@ -26,14 +26,14 @@ const ratio = (value: number | undefined): string =>
 
 function table(rows: readonly Row[]): string {
   const lines = [
-    '| Server | Alg | Source | req/s | p50 ms | p99 ms | vs Express | vs jose |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| Server | Alg | Source | req/s | p50 ms | p99 ms | vs Express | vs jose | CPU µs/req | vs Express (CPU) | vs jose (CPU) |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const row of rows) {
     const s = row.scenario
     const flag = row.failures > 0 ? ` ⚠ ${row.failures} failed` : ''
     lines.push(
-      `| ${s.kind === 'jwt-gate' ? `**${s.label}**` : s.label}${flag} | ${s.alg ?? ''} | ${s.tokens === 'none' ? '' : s.transport} | ${int(row.rps)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ratio(row.vsBare)} | ${ratio(row.vsJose)} |`,
+      `| ${s.kind === 'jwt-gate' ? `**${s.label}**` : s.label}${flag} | ${s.alg ?? ''} | ${s.tokens === 'none' ? '' : s.transport} | ${int(row.rps)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ratio(row.vsBare)} | ${ratio(row.vsJose)} | ${row.cpuMicros === undefined ? '' : row.cpuMicros.toFixed(0)} | ${ratio(row.cpuVsBare)} | ${ratio(row.cpuVsJose)} |`,
     )
   }
   return lines.join('\n')
@@ -71,6 +71,8 @@ export function renderMarkdown(
     '',
     `Command: \`${info.command}\` · ${info.date} · commit ${info.commit}`,
     '',
+    'Ratios: `vs Express` and `vs jose` divide req/s; the `(CPU)` columns divide the server CPU time per request instead (user + system from /proc, so they show capacity even when other processes compete for the core).',
+    '',
     `Node ${info.node} on ${info.cpu} (${info.cores} cores); server ${info.pinned ? 'pinned to CPU 0, load generator (autocannon) on CPU 1' : 'not pinned (no taskset)'}; ` +
       `${info.connections} connections, ${info.seconds} s per run after a warm-up, ${info.rounds} rounds in alternating order, medians shown. ` +
       `Distinct tokens: a pool of ${info.poolSize} per algorithm against a jwt-gate cache of ${info.cacheMax} entries. ` +
@@ -98,9 +100,12 @@ export function renderMarkdown(
     parts.push(
       `## Targets of issue 6 (${met} of ${targets.length} met in this run)`,
       '',
-      '| Target | Measured | Met |',
-      '| --- | ---: | :---: |',
-      ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`),
+      '| Target | Measured | Met (req/s) | Met (CPU cost) |',
+      '| --- | ---: | :---: | :---: |',
+      ...targets.map(
+        (t) =>
+          `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} | ${t.metByCpu === undefined ? '' : t.metByCpu ? 'yes' : '**no**'} |`,
+      ),
       '',
     )
   }

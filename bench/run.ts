@@ -94,7 +94,7 @@ async function runOnce(
     },
   })
   try {
-    return await measure(server.url, scenario, tokens, settings)
+    return await measure(server, scenario, tokens, settings)
   } finally {
     await server.stop()
   }
@@ -115,7 +115,7 @@ async function runRounds(
       runs.get(scenario.id)!.push(result)
       const warn = result.failures > 0 ? `  ⚠ ${result.failures} failed` : ''
       process.stdout.write(
-        `  [${round + 1}/${rounds}] ${scenario.id.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${warn}\n`,
+        `  [${round + 1}/${rounds}] ${scenario.id.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  cpu ${result.cpuMicros?.toFixed(0) ?? '?'} µs/req${warn}\n`,
       )
     }
   }

@@ -2,7 +2,8 @@
  * Starts one benchmark server as a child process, pinned to CPU 0 with `taskset` when it exists,
  * waits for its `listening <port>` line (bounded), and stops it (SIGTERM, then SIGKILL).
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +27,30 @@ export function pinLoadGenerator(): void {
 export interface ServerProcess {
   port: number
   url: string
+  /** CPU seconds (user + system) the server has used so far; undefined where /proc is absent. */
+  cpuSeconds(): number | undefined
   stop(): Promise<void>
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** utime + stime of a process from /proc/<pid>/stat, in seconds. */
+function procCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
 }
 
 /** What to start: a file of `bench/servers/` and its environment. */
@@ -70,7 +94,12 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
       reject(new Error(`${spec.file}: exited with ${code} before listening\n${stderr}`))
     })
   })
-  return { port, url: `http://127.0.0.1:${port}/`, stop: () => stopChild(child) }
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    cpuSeconds: () => procCpuSeconds(child.pid),
+    stop: () => stopChild(child),
+  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

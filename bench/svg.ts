@@ -25,7 +25,7 @@ export function renderSvg(rows: readonly Row[], subtitle: string): string {
   const body: string[] = []
   let y = 58
   for (const section of sections(rows)) {
-    y += 12
+    y += 20
     body.push(`<text x="12" y="${y}" class="section">${escape(section.title)}</text>`)
     y += 8
     for (const row of section.rows) {
