@@ -15,6 +15,7 @@ import {
   describeKey,
   ed25519PrivateFromRaw,
   parsePrivateKey,
+  pickJwk,
   toPublicJwk,
 } from './key-formats.js'
 import { readSecret, secretBytes, secretOptionsConfig, wantsSecret } from './secret.js'
@@ -49,7 +50,8 @@ Claims (later ones win: --claims, then --claim, then the named options):
 
 Header:
   --alg ALG                     default from the key: EdDSA, ES256/384/512, RS256, HS256
-  --kid KID                     key id (default for --key: the RFC 7638 thumbprint)
+  --kid KID                     key id (default for --key: the JWK's kid, else the key's
+                                RFC 7638 thumbprint)
   --typ TYP                     default JWT
 
 Output:
@@ -102,8 +104,15 @@ async function signingKey(
     }
   }
   let key: KeyObject
+  let kid: string | undefined
   if (values.key !== undefined) {
-    key = parsePrivateKey(await readTextInput(io, values.key, 'key file'))
+    const text = await readTextInput(io, values.key, 'key file')
+    key = parsePrivateKey(text)
+    // A JWK names its own key; keep that name so the token matches the issuer's JWKS.
+    const jwkKid = text.trim().startsWith('{')
+      ? (pickJwk(text) as { kid?: unknown }).kid
+      : undefined
+    if (typeof jwkKid === 'string') kid = jwkKid
   } else {
     const name = values['ed25519-private-env'] ?? ''
     const raw = io.env[name]
@@ -115,7 +124,12 @@ async function signingKey(
   if (key.type !== 'private') throw new CommandError('--key must be a private key')
   const algorithms = algorithmsFor(key)
   if (algorithms.length === 0) throw new CommandError(`cannot sign with ${describeKey(key)}`)
-  return { key, algorithms, description: describeKey(key), kid: toPublicJwk(key).kid }
+  return {
+    key,
+    algorithms,
+    description: describeKey(key),
+    kid: kid ?? toPublicJwk(key).kid,
+  }
 }
 
 /** Parses `--claim k=v` (string) and `--claim k:=JSON`. */

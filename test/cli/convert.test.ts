@@ -1,5 +1,6 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { X509Certificate, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -70,6 +71,37 @@ describe('jwt-gate convert', () => {
     expect(result.stdout).toBe(`${ccRaw(ed.publicKey)}\n`)
     expect(result.stderr).toContain('converting its public half')
     expect(result.stdout + result.stderr).not.toContain('PRIVATE')
+  })
+
+  it('takes the public key of an X.509 certificate', async () => {
+    // A self-signed Ed25519 certificate made by OpenSSL (Node can read but not create them).
+    const keyPath = await file(
+      'cert-key.pem',
+      ed.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    )
+    const certPath = join(dir, 'cert.pem')
+    const openssl = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-key',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=jwt-gate-test',
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(openssl.status, openssl.stderr).toBe(0)
+    expect(new X509Certificate(await readFile(certPath)).publicKey.asymmetricKeyType).toBe(
+      'ed25519',
+    )
+    const result = await cli(['convert', '--to', 'raw', certPath])
+    expect(result).toEqual({ code: 0, stdout: `${ccRaw(ed.publicKey)}\n`, stderr: '' })
   })
 
   it('refuses raw output for a non-Ed25519 key with a clear error', async () => {

@@ -165,6 +165,25 @@ describe('jwt-gate sign', () => {
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
   })
 
+  it('signs with a private JWK file, keeping its kid', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const path = join(dir, 'private.jwk.json')
+    await writeFile(path, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'ec-1' }))
+    const token = await mint([
+      '--key',
+      path,
+      '--iss',
+      ISSUER,
+      '--sub',
+      'g',
+      '--now',
+      NOW.toISOString(),
+    ])
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'ES256', typ: 'JWT', kid: 'ec-1' })
+    const auth = await verify(token, ISSUER, { jwk: publicKey.export({ format: 'jwk' }) })
+    expect(auth?.subject).toBe('g')
+  })
+
   it('omits exp and iat on request', async () => {
     const { privateKey } = generateKeyPairSync('ed25519')
     const token = await mint([
