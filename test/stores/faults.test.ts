@@ -56,8 +56,15 @@ describe.skipIf(!pgAvailable)('postgres user store faults', () => {
     await migratePostgresUserStore(admin, { table, channel: false })
     await admin.query(`INSERT INTO "${table}" (username, roles) VALUES ('alice', '["user"]')`)
   })
+  const listenTables: string[] = []
   afterAll(async () => {
     await admin.query(`DROP TABLE IF EXISTS "${table}"`)
+    // Dropped here rather than in the test, so that a failing test leaves nothing behind.
+    for (const name of listenTables) {
+      await admin.query(`DROP TABLE IF EXISTS "${name}"`)
+      await admin.query(`DROP FUNCTION IF EXISTS "${name}_notify_row"()`)
+      await admin.query(`DROP FUNCTION IF EXISTS "${name}_notify_all"()`)
+    }
     await admin.end()
   })
 
@@ -117,6 +124,7 @@ describe.skipIf(!pgAvailable)('postgres user store faults', () => {
   it('notices a LISTEN connection that stopped answering, and listens again after recovery', async () => {
     const proxy = await createTcpProxy(pgPort)
     const listenTable = uniqueName('jwtg_fault_listen')
+    listenTables.push(listenTable)
     await migratePostgresUserStore(admin, { table: listenTable })
     const store = createPostgresUserStore({
       connectionString: withPort(POSTGRES_URL, proxy.port),
@@ -144,9 +152,6 @@ describe.skipIf(!pgAvailable)('postgres user store faults', () => {
     stop()
     await store.close()
     await proxy.stop()
-    await admin.query(`DROP TABLE "${listenTable}"`)
-    await admin.query(`DROP FUNCTION "${listenTable}_notify_row"()`)
-    await admin.query(`DROP FUNCTION "${listenTable}_notify_all"()`)
   })
 })
 

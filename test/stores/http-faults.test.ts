@@ -11,7 +11,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import request from 'supertest'
 import type { Response } from 'supertest'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { createPostgresUserStore, migratePostgresUserStore } from '../../src/stores/postgres.js'
 import { createRedisRevocationStore } from '../../src/stores/redis.js'
 import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite.js'
@@ -71,6 +71,10 @@ describe.skipIf(!pgAvailable)('PostgreSQL failures over HTTP', () => {
   it('answers 503 within the timeout while paused or stopped, and 200 after recovery', async () => {
     const table = uniqueName('jwtg_http_fault')
     const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 })
+    onTestFinished(async () => {
+      await admin.query(`DROP TABLE IF EXISTS "${table}"`)
+      await admin.end()
+    })
     await migratePostgresUserStore(admin, { table, channel: false })
     await admin.query(`INSERT INTO "${table}" (username, roles) VALUES ('alice', '["user"]')`)
     const proxy = await createTcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
@@ -109,8 +113,6 @@ describe.skipIf(!pgAvailable)('PostgreSQL failures over HTTP', () => {
 
     await server.middleware.close()
     await proxy.stop()
-    await admin.query(`DROP TABLE "${table}"`)
-    await admin.end()
   })
 })
 
