@@ -5,7 +5,7 @@
  *
  * `tsx bench/breakdown.ts [--seconds S]`; prints a Markdown table.
  */
-import { createPublicKey, verify } from 'node:crypto'
+import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { createAuthenticator } from '../src/index.js'
@@ -70,9 +70,10 @@ async function main(): Promise<void> {
     const miss = createAuthenticator({ issuers: [issuer], cache: false })
     const hsMiss = createAuthenticator({ issuers: [hsIssuer], cache: false })
     const hsReq = { headers: { authorization: `Bearer ${hsToken!}` } }
-    const secretKey = (await import('node:crypto')).createSecretKey(
-      Buffer.from(fixture.public.keys.HS256.secret!, 'utf8'),
-    )
+    const secretKey = createSecretKey(Buffer.from(fixture.public.keys.HS256.secret!, 'utf8'))
+    const hsDot = hsToken!.lastIndexOf('.')
+    const hsInput = Buffer.from(hsToken!.slice(0, hsDot))
+    const hsSignature = Buffer.from(hsToken!.slice(hsDot + 1), 'base64url')
 
     const steps: [string, () => Promise<number> | number][] = [
       ['await Promise.resolve() (baseline)', () => opsPerSecond(() => Promise.resolve(), seconds)],
@@ -120,6 +121,28 @@ async function main(): Promise<void> {
       [
         'EdDSA: node:crypto verify (same KeyObject)',
         () => syncOpsPerSecond(() => verify(null, input, key, signature), seconds),
+      ],
+      [
+        'EdDSA: node:crypto verify, callback form (thread pool)',
+        () =>
+          opsPerSecond(
+            () =>
+              new Promise<boolean>((resolve, reject) => {
+                verify(null, input, key, signature, (error, ok) => {
+                  if (error === null) resolve(ok)
+                  else reject(error)
+                })
+              }),
+            seconds,
+          ),
+      ],
+      [
+        'HS256: node:crypto createHmac + timingSafeEqual (same secret)',
+        () =>
+          syncOpsPerSecond(() => {
+            const mac = createHmac('sha256', secretKey).update(hsInput).digest()
+            return mac.length === hsSignature.length && timingSafeEqual(mac, hsSignature)
+          }, seconds),
       ],
       [
         'HS256: verifySignature (jose compactVerify, KeyObject)',

@@ -20,7 +20,7 @@ import type { BenchAlgorithm, Fixture } from './fixture.js'
 import { PINNING } from './server-process.js'
 import { execFileSync } from 'node:child_process'
 import { median } from './summary.js'
-import { opsPerSecond } from './timing.js'
+import { measureOps, opsPerSecond } from './timing.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -124,18 +124,27 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()
   const fixture = createFixture()
   const results: Record<string, Record<Candidate, number>> = {}
+  const cpuResults: Record<string, Record<Candidate, number>> = {}
   try {
     for (const alg of ALGORITHMS) {
       const pool = await signTokens(fixture, alg, 1000)
       const ops = await candidates(alg, fixture, pool)
       for (const op of Object.values(ops)) await opsPerSecond(op, Math.min(0.3, seconds)) // warm-up
       const samples = new Map<Candidate, number[]>(CANDIDATES.map((c) => [c, []]))
+      const cpuSamples = new Map<Candidate, number[]>(CANDIDATES.map((c) => [c, []]))
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? CANDIDATES : [...CANDIDATES].reverse()
-        for (const name of order) samples.get(name)!.push(await opsPerSecond(ops[name], seconds))
+        for (const name of order) {
+          const measured = await measureOps(ops[name], seconds)
+          samples.get(name)!.push(measured.opsPerSecond)
+          cpuSamples.get(name)!.push(measured.cpuMicros)
+        }
       }
       results[alg] = Object.fromEntries(
         CANDIDATES.map((c) => [c, median(samples.get(c)!)]),
+      ) as Record<Candidate, number>
+      cpuResults[alg] = Object.fromEntries(
+        CANDIDATES.map((c) => [c, median(cpuSamples.get(c)!)]),
       ) as Record<Candidate, number>
       process.stdout.write(
         `${alg}: ${CANDIDATES.map((c) => `${c} ${fmt(results[alg]![c])}/s`).join(', ')}\n`,
@@ -161,12 +170,25 @@ async function main(): Promise<void> {
       `| ${alg} | ${CANDIDATES.map((c) => fmt(r[c])).join(' | ')} | ${pct(r['jose jwtVerify'], r['node:crypto verify'])} | ${pct(r['jwt-gate, cache off'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache miss'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache hit'], r['jose jwtVerify'])} |`,
     )
   }
+  lines.push(
+    '',
+    'CPU µs per operation (user + system of the whole process, so work WebCrypto hands to its thread pool counts too):',
+    '',
+    `| Alg | ${CANDIDATES.join(' | ')} |`,
+    `| --- | ${CANDIDATES.map(() => '---:').join(' | ')} |`,
+    ...ALGORITHMS.map(
+      (alg) => `| ${alg} | ${CANDIDATES.map((c) => cpuResults[alg]![c].toFixed(1)).join(' | ')} |`,
+    ),
+  )
   const markdown = `${lines.join('\n')}\n`
   process.stdout.write(`\n${markdown}`)
   const outDir = args.smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results'
   mkdirSync(outDir, { recursive: true })
   writeFileSync(join(outDir, 'micro.md'), markdown)
-  writeFileSync(join(outDir, 'micro.json'), `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(
+    join(outDir, 'micro.json'),
+    `${JSON.stringify({ opsPerSecond: results, cpuMicros: cpuResults }, null, 2)}\n`,
+  )
 }
 
 await main()
