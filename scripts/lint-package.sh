@@ -7,8 +7,8 @@
 # require() of ESM fails, and reports that as CJSResolvesToESM. We keep the node16-from-CJS
 # resolution (so types must still resolve for CommonJS TypeScript consumers) and ignore only that
 # one rule; node10 resolution is ignored because it cannot see `exports` subpaths
-# (`jwt-gate/stores/*`), which every supported setup (node16, nodenext, bundler) resolves.
-# attw cannot expand the `./stores/*` wildcard, so each built store module is named explicitly.
+# (`jwt-gate/stores/<name>`), which every supported setup (node16, nodenext, bundler) resolves.
+# The store subpaths are listed one by one in `exports`, so attw checks each of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,11 +17,5 @@ cd "$(dirname "$0")/.."
 echo "--- publint --strict"
 npx --no-install publint --strict
 
-entrypoints=()
-for file in dist/stores/*.js; do
-  entrypoints+=("./stores/$(basename "$file" .js)")
-done
-
 echo "--- attw --pack (profile node16, ignoring cjs-resolves-to-esm)"
-npx --no-install attw --pack . --profile node16 --ignore-rules cjs-resolves-to-esm \
-  --include-entrypoints "${entrypoints[@]}"
+npx --no-install attw --pack . --profile node16 --ignore-rules cjs-resolves-to-esm

@@ -85,7 +85,8 @@ export function hasAnyScope(...scopes: string[]): AuthCheck {
   }
 }
 
-type ClaimValue = string | number | boolean
+/** A value a claim guard compares with. */
+export type ClaimValue = string | number | boolean
 
 function claimValue(value: unknown, what: string): ClaimValue {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {

@@ -33,9 +33,9 @@ export {
   claimIncludes,
   policy,
 } from './guards.js'
-export type { AuthCheck, AuthPredicate } from './guards.js'
+export type { AuthCheck, AuthPredicate, ClaimValue } from './guards.js'
 export { extractToken, fromAuthorizationHeader, fromCookie } from './extract.js'
-export type { ExtractedToken } from './extract.js'
+export type { ExtractedToken, ExtractionPolicy } from './extract.js'
 export { decodeStdBase64 } from './keys/import-key.js'
 export { defaultClaims, clusterCockpitClaims, authOTronClaims } from './claims/presets.js'
 export type { ClusterCockpitClaims, AuthOTronClaims } from './claims/presets.js'
