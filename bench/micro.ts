@@ -8,7 +8,6 @@
  */
 import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -17,6 +16,7 @@ import { createAuthenticator } from '../src/index.js'
 import type { KeySource } from '../src/index.js'
 import { ALGORITHMS, AUDIENCE, ISSUER, createFixture, signTokens } from './fixture.js'
 import type { BenchAlgorithm, Fixture } from './fixture.js'
+import { writeResult } from './output.js'
 import { PINNING } from './server-process.js'
 import { execFileSync } from 'node:child_process'
 import { median } from './summary.js'
@@ -183,9 +183,8 @@ async function main(): Promise<void> {
   const markdown = `${lines.join('\n')}\n`
   process.stdout.write(`\n${markdown}`)
   const outDir = args.smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results'
-  mkdirSync(outDir, { recursive: true })
-  writeFileSync(join(outDir, 'micro.md'), markdown)
-  writeFileSync(
+  await writeResult(join(outDir, 'micro.md'), markdown)
+  await writeResult(
     join(outDir, 'micro.json'),
     `${JSON.stringify({ opsPerSecond: results, cpuMicros: cpuResults }, null, 2)}\n`,
   )

@@ -8,7 +8,6 @@
  * `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -21,6 +20,7 @@ import { renderMarkdown } from './markdown.js'
 import type { RunInfo } from './markdown.js'
 import { FIXED_RATE, fullSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
+import { writeResult } from './output.js'
 import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
 import { POSTGRES_URL } from './servers/user-stores.js'
 import { checkTargets, summarise, summariseLatency } from './summary.js'
@@ -181,15 +181,14 @@ async function main(): Promise<void> {
     const markdown = renderMarkdown(info, rows, latency, targets)
     process.stdout.write(`\n${markdown}\n`)
 
-    mkdirSync(outDir, { recursive: true })
     const base = smoke ? 'smoke' : 'latest'
-    writeFileSync(join(outDir, `${base}.md`), markdown)
-    writeFileSync(
+    await writeResult(join(outDir, `${base}.md`), markdown)
+    await writeResult(
       join(outDir, `${base}.json`),
       `${JSON.stringify({ info, rows, latency, targets }, null, 2)}\n`,
     )
     const subtitle = `${info.cpu}, ${info.cores} cores, Node ${info.node}, ${info.date.slice(0, 10)}; ${info.pinned ? 'server on CPU 0, autocannon on CPU 1' : 'no pinning'}; ${connections} connections; provisional numbers on a shared machine`
-    writeFileSync(chartFile, renderSvg(rows, subtitle))
+    await writeResult(chartFile, renderSvg(rows, subtitle))
     const failed = rows.some((r) => r.failures > 0) || latency.some((r) => r.failures > 0)
     process.stdout.write(
       `\nwrote ${join(outDir, `${base}.md`)}, ${join(outDir, `${base}.json`)}, ${chartFile} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,

@@ -8,13 +8,13 @@
  * `tsx bench/soak.ts [--count N] [--seconds S] [--smoke]`; writes bench/results/soak.{md,json}.
  */
 import { randomBytes, sign } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import type { Result } from 'autocannon'
 import { AUDIENCE, ISSUER, createFixture } from './fixture.js'
+import { writeResult } from './output.js'
 import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
 import { SEEDED_USERS } from './servers/user-stores.js'
 
@@ -202,9 +202,8 @@ async function main(): Promise<void> {
     ].join('\n')
     process.stdout.write(`\n${markdown}`)
     const outDir = args.smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results'
-    mkdirSync(outDir, { recursive: true })
-    writeFileSync(join(outDir, 'soak.md'), markdown)
-    writeFileSync(join(outDir, 'soak.json'), `${JSON.stringify(summary, null, 2)}\n`)
+    await writeResult(join(outDir, 'soak.md'), markdown)
+    await writeResult(join(outDir, 'soak.json'), `${JSON.stringify(summary, null, 2)}\n`)
     if (checks.some((c) => !c.within)) process.exitCode = 1
   } finally {
     await server.stop()
