@@ -165,10 +165,11 @@ async function main(): Promise<void> {
     peakRss = Math.max(peakRss, process.memoryUsage().rss)
   }, 100)
   const rssBefore = process.memoryUsage().rss
+  const heapBefore = process.memoryUsage().heapUsed
   console.log(
     `soak: ${COUNT} requests per flood, at most ${SECONDS} s each, concurrency ${CONCURRENCY}`,
   )
-  console.log(`RSS before: ${mb(rssBefore)} MB`)
+  console.log(`RSS before: ${mb(rssBefore)} MB (heap used ${mb(heapBefore)} MB)`)
 
   for (const flood of floods) {
     const hitsBefore = jwksHits
@@ -196,7 +197,10 @@ async function main(): Promise<void> {
       `\n${flood.name}: ${next} requests in ${seconds.toFixed(1)} s (${Math.round(next / seconds)}/s)`,
     )
     console.log(`  statuses: ${JSON.stringify(Object.fromEntries(statuses))}`)
-    console.log(`  RSS now ${mb(process.memoryUsage().rss)} MB, peak so far ${mb(peakRss)} MB`)
+    const usage = process.memoryUsage()
+    console.log(
+      `  RSS now ${mb(usage.rss)} MB, peak so far ${mb(peakRss)} MB, heap used ${mb(usage.heapUsed)} MB`,
+    )
     console.log(
       `  verified-token cache: max seen ${maxCache}, now ${middleware.authenticator.cacheSize} (bound ${CACHE_MAX})`,
     )
@@ -216,6 +220,8 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc
   gc?.()
   const rssAfter = process.memoryUsage().rss
+  const heapAfter = process.memoryUsage().heapUsed
+  console.log(`heap used before ${mb(heapBefore)} MB, after ${mb(heapAfter)} MB`)
   console.log(
     `\nRSS before ${mb(rssBefore)} MB, peak ${mb(peakRss)} MB, after ${mb(rssAfter)} MB${gc === undefined ? ' (no forced GC; run with node --expose-gc --import tsx for a settled figure)' : ' (after GC)'}`,
   )

@@ -8,6 +8,7 @@ import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import express from 'express'
+import express4 from 'express4'
 import cookieParser from 'cookie-parser'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -38,8 +39,8 @@ export async function startServer(t: Target): Promise<AttackServer> {
       last = event
     },
   })
-  const app = express()
-  app.use(cookieParser())
+  const app = (t.express4 === true ? express4 : express)() as express.Express
+  app.use(cookieParser(t.cookieSecret))
   app.use(middleware)
   app.all('/protected', (req, res) => {
     runs++
@@ -229,7 +230,8 @@ export function runAttackTable(
 
     it('control: a valid token passes in the cookie', async () => {
       const before = srv.ran()
-      const res = await send(srv, { headers: { Cookie: `${COOKIE}=${tokenFor(t)}` } })
+      const value = (t.cookieValue ?? ((token: string) => token))(tokenFor(t))
+      const res = await send(srv, { headers: { Cookie: `${COOKIE}=${value}` } })
       expectPassed(res, srv, before)
     })
 

@@ -32,6 +32,12 @@ export interface Target {
   readonly kid?: string
   /** The issuer's public key pair (undefined for HMAC). */
   readonly keys?: KeyPair
+  /** Run on Express 4 instead of 5. */
+  readonly express4?: boolean
+  /** cookie-parser's secret, for signed-cookie setups. */
+  readonly cookieSecret?: string
+  /** How a token is written as the cookie value (signed setups sign it). @defaultValue as is */
+  readonly cookieValue?: (token: string) => string
 }
 
 /** The users the user-checked setup knows. */
