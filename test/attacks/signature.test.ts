@@ -14,11 +14,14 @@ import {
   littleEndian32,
   nonCanonical,
   parts,
+  signatureOf,
+  withSignature,
 } from './helpers/forge.js'
 import { attackerKeys } from './helpers/keys.js'
-import { runAttackTable } from './helpers/harness.js'
+import { describe, expect, it } from 'vitest'
+import { expectPassed, runAttackTable, send, startServer } from './helpers/harness.js'
 import type { AttackRow } from './helpers/harness.js'
-import { tokenFor } from './helpers/targets.js'
+import { target, tokenFor } from './helpers/targets.js'
 import type { Target } from './helpers/targets.js'
 
 const SIGNATURE_INVALID: AuthErrorCode[] = ['ERR_AUTH_SIGNATURE_INVALID']
@@ -282,3 +285,27 @@ rows.push({
 })
 
 runAttackTable('signature forgery', rows)
+
+describe('ECDSA signature malleability (documented behaviour, see SECURITY.md)', () => {
+  it('the (r, n - s) twin of a valid ES256 token verifies: same issuer-signed claims, another string', async () => {
+    const t = target('es256-pem')
+    const srv = await startServer(t)
+    try {
+      const token = tokenFor(t)
+      const twin = withSignature(
+        token,
+        (() => {
+          const [r, s] = rs(signatureOf(token))
+          return raw(r, P256_N - s)
+        })(),
+      )
+      expect(twin).not.toBe(token)
+      // Not a forgery: the claims are exactly what the issuer signed. It is why revocation and
+      // replay checks key on `jti`, never on the token string.
+      const before = srv.ran()
+      expectPassed(await send(srv, { token: twin }), srv, before)
+    } finally {
+      await srv.close()
+    }
+  })
+})
