@@ -26,7 +26,7 @@ function setup(extra: Partial<AuthenticateOptions> = {}, maxTokenAge?: number) {
   })
   return {
     gate,
-    advance(seconds: number) {
+    advance: (seconds: number): void => {
       now = new Date(now.getTime() + seconds * 1000)
     },
     outcome: (token: string) =>
