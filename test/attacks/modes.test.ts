@@ -174,6 +174,17 @@ describe('Express 4', () => {
   runAttackTable('forgeries on Express 4', [...FORGERIES, ...extra], four)
 })
 
+describe('with authErrorHandler (RFC 9457 problem details)', () => {
+  for (const problemJson of [true, false]) {
+    const handled = TARGETS.map((t): Target => ({
+      ...t,
+      name: `${t.name}, authErrorHandler problemJson ${problemJson}`,
+      errorHandler: { problemJson },
+    }))
+    runAttackTable('forgeries with the error handler', FORGERIES, handled)
+  }
+})
+
 describe('signed cookies', () => {
   const SECRET = 'cookie-parser-secret-for-the-attack-suite'
   const signCookie = (value: string, secret = SECRET): string =>

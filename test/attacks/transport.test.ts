@@ -334,6 +334,54 @@ rows.push(
   },
 )
 
+const RAW = 'RFC 9112 §5 (field syntax) / request smuggling'
+const rawRequest = (firstLine: string, lines: string[]): AttackRequest => ({
+  raw: [firstLine, 'Host: 127.0.0.1', ...lines, 'Connection: close', '', ''].join('\r\n'),
+})
+rows.push(
+  {
+    ref: RAW,
+    name: 'Authorization folded over two lines (obs-fold)',
+    build: (t) =>
+      rawRequest('GET /protected HTTP/1.1', ['Authorization: Bearer', ` ${tokenFor(t)}`]),
+    byNode: true,
+  },
+  {
+    ref: RAW,
+    name: 'whitespace between the header name and the colon',
+    build: (t) => rawRequest('GET /protected HTTP/1.1', [`Authorization : Bearer ${tokenFor(t)}`]),
+    byNode: true,
+  },
+  {
+    ref: RAW,
+    name: 'a NUL byte inside the header name',
+    build: (t) =>
+      rawRequest('GET /protected HTTP/1.1', [`Author\u0000ization: Bearer ${tokenFor(t)}`]),
+    byNode: true,
+  },
+  {
+    ref: RAW,
+    name: 'a look-alike header name (Authori_zation)',
+    build: (t) => rawRequest('GET /protected HTTP/1.1', [`Authori_zation: Bearer ${tokenFor(t)}`]),
+    codes: MISSING,
+  },
+)
+for (const firstLine of [
+  'GET /protected HTTP/1.0',
+  'GET http://evil.example/protected HTTP/1.1',
+  'HEAD /protected HTTP/1.1',
+  'OPTIONS /protected HTTP/1.1',
+  'DELETE /protected HTTP/1.1',
+]) {
+  rows.push({
+    ref: 'RFC 9110 §9 (every method and request form is checked)',
+    name: `expired token with "${firstLine}"`,
+    build: (t) =>
+      rawRequest(firstLine, [`Authorization: Bearer ${tokenFor(t, { claims: { exp: 1 } })}`]),
+    codes: ['ERR_AUTH_TOKEN_EXPIRED'],
+  })
+}
+
 runAttackTable('transport', rows)
 
 describe.each(TARGETS)('transport controls [$name]', (t) => {

@@ -12,8 +12,9 @@ import express4 from 'express4'
 import cookieParser from 'cookie-parser'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authenticate } from '../../../src/index.js'
+import { authErrorHandler, authenticate } from '../../../src/index.js'
 import type { AuthenticateMiddleware, AuthErrorCode, RejectionEvent } from '../../../src/index.js'
+import { issuerKeys } from './keys.js'
 import { COOKIE, TARGETS, tokenFor } from './targets.js'
 import type { Target, TargetName } from './targets.js'
 
@@ -46,6 +47,7 @@ export async function startServer(t: Target): Promise<AttackServer> {
     runs++
     res.json({ subject: req.auth?.subject ?? null })
   })
+  if (t.errorHandler !== undefined) app.use(authErrorHandler(t.errorHandler))
   const server = createServer(app)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
@@ -80,6 +82,8 @@ export interface Answer {
   status: number
   headers: Record<string, string | string[] | undefined>
   body: unknown
+  /** The raw response body. */
+  text: string
   /** Round-trip time in ms. */
   elapsed: number
 }
@@ -124,6 +128,7 @@ export async function send(srv: AttackServer, req: AttackRequest): Promise<Answe
     status: res.status,
     headers: res.headers,
     body: res.body as unknown,
+    text: typeof res.text === 'string' ? res.text : '',
     elapsed: performance.now() - started,
   }
 }
@@ -154,7 +159,7 @@ export function sendRaw(port: number, raw: string): Promise<Omit<Answer, 'elapse
         const colon = line.indexOf(':')
         if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
       }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body })
+      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body, text: body })
     }
   })
 }
@@ -188,6 +193,16 @@ export function expectRefusedByNode(res: Answer, srv: AttackServer, ranBefore: n
   expect(srv.ran(), 'the protected handler ran').toBe(ranBefore)
   expect([400, 413, 431], `status ${res.status}`).toContain(res.status)
   expect(res.elapsed).toBeLessThan(PROMPT_MS)
+}
+
+/** Neither the token nor the HMAC secret appears anywhere in the answer (promise 10). */
+export function expectNoLeak(res: Answer, req: AttackRequest): void {
+  const answer = `${JSON.stringify(res.headers)}\n${res.text}`
+  expect(answer).not.toContain(issuerKeys.secret)
+  const token = req.token ?? ''
+  for (const part of token.split('.')) {
+    if (part.length >= 16) expect(answer).not.toContain(part)
+  }
 }
 
 /** Asserts a control request passes. */
@@ -243,6 +258,7 @@ export function runAttackTable(
         const res = await send(srv, req)
         if (row.byNode === true) expectRefusedByNode(res, srv, before)
         else expectRejected(res, srv, before, row.codes)
+        expectNoLeak(res, req)
       })
     }
   })

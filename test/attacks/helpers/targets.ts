@@ -38,6 +38,8 @@ export interface Target {
   readonly cookieSecret?: string
   /** How a token is written as the cookie value (signed setups sign it). @defaultValue as is */
   readonly cookieValue?: (token: string) => string
+  /** Mount `authErrorHandler()` after the route (default: Express's own error handler). */
+  readonly errorHandler?: { problemJson: boolean }
 }
 
 /** The users the user-checked setup knows. */
