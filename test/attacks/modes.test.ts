@@ -385,3 +385,49 @@ describe('several issuers: one issuer’s token never passes with another’s ke
     })
   }
 })
+
+describe('explicit typing is per issuer (RFC 8725 §3.11, cross-JWT confusion)', () => {
+  const OTHER = 'https://other.example.org'
+  const typed: Target = {
+    name: 'typed issuers',
+    alg: 'HS256',
+    signingKey: issuerKeys.secret,
+    options: () => ({
+      issuers: [
+        {
+          issuer: ISSUER,
+          key: { secret: issuerKeys.secret, encoding: 'utf8' as const },
+          typ: ['at+jwt'],
+        },
+        { issuer: OTHER, key: { ed25519: rawEd25519(issuerKeys.ed25519) } },
+      ],
+      clock: () => NOW,
+    }),
+  }
+  const claims = { ...validClaims(), aud: undefined }
+  let srv: AttackServer
+  beforeAll(async () => {
+    srv = await startServer(typed)
+  })
+  afterAll(async () => {
+    await srv.close()
+  })
+  it('control: the issuer that declared at+jwt gets its at+jwt tokens through', async () => {
+    const before = srv.ran()
+    const token = forge({
+      header: { alg: 'HS256', typ: 'at+jwt' },
+      payload: claims,
+      sign: { alg: 'HS256', key: issuerKeys.secret },
+    })
+    expectPassed(await send(srv, { token }), srv, before)
+  })
+  it('a typ declared by another issuer is refused for this one', async () => {
+    const before = srv.ran()
+    const token = forge({
+      header: { alg: 'EdDSA', typ: 'at+jwt' },
+      payload: { ...claims, iss: OTHER },
+      sign: { alg: 'EdDSA', key: issuerKeys.ed25519.privateKey },
+    })
+    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_TOKEN_HEADER_INVALID'])
+  })
+})

@@ -385,3 +385,60 @@ describe('remote JWKS drops a key', () => {
     expectRejected(res, srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
   })
 })
+
+describe('remote JWKS with keys that must not be used', () => {
+  it('a 1024-bit RSA key in the set is never used (RFC 8725 §3.5, NIST SP 800-131A)', async () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    const weakJwk = { ...weak.publicKey.export({ format: 'jwk' }), kid: 'weak', alg: 'RS256' }
+    await start([k1.jwk, weakJwk])
+    const before = srv.ran()
+    const token = tokenFor(target, {
+      header: { alg: 'RS256', kid: 'weak' },
+      alg: 'RS256',
+      key: weak.privateKey,
+    })
+    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
+  })
+
+  it('a symmetric (oct) key published in the set cannot verify HS256 tokens', async () => {
+    const secret = Buffer.alloc(32, 7)
+    await start([k1.jwk, { kty: 'oct', k: secret.toString('base64url'), kid: 'oct' }])
+    const before = srv.ran()
+    const token = tokenFor(target, {
+      header: { alg: 'HS256', kid: 'oct' },
+      alg: 'HS256',
+      key: secret,
+    })
+    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_ALG_NOT_ALLOWED'])
+  })
+
+  it('a key declared for one alg is not used with another (RFC 7517 §4.4)', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    await start([{ ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rs', alg: 'RS256' }])
+    const before = srv.ran()
+    const token = tokenFor(target, {
+      header: { alg: 'PS256', kid: 'rs' },
+      alg: 'PS256',
+      key: rsa.privateKey,
+    })
+    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
+  })
+
+  it('a key published for encryption (use: enc) is not used to verify (RFC 7517 §4.2)', async () => {
+    const encKey = signer('enc')
+    await start([k1.jwk, { ...encKey.jwk, use: 'enc' }])
+    const before = srv.ran()
+    expectRejected(await send(srv, { token: tokenOf(encKey) }), srv, before, [
+      'ERR_AUTH_KEY_NOT_FOUND',
+    ])
+  })
+
+  it('a key whose key_ops exclude verify is not used (RFC 7517 §4.3)', async () => {
+    const opsKey = signer('ops')
+    await start([k1.jwk, { ...opsKey.jwk, use: undefined, key_ops: ['encrypt'] }])
+    const before = srv.ran()
+    const res = await send(srv, { token: tokenOf(opsKey) })
+    expect(srv.ran()).toBe(before)
+    expect([401, 503]).toContain(res.status)
+  })
+})
