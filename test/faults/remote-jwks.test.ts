@@ -435,7 +435,8 @@ describe('remote JWKS with keys that must not be used', () => {
 
   it('a key whose key_ops exclude verify is not used (RFC 7517 §4.3)', async () => {
     const opsKey = signer('ops')
-    await start([k1.jwk, { ...opsKey.jwk, use: undefined, key_ops: ['encrypt'] }])
+    const { use: _use, ...withoutUse } = opsKey.jwk
+    await start([k1.jwk, { ...withoutUse, key_ops: ['encrypt'] }])
     const before = srv.ran()
     const res = await send(srv, { token: tokenOf(opsKey) })
     expect(srv.ran()).toBe(before)
