@@ -4,9 +4,10 @@
  * SQLite store and a minimal in-test store that implements `findUser` exactly.
  */
 import Database from 'better-sqlite3'
+import { createAuthenticator } from '../../src/index.js'
 import type { AuthErrorCode, UserStore } from '../../src/index.js'
 import { createSqliteUserStore } from '../../src/stores/sqlite.js'
-import { describe, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { expectPassed, runAttackTable, send, startServer } from './helpers/harness.js'
 import type { AttackRow } from './helpers/harness.js'
 import { KNOWN_USERS, target, tokenFor } from './helpers/targets.js'
@@ -115,5 +116,19 @@ describe.each([
     } finally {
       await srv.close()
     }
+  })
+})
+
+describe('user check: the store is authoritative for roles (privilege escalation via claims)', () => {
+  it('a validly signed token claiming admin gets the store roles, not its own', async () => {
+    const gate = createAuthenticator(users.options())
+    const auth = await gate.authenticate({
+      headers: {
+        authorization: `Bearer ${tokenFor(users, { claims: { roles: ['admin', 'root'] } })}`,
+      },
+    })
+    expect(auth?.subject).toBe('alice')
+    expect(auth?.roles).toEqual(['user'])
+    expect(auth?.user).toEqual({ username: 'alice', roles: ['user'] })
   })
 })
