@@ -126,6 +126,7 @@ describe('user check: the store is authoritative for roles (privilege escalation
       headers: {
         authorization: `Bearer ${tokenFor(users, { claims: { roles: ['admin', 'root'] } })}`,
       },
+      cookies: {},
     })
     expect(auth?.subject).toBe('alice')
     expect(auth?.roles).toEqual(['user'])
