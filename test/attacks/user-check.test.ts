@@ -130,6 +130,6 @@ describe('user check: the store is authoritative for roles (privilege escalation
     })
     expect(auth?.subject).toBe('alice')
     expect(auth?.roles).toEqual(['user'])
-    expect(auth?.user).toEqual({ username: 'alice', roles: ['user'] })
+    expect(auth?.user).toMatchObject({ username: 'alice', roles: ['user'] })
   })
 })
