@@ -114,7 +114,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
   async function verifyCached(token: string, nowMs: number): Promise<VerifiedToken | undefined> {
     const hit = cache?.get(token, nowMs)
     if (hit === undefined) return undefined
-    checkTimeWindow(hit.payload, hit.issuer.policy.clockTolerance, nowMs / 1000)
+    checkTimeWindow(hit.payload, hit.issuer.policy, nowMs / 1000)
     // A key that left the key set (rotation, revocation at the IdP) must stop cached tokens too.
     let current: unknown
     try {

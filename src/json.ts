@@ -1,10 +1,14 @@
 /**
  * Strict JSON decoding of token segments: valid UTF-8 only (no BOM), a JSON object at the top, no
  * duplicate member names at any depth (RFC 7515 §5.2 allows refusing them, and parsers disagree on
- * which one wins), and no `__proto__` member (so later object spreads cannot touch a prototype).
+ * which one wins), no `__proto__` member (so later object spreads cannot touch a prototype), and at
+ * most {@link MAX_JSON_DEPTH} levels of nesting (so no later recursive walk can exhaust the stack).
  *
  * @module
  */
+
+/** Deepest nesting of objects and arrays accepted in a token; real tokens use a handful. */
+export const MAX_JSON_DEPTH = 32
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -19,25 +23,27 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | un
     return undefined
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-  if (hasDuplicateOrProtoMember(text)) return undefined
+  if (hasDuplicateOrProtoMember(text, MAX_JSON_DEPTH)) return undefined
   return value as Record<string, unknown>
 }
 
 /**
  * Scans text that `JSON.parse` already accepted. One pass, no backtracking: a stack of member-name
- * sets, one per open object (`null` for arrays).
+ * sets, one per open object (`null` for arrays). Also true when nesting exceeds `maxDepth`.
  */
-export function hasDuplicateOrProtoMember(text: string): boolean {
+export function hasDuplicateOrProtoMember(text: string, maxDepth = Infinity): boolean {
   const stack: (Set<string> | null)[] = []
   let expectName = false
   let i = 0
   while (i < text.length) {
     const c = text.charCodeAt(i)
     if (c === 0x7b /* { */) {
+      if (stack.length >= maxDepth) return true
       stack.push(new Set())
       expectName = true
       i++
     } else if (c === 0x5b /* [ */) {
+      if (stack.length >= maxDepth) return true
       stack.push(null)
       expectName = false
       i++

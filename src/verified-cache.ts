@@ -97,11 +97,18 @@ export class VerifiedTokenCache {
   }
 }
 
-/** Freezes a JSON value in place, so a cached result cannot be changed by one request for the next. */
+/**
+ * Freezes a JSON value in place, so a cached result cannot be changed by one request for the next.
+ * Iterative, so that no nesting depth can exhaust the call stack.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const current = pending.pop()
+    if (typeof current === 'object' && current !== null && !Object.isFrozen(current)) {
+      Object.freeze(current)
+      for (const child of Object.values(current)) pending.push(child)
+    }
   }
   return value
 }

@@ -57,28 +57,16 @@ export function checkRegisteredClaims(
     throw invalid('ERR_AUTH_CLAIMS_INVALID', 'invalid "jti" claim')
   }
 
-  const tolerance = policy.clockTolerance
   const exp = numericDate(payload, 'exp')
   const nbf = numericDate(payload, 'nbf')
   const iat = numericDate(payload, 'iat')
   if (exp === undefined && policy.requireExpiry) {
     throw invalid('ERR_AUTH_CLAIMS_INVALID', 'missing "exp" claim')
   }
-  if (exp !== undefined && exp <= now - tolerance) {
-    throw invalid('ERR_AUTH_TOKEN_EXPIRED', 'token expired')
+  if (policy.maxTokenAge !== undefined && iat === undefined) {
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', 'missing "iat" claim')
   }
-  if (nbf !== undefined && nbf > now + tolerance) {
-    throw invalid('ERR_AUTH_TOKEN_NOT_YET_VALID', 'token not yet valid')
-  }
-  if (iat !== undefined && iat > now + tolerance) {
-    throw invalid('ERR_AUTH_TOKEN_ISSUED_IN_FUTURE', 'token issued in the future')
-  }
-  if (policy.maxTokenAge !== undefined) {
-    if (iat === undefined) throw invalid('ERR_AUTH_CLAIMS_INVALID', 'missing "iat" claim')
-    if (now - iat > policy.maxTokenAge + tolerance) {
-      throw invalid('ERR_AUTH_TOKEN_TOO_OLD', 'token too old')
-    }
-  }
+  checkTimes(exp, nbf, iat, policy, now)
 
   if (policy.audience !== undefined) checkAudience(payload.aud, policy.audience)
 }
@@ -94,19 +82,45 @@ function checkAudience(aud: unknown, expected: ReadonlySet<string>): void {
 }
 
 /**
- * Re-checks only the time window, for a token whose verification result was cached: a cached token
- * must stop passing the moment it expires.
+ * The time rules: expiry, not-before, issued-in-the-future and maximum age, each with the clock
+ * tolerance. Shared by the full check and by the re-check of a cached token, so a cached token
+ * stops passing the moment any of them would refuse it.
  */
-export function checkTimeWindow(
-  payload: Record<string, unknown>,
-  clockTolerance: number,
+function checkTimes(
+  exp: number | undefined,
+  nbf: number | undefined,
+  iat: number | undefined,
+  policy: RegisteredClaimPolicy,
   now: number,
 ): void {
-  const { exp, nbf } = payload as { exp?: number; nbf?: number }
-  if (exp !== undefined && exp <= now - clockTolerance) {
+  const tolerance = policy.clockTolerance
+  if (exp !== undefined && exp <= now - tolerance) {
     throw invalid('ERR_AUTH_TOKEN_EXPIRED', 'token expired')
   }
-  if (nbf !== undefined && nbf > now + clockTolerance) {
+  if (nbf !== undefined && nbf > now + tolerance) {
     throw invalid('ERR_AUTH_TOKEN_NOT_YET_VALID', 'token not yet valid')
   }
+  if (iat !== undefined && iat > now + tolerance) {
+    throw invalid('ERR_AUTH_TOKEN_ISSUED_IN_FUTURE', 'token issued in the future')
+  }
+  if (
+    policy.maxTokenAge !== undefined &&
+    iat !== undefined &&
+    now - iat > policy.maxTokenAge + tolerance
+  ) {
+    throw invalid('ERR_AUTH_TOKEN_TOO_OLD', 'token too old')
+  }
+}
+
+/**
+ * Re-checks the time rules for a token whose verification result was cached (its NumericDates
+ * were validated when it was first verified).
+ */
+export function checkTimeWindow(
+  payload: Readonly<Record<string, unknown>>,
+  policy: RegisteredClaimPolicy,
+  now: number,
+): void {
+  const { exp, nbf, iat } = payload as { exp?: number; nbf?: number; iat?: number }
+  checkTimes(exp, nbf, iat, policy, now)
 }

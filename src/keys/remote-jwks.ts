@@ -31,6 +31,9 @@ export interface RemoteKeySet {
 
 class JwksTooLargeError extends Error {}
 
+/** Key sets pick keys from the header alone; the token argument is not consulted. */
+const NO_TOKEN = undefined as unknown as FlattenedJWSInput
+
 /** Validates the options and builds the key set. Nothing is fetched until the first token. */
 export function createRemoteKeySet(source: RemoteJwksKeySource, option: string): RemoteKeySet {
   const url = parseJwksUrl(source.jwksUrl, `${option}.jwksUrl`)
@@ -48,6 +51,21 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
   )
 
   let lastGood: { jwks: JSONWebKeySet; at: number; local: JWTVerifyGetKey } | undefined
+  /** When the endpoint last failed; while within the cooldown, a sick IdP is not asked again. */
+  let lastFailureAt = -Infinity
+
+  const staleUsable = (now: number): boolean =>
+    lastGood !== undefined && now - lastGood.at <= cacheMaxAge + staleIfError
+
+  const fromStale = async (header: KeyLookupHeader): Promise<VerificationKey> => {
+    try {
+      return await lastGood!.local(header, NO_TOKEN)
+    } catch (staleError) {
+      throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', {
+        cause: staleError,
+      })
+    }
+  }
 
   const limitedFetch = async (input: string, init: RequestInit): Promise<Response> => {
     const response = await fetch(input, { ...init, redirect: 'error' })
@@ -70,6 +88,10 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
   })
 
   const getKey = async (header: KeyLookupHeader): Promise<VerificationKey> => {
+    const now = Date.now()
+    // After a failed refresh, serve the last good keys without asking the endpoint again until the
+    // cooldown has passed: no fetch storm against a sick IdP, and no timeout added to each request.
+    if (now - lastFailureAt < cooldown && staleUsable(now)) return fromStale(header)
     try {
       return await remote(header, undefined)
     } catch (error) {
@@ -79,15 +101,8 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
       ) {
         throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', { cause: error })
       }
-      if (lastGood !== undefined && Date.now() - lastGood.at <= cacheMaxAge + staleIfError) {
-        try {
-          return await lastGood.local(header, undefined as unknown as FlattenedJWSInput)
-        } catch (staleError) {
-          throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', {
-            cause: staleError,
-          })
-        }
-      }
+      lastFailureAt = Date.now()
+      if (staleUsable(lastFailureAt)) return fromStale(header)
       throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable', {
         cause: error,
       })

@@ -54,6 +54,10 @@ describe('decodeCompact', () => {
     ['duplicate member names', `${header}.${b64('{"sub":"a","sub":"admin"}')}.${sig}`],
     ['nested duplicate member names', `${header}.${b64('{"a":{"b":1,"b":2}}')}.${sig}`],
     ['a __proto__ member', `${header}.${b64('{"__proto__":{"admin":true}}')}.${sig}`],
+    [
+      'nesting deeper than 32 levels',
+      `${header}.${b64(`{"a":${'['.repeat(32)}${']'.repeat(32)}}`)}.${sig}`,
+    ],
     ['JSON serialisation', JSON.stringify({ protected: header, payload, signature: sig })],
   ])('refuses %s as malformed', (_name, token) => {
     expect(codeOf(token)).toBe('ERR_AUTH_TOKEN_MALFORMED')
@@ -114,6 +118,10 @@ describe('strict JSON', () => {
     expect(hasDuplicateOrProtoMember('{"a\\u0062":1,"ab":2}')).toBe(true)
     expect(hasDuplicateOrProtoMember('{"s":"\\"a\\":1,","a":1}')).toBe(false)
     expect(hasDuplicateOrProtoMember('[{"a":1},{"a":1}]')).toBe(false)
+  })
+
+  it('accepts nesting up to 32 levels', () => {
+    expect(parseJsonObject(Buffer.from(`{"a":${'['.repeat(31)}${']'.repeat(31)}}`))).toBeDefined()
   })
 
   it('leaves no prototype polluted', () => {
