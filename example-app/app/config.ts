@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import type { Algorithm, AuthenticateOptions, IssuerOptions, UserRecord } from '../../src/index.js'
+import { SUPPORTED_ALGORITHMS } from '../../src/index.js'
 import {
   ConfigError,
   isCookieName,
@@ -57,22 +58,7 @@ export const APP_DEFAULTS = {
   loginUrl: 'http://127.0.0.1:4000/login',
 } as const
 
-const ALGORITHMS: readonly Algorithm[] = [
-  'EdDSA',
-  'Ed25519',
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'HS256',
-  'HS384',
-  'HS512',
-]
+const ALGORITHMS = SUPPORTED_ALGORITHMS
 
 const readUtf8: ReadFile = (path) => readFileSync(path, 'utf8')
 

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { HMAC_ALGORITHMS, SUPPORTED_ALGORITHMS } from '../index.js'
 import { checkJwtsConfig, checkPublicKey, isCookieName } from './jwts-config.js'
 import {
   detectKeyFormat,
@@ -35,23 +36,8 @@ const KNOWN_JWT_VARIABLES = new Set([
   'JWT_PRIVATE_KEY',
 ])
 
-const ALGORITHMS = [
-  'EdDSA',
-  'Ed25519',
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'HS256',
-  'HS384',
-  'HS512',
-]
-const HMAC = ['HS256', 'HS384', 'HS512']
+const ALGORITHMS: readonly string[] = SUPPORTED_ALGORITHMS
+const HMAC: readonly string[] = HMAC_ALGORITHMS
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /** The trimmed value, `undefined` when unset or blank (as the app reads it). */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Algorithm, ClaimsPreset } from '../index.js'
+import { SUPPORTED_ALGORITHMS } from '../index.js'
 import { parseArgs } from 'node:util'
 import { atMostPositionals, isoDate, nonNegativeNumber, oneOf, usageErrors } from './args.js'
 import type { Command } from './command.js'
@@ -20,22 +21,7 @@ const PRESETS = [
   'clustercockpit',
   'authotron',
 ] as const satisfies readonly ClaimsPreset[]
-const ALGORITHMS = [
-  'EdDSA',
-  'Ed25519',
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'HS256',
-  'HS384',
-  'HS512',
-] as const satisfies readonly Algorithm[]
+const ALGORITHMS = SUPPORTED_ALGORITHMS
 
 const help = `Usage: jwt-gate inspect [TOKEN|-] [key option] [policy options] [--json]
 

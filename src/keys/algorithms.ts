@@ -21,10 +21,12 @@ export const ASYMMETRIC_ALGORITHMS: readonly Algorithm[] = [
   'PS384',
   'PS512',
 ]
-export const ALL_ALGORITHMS: ReadonlySet<string> = new Set([
-  ...HMAC_ALGORITHMS,
+/** Every algorithm jwt-gate can verify, asymmetric first. */
+export const SUPPORTED_ALGORITHMS: readonly Algorithm[] = [
   ...ASYMMETRIC_ALGORITHMS,
-])
+  ...HMAC_ALGORITHMS,
+]
+export const ALL_ALGORITHMS: ReadonlySet<string> = new Set(SUPPORTED_ALGORITHMS)
 
 /** Minimum RSA modulus accepted (NIST SP 800-131A). */
 export const MIN_RSA_BITS = 2048
