@@ -126,11 +126,41 @@ const USER_FAILURES: [string, (username: string) => Promise<unknown>][] = [
         },
       }) as unknown as Promise<unknown>,
   ],
+  [
+    // BUG (reported in /tmp/core-bugs.md): the shape check runs outside the store-call guard, so
+    // this answer escapes as a 500. Listed in KNOWN_BUGS below until fixed.
+    'answers an object whose getter throws (a detached ORM entity)',
+    () =>
+      Promise.resolve({
+        get username(): string {
+          throw new Error('entity detached')
+        },
+        roles: ['user'],
+      }),
+  ],
+  [
+    'answers a Proxy that throws on every access',
+    () =>
+      Promise.resolve(
+        new Proxy(
+          {},
+          {
+            get() {
+              throw new Error('lazy relation not loaded')
+            },
+          },
+        ),
+      ),
+  ],
 ]
+
+/** Rows that still fail because of an open core bug; remove the label once it is fixed. */
+const KNOWN_BUGS = new Set(['answers an object whose getter throws (a detached ORM entity)'])
 
 describe('user store faults (in-test store)', () => {
   for (const [label, failure] of USER_FAILURES) {
-    it(`${label}: 503, nothing passes; normal service after it recovers`, async () => {
+    const test = KNOWN_BUGS.has(label) ? it.fails : it
+    test(`${label}: 503, nothing passes; normal service after it recovers`, async () => {
       const store = switchableUsers()
       srv = await startServer(withStores(store))
       const ok = await call(srv)
