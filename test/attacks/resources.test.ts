@@ -123,28 +123,24 @@ describe('CWE-674: deep nesting', () => {
     expect(isAuthError(error) && error.status === 401).toBe(true)
   })
 
-  // BUG (reported in /tmp/core-bugs.md): deepFreeze in src/verified-cache.ts recurses once per
-  // level, so a validly signed token nested ~12k levels deep (possible with maxTokenLength up to
-  // 65536) throws RangeError, which Express turns into a 500. Remove `.fails` once fixed.
-  it.fails(
-    'a validly signed, deeply nested payload passes or is a 401, never a RangeError',
-    async () => {
-      const gate = createAuthenticator(hmacIssuer())
-      const token = forge({
-        header: { alg: 'HS256' },
-        payload: nested(20_000),
-        sign: { alg: 'HS256', key: issuerKeys.secret },
-      })
-      expect(token.length).toBeLessThanOrEqual(65_536)
-      const outcome: unknown = await gate
-        .authenticate({ headers: { authorization: `Bearer ${token}` } })
-        .then(
-          (auth) => auth?.subject,
-          (error: unknown) => error,
-        )
-      expect(outcome === 'alice' || (isAuthError(outcome) && outcome.status === 401)).toBe(true)
-    },
-  )
+  // Regression: deepFreeze used to recurse once per level, so ~12k levels (possible with
+  // maxTokenLength up to 65536) threw RangeError, which Express turned into a 500.
+  it('a validly signed, deeply nested payload passes or is a 401, never a RangeError', async () => {
+    const gate = createAuthenticator(hmacIssuer())
+    const token = forge({
+      header: { alg: 'HS256' },
+      payload: nested(20_000),
+      sign: { alg: 'HS256', key: issuerKeys.secret },
+    })
+    expect(token.length).toBeLessThanOrEqual(65_536)
+    const outcome: unknown = await gate
+      .authenticate({ headers: { authorization: `Bearer ${token}` } })
+      .then(
+        (auth) => auth?.subject,
+        (error: unknown) => error,
+      )
+    expect(outcome === 'alice' || (isAuthError(outcome) && outcome.status === 401)).toBe(true)
+  })
 
   it('with the default token length the deepest possible payload passes or is a 401', async () => {
     const gate = createAuthenticator(hmacIssuer(8192))
