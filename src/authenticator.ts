@@ -21,6 +21,7 @@ import { VerifiedTokenCache, deepFreeze } from './verified-cache.js'
 import type { VerifiedToken } from './verified-cache.js'
 import { checkRevocation } from './revocation-check.js'
 import { checkUser } from './user-check.js'
+import { checkCsrf } from './csrf.js'
 
 export type { AuthRequest } from './extract.js'
 
@@ -140,6 +141,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
         return undefined
       }
       source = extracted.source
+      if (source === 'cookie' && config.csrf !== undefined) checkCsrf(req, config.csrf)
       const nowMs = config.clock().getTime()
       const verified =
         (await verifyCached(extracted.token, nowMs)) ??

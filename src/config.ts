@@ -23,6 +23,7 @@ import type {
 } from './options.js'
 import type { AuthContext } from './context.js'
 import type { RevocationStore, UserStore } from './stores/types.js'
+import type { CsrfPolicy } from './csrf.js'
 
 /** One issuer, ready for the request path. */
 export interface ResolvedIssuer {
@@ -47,6 +48,7 @@ export interface ResolvedConfig {
   readonly conflict: ConflictPolicy
   readonly extractToken:
     ((req: ExtractorRequest) => string | undefined | Promise<string | undefined>) | undefined
+  readonly csrf: CsrfPolicy | undefined
   readonly credentialsRequired: boolean
   readonly realm: string
   readonly maxTokenLength: number
@@ -80,6 +82,23 @@ const optionsSchema = z.strictObject({
   conflict: z.enum(['reject', 'prefer-header', 'prefer-cookie']).optional(),
   extractToken: z.function().optional(),
   credentials: z.enum(['required', 'optional']).optional(),
+  csrf: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        trustedOrigins: z
+          .array(
+            z
+              .string()
+              .refine(
+                (o) => URL.canParse(o) && new URL(o).origin === o,
+                'must be origins like https://app.example.org',
+              ),
+          )
+          .optional(),
+      }),
+    ])
+    .optional(),
   realm: z.string().min(1).optional(),
   maxTokenLength: z.number().int().min(16).max(65_536).optional(),
   clock: z.function().optional(),
@@ -296,6 +315,14 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         : { name: options.cookie.name, signed: options.cookie.signed ?? false },
     conflict: options.conflict ?? 'reject',
     extractToken: options.extractToken,
+    csrf:
+      options.csrf === undefined || options.csrf === false
+        ? undefined
+        : {
+            trustedOrigins: new Set(
+              options.csrf === true ? [] : (options.csrf.trustedOrigins ?? []),
+            ),
+          },
     credentialsRequired: (options.credentials ?? 'required') === 'required',
     realm: options.realm ?? 'api',
     maxTokenLength: options.maxTokenLength ?? 8192,

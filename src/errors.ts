@@ -42,6 +42,7 @@ export type AuthErrorCode =
   | 'ERR_AUTH_KEYS_UNAVAILABLE'
   | 'ERR_AUTH_STORE_UNAVAILABLE'
   | 'ERR_AUTH_COOKIE_PARSER_MISSING'
+  | 'ERR_AUTH_CSRF_REJECTED'
 
 /** The RFC 6750 §3.1 `error` attribute values. */
 export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope'

@@ -11,6 +11,8 @@ import type { ConflictPolicy, ExtractorRequest, SourceName } from './options.js'
 
 /** The parts of an HTTP request extraction reads (an Express `req` fits). */
 export interface AuthRequest extends ExtractorRequest {
+  /** The HTTP method, for the CSRF check of cookie-borne tokens. */
+  method?: string
   /** Node's raw header list (name, value, name, value...), to see duplicate lines. */
   rawHeaders?: readonly string[]
   /** cookie-parser's unsigned cookies. */

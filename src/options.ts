@@ -159,6 +159,13 @@ export interface AuthenticateOptions {
    * query parameter or another header.
    */
   extractToken?: (req: ExtractorRequest) => string | undefined | Promise<string | undefined>
+  /**
+   * CSRF protection for cookie-borne tokens: a cookie-authenticated request with an unsafe method
+   * (POST, PUT, PATCH, DELETE...) must come from the same origin (by `Sec-Fetch-Site`, else
+   * `Origin`) or from one of `trustedOrigins`; otherwise 403 `ERR_AUTH_CSRF_REJECTED`.
+   * Header-borne tokens are not affected. @defaultValue false
+   */
+  csrf?: boolean | { trustedOrigins?: string[] }
   /** `required`: no token is a 401. `optional`: no token continues anonymously. @defaultValue `'required'` */
   credentials?: 'required' | 'optional'
   /** Realm announced in `WWW-Authenticate`. @defaultValue `'api'` */

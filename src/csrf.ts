@@ -1,0 +1,57 @@
+/**
+ * Cross-site request forgery check for cookie-borne tokens. A browser attaches cookies to
+ * cross-site requests too, so a state-changing request authenticated by the cookie must show that
+ * it came from the app's own pages. Bearer tokens in a header are never sent by a browser on its
+ * own, so they are not checked.
+ *
+ * The evidence is what browsers send on every request and pages cannot forge: `Sec-Fetch-Site`
+ * (Fetch Metadata) and, failing that, `Origin`. A request with neither header does not come from
+ * a current browser and passes.
+ *
+ * @module
+ */
+import { AuthError } from './errors.js'
+
+/** What the CSRF check reads from the request. */
+export interface CsrfRequest {
+  method?: string
+  headers: Record<string, string | string[] | undefined>
+}
+
+/** Resolved CSRF settings. */
+export interface CsrfPolicy {
+  /** Origins (`https://app.example.org`) allowed to send cookie-authenticated unsafe requests. */
+  readonly trustedOrigins: ReadonlySet<string>
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
+
+function header(req: CsrfRequest, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function rejected(): AuthError {
+  return new AuthError('ERR_AUTH_CSRF_REJECTED', 403, undefined, 'cross-site request refused')
+}
+
+/** Throws a 403 `ERR_AUTH_CSRF_REJECTED` for a cross-site unsafe request. */
+export function checkCsrf(req: CsrfRequest, policy: CsrfPolicy): void {
+  if (req.method === undefined || SAFE_METHODS.has(req.method.toUpperCase())) return
+  const origin = header(req, 'origin')
+  const trusted = origin !== undefined && policy.trustedOrigins.has(origin)
+  const site = header(req, 'sec-fetch-site')
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none' || trusted) return
+    throw rejected()
+  }
+  if (origin === undefined || trusted) return
+  const host = header(req, 'host')
+  let originHost: string | undefined
+  try {
+    originHost = origin === 'null' ? undefined : new URL(origin).host
+  } catch {
+    originHost = undefined
+  }
+  if (originHost === undefined || originHost !== host) throw rejected()
+}
