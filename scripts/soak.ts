@@ -1,8 +1,9 @@
 /**
  * Hardening soak: floods one jwt-gate app over loopback with distinct invalid tokens, distinct
- * valid tokens and tokens naming unknown kids of a remote JWKS, then checks that memory stayed
- * bounded, the verified-token cache kept to its limit, unknown kids did not cause a fetch storm,
- * no request got a 5xx and the app stayed responsive.
+ * valid tokens, tokens naming unknown kids of a remote JWKS and valid tokens of unknown users, then
+ * checks that memory stayed bounded, the verified-token cache and the user and revocation caches
+ * kept to their limits, unknown kids did not cause a fetch storm, no request got a 5xx and the app
+ * stayed responsive.
  *
  * Bounded in count and time, loopback only:
  *   npx tsx scripts/soak.ts                      (defaults: 20000 per flood, 60 s per flood)
@@ -18,11 +19,16 @@ import type { AddressInfo } from 'node:net'
 import { Agent, request } from 'node:http'
 import express from 'express'
 import { authErrorHandler, authenticate } from '../src/index.js'
+import { cacheRevocationStore, cacheUserStore } from '../src/stores/cache.js'
+import { createMemoryRevocationStore, createMemoryUserStore } from '../src/stores/memory.js'
 
 const COUNT = Number(process.env.SOAK_COUNT ?? 20_000)
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60)
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 32)
 const CACHE_MAX = 5_000
+const USER_CACHE_MAX = 500
+const REVOCATION_CACHE_MAX = 2_000
+const KNOWN_USERS = 1_000
 const COOLDOWN_MS = 30_000
 
 const HS_ISSUER = 'https://hs.example.org'
@@ -49,13 +55,14 @@ function esToken(kid: string): string {
 
 function validToken(i: number): string {
   const now = Math.floor(Date.now() / 1000)
-  return hsToken({
-    iss: HS_ISSUER,
-    sub: `user${i % 1000}`,
-    jti: `valid-${i}`,
-    iat: now,
-    exp: now + 600,
-  })
+  const sub = `user${((i % KNOWN_USERS) + KNOWN_USERS) % KNOWN_USERS}`
+  return hsToken({ iss: HS_ISSUER, sub, jti: `valid-${i}`, iat: now, exp: now + 600 })
+}
+
+/** Validly signed, but for a user the store does not know. */
+function unknownUserToken(i: number): string {
+  const now = Math.floor(Date.now() / 1000)
+  return hsToken({ iss: HS_ISSUER, sub: `ghost-${i}`, jti: `ghost-${i}`, iat: now, exp: now + 600 })
 }
 
 /** Ten kinds of invalid token, each made distinct by `i`. */
@@ -131,7 +138,18 @@ async function main(): Promise<void> {
   })
   const jwksUrl = `${await listen(jwksServer)}/jwks`
 
+  const users = cacheUserStore(
+    createMemoryUserStore(
+      Array.from({ length: KNOWN_USERS }, (_, i) => ({ username: `user${i}`, roles: ['user'] })),
+    ),
+    { max: USER_CACHE_MAX },
+  )
+  const revocation = cacheRevocationStore(createMemoryRevocationStore(), {
+    max: REVOCATION_CACHE_MAX,
+  })
   const middleware = authenticate({
+    users: { store: users },
+    revocation: { store: revocation },
     issuers: [
       { issuer: HS_ISSUER, key: { secret: SECRET } },
       { issuer: ES_ISSUER, key: { jwksUrl, cooldown: COOLDOWN_MS } },
@@ -157,6 +175,7 @@ async function main(): Promise<void> {
       token: (i) => esToken(`unknown-${i}`),
       allowed: new Set([401]),
     },
+    { name: 'valid tokens of unknown users', token: unknownUserToken, allowed: new Set([401]) },
   ]
 
   const failures: string[] = []
@@ -178,11 +197,15 @@ async function main(): Promise<void> {
     const statuses = new Map<number, number>()
     let next = 0
     let maxCache = 0
+    let maxUsers = 0
+    let maxRevocations = 0
     const worker = async (): Promise<void> => {
       while (next < COUNT && performance.now() < deadline) {
         const status = await get(base, flood.token(next++))
         statuses.set(status, (statuses.get(status) ?? 0) + 1)
         maxCache = Math.max(maxCache, middleware.authenticator.cacheSize)
+        maxUsers = Math.max(maxUsers, users.size)
+        maxRevocations = Math.max(maxRevocations, revocation.size)
       }
     }
     await Promise.all(Array.from({ length: CONCURRENCY }, worker))
@@ -204,6 +227,9 @@ async function main(): Promise<void> {
     console.log(
       `  verified-token cache: max seen ${maxCache}, now ${middleware.authenticator.cacheSize} (bound ${CACHE_MAX})`,
     )
+    console.log(
+      `  user cache: max seen ${maxUsers} (bound ${USER_CACHE_MAX}); revocation cache: max seen ${maxRevocations} (bound ${REVOCATION_CACHE_MAX})`,
+    )
     console.log(`  JWKS fetches during the flood: ${fetches} (allowed ${allowedFetches})`)
     console.log(`  control request afterwards: ${control} in ${controlMs.toFixed(1)} ms`)
 
@@ -211,12 +237,18 @@ async function main(): Promise<void> {
       if (!flood.allowed.has(status)) failures.push(`${flood.name}: unexpected status ${status}`)
     }
     if (maxCache > CACHE_MAX) failures.push(`${flood.name}: cache grew to ${maxCache}`)
+    if (maxUsers > USER_CACHE_MAX) failures.push(`${flood.name}: user cache grew to ${maxUsers}`)
+    if (maxRevocations > REVOCATION_CACHE_MAX) {
+      failures.push(`${flood.name}: revocation cache grew to ${maxRevocations}`)
+    }
     if (fetches > allowedFetches) failures.push(`${flood.name}: ${fetches} JWKS fetches`)
     if (control !== 200 || controlMs > 1_000) failures.push(`${flood.name}: app not responsive`)
   }
 
   clearInterval(sampler)
   middleware.authenticator.clearCache()
+  users.invalidate({ type: 'all' })
+  revocation.invalidate({ type: 'all' })
   const gc = (globalThis as { gc?: () => void }).gc
   gc?.()
   const rssAfter = process.memoryUsage().rss
