@@ -60,11 +60,16 @@ function gate(
 ): Scenario {
   const variants = [
     transport === 'cookie' ? 'cookie' : '',
-    tokens === 'distinct' ? 'cache-small' : '',
+    tokens === 'distinct' && extra !== 'cache-off' ? 'cache-small' : '',
     extra,
   ]
   const variant = variants.filter(Boolean).join(',')
-  const suffix = extra === '' ? '' : ` + ${extra.replace('users-', 'user check: ')}`
+  const suffix =
+    extra === ''
+      ? ''
+      : extra === 'cache-off'
+        ? ', cache off'
+        : ` + ${extra.replace('users-', 'user check: ')}`
   return {
     id: id(['jwt-gate', transport, alg, tokens, extra]),
     label: `jwt-gate ${transport}${suffix}`,
@@ -115,6 +120,9 @@ export function fullSuite(options: { postgres: boolean }): Scenario[] {
     }
     list.push(...peers(tokens))
   }
+  // What `cache: false` costs on a repeated token, and what the cache costs when it cannot help.
+  list.push(gate('EdDSA', 'repeated', 'bearer', 'cache-off'))
+  list.push(gate('EdDSA', 'distinct', 'bearer', 'cache-off'))
   list.push(gate('EdDSA', 'repeated', 'bearer', 'users-sqlite'))
   if (options.postgres) list.push(gate('EdDSA', 'repeated', 'bearer', 'users-postgres'))
   return list
