@@ -12,17 +12,32 @@ import { callStore, garbageFrom } from './store-calls.js'
 
 type UserCheck = NonNullable<ResolvedConfig['users']>
 
-function isUserRecord(value: unknown, username: string): value is UserRecord {
-  if (typeof value !== 'object' || value === null) return false
+/**
+ * Validates and copies the store's answer. Runs inside the store call, so that anything odd about
+ * the answer (a wrong shape, a getter that throws on a detached ORM entity) is a store failure
+ * (503), never an unhandled error.
+ */
+function snapshotUser(value: unknown, username: string): UserRecord | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'object') throw garbageFrom('user store')
   const user = value as Record<string, unknown>
-  return (
+  const { roles, disabled, name } = user
+  if (
     // Exact match guards against stores that fold case or trim (collations, normalising drivers).
-    user.username === username &&
-    Array.isArray(user.roles) &&
-    user.roles.every((role) => typeof role === 'string') &&
-    (user.disabled === undefined || typeof user.disabled === 'boolean') &&
-    (user.name === undefined || user.name === null || typeof user.name === 'string')
-  )
+    user.username !== username ||
+    !Array.isArray(roles) ||
+    !roles.every((role) => typeof role === 'string') ||
+    (disabled !== undefined && typeof disabled !== 'boolean') ||
+    (name !== undefined && name !== null && typeof name !== 'string')
+  ) {
+    throw garbageFrom('user store')
+  }
+  return {
+    username,
+    roles: [...(roles)],
+    ...(disabled === undefined ? {} : { disabled }),
+    ...(typeof name === 'string' ? { name } : {}),
+  }
 }
 
 function sameRoles(a: readonly string[], b: readonly string[]): boolean {
@@ -40,10 +55,14 @@ export async function checkUser(
     throw new InvalidTokenError('ERR_AUTH_USER_UNKNOWN', 'unknown user')
   }
   const { store, timeout } = users
-  const found = await callStore(() => store.findUser(username), timeout, 'user store')
+  const found = await callStore(
+    async () => snapshotUser(await store.findUser(username), username),
+    timeout,
+    'user store',
+  )
   const name = typeof displayName === 'string' ? displayName : undefined
 
-  if (found === undefined || found === null) {
+  if (found === undefined) {
     if (!users.createUnknown || store.createUser === undefined) {
       throw new InvalidTokenError('ERR_AUTH_USER_UNKNOWN', 'unknown user')
     }
@@ -51,7 +70,6 @@ export async function checkUser(
     await callStore(() => store.createUser!(created), timeout, 'user store')
     return created
   }
-  if (!isUserRecord(found, username)) throw garbageFrom('user store')
   if (found.disabled === true)
     throw new InvalidTokenError('ERR_AUTH_USER_DISABLED', 'user disabled')
 

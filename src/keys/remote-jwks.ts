@@ -89,9 +89,13 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
 
   const getKey = async (header: KeyLookupHeader): Promise<VerificationKey> => {
     const now = Date.now()
-    // After a failed refresh, serve the last good keys without asking the endpoint again until the
-    // cooldown has passed: no fetch storm against a sick IdP, and no timeout added to each request.
-    if (now - lastFailureAt < cooldown && staleUsable(now)) return fromStale(header)
+    // After a failed refresh, do not ask the endpoint again until the cooldown has passed: serve the
+    // last good keys, or answer 503 at once. No fetch storm against a sick IdP, and no timeout
+    // added to each request.
+    if (now - lastFailureAt < cooldown) {
+      if (staleUsable(now)) return fromStale(header)
+      throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable')
+    }
     try {
       return await remote(header, undefined)
     } catch (error) {

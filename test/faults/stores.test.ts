@@ -127,8 +127,8 @@ const USER_FAILURES: [string, (username: string) => Promise<unknown>][] = [
       }) as unknown as Promise<unknown>,
   ],
   [
-    // BUG (reported in /tmp/core-bugs.md): the shape check runs outside the store-call guard, so
-    // this answer escapes as a 500. Listed in KNOWN_BUGS below until fixed.
+    // Regression: the shape check used to run outside the store-call guard, so this answer escaped
+    // as a 500; the answer is now checked inside the store call.
     'answers an object whose getter throws (a detached ORM entity)',
     () =>
       Promise.resolve({
@@ -155,7 +155,7 @@ const USER_FAILURES: [string, (username: string) => Promise<unknown>][] = [
 ]
 
 /** Rows that still fail because of an open core bug; remove the label once it is fixed. */
-const KNOWN_BUGS = new Set(['answers an object whose getter throws (a detached ORM entity)'])
+const KNOWN_BUGS = new Set<string>()
 
 describe('user store faults (in-test store)', () => {
   for (const [label, failure] of USER_FAILURES) {
