@@ -154,13 +154,9 @@ const USER_FAILURES: [string, (username: string) => Promise<unknown>][] = [
   ],
 ]
 
-/** Rows that still fail because of an open core bug; remove the label once it is fixed. */
-const KNOWN_BUGS = new Set<string>()
-
 describe('user store faults (in-test store)', () => {
   for (const [label, failure] of USER_FAILURES) {
-    const test = KNOWN_BUGS.has(label) ? it.fails : it
-    test(`${label}: 503, nothing passes; normal service after it recovers`, async () => {
+    it(`${label}: 503, nothing passes; normal service after it recovers`, async () => {
       const store = switchableUsers()
       srv = await startServer(withStores(store))
       const ok = await call(srv)
