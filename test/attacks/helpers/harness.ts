@@ -163,7 +163,15 @@ export function sendRaw(port: number, raw: string): Promise<Omit<Answer, 'elapse
         const colon = line.indexOf(':')
         if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
       }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body, text: body })
+      let parsed: unknown = body
+      if (headers['content-type']?.includes('json') === true) {
+        try {
+          parsed = JSON.parse(body)
+        } catch {
+          // keep the text: a truncated or non-JSON body is itself worth seeing in a failure
+        }
+      }
+      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body: parsed, text: body })
     }
   })
 }
