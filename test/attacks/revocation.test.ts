@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthErrorCode, RevocationStore } from '../../src/index.js'
 import { createMemoryRevocationStore } from '../../src/stores/memory.js'
 import { createRedisRevocationStore } from '../../src/stores/redis.js'
+import { deleteRedisPrefix } from '../faults/helpers/redis-cleanup.js'
 import { skipWithout } from '../faults/helpers/reachable.js'
 import { expectPassed, expectRejected, send, startServer } from './helpers/harness.js'
 import type { AttackServer } from './helpers/harness.js'
@@ -21,6 +22,7 @@ const base = target('ed25519-raw')
 // enough ahead of both.
 const FAR = Math.max(NOW_S, Math.floor(Date.now() / 1000)) + 86_400
 
+const prefix = `jwt-gate-attacks-${randomBytes(4).toString('hex')}:`
 const stores: [string, () => RevocationStore, boolean][] = [
   ['memory', () => createMemoryRevocationStore({ clock: () => new Date(NOW_S * 1000) }), false],
   [
@@ -28,14 +30,14 @@ const stores: [string, () => RevocationStore, boolean][] = [
     () =>
       createRedisRevocationStore({
         redis: 'redis://127.0.0.1:6379',
-        prefix: `jwt-gate-attacks-${randomBytes(4).toString('hex')}:`,
+        prefix,
         channel: false,
       }),
     noRedis,
   ],
 ]
 
-describe.each(stores)('revocation bypass attempts [%s]', (_name, make, skip) => {
+describe.each(stores)('revocation bypass attempts [%s]', (name, make, skip) => {
   let store: RevocationStore
   let srv: AttackServer
   beforeAll(async () => {
@@ -63,6 +65,7 @@ describe.each(stores)('revocation bypass attempts [%s]', (_name, make, skip) => 
     if (skip) return
     await srv.close()
     await store.close?.()
+    if (name === 'redis') await deleteRedisPrefix(prefix)
   })
 
   const cases: [string, Record<string, unknown>, AuthErrorCode[] | 'pass'][] = [

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { AuthErrorCode, RevocationStore, UserRecord, UserStore } from '../../src/index.js'
 import { createMemoryRevocationStore } from '../../src/stores/memory.js'
@@ -18,6 +19,7 @@ import type { Answer, AttackServer } from '../attacks/helpers/harness.js'
 import { KNOWN_USERS, NOW, NOW_S, target, tokenFor } from '../attacks/helpers/targets.js'
 import type { Target } from '../attacks/helpers/targets.js'
 import { skipWithout } from './helpers/reachable.js'
+import { deleteRedisPrefix } from './helpers/redis-cleanup.js'
 import { startRelay } from './helpers/tcp-cut.js'
 import type { TcpRelay } from './helpers/tcp-cut.js'
 
@@ -272,6 +274,14 @@ describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP r
   afterAll(async () => {
     await store?.close()
     await relay?.close()
+    // Leave the shared test database as it was.
+    const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
+    await client.connect()
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${table}`)
+    } finally {
+      await client.end()
+    }
   })
 
   it('cut and black-holed connections: 503 while failing, normal service after healing', async () => {
@@ -307,16 +317,18 @@ describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP r
 describe.skipIf(noRedis)('Redis revocation store faults (real, through a TCP relay)', () => {
   let relay: TcpRelay
   let store: ReturnType<typeof createRedisRevocationStore> | undefined
+  const prefix = `jwt-gate-faults-${randomBytes(4).toString('hex')}:`
   afterAll(async () => {
     await store?.close()
     await relay?.close()
+    await deleteRedisPrefix(prefix)
   })
 
   it('cut and black-holed connections: 503 while failing, normal service after healing', async () => {
     relay = await startRelay(6379)
     store = createRedisRevocationStore({
       redis: `redis://127.0.0.1:${relay.port}`,
-      prefix: `jwt-gate-faults-${randomBytes(4).toString('hex')}:`,
+      prefix,
       channel: false,
     })
     srv = await startServer(withStores(undefined, store))
