@@ -37,7 +37,8 @@ function rejected(): AuthError {
 
 /** Throws a 403 `ERR_AUTH_CSRF_REJECTED` for a cross-site unsafe request. */
 export function checkCsrf(req: CsrfRequest, policy: CsrfPolicy): void {
-  if (req.method === undefined || SAFE_METHODS.has(req.method.toUpperCase())) return
+  // A caller that does not say the method gets the check, as for an unsafe one (fail closed).
+  if (req.method !== undefined && SAFE_METHODS.has(req.method.toUpperCase())) return
   const origin = header(req, 'origin')
   const trusted = origin !== undefined && policy.trustedOrigins.has(origin)
   const site = header(req, 'sec-fetch-site')
