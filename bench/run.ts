@@ -5,7 +5,8 @@
  *
  * Options: `--smoke` (a few scenarios, very short runs, results in a temporary directory),
  * `--rounds N`, `--seconds S`, `--warmup S`, `--connections N`, `--rate R` (fixed-rate latency run),
- * `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`.
+ * `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`,
+ * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs).
  */
 import { execFileSync } from 'node:child_process'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -18,7 +19,7 @@ import { measure } from './load.js'
 import type { LoadSettings, RunResult } from './load.js'
 import { renderMarkdown } from './markdown.js'
 import type { RunInfo } from './markdown.js'
-import { FIXED_RATE, fullSuite, smokeSuite } from './scenarios.js'
+import { FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { writeResult } from './output.js'
 import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
@@ -29,6 +30,7 @@ import { renderSvg } from './svg.js'
 const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
+    shape: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
@@ -55,8 +57,10 @@ const rate = num(args.rate, smoke ? 500 : 3000, 10, 1_000_000)
 const rateSeconds = num(args['rate-seconds'], smoke ? 1 : 10, 0.5, 300)
 const cacheMax = smoke ? 100 : 1000
 const poolSize = cacheMax * 5
-const outDir = args.out ?? (smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
-const chartFile = args.chart ?? (smoke ? join(outDir, 'bench.svg') : 'docs/images/bench.svg')
+// Only the full suite writes the committed results and the README chart.
+const partial = smoke || args.shape
+const outDir = args.out ?? (partial ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
+const chartFile = args.chart ?? (partial ? join(outDir, 'bench.svg') : 'docs/images/bench.svg')
 
 async function postgresAvailable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 1500 })
@@ -127,7 +131,7 @@ async function main(): Promise<void> {
   pinLoadGenerator()
   const loadBefore = loadavg()
   const postgres = !smoke && (await postgresAvailable())
-  let scenarios = smoke ? smokeSuite() : fullSuite({ postgres })
+  let scenarios = args.shape ? shapeSuite() : smoke ? smokeSuite() : fullSuite({ postgres })
   if (args.filter !== undefined) {
     const filter = args.filter
     scenarios = scenarios.filter((s) => s.id === 'express' || s.id.includes(filter))
@@ -161,7 +165,7 @@ async function main(): Promise<void> {
 
     const rows = summarise(scenarios, runs)
     const latency = summariseLatency(rateScenarios, rateRuns, rate)
-    const targets = smoke ? [] : checkTargets(rows, latency)
+    const targets = partial ? [] : checkTargets(rows, latency)
     const info: RunInfo = {
       date: new Date().toISOString(),
       commit: gitCommit(),
@@ -181,7 +185,7 @@ async function main(): Promise<void> {
     const markdown = renderMarkdown(info, rows, latency, targets)
     process.stdout.write(`\n${markdown}\n`)
 
-    const base = smoke ? 'smoke' : 'latest'
+    const base = smoke ? 'smoke' : args.shape ? 'shape' : 'latest'
     await writeResult(join(outDir, `${base}.md`), markdown)
     await writeResult(
       join(outDir, `${base}.json`),

@@ -140,6 +140,25 @@ export function smokeSuite(): Scenario[] {
   ]
 }
 
+/** Bare Express plus middlewares that do nothing: the price of the middleware shape itself. */
+export function shapeSuite(): Scenario[] {
+  const noop = (variant: string, label: string): Scenario => ({
+    id: `express/${variant}`,
+    label,
+    kind: 'ceiling',
+    server: 'bare',
+    variant,
+    tokens: 'none',
+    transport: 'bearer',
+  })
+  return [
+    BARE,
+    noop('noop', 'Express + no-op middleware'),
+    noop('noop-async', 'Express + no-op async middleware'),
+    noop('noop-async-auth', 'Express + no-op async middleware setting req properties'),
+  ]
+}
+
 /** The two rows of the fixed-rate latency run. */
 export const FIXED_RATE: Scenario[] = [BARE, gate('EdDSA', 'repeated', 'bearer')]
 

@@ -1,9 +1,34 @@
-/** Bare Express 5: the ceiling every other server is measured against. */
+/**
+ * Bare Express 5: the ceiling every other server is measured against. `BENCH_VARIANT` adds a
+ * middleware that does nothing, to price the shape of a middleware rather than its work:
+ * `noop` (calls `next()` at once), `noop-async` (calls `next()` from a resolved promise, as an
+ * async authenticator must), `noop-async-auth` (also sets `req.auth` and a symbol property, as
+ * jwt-gate's Express layer does).
+ */
 import express from 'express'
-import { mountStats, protectedRoute, serve } from './common.js'
+import type { NextFunction, Request, Response } from 'express'
+import { benchVariant, mountStats, protectedRoute, serve } from './common.js'
+
+const REALM = Symbol('bench.realm')
+const variant = benchVariant()
 
 const app = express()
 mountStats(app)
+if (variant === 'noop') {
+  app.use((_req: Request, _res: Response, next: NextFunction) => next())
+} else if (variant === 'noop-async') {
+  app.use((_req: Request, _res: Response, next: NextFunction) => {
+    Promise.resolve().then(() => next(), next)
+  })
+} else if (variant === 'noop-async-auth') {
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    ;(req as unknown as Record<symbol, string>)[REALM] = 'api'
+    Promise.resolve({ subject: 'anonymous' }).then((auth) => {
+      ;(req as unknown as { benchAuth: unknown }).benchAuth = auth
+      next()
+    }, next)
+  })
+}
 app.get(
   '/',
   protectedRoute(() => 'anonymous'),
