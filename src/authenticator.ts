@@ -117,6 +117,8 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     if (hit === undefined) return undefined
     checkTimeWindow(hit.payload, hit.issuer.policy, nowMs / 1000)
     // A key that left the key set (rotation, revocation at the IdP) must stop cached tokens too.
+    // Static keys cannot leave: they are fixed by the configuration.
+    if (hit.issuer.keys.static) return hit
     let current: unknown
     try {
       current = await hit.issuer.keys.getKey(hit.header)
@@ -142,7 +144,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
       }
       source = extracted.source
       if (source === 'cookie' && config.csrf !== undefined) checkCsrf(req, config.csrf)
-      const nowMs = config.clock().getTime()
+      const nowMs = config.now()
       const verified =
         (await verifyCached(extracted.token, nowMs)) ??
         (await verifyFresh(extracted.token, nowMs, progress))
@@ -162,21 +164,21 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
         context.user = user
         context.roles = [...user.roles]
       }
-      notify(() => config.onAuthenticated?.(context))
+      if (config.onAuthenticated !== undefined) notify(config.onAuthenticated, context)
       return context
     } catch (error) {
       if (isAuthError(error)) {
         error.realm = config.realm
-        const payload = progress.payload
-        notify(() =>
-          config.onRejected?.({
+        if (config.onRejected !== undefined) {
+          const payload = progress.payload
+          notify(config.onRejected, {
             code: error.code,
             status: error.status,
             issuer: typeof payload?.iss === 'string' ? payload.iss : undefined,
             subject: typeof payload?.sub === 'string' ? payload.sub : undefined,
             source,
-          }),
-        )
+          })
+        }
       }
       throw error
     }
@@ -236,9 +238,9 @@ function buildContext(verified: VerifiedToken, source: TokenSource, token: strin
 
 let warnedHook = false
 /** Observability hooks must never change the outcome of a request. */
-function notify(hook: () => void): void {
+function notify<E>(hook: (event: E) => void, event: E): void {
   try {
-    hook()
+    hook(event)
   } catch (error) {
     if (!warnedHook) {
       warnedHook = true

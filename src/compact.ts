@@ -32,12 +32,27 @@ function headerInvalid(message: string): InvalidTokenError {
   return new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', message)
 }
 
-/** Decodes one segment, refusing non-canonical encodings (stray trailing bits, bad lengths). */
+/** The 6-bit value of a base64url character (the alphabet is already checked). */
+function sextet(code: number): number {
+  if (code >= 0x61) return code - 0x61 + 26 // a-z
+  if (code >= 0x41) return code === 0x5f ? 63 : code - 0x41 // A-Z, _
+  if (code >= 0x30) return code - 0x30 + 52 // 0-9
+  return 62 // -
+}
+
+/**
+ * Decodes one segment, refusing non-canonical encodings. With the alphabet and the length checked,
+ * a segment is canonical exactly when its last character carries no stray low bits (RFC 4648 §3.5):
+ * 4 of them when the length is 2 mod 4, 2 when it is 3 mod 4.
+ */
 function decodeSegment(segment: string): Buffer {
-  if (segment.length % 4 === 1 || !SEGMENT.test(segment)) throw malformed('malformed token')
-  const bytes = Buffer.from(segment, 'base64url')
-  if (bytes.toString('base64url') !== segment) throw malformed('malformed token')
-  return bytes
+  const rest = segment.length % 4
+  if (rest === 1 || !SEGMENT.test(segment)) throw malformed('malformed token')
+  if (rest !== 0) {
+    const stray = sextet(segment.charCodeAt(segment.length - 1)) & (rest === 2 ? 0x0f : 0x03)
+    if (stray !== 0) throw malformed('malformed token')
+  }
+  return Buffer.from(segment, 'base64url')
 }
 
 /**

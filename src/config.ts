@@ -52,7 +52,8 @@ export interface ResolvedConfig {
   readonly credentialsRequired: boolean
   readonly realm: string
   readonly maxTokenLength: number
-  readonly clock: () => Date
+  /** Milliseconds since the epoch: `Date.now`, or the configured clock. */
+  readonly now: () => number
   readonly users:
     | { store: UserStore; createUnknown: boolean; updateExisting: boolean; timeout: number }
     | undefined
@@ -326,7 +327,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
     credentialsRequired: (options.credentials ?? 'required') === 'required',
     realm: options.realm ?? 'api',
     maxTokenLength: options.maxTokenLength ?? 8192,
-    clock: options.clock ?? (() => new Date()),
+    now: options.clock === undefined ? Date.now : () => options.clock!().getTime(),
     users:
       options.users === undefined
         ? undefined

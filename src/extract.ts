@@ -40,7 +40,9 @@ function countHeaderLines(rawHeaders: readonly string[] | undefined, name: strin
   if (rawHeaders === undefined) return 0
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === name) count++
+    const header = rawHeaders[i]
+    // Length first: most header names are skipped without allocating a lower-cased copy.
+    if (header?.length === name.length && header.toLowerCase() === name) count++
   }
   return count
 }

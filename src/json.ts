@@ -56,9 +56,21 @@ export function hasDuplicateOrProtoMember(text: string, maxDepth = Infinity): bo
       i++
     } else if (c === 0x22 /* " */) {
       let end = i + 1
-      while (text.charCodeAt(end) !== 0x22) end += text.charCodeAt(end) === 0x5c ? 2 : 1
+      let escaped = false
+      while (text.charCodeAt(end) !== 0x22) {
+        if (text.charCodeAt(end) === 0x5c) {
+          escaped = true
+          end += 2
+        } else {
+          end++
+        }
+      }
       if (expectName) {
-        const name = JSON.parse(text.slice(i, end + 1)) as string
+        // Without a backslash the raw text is the name; escaped names are decoded, so that
+        // "__pr\u006fto__" or "a\u0062" are compared as what they mean.
+        const name = escaped
+          ? (JSON.parse(text.slice(i, end + 1)) as string)
+          : text.slice(i + 1, end)
         const names = stack[stack.length - 1]
         if (name === '__proto__' || names?.has(name) === true) return true
         names?.add(name)

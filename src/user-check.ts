@@ -34,7 +34,7 @@ function snapshotUser(value: unknown, username: string): UserRecord | undefined 
   }
   return {
     username,
-    roles: [...(roles)],
+    roles: [...roles],
     ...(disabled === undefined ? {} : { disabled }),
     ...(typeof name === 'string' ? { name } : {}),
   }

@@ -1,19 +1,19 @@
 /**
- * Carries the realm of `authenticate()` to the guards of the same request, on a symbol property so
- * it never shows up in logs or serialisation.
+ * Carries the realm of `authenticate()` to the guards of the same request. A WeakMap rather than a
+ * property: nothing shows up in logs or serialisation, and the request object keeps its shape.
  *
  * @module
  */
 import type { Request } from 'express'
 
-const REALM = Symbol('jwt-gate.realm')
+const realms = new WeakMap<Request, string>()
 
 /** Records the realm for later guards. */
 export function setRealm(req: Request, realm: string): void {
-  ;(req as unknown as Record<symbol, string>)[REALM] = realm
+  realms.set(req, realm)
 }
 
 /** The realm recorded by `authenticate()`, if any. */
 export function getRealm(req: Request): string | undefined {
-  return (req as unknown as Record<symbol, string | undefined>)[REALM]
+  return realms.get(req)
 }

@@ -33,6 +33,8 @@ export interface KeyResolver {
   readonly algorithms: ReadonlySet<string>
   /** Whether the keys are HMAC secrets. */
   readonly symmetric: boolean
+  /** Whether the keys are fixed by the configuration (everything but a remote JWKS). */
+  readonly static: boolean
   /** The key for this header; throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
   getKey(header: KeyLookupHeader & { alg: string }): Promise<VerificationKey> | VerificationKey
   /** Fetch remote keys now (no-op for static keys). */
@@ -72,6 +74,7 @@ export function createKeyResolver(
     return {
       algorithms: new Set(algorithms),
       symmetric: false,
+      static: false,
       async getKey(header) {
         const key = await remote.getKey(header)
         checkFetchedKeyStrength(key)
@@ -95,6 +98,7 @@ export function createKeyResolver(
   return {
     algorithms,
     symmetric,
+    static: true,
     getKey(header) {
       const chosen = single ?? selectFromSet(keys, header)
       if (!keyAccepts(chosen, header)) {

@@ -16,7 +16,7 @@ function app(csrf: AuthenticateOptions['csrf']) {
       issuers: [{ issuer: ISSUER, key: { ed25519: rawEd25519Base64(ed25519) } }],
       cookie: { name: 'access_cc' },
       clock,
-      csrf,
+      ...(csrf === undefined ? {} : { csrf }),
     }),
   )
   a.all('/action', (_req, res) => {

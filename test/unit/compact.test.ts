@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { decodeCompact } from '../../src/compact.js'
 import { hasDuplicateOrProtoMember, parseJsonObject } from '../../src/json.js'
 import { AuthError } from '../../src/index.js'
@@ -127,5 +128,97 @@ describe('strict JSON', () => {
   it('leaves no prototype polluted', () => {
     parseJsonObject(Buffer.from('{"constructor":{"prototype":{"polluted":1}}}'))
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
+
+describe('fast paths agree with their reference definitions', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+  it('a segment is canonical exactly when re-encoding gives it back', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...alphabet), minLength: 2, maxLength: 12 }),
+        (segment) => {
+          fc.pre(segment.length % 4 !== 1)
+          const reference = Buffer.from(segment, 'base64url').toString('base64url') === segment
+          const token = `${header}.${segment}.${sig}`
+          let encodingRefused = false
+          try {
+            decodeCompact(token, 8192)
+          } catch (error) {
+            // The encoding check says "malformed token"; a canonical segment that is not JSON gets
+            // past it and fails later as "malformed token payload".
+            encodingRefused = (error as AuthError).message === 'malformed token'
+          }
+          expect(!encodingRefused).toBe(reference)
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('the duplicate-member scan decodes names exactly as JSON.parse does', () => {
+    const reference = (text: string): boolean => {
+      // The scan as first written: every member name decoded through JSON.parse.
+      let i = 0
+      const stack: (Set<string> | null)[] = []
+      let expectName = false
+      while (i < text.length) {
+        const c = text[i]
+        if (c === '{') {
+          stack.push(new Set())
+          expectName = true
+          i++
+        } else if (c === '[') {
+          stack.push(null)
+          expectName = false
+          i++
+        } else if (c === '}' || c === ']') {
+          stack.pop()
+          expectName = false
+          i++
+        } else if (c === ',') {
+          expectName = stack[stack.length - 1] instanceof Set
+          i++
+        } else if (c === '"') {
+          let end = i + 1
+          while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1
+          if (expectName) {
+            const name = JSON.parse(text.slice(i, end + 1)) as string
+            const set = stack[stack.length - 1]
+            if (name === '__proto__' || set?.has(name) === true) return true
+            set?.add(name)
+            expectName = false
+          }
+          i = end + 1
+        } else i++
+      }
+      return false
+    }
+    const key = fc.oneof(
+      fc.constantFrom('a', 'b', '__proto__', 'a\\u0062', 'ab', '\\"'),
+      fc.string({ maxLength: 3 }),
+    )
+    const json = fc
+      .array(
+        fc.tuple(key, fc.oneof(fc.integer(), fc.constant('{"a":1,"a":2}'), fc.constant('[]'))),
+        { maxLength: 5 },
+      )
+      .map(
+        (members) => `{${members.map(([k, v]) => `"${k.replace(/^"$/, '\\"')}":${v}`).join(',')}}`,
+      )
+    fc.assert(
+      fc.property(json, (text) => {
+        let valid = true
+        try {
+          JSON.parse(text)
+        } catch {
+          valid = false
+        }
+        fc.pre(valid)
+        expect(hasDuplicateOrProtoMember(text)).toBe(reference(text))
+      }),
+      { numRuns: 2000 },
+    )
   })
 })
