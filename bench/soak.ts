@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     count: { type: 'string' },
     seconds: { type: 'string' },
     server: { type: 'string', default: 'jwt-gate' },
+    // jwt-gate with the verified-token cache only (no user check, no revocation).
+    plain: { type: 'boolean', default: false },
   },
 })
 // `--server jose` floods the hand-written jose middleware instead: a control without any cache,
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
     env: {
       BENCH_FIXTURE: fixture.file,
       BENCH_ALG: 'EdDSA',
-      BENCH_VARIANT: control ? '' : 'users-sqlite,revocation',
+      BENCH_VARIANT: control || args.plain ? '' : 'users-sqlite,revocation',
       BENCH_STATS: '1',
     },
   })
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
     }
     const growth = after.rss - before.rss
     const markdown = [
-      `# Memory soak: ${control ? 'hand-written jose middleware (control, no cache)' : 'jwt-gate'}`,
+      `# Memory soak: ${control ? 'hand-written jose middleware (control, no cache)' : args.plain ? 'jwt-gate, verified-token cache only' : 'jwt-gate with user check and revocation'}`,
       '',
       `${summary.date}, Node ${summary.node}; ${sequence.toLocaleString('en-US')} distinct tokens sent in ${summary.elapsed.toFixed(0)} s (limit ${count.toLocaleString('en-US')} or ${seconds} s), ${Math.round(summary.rps)} req/s; half valid (fresh \`jti\`), half forged, expired or garbage; subjects over ${SUBJECTS} names of which ${SEEDED_USERS} exist. Statuses: ${Object.entries(
         statuses,
@@ -209,7 +211,7 @@ async function main(): Promise<void> {
     ].join('\n')
     process.stdout.write(`\n${markdown}`)
     const outDir = args.smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results'
-    const base = control ? 'soak-jose' : 'soak'
+    const base = control ? 'soak-jose' : args.plain ? 'soak-plain' : 'soak'
     await writeResult(join(outDir, `${base}.md`), markdown)
     await writeResult(join(outDir, `${base}.json`), `${JSON.stringify(summary, null, 2)}\n`)
     if (checks.some((c) => !c.within)) process.exitCode = 1
