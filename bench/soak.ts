@@ -202,11 +202,15 @@ async function main(): Promise<void> {
       `| after (GC) | ${mib(after.rss)} | ${mib(after.heapUsed)} |`,
       `| growth after − before | ${mib(growth)} | ${mib(after.heapUsed - before.heapUsed)} |`,
       '',
-      '| Cache | Bound | Largest size seen | Within |',
-      '| --- | ---: | ---: | :---: |',
-      ...checks.map(
-        (c) => `| ${c.cache} | ${c.bound} | ${c.peak} | ${c.within ? 'yes' : '**no**'} |`,
-      ),
+      ...(checks.length === 0
+        ? ['No cache to check (control).']
+        : [
+            '| Cache | Bound | Largest size seen | Within |',
+            '| --- | ---: | ---: | :---: |',
+            ...checks.map(
+              (c) => `| ${c.cache} | ${c.bound} | ${c.peak} | ${c.within ? 'yes' : '**no**'} |`,
+            ),
+          ]),
       '',
     ].join('\n')
     process.stdout.write(`\n${markdown}`)
