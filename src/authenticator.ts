@@ -12,8 +12,8 @@ import type { AuthContext, TokenSource } from './context.js'
 import type { AuthenticateOptions } from './options.js'
 import { decodeCompact } from './compact.js'
 import type { DecodedToken } from './compact.js'
-import { extractToken } from './extract.js'
-import type { AuthRequest } from './extract.js'
+import { extractCustom, extractFromSources } from './extract.js'
+import type { AuthRequest, ExtractedToken } from './extract.js'
 import { verifySignature } from './verify.js'
 import { checkRegisteredClaims, checkTimeWindow } from './claims/registered.js'
 import { readRoles, readScopes } from './claims/mapping.js'
@@ -22,6 +22,7 @@ import type { VerifiedToken } from './verified-cache.js'
 import { checkRevocation } from './revocation-check.js'
 import { checkUser } from './user-check.js'
 import { checkCsrf } from './csrf.js'
+import { RequestAuthContext } from './auth-context.js'
 
 export type { AuthRequest } from './extract.js'
 
@@ -32,6 +33,13 @@ export interface Authenticator {
    * anonymous request in optional mode; rejects with an `AuthError` otherwise.
    */
   authenticate(req: AuthRequest): Promise<AuthContext | undefined>
+  /**
+   * The same, synchronously when it can be (a cached token, no stores, no custom extractor):
+   * returns the context or `undefined`, or a promise of them, and throws an `AuthError`
+   * synchronously for a request rejected on the spot. Used by the Express layer to spare a
+   * microtask round per request.
+   */
+  authenticateNow(req: AuthRequest): AuthContext | undefined | Promise<AuthContext | undefined>
   /** Fetches remote key sets now, so the first request does not wait (and a dead IdP shows early). */
   warmUp(): Promise<void>
   /** The realm of this authenticator's challenges. */
@@ -45,6 +53,13 @@ export interface Authenticator {
 }
 
 const JWT_TYP = new Set(['jwt', 'application/jwt'])
+
+/** What one request has established so far, for the rejection report. */
+interface RequestState {
+  source?: TokenSource
+  /** Set once the signature is verified: only then are issuer and subject authentic. */
+  payload?: Readonly<Record<string, unknown>>
+}
 
 /**
  * Validates the options (throwing `AuthConfigError` at once) and returns the authenticator.
@@ -73,7 +88,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
   async function verifyFresh(
     token: string,
     nowMs: number,
-    progress: { payload?: Readonly<Record<string, unknown>> },
+    progress: RequestState,
   ): Promise<VerifiedToken> {
     const decoded = decodeCompact(token, config.maxTokenLength, config.extraTyp)
     const issuer = selectIssuer(config, decoded)
@@ -112,13 +127,23 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     return verified
   }
 
-  async function verifyCached(token: string, nowMs: number): Promise<VerifiedToken | undefined> {
+  /**
+   * A cache hit whose time window still holds, or undefined. Synchronous for static keys; a remote
+   * key set is asked whether the key is still there, since one that left (rotation, revocation at
+   * the IdP) must stop cached tokens too.
+   */
+  function lookup(
+    token: string,
+    nowMs: number,
+  ): VerifiedToken | undefined | Promise<VerifiedToken | undefined> {
     const hit = cache?.get(token, nowMs)
     if (hit === undefined) return undefined
     checkTimeWindow(hit.payload, hit.issuer.policy, nowMs / 1000)
-    // A key that left the key set (rotation, revocation at the IdP) must stop cached tokens too.
-    // Static keys cannot leave: they are fixed by the configuration.
     if (hit.issuer.keys.static) return hit
+    return confirmKey(token, hit)
+  }
+
+  async function confirmKey(token: string, hit: VerifiedToken): Promise<VerifiedToken | undefined> {
     let current: unknown
     try {
       current = await hit.issuer.keys.getKey(hit.header)
@@ -133,59 +158,106 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     return hit
   }
 
-  async function authenticate(req: AuthRequest): Promise<AuthContext | undefined> {
-    let source: TokenSource | undefined
-    const progress: { payload?: Readonly<Record<string, unknown>> } = {}
-    try {
-      const extracted = await extractToken(req, config)
-      if (extracted === undefined) {
-        if (config.credentialsRequired) throw new CredentialsRequiredError()
-        return undefined
-      }
-      source = extracted.source
-      if (source === 'cookie' && config.csrf !== undefined) checkCsrf(req, config.csrf)
-      const nowMs = config.now()
-      const verified =
-        (await verifyCached(extracted.token, nowMs)) ??
-        (await verifyFresh(extracted.token, nowMs, progress))
-      progress.payload = verified.payload
+  function afterExtraction(
+    req: AuthRequest,
+    extracted: ExtractedToken | undefined,
+    state: RequestState,
+  ): AuthContext | undefined | Promise<AuthContext | undefined> {
+    if (extracted === undefined) {
+      if (config.credentialsRequired) throw new CredentialsRequiredError()
+      return undefined
+    }
+    state.source = extracted.source
+    if (extracted.source === 'cookie' && config.csrf !== undefined) checkCsrf(req, config.csrf)
+    const nowMs = config.now()
+    const found = lookup(extracted.token, nowMs)
+    if (found !== undefined && !(found instanceof Promise)) return finish(found, extracted, state)
+    return (async () => {
+      const verified = (await found) ?? (await verifyFresh(extracted.token, nowMs, state))
+      return finish(verified, extracted, state)
+    })()
+  }
 
-      if (config.revocation !== undefined)
-        await checkRevocation(config.revocation, verified.payload)
-      const context = buildContext(verified, source, extracted.token)
-      if (config.users !== undefined) {
-        const claimsRecord = verified.claims as Record<string, unknown>
-        const user = await checkUser(
-          config.users,
-          verified.issuer.username(claimsRecord),
-          verified.roles,
-          claimsRecord.name,
-        )
-        context.user = user
-        context.roles = [...user.roles]
+  /** Builds the context; store checks (when configured) make it asynchronous. */
+  function finish(
+    verified: VerifiedToken,
+    extracted: ExtractedToken,
+    state: RequestState,
+  ): AuthContext | Promise<AuthContext> {
+    state.payload = verified.payload
+    if (config.revocation === undefined && config.users === undefined) {
+      return authenticated(new RequestAuthContext(verified, extracted.source, extracted.token))
+    }
+    return checkStores(verified, extracted)
+  }
+
+  async function checkStores(
+    verified: VerifiedToken,
+    extracted: ExtractedToken,
+  ): Promise<AuthContext> {
+    if (config.revocation !== undefined) await checkRevocation(config.revocation, verified.payload)
+    const context = new RequestAuthContext(verified, extracted.source, extracted.token)
+    if (config.users !== undefined) {
+      const claimsRecord = verified.claims as Record<string, unknown>
+      const user = await checkUser(
+        config.users,
+        verified.issuer.username(claimsRecord),
+        verified.roles,
+        claimsRecord.name,
+      )
+      context.user = user
+      context.roles = [...user.roles]
+    }
+    return authenticated(context)
+  }
+
+  function authenticated(context: AuthContext): AuthContext {
+    if (config.onAuthenticated !== undefined) notify(config.onAuthenticated, context)
+    return context
+  }
+
+  /** Reports a rejection (realm, hook) and throws it on. */
+  function rejected(error: unknown, state: RequestState): never {
+    if (isAuthError(error)) {
+      error.realm = config.realm
+      if (config.onRejected !== undefined) {
+        const payload = state.payload
+        notify(config.onRejected, {
+          code: error.code,
+          status: error.status,
+          issuer: typeof payload?.iss === 'string' ? payload.iss : undefined,
+          subject: typeof payload?.sub === 'string' ? payload.sub : undefined,
+          source: state.source,
+        })
       }
-      if (config.onAuthenticated !== undefined) notify(config.onAuthenticated, context)
-      return context
+    }
+    throw error
+  }
+
+  function authenticateNow(
+    req: AuthRequest,
+  ): AuthContext | undefined | Promise<AuthContext | undefined> {
+    const state: RequestState = {}
+    try {
+      const extracted = extractFromSources(req, config)
+      const outcome =
+        extracted === undefined && config.extractToken !== undefined
+          ? extractCustom(req, config).then((custom) => afterExtraction(req, custom, state))
+          : afterExtraction(req, extracted, state)
+      return outcome instanceof Promise
+        ? outcome.catch((error: unknown) => rejected(error, state))
+        : outcome
     } catch (error) {
-      if (isAuthError(error)) {
-        error.realm = config.realm
-        if (config.onRejected !== undefined) {
-          const payload = progress.payload
-          notify(config.onRejected, {
-            code: error.code,
-            status: error.status,
-            issuer: typeof payload?.iss === 'string' ? payload.iss : undefined,
-            subject: typeof payload?.sub === 'string' ? payload.sub : undefined,
-            source,
-          })
-        }
-      }
-      throw error
+      return rejected(error, state)
     }
   }
 
   return {
-    authenticate,
+    // async: a rejection found on the spot becomes a rejected promise, as callers expect.
+    async authenticate(req) {
+      return authenticateNow(req)
+    },
+    authenticateNow,
     async warmUp() {
       await Promise.all(allIssuers.map((issuer) => issuer.keys.warmUp()))
     },
@@ -218,22 +290,6 @@ function selectIssuer(config: ResolvedConfig, decoded: DecodedToken): ResolvedIs
   if (issuer === undefined)
     throw new InvalidTokenError('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
   return issuer
-}
-
-function buildContext(verified: VerifiedToken, source: TokenSource, token: string): AuthContext {
-  const payload = verified.payload
-  const context = {
-    subject: payload.sub as string,
-    issuer: typeof payload.iss === 'string' ? payload.iss : undefined,
-    roles: [...verified.roles],
-    scopes: [...verified.scopes],
-    claims: verified.claims,
-    header: verified.header,
-    source,
-  } as AuthContext
-  // Not enumerable: logging or serialising req.auth must not leak the token.
-  Object.defineProperty(context, 'token', { value: token, enumerable: false })
-  return context
 }
 
 let warnedHook = false

@@ -52,20 +52,16 @@ function countHeaderLines(rawHeaders: readonly string[] | undefined, name: strin
  * another scheme (that credential is somebody else's business, e.g. Basic).
  */
 export function fromAuthorizationHeader(req: AuthRequest): string | undefined {
-  if (countHeaderLines(req.rawHeaders, 'authorization') > 1) {
-    throw new InvalidRequestError(
-      'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
-      'multiple Authorization headers',
-    )
-  }
   const value = req.headers.authorization
-  if (Array.isArray(value)) {
+  if (value === undefined) return undefined
+  // Node keeps only the first of several lines in req.headers; the raw list shows them all.
+  if (Array.isArray(value) || countHeaderLines(req.rawHeaders, 'authorization') > 1) {
     throw new InvalidRequestError(
       'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
       'multiple Authorization headers',
     )
   }
-  if (value === undefined || value === '') return undefined
+  if (value === '') return undefined
   const space = value.indexOf(' ')
   const scheme = space === -1 ? value : value.slice(0, space)
   if (scheme.toLowerCase() !== 'bearer') return undefined
@@ -141,14 +137,14 @@ export function fromCookie(
 }
 
 /**
- * Finds the request's token by the configured sources and conflict rule, then the custom
- * extractor. Undefined means the request carries no credentials.
+ * Finds the request's token in the configured sources by the conflict rule, synchronously.
+ * Undefined means the sources carry nothing (a custom extractor may still find a token).
  */
-export async function extractToken(
+export function extractFromSources(
   req: AuthRequest,
   policy: ExtractionPolicy,
-): Promise<ExtractedToken | undefined> {
-  const found: ExtractedToken[] = []
+): ExtractedToken | undefined {
+  let first: ExtractedToken | undefined
   for (const source of policy.sources) {
     const token =
       source === 'header'
@@ -156,23 +152,40 @@ export async function extractToken(
         : policy.cookie === undefined
           ? undefined
           : fromCookie(req, policy.cookie)
-    if (token !== undefined) found.push({ token, source })
-  }
-  const [first, second] = found
-  if (first !== undefined && second !== undefined && first.token !== second.token) {
-    if (policy.conflict === 'reject') {
-      throw new InvalidRequestError(
-        'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
-        'cookie and Authorization header carry different tokens',
-      )
+    if (token === undefined) continue
+    if (first === undefined) {
+      first = { token, source }
+    } else if (first.token !== token) {
+      if (policy.conflict === 'reject') {
+        throw new InvalidRequestError(
+          'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
+          'cookie and Authorization header carry different tokens',
+        )
+      }
+      const preferred = policy.conflict === 'prefer-header' ? 'header' : 'cookie'
+      if (source === preferred) first = { token, source }
     }
-    const preferred = policy.conflict === 'prefer-header' ? 'header' : 'cookie'
-    return found.find((candidate) => candidate.source === preferred)
   }
-  if (first !== undefined) return first
-  if (policy.extractToken !== undefined) {
-    const token = await policy.extractToken(req)
-    if (typeof token === 'string' && token !== '') return { token, source: 'custom' }
-  }
-  return undefined
+  return first
+}
+
+/** The custom extractor's token, if it finds one. */
+export async function extractCustom(
+  req: AuthRequest,
+  policy: ExtractionPolicy,
+): Promise<ExtractedToken | undefined> {
+  if (policy.extractToken === undefined) return undefined
+  const token = await policy.extractToken(req)
+  return typeof token === 'string' && token !== '' ? { token, source: 'custom' } : undefined
+}
+
+/**
+ * Finds the request's token by the configured sources and conflict rule, then the custom
+ * extractor. Undefined means the request carries no credentials.
+ */
+export async function extractToken(
+  req: AuthRequest,
+  policy: ExtractionPolicy,
+): Promise<ExtractedToken | undefined> {
+  return extractFromSources(req, policy) ?? (await extractCustom(req, policy))
 }

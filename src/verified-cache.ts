@@ -26,21 +26,31 @@ interface Entry {
   /** Epoch ms after which the entry is dropped. */
   readonly until: number
   readonly bytes: number
+  /** Insertion order stamp, renewed when the entry is moved to the young end. */
+  seq: number
 }
 
 /** Fixed per-entry overhead estimate (Map slot, entry object, arrays), in bytes. */
 const ENTRY_OVERHEAD = 512
 
-/** A size- and byte-bounded LRU keyed by the full token. */
+/**
+ * A size- and byte-bounded LRU keyed by the full token. Recency is kept approximately: a hit moves
+ * its entry to the young end only once a quarter of the cache has been inserted after it, so that
+ * the hot path of a repeated token does no Map re-insertion (exact for small caches).
+ */
 export class VerifiedTokenCache {
   readonly #entries = new Map<string, Entry>()
   #bytes = 0
+  #seq = 0
+  readonly #bumpDistance: number
 
   constructor(
     private readonly max: number,
     private readonly maxBytes: number,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.#bumpDistance = max >> 2
+  }
 
   /** Entries currently held. */
   get size(): number {
@@ -56,12 +66,15 @@ export class VerifiedTokenCache {
   get(token: string, nowMs: number): VerifiedToken | undefined {
     const entry = this.#entries.get(token)
     if (entry === undefined) return undefined
-    this.#entries.delete(token)
     if (nowMs >= entry.until) {
-      this.#bytes -= entry.bytes
+      this.delete(token)
       return undefined
     }
-    this.#entries.set(token, entry)
+    if (this.#seq - entry.seq > this.#bumpDistance) {
+      this.#entries.delete(token)
+      entry.seq = ++this.#seq
+      this.#entries.set(token, entry)
+    }
     return entry.value
   }
 
@@ -73,7 +86,7 @@ export class VerifiedTokenCache {
     const bytes = token.length * 2 + estimatedClaimBytes + ENTRY_OVERHEAD
     if (bytes > this.maxBytes) return
     this.delete(token)
-    this.#entries.set(token, { value, until, bytes })
+    this.#entries.set(token, { value, until, bytes, seq: ++this.#seq })
     this.#bytes += bytes
     while (this.#entries.size > this.max || this.#bytes > this.maxBytes) {
       const oldest = this.#entries.keys().next()

@@ -38,10 +38,23 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   const authenticator = createAuthenticator(options)
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
     setRealm(req, authenticator.realm)
-    authenticator.authenticate(req).then((auth) => {
-      if (auth !== undefined) req.auth = auth
-      next()
-    }, next)
+    let outcome: ReturnType<Authenticator['authenticateNow']>
+    try {
+      outcome = authenticator.authenticateNow(req)
+    } catch (error) {
+      next(error)
+      return
+    }
+    if (outcome instanceof Promise) {
+      outcome.then((auth) => {
+        if (auth !== undefined) req.auth = auth
+        next()
+      }, next)
+      return
+    }
+    // A cached token without store checks is settled on the spot: no promise, no extra tick.
+    if (outcome !== undefined) req.auth = outcome
+    next()
   }
   return Object.assign(middleware, {
     authenticator,

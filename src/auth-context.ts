@@ -1,0 +1,40 @@
+/**
+ * The object placed on `req.auth`. A class rather than a literal with a non-enumerable property:
+ * the raw token sits in a private field behind a prototype getter, so it is readable as
+ * `req.auth.token` but never serialised or logged, and every context has the same shape.
+ *
+ * @module
+ */
+import type { JWTHeaderParameters } from 'jose'
+import type { AuthContext, AuthUser, TokenSource } from './context.js'
+import type { VerifiedToken } from './verified-cache.js'
+
+/** The {@link AuthContext} implementation. */
+export class RequestAuthContext implements AuthContext {
+  subject: string
+  issuer: string | undefined
+  roles: string[]
+  scopes: string[]
+  claims: AuthContext['claims']
+  header: JWTHeaderParameters
+  source: TokenSource
+  declare user?: AuthUser
+  readonly #token: string
+
+  constructor(verified: VerifiedToken, source: TokenSource, token: string) {
+    const payload = verified.payload
+    this.subject = payload.sub as string
+    this.issuer = typeof payload.iss === 'string' ? payload.iss : undefined
+    this.roles = [...verified.roles]
+    this.scopes = [...verified.scopes]
+    this.claims = verified.claims as AuthContext['claims']
+    this.header = verified.header
+    this.source = source
+    this.#token = token
+  }
+
+  /** The raw token, for forwarding to downstream services. */
+  get token(): string {
+    return this.#token
+  }
+}
