@@ -33,16 +33,41 @@ interface Entry {
 /** Fixed per-entry overhead estimate (Map slot, entry object, arrays), in bytes. */
 const ENTRY_OVERHEAD = 512
 
+/** Slots of the admission filter: 64 Ki stamps, 256 KiB, fixed for the cache's life. */
+const DOORKEEPER_SLOTS = 1 << 16
+
+/**
+ * FNV-1a over the token's last 64 characters (the signature: distinct for distinct tokens), as two
+ * independent 32-bit values: one picks the slot, the other is the stamp. Only admission depends on
+ * it; a collision never makes one token pass for another, since entries are keyed by the whole
+ * token.
+ */
+function fingerprint(token: string): [slot: number, stamp: number] {
+  let a = 0x811c9dc5
+  let b = 0x01000193
+  for (let i = Math.max(0, token.length - 64); i < token.length; i++) {
+    const c = token.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x811c9dc5)
+  }
+  return [(a >>> 0) & (DOORKEEPER_SLOTS - 1), (b | 1) >>> 0]
+}
+
 /**
  * A size- and byte-bounded LRU keyed by the full token. Recency is kept approximately: a hit moves
  * its entry to the young end only once a quarter of the cache has been inserted after it, so that
  * the hot path of a repeated token does no Map re-insertion (exact for small caches).
+ *
+ * Once the cache is full, a token displaces an entry only on its second verification (a fixed-size
+ * "doorkeeper" remembers the first). A flood of distinct tokens, each seen once, therefore cannot
+ * churn a full cache: hot entries stay, and memory stays flat.
  */
 export class VerifiedTokenCache {
   readonly #entries = new Map<string, Entry>()
   #bytes = 0
   #seq = 0
   readonly #bumpDistance: number
+  readonly #seenOnce = new Uint32Array(DOORKEEPER_SLOTS)
 
   constructor(
     private readonly max: number,
@@ -78,13 +103,24 @@ export class VerifiedTokenCache {
     return entry.value
   }
 
-  /** Stores a result until the earlier of `exp` and now + TTL. */
-  set(token: string, value: VerifiedToken, nowMs: number, estimatedClaimBytes: number): void {
+  /**
+   * Stores a result until the earlier of `exp` and now + TTL; when the cache is full, only for a
+   * token verified before (see the class comment). Returns whether it was stored.
+   */
+  set(token: string, value: VerifiedToken, nowMs: number, estimatedClaimBytes: number): boolean {
     const exp = value.payload.exp
     const until = Math.min(nowMs + this.ttlMs, typeof exp === 'number' ? exp * 1000 : Infinity)
-    if (until <= nowMs) return
+    if (until <= nowMs) return false
     const bytes = token.length * 2 + estimatedClaimBytes + ENTRY_OVERHEAD
-    if (bytes > this.maxBytes) return
+    if (bytes > this.maxBytes) return false
+    const full = this.#entries.size >= this.max || this.#bytes + bytes > this.maxBytes
+    if (full && !this.#entries.has(token)) {
+      const [slot, stamp] = fingerprint(token)
+      if (this.#seenOnce[slot] !== stamp) {
+        this.#seenOnce[slot] = stamp
+        return false
+      }
+    }
     this.delete(token)
     this.#entries.set(token, { value, until, bytes, seq: ++this.#seq })
     this.#bytes += bytes
@@ -93,6 +129,7 @@ export class VerifiedTokenCache {
       if (oldest.done === true) break
       this.delete(oldest.value)
     }
+    return true
   }
 
   /** Drops one token. */
@@ -103,10 +140,11 @@ export class VerifiedTokenCache {
     this.#bytes -= entry.bytes
   }
 
-  /** Drops everything. */
+  /** Drops everything, the admission filter included. */
   clear(): void {
     this.#entries.clear()
     this.#bytes = 0
+    this.#seenOnce.fill(0)
   }
 }
 

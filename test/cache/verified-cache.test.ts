@@ -17,7 +17,9 @@ describe('VerifiedTokenCache accounting', () => {
     cache.set('aaaa', result(NOW / 1000 + 10), NOW, 100)
     expect(cache.bytes).toBe(one)
     cache.set('bbbb', result(NOW / 1000 + 20), NOW, 100)
-    cache.set('cccc', result(NOW / 1000 + 20), NOW, 100)
+    // The cache is full: a new token is admitted on its second verification only.
+    expect(cache.set('cccc', result(NOW / 1000 + 20), NOW, 100)).toBe(false)
+    expect(cache.set('cccc', result(NOW / 1000 + 20), NOW, 100)).toBe(true)
     expect(cache.size).toBe(2)
     expect(cache.bytes).toBe(2 * one)
     expect(cache.get('aaaa', NOW)).toBeUndefined()
@@ -44,5 +46,17 @@ describe('VerifiedTokenCache accounting', () => {
     expect(cache.get('late', NOW + 59_999)).toBeDefined()
     expect(cache.get('late', NOW + 60_000)).toBeUndefined()
     expect(cache.get('never', NOW + 60_000)).toBeUndefined()
+  })
+
+  it('lets a flood of tokens seen once pass a full cache by, keeping its entries', () => {
+    const cache = new VerifiedTokenCache(2, 1_000_000, 60_000)
+    cache.set('hot-1', result(NOW / 1000 + 60), NOW, 0)
+    cache.set('hot-2', result(NOW / 1000 + 60), NOW, 0)
+    for (let i = 0; i < 10_000; i++) {
+      expect(cache.set(`flood-${i}`, result(NOW / 1000 + 60), NOW, 0)).toBe(false)
+    }
+    expect(cache.size).toBe(2)
+    expect(cache.get('hot-1', NOW)).toBeDefined()
+    expect(cache.get('hot-2', NOW)).toBeDefined()
   })
 })
