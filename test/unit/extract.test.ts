@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { extractToken, fromAuthorizationHeader } from '../../src/extract.js'
+import fc from 'fast-check'
+import { countCookies, extractToken, fromAuthorizationHeader } from '../../src/extract.js'
 import type { ExtractionPolicy } from '../../src/extract.js'
 import type { AuthError } from '../../src/index.js'
 
@@ -58,5 +59,41 @@ describe('extractToken (framework-free)', () => {
   it('never reads a cookie through the prototype chain', async () => {
     const policy: ExtractionPolicy = { ...both, cookie: { name: 'toString', signed: false } }
     await expect(extractToken({ headers: {}, cookies: {} }, policy)).resolves.toBeUndefined()
+  })
+})
+
+describe('countCookies', () => {
+  /** The definition: split into pairs, trim each name, compare exactly. */
+  const reference = (text: string, name: string): number =>
+    text.split(';').filter((pair) => {
+      const eq = pair.indexOf('=')
+      return eq !== -1 && pair.slice(0, eq).replace(/^[ \t]+|[ \t]+$/g, '') === name
+    }).length
+
+  it('agrees with splitting the header into pairs', () => {
+    const piece = fc.constantFrom(
+      'access_cc',
+      'a',
+      '=',
+      ';',
+      ' ',
+      '\t',
+      'x',
+      'access_c',
+      'c=1',
+      '"',
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), (parts) => {
+        const text = parts.join('')
+        expect(countCookies(text, 'access_cc')).toBe(reference(text, 'access_cc'))
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('counts a name only at the start of a pair', () => {
+    expect(countCookies('x=access_cc=1; access_cc=2;access_cc =3', 'access_cc')).toBe(2)
+    expect(countCookies(['access_cc=1', 'access_cc=2'], 'access_cc')).toBe(2)
   })
 })
