@@ -25,7 +25,7 @@ import { writeResult } from './output.js'
 import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
 import { POSTGRES_URL } from './servers/user-stores.js'
 import { checkTargets, summarise, summariseLatency } from './summary.js'
-import { renderSvg } from './svg.js'
+import { chartSubtitle, renderSvg } from './svg.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -58,7 +58,7 @@ const rateSeconds = num(args['rate-seconds'], smoke ? 1 : 10, 0.5, 300)
 const cacheMax = smoke ? 100 : 1000
 const poolSize = cacheMax * 5
 // Only the full suite writes the committed results and the README chart.
-const partial = smoke || args.shape
+const partial = smoke || args.shape || args.filter !== undefined
 const outDir = args.out ?? (partial ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
 const chartFile = args.chart ?? (partial ? join(outDir, 'bench.svg') : 'docs/images/bench.svg')
 
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
       join(outDir, `${base}.json`),
       `${JSON.stringify({ info, rows, latency, targets }, null, 2)}\n`,
     )
-    const subtitle = `${info.cpu}, ${info.cores} cores, Node ${info.node}, ${info.date.slice(0, 10)}; ${info.pinned ? 'server on CPU 0, autocannon on CPU 1' : 'no pinning'}; ${connections} connections; provisional numbers on a shared machine`
+    const subtitle = chartSubtitle(info)
     await writeResult(chartFile, renderSvg(rows, subtitle))
     const failed = rows.some((r) => r.failures > 0) || latency.some((r) => r.failures > 0)
     process.stdout.write(

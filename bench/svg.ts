@@ -65,3 +65,16 @@ export function renderSvg(rows: readonly Row[], subtitle: string): string {
     '',
   ].join('\n')
 }
+
+/** The chart's subtitle: where, when and under which load the numbers were measured. */
+export function chartSubtitle(info: {
+  cpu: string
+  cores: number
+  node: string
+  date: string
+  pinned: boolean
+  connections: number
+  loadBefore: readonly number[]
+}): string {
+  return `${info.cpu}, ${info.cores} cores, Node ${info.node}, ${info.date.slice(0, 10)}; ${info.pinned ? 'server on CPU 0, autocannon on CPU 1' : 'no pinning'}; ${info.connections} connections; load average ${info.loadBefore[0]?.toFixed(2) ?? '?'} at the start`
+}
