@@ -10,7 +10,7 @@ import { resolveConfig } from './config.js'
 import type { ResolvedConfig, ResolvedIssuer } from './config.js'
 import type { AuthContext, TokenSource } from './context.js'
 import type { AuthenticateOptions } from './options.js'
-import { decodeCompact } from './compact.js'
+import { decodeCompact, typAccepted } from './compact.js'
 import type { DecodedToken } from './compact.js'
 import { extractCustom, extractFromSources } from './extract.js'
 import type { AuthRequest, ExtractedToken } from './extract.js'
@@ -51,8 +51,6 @@ export interface Authenticator {
   /** Releases the stores. */
   close(): Promise<void>
 }
-
-const JWT_TYP = new Set(['jwt', 'application/jwt'])
 
 /** What one request has established so far, for the rejection report. */
 interface RequestState {
@@ -96,15 +94,12 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     if (!issuer.keys.algorithms.has(header.alg)) {
       throw new InvalidTokenError('ERR_AUTH_ALG_NOT_ALLOWED', 'algorithm not allowed')
     }
-    if (
-      typeof header.typ === 'string' &&
-      !JWT_TYP.has(header.typ.toLowerCase()) &&
-      !issuer.typ.has(header.typ.toLowerCase())
-    ) {
+    // The compact gate accepted any configured issuer's typ; this issuer must accept it too.
+    if (typeof header.typ === 'string' && !typAccepted(header.typ, issuer.typ)) {
       throw new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', 'unexpected "typ"')
     }
     const key = await issuer.keys.getKey(header)
-    verifySignature(token, key, header.alg)
+    verifySignature(token, key, header.alg, decoded.signature)
     progress.payload = payload
     checkRegisteredClaims(payload, issuer.policy, nowMs / 1000)
     const parsed = await issuer.schema.safeParseAsync(payload)

@@ -14,6 +14,8 @@ export interface DecodedToken {
   readonly token: string
   readonly header: Record<string, unknown> & { alg: string }
   readonly payload: Record<string, unknown>
+  /** The signature bytes, decoded once here for the signature check. */
+  readonly signature: Buffer
 }
 
 // RFC 7515 §2: BASE64URL without padding. Linear: one character class, anchored, no nesting.
@@ -26,6 +28,15 @@ const JWT_TYP = new Set(['jwt', 'application/jwt'])
 
 function malformed(message: string): InvalidTokenError {
   return new InvalidTokenError('ERR_AUTH_TOKEN_MALFORMED', message)
+}
+
+/**
+ * Whether a `typ` header value is accepted: `JWT` or `application/jwt` in any case, or one of the
+ * lower-cased `extraTyp` values.
+ */
+export function typAccepted(typ: string, extraTyp: ReadonlySet<string>): boolean {
+  const lower = typ.toLowerCase()
+  return JWT_TYP.has(lower) || extraTyp.has(lower)
 }
 
 function headerInvalid(message: string): InvalidTokenError {
@@ -77,11 +88,11 @@ export function decodeCompact(
   }
   const header = parseJsonObject(decodeSegment(headerPart))
   if (header === undefined) throw malformed('malformed token header')
-  decodeSegment(signaturePart)
+  const signature = decodeSegment(signaturePart)
   checkHeader(header, extraTyp)
   const payload = parseJsonObject(decodeSegment(payloadPart))
   if (payload === undefined) throw malformed('malformed token payload')
-  return { token, header: header as DecodedToken['header'], payload }
+  return { token, header: header as DecodedToken['header'], payload, signature }
 }
 
 function checkHeader(header: Record<string, unknown>, extraTyp: ReadonlySet<string>): void {
@@ -92,8 +103,7 @@ function checkHeader(header: Record<string, unknown>, extraTyp: ReadonlySet<stri
   }
   if (header.typ !== undefined) {
     if (typeof header.typ !== 'string') throw headerInvalid('invalid "typ"')
-    const typ = header.typ.toLowerCase()
-    if (!JWT_TYP.has(typ) && !extraTyp.has(typ)) throw headerInvalid('unexpected "typ"')
+    if (!typAccepted(header.typ, extraTyp)) throw headerInvalid('unexpected "typ"')
   }
   if (header.cty !== undefined) {
     if (typeof header.cty !== 'string') throw headerInvalid('invalid "cty"')

@@ -27,7 +27,6 @@ import type { CsrfPolicy } from './csrf.js'
 
 /** One issuer, ready for the request path. */
 export interface ResolvedIssuer {
-  readonly index: number
   readonly issuer: string | null
   readonly keys: KeyResolver
   readonly policy: RegisteredClaimPolicy
@@ -219,7 +218,6 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
     typeof parsed.username === 'string' ? compilePath(parsed.username) : undefined
   const usernameFn = typeof parsed.username === 'function' ? parsed.username : undefined
   return Object.freeze({
-    index,
     issuer: parsed.issuer,
     keys,
     policy: {

@@ -37,7 +37,7 @@ export type { AuthCheck, AuthPredicate, ClaimValue } from './guards.js'
 export { extractToken, fromAuthorizationHeader, fromCookie } from './extract.js'
 export type { ExtractedToken, ExtractionPolicy } from './extract.js'
 export { decodeStdBase64 } from './keys/import-key.js'
-export { SUPPORTED_ALGORITHMS, HMAC_ALGORITHMS } from './keys/algorithms.js'
+export { SUPPORTED_ALGORITHMS, HMAC_ALGORITHMS, algorithmsForKey } from './keys/algorithms.js'
 export { defaultClaims, clusterCockpitClaims, authOTronClaims } from './claims/presets.js'
 export type { ClusterCockpitClaims, AuthOTronClaims } from './claims/presets.js'
 

@@ -118,8 +118,15 @@ function checkPrimitive(
  * Verifies the JWS signature of a token that passed the compact-form gate, with the algorithm
  * already checked against the issuer's locked list and the key chosen by the issuer's resolver.
  * Throws `ERR_AUTH_SIGNATURE_INVALID` (or `ERR_AUTH_ALG_NOT_ALLOWED` for an unknown algorithm).
+ *
+ * @param signature - the decoded signature segment, when the caller has it already.
  */
-export function verifySignature(token: string, key: VerificationKey, alg: string): void {
+export function verifySignature(
+  token: string,
+  key: VerificationKey,
+  alg: string,
+  signature?: Buffer,
+): void {
   const spec = SPECS[alg]
   if (spec === undefined) {
     throw new InvalidTokenError('ERR_AUTH_ALG_NOT_ALLOWED', 'algorithm not allowed')
@@ -133,7 +140,7 @@ export function verifySignature(token: string, key: VerificationKey, alg: string
         keyObject,
         spec,
         Buffer.from(token.slice(0, lastDot), 'latin1'),
-        Buffer.from(token.slice(lastDot + 1), 'base64url'),
+        signature ?? Buffer.from(token.slice(lastDot + 1), 'base64url'),
       )
     } catch {
       // OpenSSL refuses some malformed signatures by throwing rather than returning false.

@@ -4,8 +4,7 @@
  * @module
  */
 import type { JSONWebKeySet } from 'jose'
-import type { KeySource } from '../../src/index.js'
-import { STD_BASE64 } from '../shared/ed25519.js'
+import { decodeStdBase64, type KeySource } from '../../src/index.js'
 import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js'
 
 /** Reads files; tests pass a fake. */
@@ -24,7 +23,7 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']
 
 /** Standard base64 of a raw 32-byte Ed25519 public key, as ClusterCockpit's `JWT_PUBLIC_KEY`. */
 export function ed25519KeySource(variable: string, text: string): KeySource {
-  if (!STD_BASE64.test(text) || Buffer.from(text, 'base64').length !== 32) {
+  if (decodeStdBase64(text)?.length !== 32) {
     throw new ConfigError(variable, 'must be standard base64 of a raw 32-byte Ed25519 public key')
   }
   return { ed25519: text }
@@ -71,7 +70,7 @@ export function keySourceFromFileText(variable: string, text: string): KeySource
     }
     return jwkSource(variable, object)
   }
-  if (STD_BASE64.test(trimmed) && Buffer.from(trimmed, 'base64').length === 32) {
+  if (decodeStdBase64(trimmed)?.length === 32) {
     return { ed25519: trimmed }
   }
   throw new ConfigError(

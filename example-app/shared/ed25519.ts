@@ -5,14 +5,12 @@
  * @module
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { decodeStdBase64 } from '../../src/index.js'
 
 // DER prefixes of an Ed25519 SubjectPublicKeyInfo and PKCS#8 PrivateKeyInfo (RFC 8410): the raw
 // 32 key bytes follow them directly.
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-
-/** Standard base64 (with padding), as Go's `base64.StdEncoding`. */
-export const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /** A fresh Ed25519 key pair. */
 export function generateEd25519KeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
@@ -32,9 +30,8 @@ export function rawPublicKeyBase64(key: KeyObject): string {
  * Returns `undefined` when the text is not such a key.
  */
 export function privateKeyFromRawBase64(text: string): KeyObject | undefined {
-  if (!STD_BASE64.test(text)) return undefined
-  const bytes = Buffer.from(text, 'base64')
-  if (bytes.length !== 32 && bytes.length !== 64) return undefined
+  const bytes = decodeStdBase64(text)
+  if (bytes === undefined || (bytes.length !== 32 && bytes.length !== 64)) return undefined
   const seed = bytes.subarray(0, 32)
   return createPrivateKey({
     key: Buffer.concat([PKCS8_PREFIX, seed]),
@@ -45,8 +42,7 @@ export function privateKeyFromRawBase64(text: string): KeyObject | undefined {
 
 /** A public key from standard base64 of its raw 32 bytes, or `undefined` when malformed. */
 export function publicKeyFromRawBase64(text: string): KeyObject | undefined {
-  if (!STD_BASE64.test(text)) return undefined
-  const bytes = Buffer.from(text, 'base64')
-  if (bytes.length !== 32) return undefined
+  const bytes = decodeStdBase64(text)
+  if (bytes?.length !== 32) return undefined
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, bytes]), format: 'der', type: 'spki' })
 }

@@ -15,7 +15,14 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto'
+import { algorithmsForKey, decodeStdBase64 } from '../index.js'
 import { CommandError } from './io.js'
+
+// One rule for standard base64 and one table of algorithms per key type, shared with the
+// middleware: the CLI re-exports the core's under the names its commands use.
+export { decodeStdBase64 }
+/** The JWS algorithms a key can be used with; the first is the default. Empty when none fits. */
+export const algorithmsFor = algorithmsForKey
 
 /** The public key formats `convert` speaks. */
 export type PublicKeyFormat = 'pem' | 'jwk' | 'raw'
@@ -38,17 +45,6 @@ export function detectKeyFormat(text: string): PublicKeyFormat {
   if (trimmed.startsWith('{')) return 'jwk'
   if (trimmed.startsWith('-----BEGIN')) return 'pem'
   return 'raw'
-}
-
-/**
- * Decodes standard base64 exactly as Go's `base64.StdEncoding.DecodeString` does (padding
- * required, no URL-safe alphabet), which is how ClusterCockpit reads its key variables.
- * Returns `undefined` when the text is not canonical standard base64.
- */
-export function decodeStdBase64(text: string): Buffer | undefined {
-  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined
-  const bytes = Buffer.from(text, 'base64')
-  return bytes.toString('base64') === text ? bytes : undefined
 }
 
 /** Why a text is not ClusterCockpit-style base64, for error messages (never echoes the text). */
@@ -186,36 +182,9 @@ const CURVE_NAMES: Record<string, string> = {
   secp521r1: 'P-521',
 }
 
-const EC_ALGORITHMS: Record<string, string> = {
-  'P-256': 'ES256',
-  prime256v1: 'ES256',
-  'P-384': 'ES384',
-  secp384r1: 'ES384',
-  'P-521': 'ES512',
-  secp521r1: 'ES512',
-}
-
-/** The JWS algorithms a key can be used with; the first is the default. Empty when none fits. */
-export function algorithmsFor(key: KeyObject): string[] {
-  switch (key.asymmetricKeyType) {
-    case 'ed25519':
-      return ['EdDSA', 'Ed25519']
-    case 'ec': {
-      const alg = EC_ALGORITHMS[key.asymmetricKeyDetails?.namedCurve ?? '']
-      return alg === undefined ? [] : [alg]
-    }
-    case 'rsa':
-      return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
-    case 'rsa-pss':
-      return ['PS256', 'PS384', 'PS512']
-    default:
-      return []
-  }
-}
-
 /** `alg` for a JWK when the key type determines it (not for RSA, which has six). */
 function unambiguousAlgorithm(key: KeyObject): string | undefined {
-  const algs = algorithmsFor(key)
+  const algs = algorithmsForKey(key)
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA'
   return algs.length === 1 ? algs[0] : undefined
 }

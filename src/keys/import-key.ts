@@ -24,15 +24,14 @@ const STD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** Decodes strict standard base64 (ClusterCockpit's `base64.StdEncoding`); undefined if not. */
 export function decodeStdBase64(text: string): Buffer | undefined {
-  const trimmed = text.trim()
-  if (trimmed.length % 4 !== 0 || !STD_BASE64.test(trimmed)) return undefined
-  const bytes = Buffer.from(trimmed, 'base64')
-  return bytes.toString('base64') === trimmed ? bytes : undefined
+  if (text.length % 4 !== 0 || !STD_BASE64.test(text)) return undefined
+  const bytes = Buffer.from(text, 'base64')
+  return bytes.toString('base64') === text ? bytes : undefined
 }
 
 /** Ed25519 public key from standard base64 of the raw 32 bytes. */
 export function importEd25519Raw(base64: string, option: string): ImportedKey {
-  const raw = decodeStdBase64(base64)
+  const raw = decodeStdBase64(base64.trim())
   if (raw === undefined) throw new AuthConfigError(option, 'not standard base64')
   if (raw.length === 64) {
     throw new AuthConfigError(
@@ -141,7 +140,7 @@ export function importSecret(
       )
     }
     if (encoding === 'base64') {
-      const decoded = decodeStdBase64(secret)
+      const decoded = decodeStdBase64(secret.trim())
       if (decoded === undefined)
         throw new AuthConfigError(`${option}.secret`, 'not standard base64')
       bytes = decoded

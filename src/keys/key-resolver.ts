@@ -31,8 +31,6 @@ import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
 export interface KeyResolver {
   /** The locked algorithm list (never empty, never `none`). */
   readonly algorithms: ReadonlySet<string>
-  /** Whether the keys are HMAC secrets. */
-  readonly symmetric: boolean
   /** Whether the keys are fixed by the configuration (everything but a remote JWKS). */
   readonly static: boolean
   /** The key for this header; throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
@@ -73,7 +71,6 @@ export function createKeyResolver(
     const remote = createRemoteKeySet(source, keyOption)
     return {
       algorithms: new Set(algorithms),
-      symmetric: false,
       static: false,
       async getKey(header) {
         const key = await remote.getKey(header)
@@ -92,12 +89,10 @@ export function createKeyResolver(
   else keys = [importSecret(source.secret, source.encoding, keyOption)]
 
   const algorithms = lockAlgorithms(keys, configuredAlgorithms, algOption)
-  const symmetric = keys[0]?.key.type === 'secret'
   const single = keys.length === 1 ? keys[0] : undefined
 
   return {
     algorithms,
-    symmetric,
     static: true,
     getKey(header) {
       const chosen = single ?? selectFromSet(keys, header)
