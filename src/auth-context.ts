@@ -20,8 +20,9 @@ export class RequestAuthContext implements AuthContext {
   source: TokenSource
   declare user?: AuthUser
   readonly #token: string
+  readonly #realm: string
 
-  constructor(verified: VerifiedToken, source: TokenSource, token: string) {
+  constructor(verified: VerifiedToken, source: TokenSource, token: string, realm: string) {
     const payload = verified.payload
     this.subject = payload.sub as string
     this.issuer = typeof payload.iss === 'string' ? payload.iss : undefined
@@ -31,6 +32,15 @@ export class RequestAuthContext implements AuthContext {
     this.header = verified.header
     this.source = source
     this.#token = token
+    this.#realm = realm
+  }
+
+  /**
+   * The realm of the `authenticate()` that built `value`, when it is such a context. Guards use it
+   * for their challenges; keeping it here spares a per-request side table on the hot path.
+   */
+  static realmOf(value: unknown): string | undefined {
+    return typeof value === 'object' && value !== null && #realm in value ? value.#realm : undefined
   }
 
   /** The raw token, for forwarding to downstream services. */

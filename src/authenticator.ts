@@ -15,6 +15,8 @@ import type { DecodedToken } from './compact.js'
 import { extractCustom, extractFromSources } from './extract.js'
 import type { AuthRequest, ExtractedToken } from './extract.js'
 import { verifySignature } from './verify.js'
+import type { VerificationKey } from './keys/remote-jwks.js'
+import { parseClaims } from './claims/parse.js'
 import { checkRegisteredClaims, checkTimeWindow } from './claims/registered.js'
 import { readRoles, readScopes } from './claims/mapping.js'
 import { VerifiedTokenCache, deepFreeze } from './verified-cache.js'
@@ -80,17 +82,20 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
   ]
 
   /**
+   * Full verification of a token the cache does not hold. Synchronous for a static key and a
+   * synchronous claims schema (the common case), so a fresh token costs no promise either.
+   *
    * @param progress - receives the payload once its signature is verified, so a later rejection
    *   (expired, wrong audience, ...) can report an authentic issuer and subject.
    */
-  async function verifyFresh(
+  function verifyFresh(
     token: string,
     nowMs: number,
     progress: RequestState,
-  ): Promise<VerifiedToken> {
+  ): VerifiedToken | Promise<VerifiedToken> {
     const decoded = decodeCompact(token, config.maxTokenLength, config.extraTyp)
     const issuer = selectIssuer(config, decoded)
-    const { header, payload } = decoded
+    const { header } = decoded
     if (!issuer.keys.algorithms.has(header.alg)) {
       throw new InvalidTokenError('ERR_AUTH_ALG_NOT_ALLOWED', 'algorithm not allowed')
     }
@@ -98,27 +103,50 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     if (typeof header.typ === 'string' && !typAccepted(header.typ, issuer.typ)) {
       throw new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', 'unexpected "typ"')
     }
-    const key = await issuer.keys.getKey(header)
+    const key = issuer.keys.getKey(header)
+    return key instanceof Promise
+      ? key.then((resolved) => verifyWithKey(decoded, issuer, resolved, nowMs, progress))
+      : verifyWithKey(decoded, issuer, key, nowMs, progress)
+  }
+
+  function verifyWithKey(
+    decoded: DecodedToken,
+    issuer: ResolvedIssuer,
+    key: VerificationKey,
+    nowMs: number,
+    progress: RequestState,
+  ): VerifiedToken | Promise<VerifiedToken> {
+    const { token, header, payload } = decoded
     verifySignature(token, key, header.alg, decoded.signature)
     progress.payload = payload
     checkRegisteredClaims(payload, issuer.policy, nowMs / 1000)
-    const parsed = await issuer.schema.safeParseAsync(payload)
-    if (!parsed.success) {
-      throw new InvalidTokenError('ERR_AUTH_CLAIMS_INVALID', 'claims do not match the schema', {
-        cause: parsed.error,
-      })
-    }
-    const claims = deepFreeze(parsed.data)
+    const claims = parseClaims(issuer.schema, payload)
+    return claims instanceof Promise
+      ? claims.then((parsed) => remember(decoded, issuer, key, parsed, nowMs))
+      : remember(decoded, issuer, key, claims, nowMs)
+  }
+
+  /** Freezes what requests will share and caches it. */
+  function remember(
+    decoded: DecodedToken,
+    issuer: ResolvedIssuer,
+    key: VerificationKey,
+    parsedClaims: unknown,
+    nowMs: number,
+  ): VerifiedToken {
+    // The payload itself stays internal (never handed to a request), so only what requests see
+    // is frozen: the claims (which share nested values with the payload) and the header.
+    const claims = deepFreeze(parsedClaims)
     const verified: VerifiedToken = {
       issuer,
-      header: deepFreeze(header),
-      payload: deepFreeze(payload),
+      header: deepFreeze(decoded.header),
+      payload: decoded.payload,
       claims,
       roles: Object.freeze(readRoles(claims, issuer.rolesPath)),
       scopes: Object.freeze(readScopes(claims, issuer.scopesPaths)),
       key,
     }
-    cache?.set(token, verified, nowMs, token.length * 2)
+    cache?.set(decoded.token, verified, nowMs, decoded.token.length * 2)
     return verified
   }
 
@@ -166,11 +194,15 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     if (extracted.source === 'cookie' && config.csrf !== undefined) checkCsrf(req, config.csrf)
     const nowMs = config.now()
     const found = lookup(extracted.token, nowMs)
-    if (found !== undefined && !(found instanceof Promise)) return finish(found, extracted, state)
-    return (async () => {
-      const verified = (await found) ?? (await verifyFresh(extracted.token, nowMs, state))
-      return finish(verified, extracted, state)
-    })()
+    if (found instanceof Promise) {
+      return found.then(async (hit) =>
+        finish(hit ?? (await verifyFresh(extracted.token, nowMs, state)), extracted, state),
+      )
+    }
+    const verified = found ?? verifyFresh(extracted.token, nowMs, state)
+    return verified instanceof Promise
+      ? verified.then((fresh) => finish(fresh, extracted, state))
+      : finish(verified, extracted, state)
   }
 
   /** Builds the context; store checks (when configured) make it asynchronous. */
@@ -181,7 +213,9 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
   ): AuthContext | Promise<AuthContext> {
     state.payload = verified.payload
     if (config.revocation === undefined && config.users === undefined) {
-      return authenticated(new RequestAuthContext(verified, extracted.source, extracted.token))
+      return authenticated(
+        new RequestAuthContext(verified, extracted.source, extracted.token, config.realm),
+      )
     }
     return checkStores(verified, extracted)
   }
@@ -191,7 +225,12 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     extracted: ExtractedToken,
   ): Promise<AuthContext> {
     if (config.revocation !== undefined) await checkRevocation(config.revocation, verified.payload)
-    const context = new RequestAuthContext(verified, extracted.source, extracted.token)
+    const context = new RequestAuthContext(
+      verified,
+      extracted.source,
+      extracted.token,
+      config.realm,
+    )
     if (config.users !== undefined) {
       const claimsRecord = verified.claims as Record<string, unknown>
       const user = await checkUser(

@@ -1,6 +1,7 @@
 /**
  * Framework-free token extraction from the `Authorization` header (RFC 6750 §2.1) and a named
- * cookie (as decoded by cookie-parser), with the documented conflict rule. Duplicate header lines
+ * cookie (read from the raw `Cookie` header and decoded as cookie-parser decodes it; signed cookies
+ * through cookie-parser), with the documented conflict rule. Duplicate header lines
  * and duplicate token cookies are detected on the raw request, because Node keeps only one of them.
  *
  * @module
@@ -15,7 +16,10 @@ export interface AuthRequest extends ExtractorRequest {
   method?: string
   /** Node's raw header list (name, value, name, value...), to see duplicate lines. */
   rawHeaders?: readonly string[]
-  /** cookie-parser's unsigned cookies. */
+  /**
+   * Parsed unsigned cookies (cookie-parser's): read only when the request has no raw `Cookie`
+   * header, for framework-free callers that hold parsed cookies only.
+   */
   cookies?: Record<string, unknown>
   /** cookie-parser's signed cookies (`false` marks a bad signature). */
   signedCookies?: Record<string, unknown>
@@ -47,6 +51,17 @@ function countHeaderLines(rawHeaders: readonly string[] | undefined, name: strin
   return count
 }
 
+/** Whether `value` starts with "Bearer" in any case, ending at `end`; compared without copies. */
+function isBearerScheme(value: string, end: number): boolean {
+  if (end !== 6) return false
+  for (let i = 0; i < 6; i++) {
+    // Setting bit 0x20 lower-cases ASCII letters; "bearer" has only letters.
+    if ((value.charCodeAt(i) | 0x20) !== BEARER.charCodeAt(i)) return false
+  }
+  return true
+}
+const BEARER = 'bearer'
+
 /**
  * The bearer token of the `Authorization` header; undefined when there is no header or it uses
  * another scheme (that credential is somebody else's business, e.g. Basic).
@@ -63,9 +78,9 @@ export function fromAuthorizationHeader(req: AuthRequest): string | undefined {
   }
   if (value === '') return undefined
   const space = value.indexOf(' ')
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.toLowerCase() !== 'bearer') return undefined
-  let start = space === -1 ? value.length : space
+  const schemeEnd = space === -1 ? value.length : space
+  if (!isBearerScheme(value, schemeEnd)) return undefined
+  let start = schemeEnd
   while (value.charCodeAt(start) === 0x20) start++
   const token = value.slice(start)
   if (token === '') {
@@ -78,41 +93,106 @@ export function fromAuthorizationHeader(req: AuthRequest): string | undefined {
 }
 
 /**
- * How many cookie pairs with exactly this name occur in the raw `Cookie` header(s). Scans with
- * indexOf rather than splitting, since it runs on every cookie-authenticated request: a match must
- * start the header or follow a `;` (spaces allowed), and be followed by `=` (spaces allowed).
+ * Where the value of the next `name=value` pair starts in Cookie header text, searching from
+ * `from`; -1 when there is none. Scans with indexOf rather than splitting, since it runs on every
+ * cookie-authenticated request: a match must start the text or follow a `;` (spaces and tabs
+ * allowed), and be followed by `=` (spaces and tabs allowed).
  */
-export function countCookies(header: string | string[] | undefined, name: string): number {
-  if (header === undefined) return 0
-  const text = Array.isArray(header) ? header.join(';') : header
-  let count = 0
-  for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
+function nextCookieValue(text: string, name: string, from: number): number {
+  for (let at = text.indexOf(name, from); at !== -1; at = text.indexOf(name, at + 1)) {
     let before = at - 1
-    while (before >= 0 && (text.charCodeAt(before) === 0x20 || text.charCodeAt(before) === 0x09))
-      before--
+    while (before >= 0 && isSpaceOrTab(text.charCodeAt(before))) before--
     if (before >= 0 && text.charCodeAt(before) !== 0x3b /* ; */) continue
     let after = at + name.length
-    while (text.charCodeAt(after) === 0x20 || text.charCodeAt(after) === 0x09) after++
-    if (text.charCodeAt(after) === 0x3d /* = */) count++
+    while (isSpaceOrTab(text.charCodeAt(after))) after++
+    if (text.charCodeAt(after) === 0x3d /* = */) return after + 1
+  }
+  return -1
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09
+}
+
+function cookieText(header: string | readonly string[]): string {
+  return typeof header === 'string' ? header : header.join(';')
+}
+
+/** How many cookie pairs with exactly this name occur in the raw `Cookie` header(s). */
+export function countCookies(header: string | readonly string[] | undefined, name: string): number {
+  if (header === undefined) return 0
+  const text = cookieText(header)
+  let count = 0
+  for (let at = nextCookieValue(text, name, 0); at !== -1; at = nextCookieValue(text, name, at)) {
+    count++
   }
   return count
+}
+
+/**
+ * The value of the cookie `name` in the raw `Cookie` header(s), decoded as cookie-parser (the
+ * `cookie` package) decodes it: trimmed of spaces and tabs, one pair of surrounding double quotes
+ * removed, percent-decoded when it holds a `%` (left as it is when that fails). Undefined when the
+ * cookie is absent; a cookie sent twice is ambiguous and rejected, because parsers disagree on
+ * which one wins.
+ */
+export function readCookie(header: string | readonly string[], name: string): string | undefined {
+  const text = cookieText(header)
+  let start = nextCookieValue(text, name, 0)
+  if (start === -1) return undefined
+  if (nextCookieValue(text, name, start) !== -1) {
+    throw new InvalidRequestError(
+      'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
+      'token cookie sent more than once',
+    )
+  }
+  let end = text.indexOf(';', start)
+  if (end === -1) end = text.length
+  while (start < end && isSpaceOrTab(text.charCodeAt(start))) start++
+  while (end > start && isSpaceOrTab(text.charCodeAt(end - 1))) end--
+  if (text.charCodeAt(start) === 0x22 /* " */ && text.charCodeAt(end - 1) === 0x22) {
+    start++
+    end--
+  }
+  const value = start < end ? text.slice(start, end) : ''
+  if (!value.includes('%')) return value
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
 }
 
 let warnedMissingParser = false
 
 /**
- * The token cookie as cookie-parser decoded it; undefined when absent or empty. A tampered signed
- * cookie (or an unsigned one where a signed one is required) is a rejected credential.
+ * The token cookie; undefined when absent or empty. An unsigned cookie is read from the raw
+ * `Cookie` header, so cookie-parser is not needed for it (a caller without raw headers, such as a
+ * framework-free adapter, may pass parsed `cookies` instead). A signed cookie needs cookie-parser's
+ * `req.signedCookies`; a tampered one (or an unsigned one where a signed one is required) is a
+ * rejected credential.
  */
 export function fromCookie(
   req: AuthRequest,
   cookie: { readonly name: string; readonly signed: boolean },
 ): string | undefined {
+  if (cookie.signed) return fromSignedCookie(req, cookie.name)
+  const header = req.headers.cookie
+  const value =
+    header !== undefined
+      ? readCookie(header, cookie.name)
+      : req.cookies !== undefined && Object.hasOwn(req.cookies, cookie.name)
+        ? req.cookies[cookie.name]
+        : undefined
+  return tokenValue(value)
+}
+
+function fromSignedCookie(req: AuthRequest, name: string): string | undefined {
   if (req.cookies === undefined) {
     if (!warnedMissingParser) {
       warnedMissingParser = true
       process.emitWarning(
-        'jwt-gate: a cookie source is configured but req.cookies is undefined; mount cookie-parser before jwt-gate',
+        'jwt-gate: a signed token cookie is configured but req.cookies is undefined; mount cookie-parser(secret) before jwt-gate',
         { code: 'JWT_GATE_COOKIE_PARSER_MISSING' },
       )
     }
@@ -121,24 +201,24 @@ export function fromCookie(
       'cookie-parser is not mounted',
     )
   }
-  if (countCookies(req.headers.cookie, cookie.name) > 1) {
+  if (countCookies(req.headers.cookie, name) > 1) {
     throw new InvalidRequestError(
       'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
       'token cookie sent more than once',
     )
   }
-  const plain = Object.hasOwn(req.cookies, cookie.name) ? req.cookies[cookie.name] : undefined
-  let value: unknown = plain
-  if (cookie.signed) {
-    const signed =
-      req.signedCookies !== undefined && Object.hasOwn(req.signedCookies, cookie.name)
-        ? req.signedCookies[cookie.name]
-        : undefined
-    if (signed === false || (plain !== undefined && plain !== '')) {
-      throw new InvalidTokenError('ERR_AUTH_COOKIE_SIGNATURE_INVALID', 'invalid cookie signature')
-    }
-    value = signed
+  const plain = Object.hasOwn(req.cookies, name) ? req.cookies[name] : undefined
+  const signed =
+    req.signedCookies !== undefined && Object.hasOwn(req.signedCookies, name)
+      ? req.signedCookies[name]
+      : undefined
+  if (signed === false || (plain !== undefined && plain !== '')) {
+    throw new InvalidTokenError('ERR_AUTH_COOKIE_SIGNATURE_INVALID', 'invalid cookie signature')
   }
+  return tokenValue(signed)
+}
+
+function tokenValue(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined
   if (typeof value !== 'string')
     throw new InvalidTokenError('ERR_AUTH_TOKEN_MALFORMED', 'malformed token')

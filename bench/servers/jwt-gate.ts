@@ -1,11 +1,10 @@
 /**
  * jwt-gate's Express middleware. `BENCH_VARIANT` is a comma list:
- * `cookie` (also accept the token from the `access` cookie through cookie-parser: the default
- * sources header then cookie),
+ * `cookie` (also accept the token from the `access` cookie, which jwt-gate reads from the raw
+ * `Cookie` header: no cookie-parser, as the README's recipe; the default sources header then cookie),
  * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000), `cache-off`, `users-sqlite`,
  * `users-postgres`, `revocation` (the in-memory revocation store behind its cache).
  */
-import cookieParser from 'cookie-parser'
 import express from 'express'
 import { authenticate } from '../../src/index.js'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
@@ -55,7 +54,6 @@ mountStats(app, () => ({
   ...(users === undefined ? {} : { userCacheSize: users.store.size }),
   ...(revocation === undefined ? {} : { revocationCacheSize: revocation.size }),
 }))
-if (variant.has('cookie')) app.use(cookieParser())
 app.use(gate)
 app.get(
   '/',

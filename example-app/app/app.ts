@@ -5,7 +5,6 @@
  *
  * @module
  */
-import cookieParser from 'cookie-parser'
 import express, {
   type Express,
   type NextFunction,
@@ -51,7 +50,6 @@ export function createApp(options: AppOptions): ExampleApp {
   const gate = authenticate({ ...options.authenticate, credentials: 'optional' })
   const app = express()
   app.disable('x-powered-by')
-  app.use(cookieParser())
 
   function baseUrl(req: Request): string {
     return options.publicUrl?.href ?? `${req.protocol}://${req.get('host') ?? 'localhost'}/`

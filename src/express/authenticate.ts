@@ -8,6 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createAuthenticator } from '../authenticator.js'
 import type { Authenticator } from '../authenticator.js'
 import type { AuthenticateOptions } from '../options.js'
+import type { AuthContext } from '../context.js'
 import { setRealm } from './realm.js'
 
 /** The middleware returned by {@link authenticate}. */
@@ -37,24 +38,30 @@ export type AuthenticateMiddleware = RequestHandler & {
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const authenticator = createAuthenticator(options)
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
-    setRealm(req, authenticator.realm)
     let outcome: ReturnType<Authenticator['authenticateNow']>
     try {
       outcome = authenticator.authenticateNow(req)
     } catch (error) {
-      next(error)
+      rejected(error)
       return
     }
     if (outcome instanceof Promise) {
-      outcome.then((auth) => {
-        if (auth !== undefined) req.auth = auth
-        next()
-      }, next)
+      outcome.then(settled, rejected)
       return
     }
-    // A cached token without store checks is settled on the spot: no promise, no extra tick.
-    if (outcome !== undefined) req.auth = outcome
-    next()
+    // A token without store checks is settled on the spot: no promise, no extra tick.
+    settled(outcome)
+
+    function settled(auth: AuthContext | undefined): void {
+      // The context carries the realm for later guards; an anonymous request needs it recorded.
+      if (auth === undefined) setRealm(req, authenticator.realm)
+      else req.auth = auth
+      next()
+    }
+    function rejected(error: unknown): void {
+      setRealm(req, authenticator.realm)
+      next(error)
+    }
   }
   return Object.assign(middleware, {
     authenticator,

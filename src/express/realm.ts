@@ -1,19 +1,22 @@
 /**
- * Carries the realm of `authenticate()` to the guards of the same request. A WeakMap rather than a
- * property: nothing shows up in logs or serialisation, and the request object keeps its shape.
+ * Carries the realm of `authenticate()` to the guards of the same request. An authenticated
+ * request carries it in its context (`req.auth`); only a request that stays anonymous is recorded
+ * here. A WeakMap rather than a property: nothing shows up in logs or serialisation, and the
+ * request object keeps its shape.
  *
  * @module
  */
 import type { Request } from 'express'
+import { RequestAuthContext } from '../auth-context.js'
 
 const realms = new WeakMap<Request, string>()
 
-/** Records the realm for later guards. */
+/** Records the realm for later guards of a request that has no context of its own. */
 export function setRealm(req: Request, realm: string): void {
   realms.set(req, realm)
 }
 
 /** The realm recorded by `authenticate()`, if any. */
 export function getRealm(req: Request): string | undefined {
-  return realms.get(req)
+  return RequestAuthContext.realmOf(req.auth) ?? realms.get(req)
 }

@@ -3,6 +3,7 @@
  * token that really is the request's bearer token or token cookie, or rejects with a jwt-gate
  * 400/401 — never another error.
  */
+import { parse as parseCookies } from 'cookie'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { extractToken, isAuthError } from '../../src/index.js'
@@ -109,7 +110,15 @@ describe.each(policies)('extractToken fuzzing [%s]', (_name, policy) => {
             expect((value as string).endsWith(found.token)).toBe(true)
           } else {
             expect(found.source).toBe('cookie')
-            const jar = policy.cookie?.signed === true ? req.signedCookies : req.cookies
+            // Signed cookies come from cookie-parser; unsigned ones from the raw header, read as
+            // cookie-parser's parser reads it (parsed cookies only stand in when there is none).
+            const header = req.headers.cookie
+            const jar =
+              policy.cookie?.signed === true
+                ? req.signedCookies
+                : header === undefined
+                  ? req.cookies
+                  : parseCookies([header].flat().join(';'))
             expect(jar !== undefined && Object.hasOwn(jar, 'access_token')).toBe(true)
             expect(jar?.access_token).toBe(found.token)
           }

@@ -167,16 +167,32 @@ describe.each(EXPRESS_VERSIONS)('authenticate() on %s', (version: ExpressVersion
       expectRejected(res, t, 401, 'ERR_AUTH_TOKEN_MISSING')
     })
 
-    it('fails closed with 500 when cookie-parser is not mounted', async () => {
+    it('reads an unsigned token cookie without cookie-parser', async () => {
       const t = createTestApp(
         { ...base, cookie: { name: 'access_cc' } },
         { version, errorHandler: true, cookieParser: false },
       )
       const token = await sign(ed25519.privateKey)
-      const res = await request(t.app).get('/protected').set('Cookie', `access_cc=${token}`)
-      expect(res.status).toBe(500)
-      expect(res.body.code).toBe('ERR_AUTH_COOKIE_PARSER_MISSING')
-      expect(t.ran()).toBe(0)
+      const res = await request(t.app)
+        .get('/protected')
+        .set('Cookie', `theme=dark; access_cc="${token}"; lang=en`)
+      expect(res.status).toBe(200)
+      expect(res.body.auth).toMatchObject({ subject: 'alice', source: 'cookie' })
+      expect(t.ran()).toBe(1)
+    })
+
+    it('rejects a token cookie sent twice, with or without cookie-parser', async () => {
+      for (const cookieParser of [true, false]) {
+        const t = createTestApp(
+          { ...base, cookie: { name: 'access_cc' } },
+          { version, errorHandler: true, cookieParser },
+        )
+        const token = await sign(ed25519.privateKey)
+        const res = await request(t.app)
+          .get('/protected')
+          .set('Cookie', `access_cc=${token}; access_cc=${token}`)
+        expectRejected(res, t, 400, 'ERR_AUTH_CREDENTIALS_AMBIGUOUS')
+      }
     })
   })
 
@@ -207,6 +223,19 @@ describe.each(EXPRESS_VERSIONS)('authenticate() on %s', (version: ExpressVersion
         'ERR_AUTH_COOKIE_SIGNATURE_INVALID',
         invalidToken('invalid cookie signature'),
       )
+    })
+
+    it('fails closed with 500 when cookie-parser is not mounted', async () => {
+      const t = createTestApp(
+        { ...base, cookie: { name: 'access_cc', signed: true } },
+        { version, errorHandler: true, cookieParser: false },
+      )
+      const token = await sign(ed25519.privateKey)
+      const cookie = encodeURIComponent(await signCookie(token))
+      const res = await request(t.app).get('/protected').set('Cookie', `access_cc=${cookie}`)
+      expect(res.status).toBe(500)
+      expect(res.body.code).toBe('ERR_AUTH_COOKIE_PARSER_MISSING')
+      expect(t.ran()).toBe(0)
     })
 
     it('rejects an unsigned cookie where a signed one is required', async () => {

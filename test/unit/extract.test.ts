@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { countCookies, extractToken, fromAuthorizationHeader } from '../../src/extract.js'
+import { parse as parseCookies } from 'cookie'
+import {
+  countCookies,
+  extractToken,
+  fromAuthorizationHeader,
+  readCookie,
+} from '../../src/extract.js'
 import type { ExtractionPolicy } from '../../src/extract.js'
 import type { AuthError } from '../../src/index.js'
 
@@ -95,5 +101,46 @@ describe('countCookies', () => {
   it('counts a name only at the start of a pair', () => {
     expect(countCookies('x=access_cc=1; access_cc=2;access_cc =3', 'access_cc')).toBe(2)
     expect(countCookies(['access_cc=1', 'access_cc=2'], 'access_cc')).toBe(2)
+  })
+})
+
+describe('readCookie', () => {
+  const piece = fc.constantFrom(
+    'access_cc',
+    'access_cc=',
+    'a',
+    '=',
+    ';',
+    ' ',
+    '\t',
+    '"',
+    '%',
+    '%41',
+    '%E0%A4',
+    'eyJ.x-y_z',
+    'x',
+    'c=1',
+  )
+
+  it('reads what cookie-parser reads, and refuses a cookie sent twice', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), (parts) => {
+        const text = parts.join('')
+        if (countCookies(text, 'access_cc') > 1) {
+          expect(() => readCookie(text, 'access_cc')).toThrow(/more than once/)
+        } else {
+          expect(readCookie(text, 'access_cc')).toBe(parseCookies(text)['access_cc'])
+        }
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('trims, unquotes and percent-decodes like cookie-parser', () => {
+    expect(readCookie('a=1; access_cc = "abc" ;b=2', 'access_cc')).toBe('abc')
+    expect(readCookie('access_cc=a%2Eb', 'access_cc')).toBe('a.b')
+    expect(readCookie('access_cc=a%E0b', 'access_cc')).toBe('a%E0b')
+    expect(readCookie('xaccess_cc=1; access_c=2', 'access_cc')).toBeUndefined()
+    expect(readCookie(['a=1', 'access_cc=t'], 'access_cc')).toBe('t')
   })
 })
