@@ -9,8 +9,10 @@ import { InvalidTokenError } from '../errors.js'
 
 /**
  * Zod 4 schemas found to hold asynchronous refinements or transforms. Zod 4 reports those by
- * throwing `$ZodAsyncError` from a synchronous parse, before any verdict, so one failed attempt
- * per schema is all it costs to learn.
+ * throwing `$ZodAsyncError` from a synchronous parse, without a verdict. That one attempt per
+ * schema may already have called refinements (the asynchronous one included), so a refinement
+ * with side effects sees the first token twice; every later token goes straight to the
+ * asynchronous parse.
  */
 const asyncSchemas = new WeakSet<ZodType>()
 
