@@ -1,7 +1,12 @@
 /**
- * One measured run: a sanity check that the server really authenticates (a good token passes, a
- * forged one is refused), a warm-up, then autocannon for a fixed duration. Every loop here is
- * bounded by autocannon's duration and request timeout.
+ * One measured throughput run: a sanity check that the server really authenticates (a good token
+ * passes, a forged one is refused), a warm-up, then autocannon as fast as it can for a fixed
+ * duration. Every loop here is bounded by autocannon's duration and request timeout.
+ *
+ * The fixed-rate latency run does not use autocannon: its `overallRate` is a per-second quota (each
+ * second the connections send as fast as they can until the quota is met, then idle), so the load
+ * is bursty and its latency measures queueing behind the burst. That run uses the evenly paced,
+ * open-loop generator of `bench/paced.ts`, which shares the sanity check and headers below.
  */
 import autocannon from 'autocannon'
 import type { Request as LoadRequest, Result } from 'autocannon'
@@ -29,11 +34,13 @@ export interface LoadSettings {
   seconds: number
   warmupSeconds: number
   connections: number
-  /** Fixed overall request rate (req/s) instead of as fast as possible. */
-  rate?: number
 }
 
-function credentialHeaders(scenario: Scenario, token: string | undefined): Record<string, string> {
+/** The headers that carry `token` the way the scenario sends it (none without a token). */
+export function credentialHeaders(
+  scenario: Scenario,
+  token: string | undefined,
+): Record<string, string> {
   if (token === undefined) return {}
   return scenario.transport === 'cookie'
     ? { cookie: `access=${token}` }
@@ -83,7 +90,6 @@ async function cannon(
   tokens: readonly string[],
   seconds: number,
   connections: number,
-  rate: number | undefined,
 ): Promise<Result> {
   const repeated = scenario.tokens === 'repeated' ? tokens[0] : undefined
   const list = requests(scenario, tokens)
@@ -95,7 +101,6 @@ async function cannon(
     timeout: 10,
     headers: credentialHeaders(scenario, repeated),
     ...(list === undefined ? {} : { requests: list }),
-    ...(rate === undefined ? {} : { overallRate: rate }),
   })
 }
 
@@ -109,17 +114,10 @@ export async function measure(
   const url = server.url
   await sanityCheck(url, scenario, scenario.tokens === 'none' ? undefined : tokens[0])
   if (settings.warmupSeconds > 0) {
-    await cannon(url, scenario, tokens, settings.warmupSeconds, settings.connections, settings.rate)
+    await cannon(url, scenario, tokens, settings.warmupSeconds, settings.connections)
   }
   const cpuBefore = server.cpuSeconds()
-  const result = await cannon(
-    url,
-    scenario,
-    tokens,
-    settings.seconds,
-    settings.connections,
-    settings.rate,
-  )
+  const result = await cannon(url, scenario, tokens, settings.seconds, settings.connections)
   const cpuAfter = server.cpuSeconds()
   const cpuMicros =
     cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0

@@ -73,7 +73,7 @@ export function renderMarkdown(
     '',
     'Ratios: `vs Express` and `vs jose` divide req/s; the `(CPU)` columns divide the server CPU time per request instead (user + system from /proc, so they show capacity even when other processes compete for the core).',
     '',
-    `Node ${info.node} on ${info.cpu} (${info.cores} cores); server ${info.pinned ? 'pinned to CPU 0, load generator (autocannon) on CPU 1' : 'not pinned (no taskset)'}; ` +
+    `Node ${info.node} on ${info.cpu} (${info.cores} cores); server ${info.pinned ? 'pinned to CPU 0, load generator (autocannon; the paced generator for the fixed rate) on CPU 1' : 'not pinned (no taskset)'}; ` +
       `${info.connections} connections, ${info.seconds} s per run after a warm-up, ${info.rounds} rounds in alternating order, medians shown. ` +
       `Distinct tokens: a pool of ${info.poolSize} per algorithm against a jwt-gate cache of ${info.cacheMax} entries. ` +
       `Load average before/after: ${info.loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${info.loadAfter.map((l) => l.toFixed(2)).join(' ')}.`,
@@ -85,6 +85,8 @@ export function renderMarkdown(
   if (latency.length > 0) {
     parts.push(
       `## Latency at a fixed rate (${latency[0]!.rate} req/s overall, one repeated token)`,
+      '',
+      `Open loop, evenly paced: one request every 1/${latency[0]!.rate} s over ${info.connections} keep-alive connections, latency from each request's intended send time to the end of its answer (coordinated omission corrected). \`req/s\` is the achieved rate; a run more than 2 % behind the target counts as failed.`,
       '',
       '| Server | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 vs Express |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -3,9 +3,16 @@
  * process as the load generator (CPU 1), all scenarios repeated in alternating order, medians
  * reported as a Markdown table, a JSON file and an SVG chart.
  *
+ * Throughput runs use autocannon as fast as it goes (`bench/load.ts`). The fixed-rate latency run
+ * (bare Express against jwt-gate, one repeated token) uses the open-loop generator of
+ * `bench/paced.ts` instead: one request every 1/R s over a keep-alive pool, latency from each
+ * request's intended send time (coordinated omission corrected), the achieved rate checked. Not
+ * autocannon's `overallRate`: that is a per-second quota (send flat out until the second's quota is
+ * met, then idle), so its load is bursty and its p99 measured queueing behind the burst.
+ *
  * Options: `--smoke` (a few scenarios, very short runs, results in a temporary directory),
- * `--rounds N`, `--seconds S`, `--warmup S`, `--connections N`, `--rate R` (fixed-rate latency run),
- * `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`,
+ * `--rounds N`, `--seconds S`, `--warmup S` (also the fixed-rate warm-up), `--connections N` (also
+ * the paced pool), `--rate R` (fixed-rate latency run), `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`,
  * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs).
  */
 import { execFileSync } from 'node:child_process'
@@ -16,8 +23,10 @@ import pg from 'pg'
 import { createFixture, signTokens } from './fixture.js'
 import type { BenchAlgorithm } from './fixture.js'
 import { measure } from './load.js'
-import type { LoadSettings, RunResult } from './load.js'
+import type { RunResult } from './load.js'
 import { renderMarkdown } from './markdown.js'
+import { measurePaced } from './paced.js'
+import type { PacedRun } from './paced.js'
 import type { RunInfo } from './markdown.js'
 import { FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
@@ -83,12 +92,19 @@ function gitCommit(): string {
   }
 }
 
+/** Loads one running server and measures it (autocannon or the paced generator). */
+type Measurer = (
+  server: { url: string; cpuSeconds(): number | undefined },
+  scenario: Scenario,
+  tokens: readonly string[],
+) => Promise<RunResult | PacedRun>
+
 async function runOnce(
   scenario: Scenario,
   env: Record<string, string>,
   tokens: readonly string[],
-  settings: LoadSettings,
-): Promise<RunResult> {
+  run: Measurer,
+): Promise<RunResult | PacedRun> {
   const server = await startServer({
     file: scenario.server,
     env: {
@@ -98,28 +114,36 @@ async function runOnce(
     },
   })
   try {
-    return await measure(server, scenario, tokens, settings)
+    return await run(server, scenario, tokens)
   } finally {
     await server.stop()
   }
 }
+
+/** Whole milliseconds as they are (autocannon), sub-millisecond precision with 2 decimals (paced). */
+const msText = (value: number): string =>
+  Number.isInteger(value) ? String(value) : value.toFixed(2)
 
 /** Runs every scenario `rounds` times, reversing the order every other round (A B C, C B A…). */
 async function runRounds(
   scenarios: readonly Scenario[],
   env: Record<string, string>,
   tokensOf: (scenario: Scenario) => readonly string[],
-  settings: LoadSettings,
+  run: Measurer,
 ): Promise<Map<string, RunResult[]>> {
   const runs = new Map<string, RunResult[]>(scenarios.map((s) => [s.id, []]))
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? scenarios : [...scenarios].reverse()
     for (const scenario of order) {
-      const result = await runOnce(scenario, env, tokensOf(scenario), settings)
+      const result = await runOnce(scenario, env, tokensOf(scenario), run)
       runs.get(scenario.id)!.push(result)
       const warn = result.failures > 0 ? `  ⚠ ${result.failures} failed` : ''
+      const paced =
+        'targetRate' in result
+          ? `  p99.9 ${msText(result.p999)} ms  (paced: ${result.rps.toFixed(1)} of ${result.targetRate} req/s, send lag p99 ${msText(result.sendLagP99)} ms (clock ${msText(result.clockLagP99)} ms), generator CPU ${(result.generatorCpu * 100).toFixed(0)} %)`
+          : ''
       process.stdout.write(
-        `  [${round + 1}/${rounds}] ${scenario.id.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  cpu ${result.cpuMicros?.toFixed(0) ?? '?'} µs/req${warn}\n`,
+        `  [${round + 1}/${rounds}] ${scenario.id.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${msText(result.p50)} ms  p99 ${msText(result.p99)} ms  cpu ${result.cpuMicros?.toFixed(0) ?? '?'} µs/req${paced}${warn}\n`,
       )
     }
   }
@@ -152,16 +176,19 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${scenarios.length} scenarios × ${rounds} rounds, ${seconds} s each (${PINNING ? 'server on CPU 0, load on CPU 1' : 'no CPU pinning'})\n`,
     )
-    const runs = await runRounds(scenarios, env, tokensOf, { seconds, warmupSeconds, connections })
+    const throughput = { seconds, warmupSeconds, connections }
+    const runs = await runRounds(scenarios, env, tokensOf, (server, scenario, tokens) =>
+      measure(server, scenario, tokens, throughput),
+    )
 
     const rateScenarios = FIXED_RATE.filter((s) => scenarios.some((t) => t.id === s.id))
-    process.stdout.write(`fixed rate: ${rate} req/s for ${rateSeconds} s\n`)
-    const rateRuns = await runRounds(rateScenarios, env, tokensOf, {
-      seconds: rateSeconds,
-      warmupSeconds,
-      connections,
-      rate,
-    })
+    process.stdout.write(
+      `fixed rate: ${rate} req/s evenly paced over ${connections} connections, ${warmupSeconds} s warm-up + ${rateSeconds} s\n`,
+    )
+    const paced = { rate, seconds: rateSeconds, warmupSeconds, connections }
+    const rateRuns = await runRounds(rateScenarios, env, tokensOf, (server, scenario, tokens) =>
+      measurePaced(server, scenario, tokens, paced),
+    )
 
     const rows = summarise(scenarios, runs)
     const latency = summariseLatency(rateScenarios, rateRuns, rate)
