@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { importSPKI, jwtVerify } from 'jose'
-import { createAuthenticator } from '../src/index.js'
+import { built } from './built.js'
 import type { KeySource } from '../src/index.js'
 import { ALGORITHMS, AUDIENCE, ISSUER, createFixture, signTokens } from './fixture.js'
 import type { BenchAlgorithm, Fixture } from './fixture.js'
@@ -21,6 +21,9 @@ import { PINNING } from './server-process.js'
 import { execFileSync } from 'node:child_process'
 import { median } from './summary.js'
 import { measureOps, opsPerSecond } from './timing.js'
+import type * as IndexModule from '../src/index.js'
+
+const { createAuthenticator } = await built<typeof IndexModule>('index.js')
 
 const { values: args } = parseArgs({
   options: {

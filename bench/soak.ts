@@ -46,6 +46,10 @@ const SUBJECTS = SEEDED_USERS * 5
 interface Stats {
   rss: number
   heapUsed: number
+  /** Heap V8 has committed (used or free). */
+  heapTotal: number
+  /** Memory outside the JS heap that V8 knows of (Buffers, ArrayBuffers). */
+  external: number
   cacheSize: number
   userCacheSize: number
   revocationCacheSize: number
@@ -180,6 +184,8 @@ async function main(): Promise<void> {
       errors: result.errors + result.timeouts,
       rss: { before: before.rss, peak: during.rss, after: after.rss },
       heapUsed: { before: before.heapUsed, after: after.heapUsed },
+      heapTotal: { before: before.heapTotal, peak: during.heapTotal, after: after.heapTotal },
+      external: { before: before.external, after: after.external },
       checks,
       samples,
     }
@@ -195,12 +201,19 @@ async function main(): Promise<void> {
           ', ',
         )}; transport errors: ${summary.errors}. Load average at the end: ${summary.load.map((l) => l.toFixed(2)).join(' ')}.`,
       '',
-      '| | RSS MiB | heap used MiB |',
-      '| --- | ---: | ---: |',
-      `| before (after warm-up and GC) | ${mib(before.rss)} | ${mib(before.heapUsed)} |`,
-      `| peak during the flood | ${mib(during.rss)} | ${mib(during.heapUsed)} |`,
-      `| after (GC) | ${mib(after.rss)} | ${mib(after.heapUsed)} |`,
-      `| growth after − before | ${mib(growth)} | ${mib(after.heapUsed - before.heapUsed)} |`,
+      '| | RSS MiB | heap used MiB | heap committed MiB | external MiB |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...(
+        [
+          ['before (after warm-up and GC)', before],
+          ['peak during the flood', during],
+          ['after (GC)', after],
+        ] as const
+      ).map(
+        ([label, s]) =>
+          `| ${label} | ${mib(s.rss)} | ${mib(s.heapUsed)} | ${mib(s.heapTotal)} | ${mib(s.external)} |`,
+      ),
+      `| growth after − before | ${mib(growth)} | ${mib(after.heapUsed - before.heapUsed)} | ${mib(after.heapTotal - before.heapTotal)} | ${mib(after.external - before.external)} |`,
       '',
       ...(checks.length === 0
         ? ['No cache to check (control).']

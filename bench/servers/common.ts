@@ -36,7 +36,13 @@ export function mountStats(app: Express, extra: () => Record<string, number> = (
     const gc = (globalThis as { gc?: () => void }).gc
     if (req.query.gc === '1' && gc !== undefined) gc()
     const memory = process.memoryUsage()
-    res.json({ rss: memory.rss, heapUsed: memory.heapUsed, ...extra() })
+    res.json({
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external,
+      ...extra(),
+    })
   })
 }
 

@@ -6,13 +6,18 @@
  * `users-postgres`, `revocation` (the in-memory revocation store behind its cache).
  */
 import express from 'express'
-import { authenticate } from '../../src/index.js'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
 import { readPublicFixture } from '../fixture.js'
 import { benchAlgorithm, benchVariant, mountStats, protectedRoute, serve } from './common.js'
 import { openUserStore } from './user-stores.js'
-import { cacheRevocationStore } from '../../src/stores/cache.js'
-import { createMemoryRevocationStore } from '../../src/stores/memory.js'
+import { built } from '../built.js'
+import type * as IndexModule from '../../src/index.js'
+import type * as StoresCacheModule from '../../src/stores/cache.js'
+import type * as StoresMemoryModule from '../../src/stores/memory.js'
+
+const { authenticate } = await built<typeof IndexModule>('index.js')
+const { cacheRevocationStore } = await built<typeof StoresCacheModule>('stores/cache.js')
+const { createMemoryRevocationStore } = await built<typeof StoresMemoryModule>('stores/memory.js')
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()

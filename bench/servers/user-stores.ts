@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { cacheUserStore } from '../../src/stores/cache.js'
 import type { CachedUserStore } from '../../src/stores/cache.js'
-import { createPostgresUserStore, migratePostgresUserStore } from '../../src/stores/postgres.js'
-import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite.js'
+import { built } from '../built.js'
+import type * as StoresCacheModule from '../../src/stores/cache.js'
+import type * as StoresSqliteModule from '../../src/stores/sqlite.js'
+import type * as StoresPostgresModule from '../../src/stores/postgres.js'
 
 /** Number of seeded users; token subjects cycle over them. */
 export const SEEDED_USERS = 1000
@@ -28,10 +29,13 @@ export const POSTGRES_URL =
 
 /** Opens and seeds the store of that kind. */
 export async function openUserStore(kind: 'sqlite' | 'postgres'): Promise<BenchUserStore> {
-  return kind === 'sqlite' ? openSqlite() : openPostgres()
+  const cache = await built<typeof StoresCacheModule>('stores/cache.js')
+  return kind === 'sqlite' ? openSqlite(cache) : openPostgres(cache)
 }
 
-function openSqlite(): BenchUserStore {
+async function openSqlite({ cacheUserStore }: typeof StoresCacheModule): Promise<BenchUserStore> {
+  const { createSqliteUserStore, migrateSqliteUserStore } =
+    await built<typeof StoresSqliteModule>('stores/sqlite.js')
   const dir = mkdtempSync(join(tmpdir(), 'jwt-gate-bench-sqlite-'))
   const db = new Database(join(dir, 'users.db'))
   db.pragma('journal_mode = WAL')
@@ -51,7 +55,9 @@ function openSqlite(): BenchUserStore {
   }
 }
 
-async function openPostgres(): Promise<BenchUserStore> {
+async function openPostgres({ cacheUserStore }: typeof StoresCacheModule): Promise<BenchUserStore> {
+  const { createPostgresUserStore, migratePostgresUserStore } =
+    await built<typeof StoresPostgresModule>('stores/postgres.js')
   const table = `bench_users_${process.pid}`
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 })
   pool.on('error', () => undefined)

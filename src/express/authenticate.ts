@@ -37,31 +37,37 @@ export type AuthenticateMiddleware = RequestHandler & {
  */
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const authenticator = createAuthenticator(options)
+  const realm = authenticator.realm
+
+  // Created once, not per request: the hot path allocates no closures.
+  function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
+    // The context carries the realm for later guards; an anonymous request needs it recorded.
+    if (auth === undefined) setRealm(req, realm)
+    else req.auth = auth
+    next()
+  }
+  function rejected(req: Request, next: NextFunction, error: unknown): void {
+    setRealm(req, realm)
+    next(error)
+  }
+
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
     let outcome: ReturnType<Authenticator['authenticateNow']>
     try {
       outcome = authenticator.authenticateNow(req)
     } catch (error) {
-      rejected(error)
+      rejected(req, next, error)
       return
     }
     if (outcome instanceof Promise) {
-      outcome.then(settled, rejected)
+      outcome.then(
+        (auth) => settled(req, next, auth),
+        (error: unknown) => rejected(req, next, error),
+      )
       return
     }
     // A token without store checks is settled on the spot: no promise, no extra tick.
-    settled(outcome)
-
-    function settled(auth: AuthContext | undefined): void {
-      // The context carries the realm for later guards; an anonymous request needs it recorded.
-      if (auth === undefined) setRealm(req, authenticator.realm)
-      else req.auth = auth
-      next()
-    }
-    function rejected(error: unknown): void {
-      setRealm(req, authenticator.realm)
-      next(error)
-    }
+    settled(req, next, outcome)
   }
   return Object.assign(middleware, {
     authenticator,

@@ -1,0 +1,48 @@
+/**
+ * jwt-gate as an application runs it: the compiled package in `dist/` (`npm run build`), not the
+ * TypeScript sources through tsx. tsx compiles with esbuild's `keepNames`, which wraps every nested
+ * function in a `__name()` call (an `Object.defineProperty`) each time the function is created: a
+ * per-request cost the published code does not have. Types still come from `src/`, so the bench
+ * typechecks without a build.
+ */
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** Newest modification time of the files under `dir`, in ms (0 when it does not exist). */
+function newest(dir: string): number {
+  let latest = 0
+  let entries: string[]
+  try {
+    entries = readdirSync(dir, { recursive: true }) as string[]
+  } catch {
+    return 0
+  }
+  for (const entry of entries) latest = Math.max(latest, statSync(join(dir, entry)).mtimeMs)
+  return latest
+}
+
+let checked = false
+/** Refuses to measure a missing or stale build: the numbers would belong to other code. */
+function checkBuild(): void {
+  if (checked) return
+  const built = newest(join(ROOT, 'dist'))
+  if (built === 0) throw new Error('dist/ is missing: run `npm run build` first')
+  if (newest(join(ROOT, 'src')) > built) {
+    throw new Error('dist/ is older than src/: run `npm run build` first')
+  }
+  checked = true
+}
+
+/**
+ * Imports a module of the built package, typed as its source.
+ *
+ * @example `const { authenticate } = await built<typeof IndexModule>('index.js')` (with
+ * `import type * as IndexModule from '../src/index.js'`)
+ */
+export async function built<T>(path: string): Promise<T> {
+  checkBuild()
+  return (await import(pathToFileURL(join(ROOT, 'dist', path)).href)) as T
+}
