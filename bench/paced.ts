@@ -200,6 +200,8 @@ export async function measurePaced(
   let reconnects = 0
   let finished = false
   let fatal: Error | undefined
+  /** Why the run stopped before its schedule ended, if it did. */
+  let abandoned: string | undefined
   let nextTimeoutCheck = 0
   let hardDeadline = Number.POSITIVE_INFINITY
   let resolveDone: () => void = () => undefined
@@ -346,7 +348,9 @@ export async function measurePaced(
         }
         if (finished) return
         if (++reconnects > maxReconnects) {
-          fatal = new Error(`${scenario.id}: connections keep closing (${reconnects} reconnects)`)
+          // Timeouts or a server closing connections: stop here rather than storm it; whatever
+          // was not answered counts as failed, so the run is reported as not valid.
+          abandoned = `connections kept closing or timing out (${reconnects} reconnects)`
           finish()
           return
         }
@@ -436,6 +440,15 @@ export async function measurePaced(
     for (const conn of pool) conn.socket.destroy()
   }
   if (fatal !== undefined) throw fatal
+  const end = performance.now()
+  if (!windowOpen) windowOpenedAt = end
+  if (!windowClosed) {
+    // Stopped early: the window ends now, and the run counts as behind.
+    windowClosedAt = end
+    cpuBefore ??= server.cpuSeconds()
+    cpuAfter = server.cpuSeconds()
+    genCpu = process.cpuUsage(genCpuBefore)
+  }
   // Whatever was never sent, or never answered, by the deadline is a failure.
   for (let index = sent; index < total; index++) if (measured(index)) failures++
   for (const conn of pool) if (conn.busy && measured(conn.index)) failures++
@@ -448,12 +461,11 @@ export async function measurePaced(
   const achieved = measuredSent / (Math.max(1e-3, sendSpanMs) / 1000)
   const behind = !windowClosed || achieved < rate * (1 - BEHIND_TOLERANCE)
   if (behind) {
-    failures += Math.max(
-      1,
-      measuredCount - Math.round((achieved * (windowEnd - windowStart)) / 1000),
-    )
+    // Requests not sent on schedule (unsent ones are already among the failures: no double count).
+    const shortfall = measuredCount - Math.round((achieved * (windowEnd - windowStart)) / 1000)
+    failures = Math.max(failures, shortfall, 1)
     process.stderr.write(
-      `  ⚠ ${scenario.id}: achieved ${achieved.toFixed(0)} of ${rate} req/s (more than ${BEHIND_TOLERANCE * 100} % behind); the run is not valid\n`,
+      `  ⚠ ${scenario.id}: achieved ${achieved.toFixed(0)} of ${rate} req/s (more than ${BEHIND_TOLERANCE * 100} % behind${abandoned === undefined ? '' : `; stopped: ${abandoned}`}); the run is not valid\n`,
     )
   }
   const pct = (p: number): number =>
@@ -474,6 +486,6 @@ export async function measurePaced(
     behind,
     sendLagP99: lag.count === 0 ? 0 : round3(lag.percentile(99) / 1000),
     clockLagP99: clockLag.count === 0 ? 0 : round3(clockLag.percentile(99) / 1000),
-    generatorCpu: (genCpu.user + genCpu.system) / 1000 / windowMs,
+    generatorCpu: windowMs > 1 ? (genCpu.user + genCpu.system) / 1000 / windowMs : 0,
   }
 }
