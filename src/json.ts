@@ -16,7 +16,9 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | un
   // isUtf8 (simdutf) then a plain decode is several times cheaper than a fatal TextDecoder, with
   // the same verdicts: invalid UTF-8 is refused, and a BOM is kept, so JSON.parse refuses it.
   if (!isUtf8(bytes)) return undefined
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+  const text = (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  ).toString('utf8')
   let value: unknown
   try {
     value = JSON.parse(text)

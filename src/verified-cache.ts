@@ -156,9 +156,13 @@ export function deepFreeze<T>(value: T): T {
   const pending: unknown[] = [value]
   while (pending.length > 0) {
     const current = pending.pop()
-    if (typeof current === 'object' && current !== null && !Object.isFrozen(current)) {
-      Object.freeze(current)
-      for (const child of Object.values(current)) pending.push(child)
+    if (typeof current !== 'object' || current === null || Object.isFrozen(current)) continue
+    Object.freeze(current)
+    // for...in over own keys of plain JSON data: no array of values allocated per object.
+    for (const key in current) {
+      if (!Object.hasOwn(current, key)) continue
+      const child = (current as Record<string, unknown>)[key]
+      if (typeof child === 'object' && child !== null) pending.push(child)
     }
   }
   return value
