@@ -23,7 +23,7 @@ export class RequestAuthContext implements AuthContext {
   readonly #realm: string
 
   constructor(verified: VerifiedToken, source: TokenSource, token: string, realm: string) {
-    const payload = verified.payload
+    const payload = verified.registered
     this.subject = payload.sub as string
     this.issuer = typeof payload.iss === 'string' ? payload.iss : undefined
     this.roles = [...verified.roles]

@@ -134,13 +134,21 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     parsedClaims: unknown,
     nowMs: number,
   ): VerifiedToken {
-    // The payload itself stays internal (never handed to a request), so only what requests see
-    // is frozen: the claims (which share nested values with the payload) and the header.
+    // What requests see is frozen: the claims (which share nested values with the payload) and
+    // the header. Of the payload itself only the registered claims are kept.
+    const { payload } = decoded
     const claims = deepFreeze(parsedClaims)
     const verified: VerifiedToken = {
       issuer,
       header: deepFreeze(decoded.header),
-      payload: decoded.payload,
+      registered: {
+        iss: payload.iss,
+        sub: payload.sub,
+        jti: payload.jti,
+        iat: payload.iat,
+        nbf: payload.nbf,
+        exp: payload.exp,
+      },
       claims,
       roles: Object.freeze(readRoles(claims, issuer.rolesPath)),
       scopes: Object.freeze(readScopes(claims, issuer.scopesPaths)),
@@ -161,7 +169,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
   ): VerifiedToken | undefined | Promise<VerifiedToken | undefined> {
     const hit = cache?.get(token, nowMs)
     if (hit === undefined) return undefined
-    checkTimeWindow(hit.payload, hit.issuer.policy, nowMs / 1000)
+    checkTimeWindow(hit.registered, hit.issuer.policy, nowMs / 1000)
     if (hit.issuer.keys.static) return hit
     return confirmKey(token, hit)
   }
@@ -211,7 +219,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     extracted: ExtractedToken,
     state: RequestState,
   ): AuthContext | Promise<AuthContext> {
-    state.payload = verified.payload
+    state.payload = verified.registered
     if (config.revocation === undefined && config.users === undefined) {
       return authenticated(
         new RequestAuthContext(verified, extracted.source, extracted.token, config.realm),
@@ -224,7 +232,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     verified: VerifiedToken,
     extracted: ExtractedToken,
   ): Promise<AuthContext> {
-    if (config.revocation !== undefined) await checkRevocation(config.revocation, verified.payload)
+    if (config.revocation !== undefined) await checkRevocation(config.revocation, verified.registered)
     const context = new RequestAuthContext(
       verified,
       extracted.source,

@@ -240,6 +240,15 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
   })
 }
 
+/**
+ * Default bounds of the verified-token cache. An entry holds about 1.2 KiB of heap, so 5,000 are
+ * about 6 MiB; V8 grows its heap to a multiple of what stays live, so the process RSS grows by
+ * several times that (see docs/performance.md, memory soak). 5,000 distinct tokens within the
+ * 5-minute TTL is a busy service; larger ones raise `cache.max`.
+ */
+const DEFAULT_CACHE_MAX = 5000
+const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
+
 /** Validates and prepares the options; throws {@link AuthConfigError} on the first mistake. */
 export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   if (typeof input !== 'object' || input === null) {
@@ -293,8 +302,8 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
     options.cache === false
       ? undefined
       : {
-          max: options.cache?.max ?? 10_000,
-          maxBytes: options.cache?.maxBytes ?? 32 * 1024 * 1024,
+          max: options.cache?.max ?? DEFAULT_CACHE_MAX,
+          maxBytes: options.cache?.maxBytes ?? DEFAULT_CACHE_BYTES,
           ttl: options.cache?.ttl ?? 300,
         }
 

@@ -180,7 +180,7 @@ export interface AuthenticateOptions {
   revocation?: RevocationOptions
   /**
    * The verified-token cache: repeated tokens skip decoding and signature checks (never the time
-   * window, revocation or user checks). `false` turns it off. @defaultValue `{ max: 10000, ttl: 300 }`
+   * window, revocation or user checks). `false` turns it off. @defaultValue `{ max: 5000, ttl: 300 }`
    */
   cache?: false | VerifiedCacheOptions
   /** Called after a request is authenticated (no token in the event). */
@@ -209,9 +209,9 @@ export interface RevocationOptions {
 
 /** Verified-token cache bounds. */
 export interface VerifiedCacheOptions {
-  /** Most entries kept. @defaultValue 10000 */
+  /** Most entries kept. @defaultValue 5000 */
   max?: number
-  /** Most bytes of tokens and claims kept (estimated). @defaultValue 33554432 (32 MiB) */
+  /** Most bytes of tokens and claims kept (estimated). @defaultValue 16777216 (16 MiB) */
   maxBytes?: number
   /** Longest time an entry is kept, in seconds (never past the token's `exp`). @defaultValue 300 */
   ttl?: number

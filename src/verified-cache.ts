@@ -10,11 +10,27 @@
 import type { ResolvedIssuer } from './config.js'
 import type { VerificationKey } from './keys/remote-jwks.js'
 
+/** The registered claims a cached verification keeps, as they were in the payload. */
+// A type rather than an interface: it must pass where a plain claims record is read.
+export type RegisteredClaims = {
+  readonly iss: unknown
+  readonly sub: unknown
+  readonly jti: unknown
+  readonly iat: unknown
+  readonly nbf: unknown
+  readonly exp: unknown
+}
+
 /** What a successful verification leaves behind. Claims and header are deep-frozen. */
 export interface VerifiedToken {
   readonly issuer: ResolvedIssuer
   readonly header: Readonly<Record<string, unknown>> & { readonly alg: string }
-  readonly payload: Readonly<Record<string, unknown>>
+  /**
+   * The payload's registered claims (`iss`, `sub`, `jti`, `iat`, `nbf`, `exp`): all that later
+   * requests need of it (time window, identity, revocation). The rest of the payload lives on in
+   * `claims`, so keeping the whole object too would hold every entry's claims twice.
+   */
+  readonly registered: RegisteredClaims
   readonly claims: unknown
   readonly roles: readonly string[]
   readonly scopes: readonly string[]
@@ -51,6 +67,11 @@ function fingerprint(token: string): [slot: number, stamp: number] {
     b = Math.imul(b ^ c, 0x811c9dc5)
   }
   return [(a >>> 0) & (DOORKEEPER_SLOTS - 1), (b | 1) >>> 0]
+}
+
+/** A flat copy of an ASCII string (a token that passed the compact gate is ASCII). */
+function ownCopy(token: string): string {
+  return Buffer.from(token, 'latin1').toString('latin1')
 }
 
 /**
@@ -108,7 +129,7 @@ export class VerifiedTokenCache {
    * token verified before (see the class comment). Returns whether it was stored.
    */
   set(token: string, value: VerifiedToken, nowMs: number, estimatedClaimBytes: number): boolean {
-    const exp = value.payload.exp
+    const exp = value.registered.exp
     const until = Math.min(nowMs + this.ttlMs, typeof exp === 'number' ? exp * 1000 : Infinity)
     if (until <= nowMs) return false
     const bytes = token.length * 2 + estimatedClaimBytes + ENTRY_OVERHEAD
@@ -122,7 +143,9 @@ export class VerifiedTokenCache {
       }
     }
     this.delete(token)
-    this.#entries.set(token, { value, until, bytes, seq: ++this.#seq })
+    // A copy of its own: the token is usually a slice of the request's header string, which the
+    // key would otherwise keep alive with everything else in it (a long Cookie header, say).
+    this.#entries.set(ownCopy(token), { value, until, bytes, seq: ++this.#seq })
     this.#bytes += bytes
     while (this.#entries.size > this.max || this.#bytes > this.maxBytes) {
       const oldest = this.#entries.keys().next()

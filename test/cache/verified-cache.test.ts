@@ -5,7 +5,7 @@ import type { VerifiedToken } from '../../src/verified-cache.js'
 const NOW = 1_893_456_000_000
 
 function result(exp: number | undefined): VerifiedToken {
-  return { payload: exp === undefined ? {} : { exp } } as unknown as VerifiedToken
+  return { registered: { exp } } as unknown as VerifiedToken
 }
 
 describe('VerifiedTokenCache accounting', () => {
