@@ -232,7 +232,8 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     verified: VerifiedToken,
     extracted: ExtractedToken,
   ): Promise<AuthContext> {
-    if (config.revocation !== undefined) await checkRevocation(config.revocation, verified.registered)
+    if (config.revocation !== undefined)
+      await checkRevocation(config.revocation, verified.registered)
     const context = new RequestAuthContext(
       verified,
       extracted.source,
