@@ -3,7 +3,8 @@
  *
  * - Bounded: at most `max` entries; the least recently used one goes first (a `Map` keeps
  *   insertion order, and a hit re-inserts its entry).
- * - Expiring: each entry lives for the ttl its value gets from `ttlOf` (0: not cached).
+ * - Expiring: each entry lives for the ttl its value gets from `ttlOf` (0: not cached); expired
+ *   entries at the least recently used end are dropped whenever an entry is kept.
  * - Single-flight: concurrent lookups of one key share one load.
  * - Errors are never cached, and a load that was invalidated while running is not cached either,
  *   so an invalidation can never be undone by a slow query that started before it.
@@ -54,8 +55,15 @@ export function createLookupCache<V, M>(options: LookupCacheOptions<V>): LookupC
   const keep = (key: string, value: V, meta: M): void => {
     const ttl = options.ttlOf(value)
     if (!(ttl > 0)) return
+    const now = options.now()
+    // Expired entries at the old end go first: without this, a cache that sees few repeats (one
+    // revocation lookup per fresh `jti`) would sit at `max` entries that nobody can use.
+    for (const [oldKey, oldEntry] of entries) {
+      if (oldEntry.expiresAt > now) break
+      entries.delete(oldKey)
+    }
     entries.delete(key)
-    entries.set(key, { value, meta, expiresAt: options.now() + ttl })
+    entries.set(key, { value, meta, expiresAt: now + ttl })
     while (entries.size > options.max) {
       const oldest = entries.keys().next()
       if (oldest.done === true) break

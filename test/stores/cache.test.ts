@@ -324,6 +324,22 @@ describe('cacheRevocationStore', () => {
     expect(probe.queries).toBe(3)
   })
 
+  it('drops expired answers when it keeps a new one, so one-off lookups do not pile up', async () => {
+    const { clock, tick } = testClock()
+    const probe = new ProbeRevocationStore()
+    const cache = cacheRevocationStore(probe, { ttl: 1000, max: 100, clock })
+    for (let i = 0; i < 50; i++) await cache.isRevoked({ subject: 'alice', jti: `one-off-${i}` })
+    expect(cache.size).toBe(50)
+    tick(500)
+    await cache.isRevoked({ subject: 'alice', jti: 'young' })
+    expect(cache.size).toBe(51)
+    tick(500)
+    await cache.isRevoked({ subject: 'alice', jti: 'fresh' })
+    // The 50 one-off answers expired and went; the one kept at +500 ms is still live.
+    expect(cache.size).toBe(2)
+    expect(probe.queries).toBe(52)
+  })
+
   it('applies a revocation made through it at once', async () => {
     const probe = new ProbeRevocationStore()
     const cache = cacheRevocationStore(probe, { ttl: 60_000, clock: testClock().clock })
