@@ -103,10 +103,9 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     if (typeof header.typ === 'string' && !typAccepted(header.typ, issuer.typ)) {
       throw new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', 'unexpected "typ"')
     }
-    const key = issuer.keys.getKey(header)
-    return key instanceof Promise
-      ? key.then((resolved) => verifyWithKey(decoded, issuer, resolved, nowMs, progress))
-      : verifyWithKey(decoded, issuer, key, nowMs, progress)
+    return andThen(issuer.keys.getKey(header), (key) =>
+      verifyWithKey(decoded, issuer, key, nowMs, progress),
+    )
   }
 
   function verifyWithKey(
@@ -120,10 +119,9 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     verifySignature(token, key, header.alg, decoded.signature)
     progress.payload = payload
     checkRegisteredClaims(payload, issuer.policy, nowMs / 1000)
-    const claims = parseClaims(issuer.schema, payload)
-    return claims instanceof Promise
-      ? claims.then((parsed) => remember(decoded, issuer, key, parsed, nowMs))
-      : remember(decoded, issuer, key, claims, nowMs)
+    return andThen(parseClaims(issuer.schema, payload), (claims) =>
+      remember(decoded, issuer, key, claims, nowMs),
+    )
   }
 
   /** Freezes what requests will share and caches it. */
@@ -333,6 +331,14 @@ function selectIssuer(config: ResolvedConfig, decoded: DecodedToken): ResolvedIs
   if (issuer === undefined)
     throw new InvalidTokenError('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
   return issuer
+}
+
+/**
+ * Applies `next` to a value, or to a promise's value once it settles: a step that can be
+ * synchronous stays synchronous.
+ */
+function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value)
 }
 
 let warnedHook = false
