@@ -4,11 +4,11 @@
  * the `BENCH_FIXTURE` environment variable. Nothing here is ever a real credential.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
+import type { KeyObject, webcrypto } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SignJWT } from 'jose'
+import { SignJWT, importSPKI } from 'jose'
 
 /** The algorithms the suite measures. */
 export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const
@@ -108,4 +108,24 @@ export async function signTokens(
     )
   }
   return tokens
+}
+
+/**
+ * The verification key of the hand-written jose middleware, imported once as an app would: SPKI
+ * through jose, the HMAC secret (its UTF-8 bytes) through WebCrypto.
+ */
+export async function importJoseKey(
+  alg: BenchAlgorithm,
+  material: PublicKeyMaterial,
+): Promise<webcrypto.CryptoKey | KeyObject> {
+  if (alg === 'HS256') {
+    return crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(material.secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    )
+  }
+  return importSPKI(material.pem!, alg)
 }

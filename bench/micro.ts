@@ -11,10 +11,17 @@ import type { KeyObject } from 'node:crypto'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { importSPKI, jwtVerify } from 'jose'
+import { jwtVerify } from 'jose'
 import { built } from './built.js'
 import type { KeySource } from '../src/index.js'
-import { ALGORITHMS, AUDIENCE, ISSUER, createFixture, signTokens } from './fixture.js'
+import {
+  ALGORITHMS,
+  AUDIENCE,
+  ISSUER,
+  createFixture,
+  importJoseKey,
+  signTokens,
+} from './fixture.js'
 import type { BenchAlgorithm, Fixture } from './fixture.js'
 import { writeResult } from './output.js'
 import { PINNING } from './server-process.js'
@@ -87,16 +94,7 @@ async function candidates(
   const material = fixture.public.keys[alg]
   const raw = rawVerifier(alg, fixture)
   if (!raw(token)) throw new Error(`raw verifier rejects a valid ${alg} token`)
-  const joseKey =
-    alg === 'HS256'
-      ? await crypto.subtle.importKey(
-          'raw',
-          new TextEncoder().encode(material.secret),
-          { name: 'HMAC', hash: 'SHA-256' },
-          false,
-          ['verify'],
-        )
-      : await importSPKI(material.pem!, alg)
+  const joseKey = await importJoseKey(alg, material)
   const issuer = {
     issuer: ISSUER,
     audience: AUDIENCE,

@@ -2,16 +2,7 @@
 
 /** Runs `op` back to back for `seconds` (checking the clock every 32 calls); returns ops/s. */
 export async function opsPerSecond(op: () => unknown, seconds: number): Promise<number> {
-  const deadline = performance.now() + seconds * 1000
-  const start = performance.now()
-  let count = 0
-  let now = start
-  while (now < deadline) {
-    for (let i = 0; i < 32; i++) await op()
-    count += 32
-    now = performance.now()
-  }
-  return count / ((now - start) / 1000)
+  return (await measureOps(op, seconds)).opsPerSecond
 }
 
 /** Same, for synchronous work (no await between calls). */

@@ -4,24 +4,15 @@
  */
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
-import { importSPKI, jwtVerify } from 'jose'
+import { jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
-import { readPublicFixture } from '../fixture.js'
+import { importJoseKey, readPublicFixture } from '../fixture.js'
 import { bearerToken, benchAlgorithm, mountStats, protectedRoute, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
 const material = fixture.keys[alg]
-const key =
-  alg === 'HS256'
-    ? await crypto.subtle.importKey(
-        'raw',
-        new TextEncoder().encode(material.secret),
-        { name: 'HMAC', hash: 'SHA-256' },
-        false,
-        ['verify'],
-      )
-    : await importSPKI(material.pem!, alg)
+const key = await importJoseKey(alg, material)
 
 const claimsOf = new WeakMap<Request, JWTPayload>()
 
