@@ -10,7 +10,7 @@ import { resolveConfig } from './config.js'
 import type { ResolvedConfig, ResolvedIssuer } from './config.js'
 import type { AuthContext, TokenSource } from './context.js'
 import type { AuthenticateOptions } from './options.js'
-import { decodeCompact, typAccepted } from './compact.js'
+import { KnownHeaders, decodeCompact, typAccepted } from './compact.js'
 import type { DecodedToken } from './compact.js'
 import { extractCustom, extractFromSources } from './extract.js'
 import type { AuthRequest, ExtractedToken } from './extract.js'
@@ -76,6 +76,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     config.cache === undefined
       ? undefined
       : new VerifiedTokenCache(config.cache.max, config.cache.maxBytes, config.cache.ttl * 1000)
+  const knownHeaders = new KnownHeaders()
   const allIssuers = [
     ...config.issuers.values(),
     ...(config.issuerWithoutIss === undefined ? [] : [config.issuerWithoutIss]),
@@ -93,7 +94,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     nowMs: number,
     progress: RequestState,
   ): VerifiedToken | Promise<VerifiedToken> {
-    const decoded = decodeCompact(token, config.maxTokenLength, config.extraTyp)
+    const decoded = decodeCompact(token, config.maxTokenLength, config.extraTyp, knownHeaders)
     const issuer = selectIssuer(config, decoded)
     const { header } = decoded
     if (!issuer.keys.algorithms.has(header.alg)) {
@@ -119,6 +120,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     verifySignature(token, key, header.alg, decoded.signature)
     progress.payload = payload
     checkRegisteredClaims(payload, issuer.policy, nowMs / 1000)
+    if (issuer.schema === undefined) return remember(decoded, issuer, key, payload, nowMs)
     return andThen(parseClaims(issuer.schema, payload), (claims) =>
       remember(decoded, issuer, key, claims, nowMs),
     )
@@ -132,13 +134,14 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     parsedClaims: unknown,
     nowMs: number,
   ): VerifiedToken {
-    // What requests see is frozen: the claims (which share nested values with the payload) and
-    // the header. Of the payload itself only the registered claims are kept.
-    const { payload } = decoded
+    // What requests share is frozen: header and payload come deep-frozen from the compact gate, a
+    // schema's output may not be. Of the payload itself only the registered claims are kept.
+    const { header, payload } = decoded
     const claims = deepFreeze(parsedClaims)
+    if (!decoded.knownHeader) knownHeaders.add(decoded.token, header)
     const verified: VerifiedToken = {
       issuer,
-      header: deepFreeze(decoded.header),
+      header,
       registered: {
         iss: payload.iss,
         sub: payload.sub,

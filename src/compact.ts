@@ -9,13 +9,18 @@
 import { InvalidTokenError } from './errors.js'
 import { parseJsonObject } from './json.js'
 
-/** A token that passed the compact-form gate; nothing in it is verified yet. */
+/**
+ * A token that passed the compact-form gate; nothing in it is verified yet. Header and payload are
+ * deep-frozen.
+ */
 export interface DecodedToken {
   readonly token: string
   readonly header: Record<string, unknown> & { alg: string }
   readonly payload: Record<string, unknown>
   /** The signature bytes, decoded once here for the signature check. */
   readonly signature: Buffer
+  /** Whether the header came from {@link KnownHeaders} (it was not decoded again). */
+  readonly knownHeader: boolean
 }
 
 // RFC 7515 §2: BASE64URL without padding. Linear: one character class, anchored, no nesting.
@@ -67,14 +72,54 @@ function decodeSegment(segment: string): Buffer {
 }
 
 /**
+ * A flat copy of an ASCII string (all of a token that passed this gate is ASCII). A slice would
+ * keep the string it was cut from alive: the request's header, a long `Cookie` header say.
+ */
+export function ownCopy(ascii: string): string {
+  return Buffer.from(ascii, 'latin1').toString('latin1')
+}
+
+/**
+ * Protected headers already decoded, checked and frozen, by their exact encoded segment. An issuer
+ * signs every token with the same few headers (`alg`, `typ`, `kid`), so a fresh token usually
+ * skips the header's base64, JSON and checks. Only headers of verified tokens are added, so a
+ * client cannot fill it, and it stops growing at {@link KnownHeaders.max}. A hit is exactly what
+ * decoding the same characters would give.
+ */
+export class KnownHeaders {
+  /** Distinct headers kept; real issuers use one per key. */
+  static readonly max = 32
+  readonly #headers = new Map<string, DecodedToken['header']>()
+
+  /** The frozen header decoded from `segment`, if it is known. */
+  get(segment: string): DecodedToken['header'] | undefined {
+    return this.#headers.get(segment)
+  }
+
+  /** Records the (frozen) header of a verified token, while there is room. */
+  add(token: string, header: DecodedToken['header']): void {
+    if (this.#headers.size >= KnownHeaders.max) return
+    const segment = token.slice(0, token.indexOf('.'))
+    if (!this.#headers.has(segment)) this.#headers.set(ownCopy(segment), header)
+  }
+
+  /** Headers held. */
+  get size(): number {
+    return this.#headers.size
+  }
+}
+
+/**
  * Checks the compact serialisation and decodes header and payload.
  *
  * @param extraTyp - lower-cased `typ` values accepted besides `JWT` and `application/jwt`.
+ * @param knownHeaders - headers of verified tokens, decoded and checked with the same `extraTyp`.
  */
 export function decodeCompact(
   token: string,
   maxLength: number,
   extraTyp: ReadonlySet<string> = new Set(),
+  knownHeaders?: KnownHeaders,
 ): DecodedToken {
   if (token.length > maxLength) {
     throw new InvalidTokenError('ERR_AUTH_TOKEN_TOO_LONG', 'token too long')
@@ -86,13 +131,15 @@ export function decodeCompact(
   if (headerPart === '' || payloadPart === '' || signaturePart === '') {
     throw malformed('malformed token')
   }
-  const header = parseJsonObject(decodeSegment(headerPart))
-  if (header === undefined) throw malformed('malformed token header')
+  const known = knownHeaders?.get(headerPart)
+  const parsed = known ?? parseJsonObject(decodeSegment(headerPart))
+  if (parsed === undefined) throw malformed('malformed token header')
   const signature = decodeSegment(signaturePart)
-  checkHeader(header, extraTyp)
+  if (known === undefined) checkHeader(parsed, extraTyp)
+  const header = parsed as DecodedToken['header']
   const payload = parseJsonObject(decodeSegment(payloadPart))
   if (payload === undefined) throw malformed('malformed token payload')
-  return { token, header: header as DecodedToken['header'], payload, signature }
+  return { token, header, payload, signature, knownHeader: known !== undefined }
 }
 
 function checkHeader(header: Record<string, unknown>, extraTyp: ReadonlySet<string>): void {

@@ -10,7 +10,7 @@ import type { ZodType } from 'zod'
 import { AuthConfigError } from './errors.js'
 import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
-import { authOTronClaims, clusterCockpitClaims, defaultClaims } from './claims/presets.js'
+import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
 import type { RegisteredClaimPolicy } from './claims/registered.js'
 import type {
@@ -30,7 +30,11 @@ export interface ResolvedIssuer {
   readonly issuer: string | null
   readonly keys: KeyResolver
   readonly policy: RegisteredClaimPolicy
-  readonly schema: ZodType
+  /**
+   * The claims schema, or undefined for the default: its one rule (a non-empty `sub`) is already
+   * enforced by the registered-claims check, so running it would only copy the payload.
+   */
+  readonly schema: ZodType | undefined
   readonly typ: ReadonlySet<string>
   readonly rolesPath: readonly string[]
   readonly scopesPaths: readonly (readonly string[])[]
@@ -182,8 +186,8 @@ function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
   )
 }
 
-function resolveSchema(claims: unknown, option: string): ZodType {
-  if (claims === undefined || claims === 'default') return defaultClaims
+function resolveSchema(claims: unknown, option: string): ZodType | undefined {
+  if (claims === undefined || claims === 'default') return undefined
   if (claims === 'clustercockpit') return clusterCockpitClaims
   if (claims === 'authotron') return authOTronClaims
   if (

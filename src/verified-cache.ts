@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ownCopy } from './compact.js'
 import type { ResolvedIssuer } from './config.js'
 import type { VerificationKey } from './keys/remote-jwks.js'
 
@@ -67,11 +68,6 @@ function fingerprint(token: string): [slot: number, stamp: number] {
     b = Math.imul(b ^ c, 0x811c9dc5)
   }
   return [(a >>> 0) & (DOORKEEPER_SLOTS - 1), (b | 1) >>> 0]
-}
-
-/** A flat copy of an ASCII string (a token that passed the compact gate is ASCII). */
-function ownCopy(token: string): string {
-  return Buffer.from(token, 'latin1').toString('latin1')
 }
 
 /**

@@ -23,7 +23,10 @@ export function readPath(source: unknown, path: readonly string[]): unknown {
 }
 
 function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+  if (!Array.isArray(value)) return false
+  // A loop rather than every(): this runs for each freshly verified token.
+  for (const item of value) if (typeof item !== 'string') return false
+  return true
 }
 
 /** Roles: an array of strings or a single string; absent means none. */

@@ -27,6 +27,15 @@ describe('decodeCompact', () => {
     expect(decoded.payload).toEqual({ sub: 'a' })
   })
 
+  it('hands out header and payload deep-frozen', () => {
+    const nested = b64({ sub: 'a', roles: ['x'], org: { teams: [{ name: 't' }] } })
+    const { header: h, payload: p } = decodeCompact(`${header}.${nested}.${sig}`, 8192)
+    const org = p.org as { teams: { name: string }[] }
+    for (const value of [h, p, p.roles, org, org.teams, org.teams[0]]) {
+      expect(Object.isFrozen(value)).toBe(true)
+    }
+  })
+
   it.each([
     ['empty', ''],
     ['one part', header],
