@@ -27,6 +27,11 @@ export interface RunResult {
    * processes competing for the core, so it is the fairer comparison on a shared machine.
    */
   cpuMicros: number | undefined
+  /**
+   * `distinct` runs: requests that had to send a token again because the pool ran out (then a
+   * cache could have helped; 0 in a valid run).
+   */
+  tokensReused: number
 }
 
 /** Load settings. */
@@ -66,15 +71,26 @@ export async function sanityCheck(
   }
 }
 
-function requests(scenario: Scenario, tokens: readonly string[]): LoadRequest[] | undefined {
-  if (scenario.tokens !== 'distinct') return undefined
-  let next = 0
+/**
+ * Where a run is in its token list. `distinct` runs carry it from the warm-up into the measurement
+ * (starting after the sanity check's token), so that no token is sent twice while the pool lasts.
+ */
+interface TokenCursor {
+  next: number
+}
+
+function requests(
+  scenario: Scenario,
+  tokens: readonly string[],
+  cursor: TokenCursor,
+): LoadRequest[] | undefined {
+  if (scenario.tokens !== 'distinct' && scenario.tokens !== 'cycling') return undefined
   return [
     {
       method: 'GET',
       path: '/',
       setupRequest(request) {
-        const token = tokens[next++ % tokens.length]
+        const token = tokens[cursor.next++ % tokens.length]
         return {
           ...request,
           headers: { ...request.headers, ...credentialHeaders(scenario, token) },
@@ -90,9 +106,10 @@ async function cannon(
   tokens: readonly string[],
   seconds: number,
   connections: number,
+  cursor: TokenCursor,
 ): Promise<Result> {
   const repeated = scenario.tokens === 'repeated' ? tokens[0] : undefined
-  const list = requests(scenario, tokens)
+  const list = requests(scenario, tokens, cursor)
   return autocannon({
     url,
     connections,
@@ -113,11 +130,13 @@ export async function measure(
 ): Promise<RunResult> {
   const url = server.url
   await sanityCheck(url, scenario, scenario.tokens === 'none' ? undefined : tokens[0])
+  const cursor: TokenCursor = { next: 1 }
   if (settings.warmupSeconds > 0) {
-    await cannon(url, scenario, tokens, settings.warmupSeconds, settings.connections)
+    await cannon(url, scenario, tokens, settings.warmupSeconds, settings.connections, cursor)
   }
+  if (scenario.tokens === 'cycling') cursor.next = 0
   const cpuBefore = server.cpuSeconds()
-  const result = await cannon(url, scenario, tokens, settings.seconds, settings.connections)
+  const result = await cannon(url, scenario, tokens, settings.seconds, settings.connections, cursor)
   const cpuAfter = server.cpuSeconds()
   const cpuMicros =
     cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
@@ -132,5 +151,6 @@ export async function measure(
     p999: result.latency.p99_9,
     requests: result.requests.total,
     failures: result.non2xx + result.errors + result.timeouts,
+    tokensReused: scenario.tokens === 'distinct' ? Math.max(0, cursor.next - tokens.length) : 0,
   }
 }

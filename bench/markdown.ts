@@ -14,7 +14,10 @@ export interface RunInfo {
   rounds: number
   seconds: number
   connections: number
+  /** Tokens signed per algorithm for `distinct` runs, each sent at most once per run. */
   poolSize: number
+  /** Tokens cycled by `cycling` runs, and the cache they cycle through. */
+  cyclePool: number
   cacheMax: number
   command: string
 }
@@ -49,8 +52,12 @@ export function sections(rows: readonly Row[]): { title: string; rows: Row[] }[]
       rows: [...bare, ...rows.filter((r) => r.scenario.tokens === 'repeated' && !users(r))],
     },
     {
-      title: 'Distinct tokens (a pool larger than the cache: every request is a full verification)',
-      rows: [...bare, ...rows.filter((r) => r.scenario.tokens === 'distinct')],
+      title:
+        'Distinct tokens (each sent once: every request is a full verification, no cache can help)',
+      rows: [
+        ...bare,
+        ...rows.filter((r) => r.scenario.tokens === 'distinct' || r.scenario.tokens === 'cycling'),
+      ],
     },
     {
       title: 'User check on a database, behind the user cache (one repeated token)',
@@ -75,12 +82,20 @@ export function renderMarkdown(
     '',
     `Node ${info.node} on ${info.cpu} (${info.cores} cores); server ${info.pinned ? 'pinned to CPU 0, load generator (autocannon; the paced generator for the fixed rate) on CPU 1' : 'not pinned (no taskset)'}; ` +
       `${info.connections} connections, ${info.seconds} s per run after a warm-up, ${info.rounds} rounds in alternating order, medians shown. ` +
-      `Distinct tokens: a pool of ${info.poolSize} per algorithm against a jwt-gate cache of ${info.cacheMax} entries. ` +
+      `Distinct tokens: a pool of ${int(info.poolSize)} per algorithm, each token sent at most once per run (warm-up included), jwt-gate with its default cache; ` +
+      `the "pool cycling" row sends ${int(info.cyclePool)} tokens over and over through a cache of ${int(info.cacheMax)} entries. ` +
       `Load average before/after: ${info.loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${info.loadAfter.map((l) => l.toFixed(2)).join(' ')}.`,
     '',
   ]
   for (const section of sections(rows)) {
     parts.push(`## ${section.title}`, '', table(section.rows), '')
+  }
+  const reused = rows.filter((r) => r.tokensReused > 0)
+  if (reused.length > 0) {
+    parts.push(
+      `**Not valid as distinct-token runs:** the pool ran out and tokens were sent again in ${reused.map((r) => `${r.scenario.id} (${int(r.tokensReused)} requests)`).join(', ')}. Run with more tokens (\`--pool\`).`,
+      '',
+    )
   }
   if (latency.length > 0) {
     parts.push(

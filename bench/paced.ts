@@ -478,6 +478,7 @@ export async function measurePaced(
     p999: pct(99.9),
     requests: latency.count,
     failures,
+    tokensReused: 0,
     cpuMicros:
       cpuBefore === undefined || cpuAfter === undefined || windowAnswers === 0
         ? undefined

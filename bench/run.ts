@@ -11,7 +11,7 @@
  * met, then idle), so its load is bursty and its p99 measured queueing behind the burst.
  *
  * Options: `--smoke` (a few scenarios, very short runs, results in a temporary directory),
- * `--rounds N`, `--seconds S`, `--warmup S` (also the fixed-rate warm-up), `--connections N` (also
+ * `--rounds N`, `--seconds S`, `--pool N` (tokens per algorithm for distinct-token runs), `--warmup S` (also the fixed-rate warm-up), `--connections N` (also
  * the paced pool), `--rate R` (fixed-rate latency run; default a quarter of bare Express's req/s
  * in the same run), `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`,
  * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs).
@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     filter: { type: 'string' },
     out: { type: 'string' },
     chart: { type: 'string' },
+    pool: { type: 'string' },
   },
 })
 
@@ -78,8 +79,15 @@ function fixedRate(bareRps: number | undefined): number {
   return Math.max(100, Math.round((bareRps * RATE_SHARE) / 100) * 100)
 }
 const rateSeconds = num(args['rate-seconds'], smoke ? 1 : 10, 0.5, 300)
+/** The small jwt-gate cache of the `cycling` row, and the pool (five times larger) it cycles. */
 const cacheMax = smoke ? 100 : 1000
-const poolSize = cacheMax * 5
+const cyclePool = cacheMax * 5
+/**
+ * Tokens per algorithm for `distinct` runs: enough that none is sent twice in a run (warm-up
+ * included) up to 8,000 req/s, twice what this machine's fastest distinct-token server reaches. A
+ * run that still runs out is reported as not valid.
+ */
+const poolSize = num(args.pool, Math.ceil(8000 * (seconds + warmupSeconds)), cyclePool, 1_000_000)
 // Only the full suite writes the committed results and the README chart.
 const partial = smoke || args.shape || args.filter !== undefined
 const outDir = args.out ?? (partial ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
@@ -126,6 +134,7 @@ async function runOnce(
       ...(scenario.alg === undefined ? {} : { BENCH_ALG: scenario.alg }),
       BENCH_VARIANT: scenario.variant ?? '',
     },
+    ...(scenario.nodeArgs === undefined ? {} : { nodeArgs: [...scenario.nodeArgs] }),
   })
   try {
     return await run(server, scenario, tokens)
@@ -151,7 +160,9 @@ async function runRounds(
     for (const scenario of order) {
       const result = await runOnce(scenario, env, tokensOf(scenario), run)
       runs.get(scenario.id)!.push(result)
-      const warn = result.failures > 0 ? `  ⚠ ${result.failures} failed` : ''
+      const warn =
+        (result.failures > 0 ? `  ⚠ ${result.failures} failed` : '') +
+        (result.tokensReused > 0 ? `  ⚠ pool ran out: ${result.tokensReused} tokens re-sent` : '')
       const paced =
         'targetRate' in result
           ? `  p99.9 ${msText(result.p999)} ms  (paced: ${result.rps.toFixed(1)} of ${result.targetRate} req/s, send lag p99 ${msText(result.sendLagP99)} ms (clock ${msText(result.clockLagP99)} ms), generator CPU ${(result.generatorCpu * 100).toFixed(0)} %)`
@@ -182,9 +193,14 @@ async function main(): Promise<void> {
     const algs = new Set<BenchAlgorithm>(['EdDSA'])
     for (const s of scenarios) if (s.alg !== undefined) algs.add(s.alg)
     const pools = new Map<BenchAlgorithm, string[]>()
+    const signing = Date.now()
     for (const alg of algs) pools.set(alg, await signTokens(fixture, alg, poolSize))
+    process.stdout.write(
+      `signed ${poolSize.toLocaleString('en-US')} tokens for each of ${[...algs].join(', ')} in ${((Date.now() - signing) / 1000).toFixed(0)} s\n`,
+    )
+    const cycles = new Map([...pools].map(([alg, pool]) => [alg, pool.slice(0, cyclePool)]))
     const tokensOf = (s: Scenario): readonly string[] =>
-      s.alg === undefined ? [] : pools.get(s.alg)!
+      s.alg === undefined ? [] : (s.tokens === 'cycling' ? cycles : pools).get(s.alg)!
     const env = { BENCH_FIXTURE: fixture.file, BENCH_CACHE_MAX: String(cacheMax) }
 
     process.stdout.write(
@@ -195,7 +211,10 @@ async function main(): Promise<void> {
       measure(server, scenario, tokens, throughput),
     )
 
-    const rateScenarios = FIXED_RATE.filter((s) => scenarios.some((t) => t.id === s.id))
+    // A fixed-rate scenario runs when its throughput scenario is in this run.
+    const rateScenarios = FIXED_RATE.filter((s) =>
+      scenarios.some((t) => s.id === t.id || s.id.startsWith(`${t.id}/`)),
+    )
     const bareRuns = runs.get('express')
     const rate = fixedRate(bareRuns === undefined ? undefined : median(bareRuns.map((r) => r.rps)))
     process.stdout.write(
@@ -222,6 +241,7 @@ async function main(): Promise<void> {
       seconds,
       connections,
       poolSize,
+      cyclePool,
       cacheMax,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     }

@@ -6,8 +6,13 @@
 import { ALGORITHMS } from './fixture.js'
 import type { BenchAlgorithm } from './fixture.js'
 
-/** How the load generator sends tokens. */
-export type TokenMode = 'none' | 'repeated' | 'distinct'
+/**
+ * How the load generator sends tokens: `repeated` one token; `distinct` each token of a large pool
+ * once (no token comes back, so no cache can help); `cycling` a pool five times the size of a
+ * small jwt-gate cache, over and over (least-recently-used eviction's worst case: every token is
+ * evicted just before it comes back).
+ */
+export type TokenMode = 'none' | 'repeated' | 'distinct' | 'cycling'
 
 /** One row of the results. */
 export interface Scenario {
@@ -19,6 +24,8 @@ export interface Scenario {
   variant?: string
   tokens: TokenMode
   transport: 'bearer' | 'cookie'
+  /** Extra `node` flags of the server process. */
+  nodeArgs?: readonly string[]
 }
 
 const PEERS: { server: string; label: string; variant?: string; algs: BenchAlgorithm[] }[] = [
@@ -60,16 +67,18 @@ function gate(
 ): Scenario {
   const variants = [
     transport === 'cookie' ? 'cookie' : '',
-    tokens === 'distinct' && extra !== 'cache-off' ? 'cache-small' : '',
+    tokens === 'cycling' ? 'cache-small' : '',
     extra,
   ]
   const variant = variants.filter(Boolean).join(',')
   const suffix =
-    extra === ''
-      ? ''
-      : extra === 'cache-off'
-        ? ', cache off'
-        : ` + ${extra.replace('users-', 'user check: ')}`
+    tokens === 'cycling'
+      ? ', pool cycling through a small cache'
+      : extra === ''
+        ? ''
+        : extra === 'cache-off'
+          ? ', cache off'
+          : ` + ${extra.replace('users-', 'user check: ')}`
   return {
     id: id(['jwt-gate', transport, alg, tokens, extra]),
     label: `jwt-gate ${transport}${suffix}`,
@@ -123,6 +132,8 @@ export function fullSuite(options: { postgres: boolean }): Scenario[] {
   // What `cache: false` costs on a repeated token, and what the cache costs when it cannot help.
   list.push(gate('EdDSA', 'repeated', 'bearer', 'cache-off'))
   list.push(gate('EdDSA', 'distinct', 'bearer', 'cache-off'))
+  // What the cache costs when it churns: each token evicted just before it comes back.
+  list.push(gate('HS256', 'cycling', 'bearer'))
   list.push(gate('EdDSA', 'repeated', 'bearer', 'users-sqlite'))
   if (options.postgres) list.push(gate('EdDSA', 'repeated', 'bearer', 'users-postgres'))
   return list
@@ -160,7 +171,29 @@ export function shapeSuite(): Scenario[] {
 }
 
 /** The two rows of the fixed-rate latency run. */
-export const FIXED_RATE: Scenario[] = [BARE, gate('EdDSA', 'repeated', 'bearer')]
+/**
+ * The V8 flag of the fixed-rate pass's second pair. The server is pinned to one core, but V8 still
+ * splits each garbage collection among its worker threads, which then take turns on that core; a
+ * pause lasts longer than the same work done by one thread (see docs/performance.md).
+ */
+export const SINGLE_THREADED_GC = '--single-threaded-gc'
+
+function withSingleThreadedGc(scenario: Scenario): Scenario {
+  return {
+    ...scenario,
+    id: `${scenario.id}/single-threaded-gc`,
+    label: `${scenario.label}, ${SINGLE_THREADED_GC}`,
+    nodeArgs: [SINGLE_THREADED_GC],
+  }
+}
+
+const PACED: Scenario[] = [BARE, gate('EdDSA', 'repeated', 'bearer')]
+
+/**
+ * The fixed-rate latency pass: bare Express against jwt-gate, with Node's default flags and with
+ * {@link SINGLE_THREADED_GC} (each jwt-gate row compared with the bare row of the same flags).
+ */
+export const FIXED_RATE: Scenario[] = [...PACED, ...PACED.map(withSingleThreadedGc)]
 
 /** The jose row a scenario is compared with (same algorithm and token mode). */
 export function joseBaselineId(scenario: Scenario): string | undefined {

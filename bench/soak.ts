@@ -3,9 +3,11 @@
  * check and in-memory revocation, each behind its cache) flooded over loopback with distinct
  * tokens, half valid (fresh `jti` each), half invalid (forged signatures, expired, garbage).
  * Stops at `--count` requests or `--seconds`, whichever comes first. Reports RSS before, during
- * and after (after a forced GC), and checks that every cache stayed within its bound.
+ * and after (after a forced GC, then after `--idle` seconds without load), and checks that every
+ * cache stayed within its bound.
  *
- * `tsx bench/soak.ts [--count N] [--seconds S] [--smoke]`; writes bench/results/soak.{md,json}.
+ * `tsx bench/soak.ts [--count N] [--seconds S] [--idle S] [--smoke]`; writes
+ * bench/results/soak.{md,json}.
  */
 import { randomBytes, sign } from 'node:crypto'
 import { loadavg, tmpdir } from 'node:os'
@@ -26,6 +28,8 @@ const { values: args } = parseArgs({
     server: { type: 'string', default: 'jwt-gate' },
     // jwt-gate with the verified-token cache only (no user check, no revocation).
     plain: { type: 'boolean', default: false },
+    // Seconds to stay idle after the flood before the last reading.
+    idle: { type: 'string' },
   },
 })
 // `--server jose` floods the hand-written jose middleware instead: a control without any cache,
@@ -34,8 +38,13 @@ const control = args.server === 'jose'
 if (!control && args.server !== 'jwt-gate') throw new Error('--server must be jwt-gate or jose')
 const count = Number(args.count ?? (args.smoke ? 5000 : 1_000_000))
 const seconds = Number(args.seconds ?? (args.smoke ? 5 : 240))
-if (!(count >= 1000 && count <= 10_000_000 && seconds > 0 && seconds <= 3600)) {
-  throw new Error('bad options: --count 1000..10000000, --seconds 1..3600')
+const idleSeconds = Number(args.idle ?? (args.smoke ? 0 : 30))
+const IDLE_STEP_SECONDS = 5
+if (
+  !(count >= 1000 && count <= 10_000_000 && seconds > 0 && seconds <= 3600) ||
+  !(idleSeconds >= 0 && idleSeconds <= 300)
+) {
+  throw new Error('bad options: --count 1000..10000000, --seconds 1..3600, --idle 0..300')
 }
 
 /** The documented defaults of the caches under test. */
@@ -106,6 +115,17 @@ async function main(): Promise<void> {
   }
   const samples: Sample[] = []
   const started = performance.now()
+  /**
+   * Waits `--idle` seconds without load, sampling. V8's memory reducer shrinks the young generation
+   * and hands free pages back some seconds after allocation stops, which no forced GC does; so
+   * "before" and "after idle" are both the state a server settles to between bursts.
+   */
+  const idle = async (): Promise<void> => {
+    for (let waited = 0; waited < idleSeconds; waited += IDLE_STEP_SECONDS) {
+      await new Promise((resolve) => setTimeout(resolve, IDLE_STEP_SECONDS * 1000))
+      samples.push({ seconds: (performance.now() - started) / 1000, ...(await stats()) })
+    }
+  }
   try {
     // Warm-up with one token (JIT, lazy initialisation), so "before" is the steady idle state.
     const warm = tokenFor(0)
@@ -116,8 +136,10 @@ async function main(): Promise<void> {
       timeout: 10,
       headers: { authorization: `Bearer ${warm}` },
     })
-    const before = await stats(true)
-    samples.push({ seconds: 0, ...before })
+    await stats(true)
+    await idle()
+    const before = await stats()
+    samples.push({ seconds: (performance.now() - started) / 1000, ...before })
     process.stdout.write(
       `before: rss ${mib(before.rss)} MiB; flooding ${count} tokens for at most ${seconds} s\n`,
     )
@@ -160,6 +182,8 @@ async function main(): Promise<void> {
     const during = samples.reduce((peak, s) => (s.rss > peak.rss ? s : peak), before)
     const after = await stats(true)
     samples.push({ seconds: (performance.now() - started) / 1000, ...after })
+    await idle()
+    const settled = samples[samples.length - 1]!
 
     const checks = (Object.keys(BOUNDS) as (keyof typeof BOUNDS)[])
       .filter((name) => typeof before[name] === 'number')
@@ -182,10 +206,16 @@ async function main(): Promise<void> {
       rps: result.requests.average,
       statuses,
       errors: result.errors + result.timeouts,
-      rss: { before: before.rss, peak: during.rss, after: after.rss },
-      heapUsed: { before: before.heapUsed, after: after.heapUsed },
-      heapTotal: { before: before.heapTotal, peak: during.heapTotal, after: after.heapTotal },
-      external: { before: before.external, after: after.external },
+      idleSeconds,
+      rss: { before: before.rss, peak: during.rss, after: after.rss, settled: settled.rss },
+      heapUsed: { before: before.heapUsed, after: after.heapUsed, settled: settled.heapUsed },
+      heapTotal: {
+        before: before.heapTotal,
+        peak: during.heapTotal,
+        after: after.heapTotal,
+        settled: settled.heapTotal,
+      },
+      external: { before: before.external, after: after.external, settled: settled.external },
       checks,
       samples,
     }
@@ -205,15 +235,22 @@ async function main(): Promise<void> {
       '| --- | ---: | ---: | ---: | ---: |',
       ...(
         [
-          ['before (after warm-up and GC)', before],
+          [`before (after warm-up, GC and ${idleSeconds} s idle)`, before],
           ['peak during the flood', during],
           ['after (GC)', after],
+          ...(idleSeconds > 0 ? ([[`after ${idleSeconds} s idle`, settled]] as const) : []),
         ] as const
       ).map(
         ([label, s]) =>
           `| ${label} | ${mib(s.rss)} | ${mib(s.heapUsed)} | ${mib(s.heapTotal)} | ${mib(s.external)} |`,
       ),
-      `| growth after − before | ${mib(growth)} | ${mib(after.heapUsed - before.heapUsed)} | ${mib(after.heapTotal - before.heapTotal)} | ${mib(after.external - before.external)} |`,
+      `| growth after (GC) − before | ${mib(growth)} | ${mib(after.heapUsed - before.heapUsed)} | ${mib(after.heapTotal - before.heapTotal)} | ${mib(after.external - before.external)} |`,
+      `| growth peak − before | ${mib(during.rss - before.rss)} | | ${mib(during.heapTotal - before.heapTotal)} | |`,
+      ...(idleSeconds > 0
+        ? [
+            `| growth after ${idleSeconds} s idle − before | ${mib(settled.rss - before.rss)} | ${mib(settled.heapUsed - before.heapUsed)} | ${mib(settled.heapTotal - before.heapTotal)} | ${mib(settled.external - before.external)} |`,
+          ]
+        : []),
       '',
       ...(checks.length === 0
         ? ['No cache to check (control).']

@@ -14,6 +14,8 @@ export interface Row {
   /** Requests per second of every run, in run order. */
   runs: number[]
   failures: number
+  /** Requests of `distinct` runs that sent a token again (the pool ran out); 0 when valid. */
+  tokensReused: number
   vsBare: number | undefined
   vsJose: number | undefined
   /** Median server CPU µs per request. */
@@ -92,6 +94,7 @@ export function summarise(scenarios: readonly Scenario[], runs: Map<string, RunR
         p99: median(list.map((r) => r.p99)),
         runs: list.map((r) => r.rps),
         failures: list.reduce((sum, r) => sum + r.failures, 0),
+        tokensReused: list.reduce((sum, r) => sum + r.tokensReused, 0),
         vsBare: bare === undefined || scenario === BARE ? undefined : rps / bare,
         vsJose: jose === undefined || scenario.kind === 'jose' ? undefined : rps / jose,
       }
@@ -104,13 +107,19 @@ export function summariseLatency(
   runs: Map<string, RunResult[]>,
   rate: number,
 ): LatencyRow[] {
-  const bareRuns = runs.get(BARE.id) ?? []
-  const bareP99 = bareRuns.length === 0 ? undefined : median(bareRuns.map((r) => r.p99))
+  // Each row is compared with bare Express run with the same node flags.
+  const flags = (scenario: Scenario): string => (scenario.nodeArgs ?? []).join(' ')
+  const bareP99Of = (scenario: Scenario): number | undefined => {
+    const bare = scenarios.find((s) => s.kind === 'ceiling' && flags(s) === flags(scenario))
+    const bareRuns = bare === undefined ? [] : (runs.get(bare.id) ?? [])
+    return bareRuns.length === 0 ? undefined : median(bareRuns.map((r) => r.p99))
+  }
   return scenarios
     .filter((scenario) => (runs.get(scenario.id)?.length ?? 0) > 0)
     .map((scenario) => {
       const list = runs.get(scenario.id)!
       const p99 = median(list.map((r) => r.p99))
+      const bareP99 = bareP99Of(scenario)
       return {
         scenario,
         rate,
@@ -120,7 +129,7 @@ export function summariseLatency(
         p99,
         p999: median(list.map((r) => r.p999)),
         failures: list.reduce((sum, r) => sum + r.failures, 0),
-        p99VsBare: bareP99 === undefined || scenario === BARE ? undefined : p99 / bareP99,
+        p99VsBare: bareP99 === undefined || scenario.kind === 'ceiling' ? undefined : p99 / bareP99,
       }
     })
 }

@@ -2,7 +2,7 @@
  * jwt-gate's Express middleware. `BENCH_VARIANT` is a comma list:
  * `cookie` (also accept the token from the `access` cookie, which jwt-gate reads from the raw
  * `Cookie` header: no cookie-parser, as the README's recipe; the default sources header then cookie),
- * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000), `cache-off`, `users-sqlite`,
+ * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000: the pool-cycling row), `cache-off`, `users-sqlite`,
  * `users-postgres`, `revocation` (the in-memory revocation store behind its cache).
  */
 import express from 'express'
