@@ -75,9 +75,11 @@ function fingerprint(token: string): [slot: number, stamp: number] {
  * its entry to the young end only once a quarter of the cache has been inserted after it, so that
  * the hot path of a repeated token does no Map re-insertion (exact for small caches).
  *
- * Once the cache is full, a token displaces an entry only on its second verification (a fixed-size
- * "doorkeeper" remembers the first). A flood of distinct tokens, each seen once, therefore cannot
- * churn a full cache: hot entries stay, and memory stays flat.
+ * A token enters only on its second verification: a fixed-size "doorkeeper" remembers the first.
+ * Most tokens a service sees more than once (a session, an API client), and those pay one extra
+ * verification. Tokens used once (one per request, a flood of distinct tokens) never take an entry:
+ * they can neither churn a full cache, evicting hot entries, nor fill an empty one with entries
+ * that are never read (memory, and garbage-collection work over it, for nothing).
  */
 export class VerifiedTokenCache {
   readonly #entries = new Map<string, Entry>()
@@ -121,8 +123,8 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * Stores a result until the earlier of `exp` and now + TTL; when the cache is full, only for a
-   * token verified before (see the class comment). Returns whether it was stored.
+   * Stores a result until the earlier of `exp` and now + TTL, for a token verified before (see the
+   * class comment). Returns whether it was stored.
    */
   set(token: string, value: VerifiedToken, nowMs: number, estimatedClaimBytes: number): boolean {
     const exp = value.registered.exp
@@ -130,8 +132,7 @@ export class VerifiedTokenCache {
     if (until <= nowMs) return false
     const bytes = token.length * 2 + estimatedClaimBytes + ENTRY_OVERHEAD
     if (bytes > this.maxBytes) return false
-    const full = this.#entries.size >= this.max || this.#bytes + bytes > this.maxBytes
-    if (full && !this.#entries.has(token)) {
+    if (!this.#entries.has(token)) {
       const [slot, stamp] = fingerprint(token)
       if (this.#seenOnce[slot] !== stamp) {
         this.#seenOnce[slot] = stamp

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
-import type { RevocationQuery, RevocationStore } from '../../src/index.js'
+import type { AuthContext, RevocationQuery, RevocationStore } from '../../src/index.js'
 import { createMemoryUserStore } from '../../src/stores/memory.js'
-import { ISSUER, bearer, countingClaims, ed25519Pair, movableClock, signToken } from './helpers.js'
+import {
+  ISSUER,
+  bearer,
+  cacheToken,
+  countingClaims,
+  ed25519Pair,
+  movableClock,
+  signToken,
+} from './helpers.js'
 
 const pair = ed25519Pair()
 
@@ -31,11 +39,12 @@ describe('verified-token cache: checks that a hit never skips', () => {
       revocation: { store: revocation },
     })
     const token = await signToken(pair.privateKey, { jti: 'j-1' })
+    await cacheToken(authenticator, token)
     await authenticator.authenticate(bearer(token))
-    await authenticator.authenticate(bearer(token))
-    expect(counter.verifications).toBe(1)
-    expect(revocation.queries).toHaveLength(2)
-    expect(revocation.queries[1]).toEqual({
+    expect(counter.verifications).toBe(2)
+    expect(authenticator.cacheSize).toBe(1)
+    expect(revocation.queries).toHaveLength(3)
+    expect(revocation.queries[2]).toEqual({
       subject: 'alice',
       issuer: ISSUER,
       jti: 'j-1',
@@ -47,8 +56,8 @@ describe('verified-token cache: checks that a hit never skips', () => {
       code: 'ERR_AUTH_TOKEN_REVOKED',
       status: 401,
     })
-    expect(counter.verifications).toBe(1)
-    expect(revocation.queries).toHaveLength(3)
+    expect(counter.verifications).toBe(2)
+    expect(revocation.queries).toHaveLength(4)
   })
 
   it('answers 503 on a hit when the revocation store fails, never a pass', async () => {
@@ -59,7 +68,8 @@ describe('verified-token cache: checks that a hit never skips', () => {
       revocation: { store: revocation },
     })
     const token = await signToken(pair.privateKey)
-    await authenticator.authenticate(bearer(token))
+    await cacheToken(authenticator, token)
+    expect(authenticator.cacheSize).toBe(1)
     revocation.isRevoked = () => Promise.reject(new Error('connection refused'))
     await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
       code: 'ERR_AUTH_STORE_UNAVAILABLE',
@@ -76,13 +86,14 @@ describe('verified-token cache: checks that a hit never skips', () => {
       users: { store: users },
     })
     const token = await signToken(pair.privateKey, { roles: ['admin'] })
-    const first = await authenticator.authenticate(bearer(token))
+    const first = (await cacheToken(authenticator, token)) as { roles: string[] } | undefined
     expect(first?.roles).toEqual(['user'])
+    expect(authenticator.cacheSize).toBe(1)
 
     users.setUser({ username: 'alice', roles: ['user', 'auditor'] })
     const second = await authenticator.authenticate(bearer(token))
     expect(second?.roles).toEqual(['user', 'auditor'])
-    expect(counter.verifications).toBe(1)
+    expect(counter.verifications).toBe(2)
 
     users.setUser({ username: 'alice', roles: ['user'], disabled: true })
     await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
@@ -92,7 +103,7 @@ describe('verified-token cache: checks that a hit never skips', () => {
     await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
       code: 'ERR_AUTH_USER_UNKNOWN',
     })
-    expect(counter.verifications).toBe(1)
+    expect(counter.verifications).toBe(2)
   })
 
   it('hands out frozen claims and header, and fresh role and scope arrays per request', async () => {
@@ -105,7 +116,9 @@ describe('verified-token cache: checks that a hit never skips', () => {
       scope: 'read',
       profile: { team: 'blue', tags: ['a'] },
     })
-    const first = await authenticator.authenticate(bearer(token))
+    // The second verification is the one the cache keeps; the next request is served from it.
+    const first = (await cacheToken(authenticator, token)) as AuthContext | undefined
+    expect(authenticator.cacheSize).toBe(1)
     const claims = first!.claims as unknown as Record<string, unknown> & {
       profile: { tags: string[] }
     }
@@ -137,7 +150,10 @@ describe('verified-token cache: checks that a hit never skips', () => {
       clock: movableClock(),
     })
     const token = await signToken(pair.privateKey)
+    await authenticator.authenticate({ ...bearer(token), cookies: {} })
+    // The second verification fills the cache; the cookie request below is a hit.
     const viaHeader = await authenticator.authenticate({ ...bearer(token), cookies: {} })
+    expect(authenticator.cacheSize).toBe(1)
     const viaCookie = await authenticator.authenticate({
       headers: { cookie: `session=${token}` },
       cookies: { session: token },

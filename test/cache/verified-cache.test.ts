@@ -8,16 +8,24 @@ function result(exp: number | undefined): VerifiedToken {
   return { registered: { exp } } as unknown as VerifiedToken
 }
 
+/** Stores a token the way the authenticator's verifications would: it is admitted on the second. */
+function admit(cache: VerifiedTokenCache, token: string, exp: number | undefined, claimBytes = 0) {
+  cache.set(token, result(exp), NOW, claimBytes)
+  return cache.set(token, result(exp), NOW, claimBytes)
+}
+
 describe('VerifiedTokenCache accounting', () => {
   it('keeps its byte count exact through set, replace, expiry, eviction, delete and clear', () => {
     const cache = new VerifiedTokenCache(2, 1_000_000, 60_000)
-    cache.set('aaaa', result(NOW / 1000 + 10), NOW, 100)
+    // A token is admitted on its second verification only, into an empty cache as well.
+    expect(cache.set('aaaa', result(NOW / 1000 + 10), NOW, 100)).toBe(false)
+    expect(cache.bytes).toBe(0)
+    expect(cache.set('aaaa', result(NOW / 1000 + 10), NOW, 100)).toBe(true)
     const one = cache.bytes
     expect(one).toBe(4 * 2 + 100 + 512)
     cache.set('aaaa', result(NOW / 1000 + 10), NOW, 100)
     expect(cache.bytes).toBe(one)
-    cache.set('bbbb', result(NOW / 1000 + 20), NOW, 100)
-    // The cache is full: a new token is admitted on its second verification only.
+    admit(cache, 'bbbb', NOW / 1000 + 20, 100)
     expect(cache.set('cccc', result(NOW / 1000 + 20), NOW, 100)).toBe(false)
     expect(cache.set('cccc', result(NOW / 1000 + 20), NOW, 100)).toBe(true)
     expect(cache.size).toBe(2)
@@ -28,7 +36,8 @@ describe('VerifiedTokenCache accounting', () => {
     expect(cache.bytes).toBe(one)
     cache.delete('cccc')
     expect(cache.bytes).toBe(0)
-    cache.set('dddd', result(undefined), NOW, 100)
+    admit(cache, 'dddd', undefined, 100)
+    expect(cache.size).toBe(1)
     cache.clear()
     expect(cache.size).toBe(0)
     expect(cache.bytes).toBe(0)
@@ -36,11 +45,12 @@ describe('VerifiedTokenCache accounting', () => {
 
   it('refuses entries already expired, and keeps others until the earlier of exp and ttl', () => {
     const cache = new VerifiedTokenCache(10, 1_000_000, 60_000)
-    cache.set('past', result(NOW / 1000), NOW, 0)
+    expect(admit(cache, 'past', NOW / 1000)).toBe(false)
     expect(cache.size).toBe(0)
-    cache.set('soon', result(NOW / 1000 + 5), NOW, 0)
-    cache.set('late', result(NOW / 1000 + 3600), NOW, 0)
-    cache.set('never', result(undefined), NOW, 0)
+    admit(cache, 'soon', NOW / 1000 + 5)
+    admit(cache, 'late', NOW / 1000 + 3600)
+    admit(cache, 'never', undefined)
+    expect(cache.size).toBe(3)
     expect(cache.get('soon', NOW + 4_999)).toBeDefined()
     expect(cache.get('soon', NOW + 5_000)).toBeUndefined()
     expect(cache.get('late', NOW + 59_999)).toBeDefined()
@@ -50,13 +60,24 @@ describe('VerifiedTokenCache accounting', () => {
 
   it('lets a flood of tokens seen once pass a full cache by, keeping its entries', () => {
     const cache = new VerifiedTokenCache(2, 1_000_000, 60_000)
-    cache.set('hot-1', result(NOW / 1000 + 60), NOW, 0)
-    cache.set('hot-2', result(NOW / 1000 + 60), NOW, 0)
+    admit(cache, 'hot-1', NOW / 1000 + 60)
+    admit(cache, 'hot-2', NOW / 1000 + 60)
     for (let i = 0; i < 10_000; i++) {
       expect(cache.set(`flood-${i}`, result(NOW / 1000 + 60), NOW, 0)).toBe(false)
     }
     expect(cache.size).toBe(2)
     expect(cache.get('hot-1', NOW)).toBeDefined()
     expect(cache.get('hot-2', NOW)).toBeDefined()
+  })
+
+  it('never stores tokens seen once, even with room to spare', () => {
+    const cache = new VerifiedTokenCache(1000, 100_000_000, 60_000)
+    for (let i = 0; i < 10_000; i++) {
+      expect(cache.set(`once-${i}`, result(NOW / 1000 + 60), NOW, 0)).toBe(false)
+    }
+    expect(cache.size).toBe(0)
+    expect(cache.bytes).toBe(0)
+    // The admission filter forgets nothing it need not: a token seen before is stored now.
+    expect(cache.set('once-9999', result(NOW / 1000 + 60), NOW, 0)).toBe(true)
   })
 })

@@ -94,9 +94,12 @@ describe('remote JWKS', () => {
   it('refuses a token signed by a key that left the JWKS, also once cached', async () => {
     const { t, server } = await setup({ cacheMaxAge: 0, cooldown: 0 })
     const token = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' })
-    expect(
-      (await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)).status,
-    ).toBe(200)
+    // Twice: the verified-token cache admits a token on its second verification.
+    for (let i = 0; i < 2; i++) {
+      expect(
+        (await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)).status,
+      ).toBe(200)
+    }
     server.setKeys({ keys: [await jwkWithKid(es256, 'ec-1')] })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expectRejected(
@@ -105,7 +108,7 @@ describe('remote JWKS', () => {
       401,
       'ERR_AUTH_KEY_NOT_FOUND',
     )
-    expect(t.ran()).toBe(1)
+    expect(t.ran()).toBe(2)
   })
 
   it('never uses an HMAC algorithm with JWKS keys', async () => {
