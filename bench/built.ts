@@ -3,13 +3,15 @@
  * TypeScript sources through tsx. tsx compiles with esbuild's `keepNames`, which wraps every nested
  * function in a `__name()` call (an `Object.defineProperty`) each time the function is created: a
  * per-request cost the published code does not have. Types still come from `src/`, so the bench
- * typechecks without a build.
+ * typechecks without a build. `BENCH_DIST` names another build directory (absolute, or relative to
+ * the project), to compare two builds side by side.
  */
 import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const DIST = resolve(ROOT, process.env.BENCH_DIST ?? 'dist')
 
 /** Newest modification time of the files under `dir`, in ms (0 when it does not exist). */
 function newest(dir: string): number {
@@ -28,9 +30,9 @@ let checked = false
 /** Refuses to measure a missing or stale build: the numbers would belong to other code. */
 function checkBuild(): void {
   if (checked) return
-  const built = newest(join(ROOT, 'dist'))
-  if (built === 0) throw new Error('dist/ is missing: run `npm run build` first')
-  if (newest(join(ROOT, 'src')) > built) {
+  const built = newest(DIST)
+  if (built === 0) throw new Error(`${DIST} is missing: run \`npm run build\` first`)
+  if (process.env.BENCH_DIST === undefined && newest(join(ROOT, 'src')) > built) {
     throw new Error('dist/ is older than src/: run `npm run build` first')
   }
   checked = true
@@ -44,5 +46,5 @@ function checkBuild(): void {
  */
 export async function built<T>(path: string): Promise<T> {
   checkBuild()
-  return (await import(pathToFileURL(join(ROOT, 'dist', path)).href)) as T
+  return (await import(pathToFileURL(join(DIST, path)).href)) as T
 }
