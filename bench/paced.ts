@@ -36,7 +36,7 @@ import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { Worker } from 'node:worker_threads'
 import { LatencyHistogram } from './latency-histogram.js'
-import { credentialHeaders, sanityCheck } from './load.js'
+import { checkAccepted, checkRefusesForgery, credentialHeaders } from './load.js'
 import type { RunResult } from './load.js'
 import type { Scenario } from './scenarios.js'
 
@@ -150,8 +150,9 @@ function requestBuffers(
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000
 
 /**
- * Checks that the server authenticates, then loads it at `settings.rate` for the warm-up and the
- * measured window, and returns the window's latency percentiles (ms, µs precision).
+ * Checks that the server accepts a valid request, loads it at `settings.rate` for the warm-up and
+ * the measured window, checks that it refuses a forged token, and returns the window's latency
+ * percentiles (ms, µs precision).
  */
 export async function measurePaced(
   server: { url: string; cpuSeconds(): number | undefined },
@@ -159,7 +160,20 @@ export async function measurePaced(
   tokens: readonly string[],
   settings: PacedSettings,
 ): Promise<PacedRun> {
-  await sanityCheck(server.url, scenario, scenario.tokens === 'none' ? undefined : tokens[0])
+  const sample = scenario.tokens === 'none' ? undefined : tokens[0]
+  await checkAccepted(server.url, scenario, sample)
+  const run = await pacedRun(server, scenario, tokens, settings)
+  await checkRefusesForgery(server.url, scenario, sample)
+  return run
+}
+
+/** The paced run itself (see {@link measurePaced}). */
+async function pacedRun(
+  server: { url: string; cpuSeconds(): number | undefined },
+  scenario: Scenario,
+  tokens: readonly string[],
+  settings: PacedSettings,
+): Promise<PacedRun> {
   const url = new URL(server.url)
   const requests = requestBuffers(url, scenario, tokens)
   if (requests.length === 0) throw new Error(`${scenario.id}: no tokens to send`)
