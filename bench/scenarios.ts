@@ -165,6 +165,7 @@ export function shapeSuite(): Scenario[] {
   return [
     BARE,
     noop('noop', 'Express + no-op middleware'),
+    noop('noop-auth', 'Express + no-op middleware setting req.auth'),
     noop('noop-async', 'Express + no-op async middleware'),
     noop('noop-async-auth', 'Express + no-op async middleware setting req properties'),
   ]

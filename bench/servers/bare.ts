@@ -1,7 +1,8 @@
 /**
  * Bare Express 5: the ceiling every other server is measured against. `BENCH_VARIANT` adds a
  * middleware that does nothing, to price the shape of a middleware rather than its work:
- * `noop` (calls `next()` at once), `noop-async` (calls `next()` from a resolved promise, as an
+ * `noop` (calls `next()` at once), `noop-auth` (sets `req.auth` to a shared object, then `next()`
+ * at once: jwt-gate's Express layer on a cache hit, without the authentication), `noop-async` (calls `next()` from a resolved promise, as an
  * async authenticator must), `noop-async-auth` (also sets `req.auth` and a symbol property, as
  * jwt-gate's Express layer does).
  */
@@ -16,6 +17,12 @@ const app = express()
 mountStats(app)
 if (variant === 'noop') {
   app.use((_req: Request, _res: Response, next: NextFunction) => next())
+} else if (variant === 'noop-auth') {
+  const auth = { subject: 'anonymous' }
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    ;(req as unknown as { benchAuth: unknown }).benchAuth = auth
+    next()
+  })
 } else if (variant === 'noop-async') {
   app.use((_req: Request, _res: Response, next: NextFunction) => {
     Promise.resolve().then(() => next(), next)
