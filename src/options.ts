@@ -180,7 +180,8 @@ export interface AuthenticateOptions {
   revocation?: RevocationOptions
   /**
    * The verified-token cache: repeated tokens skip decoding and signature checks (never the time
-   * window, revocation or user checks). `false` turns it off. @defaultValue `{ max: 5000, ttl: 300 }`
+   * window, revocation or user checks). A token enters on its second verification, so tokens used
+   * once take no entry. `false` turns it off. @defaultValue `{ max: 5000, ttl: 300 }`
    */
   cache?: false | VerifiedCacheOptions
   /** Called after a request is authenticated (no token in the event). */
