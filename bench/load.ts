@@ -52,11 +52,8 @@ export function credentialHeaders(
     : { authorization: `Bearer ${token}` }
 }
 
-/**
- * Fails unless a valid request gets 200. Runs before the measurement; {@link checkRefusesForgery}
- * runs after it.
- */
-export async function checkAccepted(
+/** Fails unless a valid request gets 200. */
+async function checkAccepted(
   url: string,
   scenario: Scenario,
   token: string | undefined,
@@ -66,13 +63,8 @@ export async function checkAccepted(
   if (ok.status !== 200) throw new Error(`${scenario.id}: valid request got ${ok.status}`)
 }
 
-/**
- * Fails unless a forged token gets 401: a server that checks nothing fails the run. Runs after the
- * measurement rather than before: a 401 sends the server down code paths (error, challenge header)
- * that the measured load never takes, and the JIT then spends the first seconds of the measurement
- * re-optimising Node's HTTP code for both, which the bare Express row (no token) never pays.
- */
-export async function checkRefusesForgery(
+/** Fails unless a forged token gets 401: a server that checks nothing fails the run. */
+async function checkRefusesForgery(
   url: string,
   scenario: Scenario,
   token: string | undefined,
@@ -86,8 +78,28 @@ export async function checkRefusesForgery(
 }
 
 /**
+ * Runs `measurement` between the two server checks: a valid request must get 200 before it, and a
+ * forged token 401 after it. The forgery check comes after rather than before: a 401 sends the
+ * server down code paths (error, challenge header) that the measured load never takes, and the JIT
+ * would spend the first seconds measured re-optimising Node's HTTP code for both, which the bare
+ * Express row (no token) never pays.
+ */
+export async function checkedMeasurement<T>(
+  url: string,
+  scenario: Scenario,
+  tokens: readonly string[],
+  measurement: () => Promise<T>,
+): Promise<T> {
+  const sample = scenario.tokens === 'none' ? undefined : tokens[0]
+  await checkAccepted(url, scenario, sample)
+  const result = await measurement()
+  await checkRefusesForgery(url, scenario, sample)
+  return result
+}
+
+/**
  * Where a run is in its token list. `distinct` runs carry it from the warm-up into the measurement
- * (starting after the sanity check's token), so that no token is sent twice while the pool lasts.
+ * (starting after the token of the acceptance check), so that no token is sent twice while the pool lasts.
  */
 interface TokenCursor {
   next: number
@@ -135,16 +147,25 @@ async function cannon(
   })
 }
 
-/** Warms the server up, then measures it. */
+/** Checks the server (see {@link checkedMeasurement}), warms it up, then measures it. */
 export async function measure(
   server: { url: string; cpuSeconds(): number | undefined },
   scenario: Scenario,
   tokens: readonly string[],
   settings: LoadSettings,
 ): Promise<RunResult> {
+  return checkedMeasurement(server.url, scenario, tokens, () =>
+    warmUpAndMeasure(server, scenario, tokens, settings),
+  )
+}
+
+async function warmUpAndMeasure(
+  server: { url: string; cpuSeconds(): number | undefined },
+  scenario: Scenario,
+  tokens: readonly string[],
+  settings: LoadSettings,
+): Promise<RunResult> {
   const url = server.url
-  const sample = scenario.tokens === 'none' ? undefined : tokens[0]
-  await checkAccepted(url, scenario, sample)
   const cursor: TokenCursor = { next: 1 }
   if (settings.warmupSeconds > 0) {
     await cannon(url, scenario, tokens, settings.warmupSeconds, settings.connections, cursor)
@@ -157,7 +178,6 @@ export async function measure(
     cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
       ? undefined
       : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total
-  await checkRefusesForgery(url, scenario, sample)
   return {
     cpuMicros,
     rps: result.requests.average,

@@ -36,7 +36,7 @@ import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { Worker } from 'node:worker_threads'
 import { LatencyHistogram } from './latency-histogram.js'
-import { checkAccepted, checkRefusesForgery, credentialHeaders } from './load.js'
+import { checkedMeasurement, credentialHeaders } from './load.js'
 import type { RunResult } from './load.js'
 import type { Scenario } from './scenarios.js'
 
@@ -160,11 +160,9 @@ export async function measurePaced(
   tokens: readonly string[],
   settings: PacedSettings,
 ): Promise<PacedRun> {
-  const sample = scenario.tokens === 'none' ? undefined : tokens[0]
-  await checkAccepted(server.url, scenario, sample)
-  const run = await pacedRun(server, scenario, tokens, settings)
-  await checkRefusesForgery(server.url, scenario, sample)
-  return run
+  return checkedMeasurement(server.url, scenario, tokens, () =>
+    pacedRun(server, scenario, tokens, settings),
+  )
 }
 
 /** The paced run itself (see {@link measurePaced}). */
