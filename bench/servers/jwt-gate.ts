@@ -15,7 +15,7 @@ import type * as IndexModule from '../../src/index.js'
 import type * as StoresCacheModule from '../../src/stores/cache.js'
 import type * as StoresMemoryModule from '../../src/stores/memory.js'
 
-const { authenticate } = await built<typeof IndexModule>('index.js')
+const { authenticate, authErrorHandler } = await built<typeof IndexModule>('index.js')
 const { cacheRevocationStore } = await built<typeof StoresCacheModule>('stores/cache.js')
 const { createMemoryRevocationStore } = await built<typeof StoresMemoryModule>('stores/memory.js')
 
@@ -64,6 +64,9 @@ app.get(
   '/',
   protectedRoute((req) => req.auth?.subject),
 )
+// As the README's quick start: without it, Express's default handler would also print the stack
+// of every rejected request to stderr, which no production app wants measured.
+app.use(authErrorHandler())
 serve(app, async () => {
   await gate.close()
   await users?.dispose()
