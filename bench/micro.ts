@@ -1,17 +1,19 @@
 /**
  * The verify path alone, per algorithm, in one process (pinned to one core when `taskset`
- * exists): raw `node:crypto` signature verification, jose `jwtVerify` with an imported key, and
- * jwt-gate's `createAuthenticator().authenticate()` with the cache off, on (one repeated token),
+ * exists): raw `node:crypto` signature verification, jose `jwtVerify` with an imported key,
+ * jsonwebtoken's `verify` with a `KeyObject` (what express-jwt runs per request; it has no EdDSA),
+ * and jwt-gate's `createAuthenticator().authenticate()` with the cache off, on (one repeated token),
  * and on but missing (distinct tokens). Each cell is the median of alternating rounds.
  *
  * `tsx bench/micro.ts [--seconds S] [--rounds N] [--smoke]`; writes bench/results/micro.{md,json}.
  */
-import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto'
+import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { jwtVerify } from 'jose'
+import jsonwebtoken from 'jsonwebtoken'
 import { built } from './built.js'
 import type { KeySource } from '../src/index.js'
 import {
@@ -46,6 +48,7 @@ if (!(seconds > 0 && seconds <= 60 && rounds >= 1 && rounds <= 20)) throw new Er
 const CANDIDATES = [
   'node:crypto verify',
   'jose jwtVerify',
+  'jsonwebtoken verify',
   'jwt-gate, cache off',
   'jwt-gate, cache miss',
   'jwt-gate, cache hit',
@@ -78,6 +81,25 @@ function rawVerifier(alg: BenchAlgorithm, fixture: Fixture): (token: string) => 
   }
 }
 
+/**
+ * jsonwebtoken's `verify` as express-jwt calls it, with the key imported once as a `KeyObject`
+ * (express-jwt's fastest configuration) and the algorithm, issuer and audience pinned. Undefined
+ * for EdDSA, which jsonwebtoken cannot verify.
+ */
+function jsonwebtokenVerifier(
+  alg: BenchAlgorithm,
+  fixture: Fixture,
+): ((token: string) => unknown) | undefined {
+  if (alg === 'EdDSA') return undefined
+  const material = fixture.public.keys[alg]
+  const key =
+    alg === 'HS256'
+      ? createSecretKey(Buffer.from(material.secret!, 'utf8'))
+      : createPublicKey(material.pem!)
+  const options = { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }
+  return (token) => jsonwebtoken.verify(token, key, options)
+}
+
 function gateKey(alg: BenchAlgorithm, fixture: Fixture): KeySource {
   const material = fixture.public.keys[alg]
   if (alg === 'HS256') return { secret: material.secret!, encoding: 'utf8' }
@@ -89,12 +111,14 @@ async function candidates(
   alg: BenchAlgorithm,
   fixture: Fixture,
   pool: readonly string[],
-): Promise<Record<Candidate, () => Promise<unknown>>> {
+): Promise<Record<Candidate, (() => Promise<unknown>) | undefined>> {
   const token = pool[0]!
   const material = fixture.public.keys[alg]
   const raw = rawVerifier(alg, fixture)
   if (!raw(token)) throw new Error(`raw verifier rejects a valid ${alg} token`)
   const joseKey = await importJoseKey(alg, material)
+  const peer = jsonwebtokenVerifier(alg, fixture)
+  peer?.(token)
   const issuer = {
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -111,14 +135,17 @@ async function candidates(
     'node:crypto verify': () => Promise.resolve(raw(token)),
     'jose jwtVerify': () =>
       jwtVerify(token, joseKey, { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }),
+    'jsonwebtoken verify': peer === undefined ? undefined : () => Promise.resolve(peer(token)),
     'jwt-gate, cache off': () => off.authenticate(request),
     'jwt-gate, cache miss': () => small.authenticate(distinct[next++ % distinct.length]!),
     'jwt-gate, cache hit': () => on.authenticate(request),
   }
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-const pct = (a: number, b: number): string => `${((a / b) * 100).toFixed(0)} %`
+// A candidate that cannot run an algorithm (jsonwebtoken with EdDSA) is NaN, shown as a dash.
+const fmt = (n: number): string => (Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'))
+const pct = (a: number, b: number): string =>
+  Number.isNaN(a / b) ? '–' : `${((a / b) * 100).toFixed(0)} %`
 
 async function main(): Promise<void> {
   if (PINNING) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' })
@@ -130,22 +157,27 @@ async function main(): Promise<void> {
     for (const alg of ALGORITHMS) {
       const pool = await signTokens(fixture, alg, 1000)
       const ops = await candidates(alg, fixture, pool)
-      for (const op of Object.values(ops)) await opsPerSecond(op, Math.min(0.3, seconds)) // warm-up
+      for (const op of Object.values(ops)) {
+        if (op !== undefined) await opsPerSecond(op, Math.min(0.3, seconds)) // warm-up
+      }
       const samples = new Map<Candidate, number[]>(CANDIDATES.map((c) => [c, []]))
       const cpuSamples = new Map<Candidate, number[]>(CANDIDATES.map((c) => [c, []]))
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? CANDIDATES : [...CANDIDATES].reverse()
         for (const name of order) {
-          const measured = await measureOps(ops[name], seconds)
+          const op = ops[name]
+          if (op === undefined) continue
+          const measured = await measureOps(op, seconds)
           samples.get(name)!.push(measured.opsPerSecond)
           cpuSamples.get(name)!.push(measured.cpuMicros)
         }
       }
+      const medianOf = (list: number[]): number => (list.length === 0 ? NaN : median(list))
       results[alg] = Object.fromEntries(
-        CANDIDATES.map((c) => [c, median(samples.get(c)!)]),
+        CANDIDATES.map((c) => [c, medianOf(samples.get(c)!)]),
       ) as Record<Candidate, number>
       cpuResults[alg] = Object.fromEntries(
-        CANDIDATES.map((c) => [c, median(cpuSamples.get(c)!)]),
+        CANDIDATES.map((c) => [c, medianOf(cpuSamples.get(c)!)]),
       ) as Record<Candidate, number>
       process.stdout.write(
         `${alg}: ${CANDIDATES.map((c) => `${c} ${fmt(results[alg]![c])}/s`).join(', ')}\n`,
@@ -162,13 +194,13 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}; ${new Date().toISOString()}.`,
     '',
-    `| Alg | ${CANDIDATES.join(' | ')} | jose / raw | gate off / jose | gate miss / jose | gate hit / jose |`,
-    `| --- | ${CANDIDATES.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: |`,
+    `| Alg | ${CANDIDATES.join(' | ')} | jose / raw | gate off / jose | gate miss / jose | gate hit / jose | gate off / jsonwebtoken |`,
+    `| --- | ${CANDIDATES.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: | ---: |`,
   ]
   for (const alg of ALGORITHMS) {
     const r = results[alg]!
     lines.push(
-      `| ${alg} | ${CANDIDATES.map((c) => fmt(r[c])).join(' | ')} | ${pct(r['jose jwtVerify'], r['node:crypto verify'])} | ${pct(r['jwt-gate, cache off'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache miss'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache hit'], r['jose jwtVerify'])} |`,
+      `| ${alg} | ${CANDIDATES.map((c) => fmt(r[c])).join(' | ')} | ${pct(r['jose jwtVerify'], r['node:crypto verify'])} | ${pct(r['jwt-gate, cache off'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache miss'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache hit'], r['jose jwtVerify'])} | ${pct(r['jwt-gate, cache off'], r['jsonwebtoken verify'])} |`,
     )
   }
   lines.push(
@@ -178,7 +210,11 @@ async function main(): Promise<void> {
     `| Alg | ${CANDIDATES.join(' | ')} |`,
     `| --- | ${CANDIDATES.map(() => '---:').join(' | ')} |`,
     ...ALGORITHMS.map(
-      (alg) => `| ${alg} | ${CANDIDATES.map((c) => cpuResults[alg]![c].toFixed(1)).join(' | ')} |`,
+      (alg) =>
+        `| ${alg} | ${CANDIDATES.map((c) => {
+          const micros = cpuResults[alg]![c]
+          return Number.isNaN(micros) ? '–' : micros.toFixed(1)
+        }).join(' | ')} |`,
     ),
   )
   const markdown = `${lines.join('\n')}\n`
