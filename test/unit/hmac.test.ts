@@ -15,7 +15,7 @@ const HASHES: HmacHash[] = ['sha256', 'sha384', 'sha512']
 
 /** Node's own HMAC of the same bytes, as a latin1 string. */
 function reference(secret: Buffer, hash: HmacHash, message: string): string {
-  return createHmac(hash, secret).update(message, 'latin1').digest('latin1')
+  return createHmac(hash, secret).update(message, 'latin1').digest('binary')
 }
 
 function latin1(bytes: Uint8Array): string {
