@@ -222,14 +222,25 @@ async function main(): Promise<void> {
         after: after.rss,
         settled: settled.rss,
       },
-      heapUsed: { before: before.heapUsed, after: after.heapUsed, settled: settled.heapUsed },
+      heapUsed: {
+        warm: warm.heapUsed,
+        before: before.heapUsed,
+        after: after.heapUsed,
+        settled: settled.heapUsed,
+      },
       heapTotal: {
+        warm: warm.heapTotal,
         before: before.heapTotal,
         peak: during.heapTotal,
         after: after.heapTotal,
         settled: settled.heapTotal,
       },
-      external: { before: before.external, after: after.external, settled: settled.external },
+      external: {
+        warm: warm.external,
+        before: before.external,
+        after: after.external,
+        settled: settled.external,
+      },
       checks,
       samples,
     }

@@ -107,7 +107,7 @@ function checkPrimitive(
 ): boolean {
   switch (spec.family) {
     case 'hmac':
-      return checkHmac(key, spec.hash as HmacHash, input, signature)
+      return checkHmac(key, spec.hash!, input, signature)
     case 'rsa':
     case 'pss': {
       const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)

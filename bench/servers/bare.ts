@@ -1,10 +1,11 @@
 /**
  * Bare Express 5: the ceiling every other server is measured against. `BENCH_VARIANT` adds a
  * middleware that does nothing, to price the shape of a middleware rather than its work:
- * `noop` (calls `next()` at once), `noop-auth` (sets `req.auth` to a shared object, then `next()`
- * at once: jwt-gate's Express layer on a cache hit, without the authentication), `noop-async` (calls `next()` from a resolved promise, as an
- * async authenticator must), `noop-async-auth` (also sets `req.auth` and a symbol property, as
- * jwt-gate's Express layer does).
+ * - `noop` calls `next()` at once;
+ * - `noop-auth` sets a request property to a shared object, then calls `next()` at once:
+ *   jwt-gate's Express layer on a cache hit, without the authentication;
+ * - `noop-async` calls `next()` from a resolved promise, as an async authenticator must;
+ * - `noop-async-auth` also sets request properties from there.
  */
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
