@@ -19,6 +19,8 @@ export interface RunInfo {
   /** Tokens cycled by `cycling` runs, and the cache they cycle through. */
   cyclePool: number
   cacheMax: number
+  /** How the protected route answers: at once, or from `setImmediate()` (`--answer`). */
+  answer: 'sync' | 'immediate'
   command: string
 }
 
@@ -84,6 +86,9 @@ export function renderMarkdown(
       `${info.connections} connections, ${info.seconds} s per run after a warm-up, ${info.rounds} rounds in alternating order, medians shown. ` +
       `Distinct tokens: a pool of ${int(info.poolSize)} per algorithm, each token sent at most once per run (warm-up included), jwt-gate with its default cache; ` +
       `the "pool cycling" row sends ${int(info.cyclePool)} tokens over and over through a cache of ${int(info.cacheMax)} entries. ` +
+      (info.answer === 'immediate'
+        ? 'Every server answers from `setImmediate()` (`--answer immediate`), so all write their answers in the same event-loop phase. '
+        : '') +
       `Load average before/after: ${info.loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${info.loadAfter.map((l) => l.toFixed(2)).join(' ')}.`,
     '',
   ]

@@ -18,8 +18,18 @@ export function benchVariant(): string {
   return process.env.BENCH_VARIANT ?? ''
 }
 
-/** The protected route: answers the subject, like a real handler that reads the identity. */
+/**
+ * The protected route: answers the subject, like a real handler that reads the identity. With
+ * `BENCH_ANSWER=immediate` (`npm run bench -- --answer immediate`) it answers from `setImmediate()`,
+ * so that every server writes its answers in the same event-loop phase (see `bench/run.ts`).
+ */
 export function protectedRoute(subjectOf: (req: Request) => unknown): RequestHandler {
+  if (process.env.BENCH_ANSWER === 'immediate') {
+    return (req: Request, res: Response) => {
+      const sub = subjectOf(req)
+      setImmediate(() => res.json({ sub }))
+    }
+  }
   return (req: Request, res: Response) => {
     res.json({ sub: subjectOf(req) })
   }
