@@ -104,12 +104,13 @@ const poolSize = num(args.pool, Math.ceil(16_000 * (seconds + warmupSeconds)), c
  * its rows get the cheaper pattern and the others do not; `immediate` gives it to every row, so
  * that only what the middlewares compute is compared.
  */
-const ANSWER_MODES = ['sync', 'immediate'] as const
-type AnswerMode = (typeof ANSWER_MODES)[number]
-if (!(ANSWER_MODES as readonly string[]).includes(args.answer)) {
-  throw new Error(`--answer must be one of ${ANSWER_MODES.join(', ')}`)
+const ANSWER_MODES: readonly RunInfo['answer'][] = ['sync', 'immediate']
+function answerMode(value: string): RunInfo['answer'] {
+  const mode = ANSWER_MODES.find((known) => known === value)
+  if (mode === undefined) throw new Error(`--answer must be one of ${ANSWER_MODES.join(', ')}`)
+  return mode
 }
-const answer = args.answer as AnswerMode
+const answer = answerMode(args.answer)
 // Only the full suite in its default mode writes the committed results and the README chart.
 const partial = smoke || args.shape || args.filter !== undefined || answer !== 'sync'
 const outDir = args.out ?? (partial ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
