@@ -75,6 +75,8 @@ export function chartSubtitle(info: {
   pinned: boolean
   connections: number
   loadBefore: readonly number[]
+  /** Absent in results written before `--answer` existed: those answered at once. */
+  answer?: 'sync' | 'immediate'
 }): string {
-  return `${info.cpu}, ${info.cores} cores, Node ${info.node}, ${info.date.slice(0, 10)}; ${info.pinned ? 'server on CPU 0, autocannon on CPU 1' : 'no pinning'}; ${info.connections} connections; load average ${info.loadBefore[0]?.toFixed(2) ?? '?'} at the start`
+  return `${info.cpu}, ${info.cores} cores, Node ${info.node}, ${info.date.slice(0, 10)}; ${info.pinned ? 'server on CPU 0, autocannon on CPU 1' : 'no pinning'}; ${info.connections} connections${info.answer === 'immediate' ? '; every route answers from setImmediate()' : ''}; load average ${info.loadBefore[0]?.toFixed(2) ?? '?'} at the start`
 }
