@@ -78,7 +78,9 @@ function gate(
         ? ''
         : extra === 'cache-off'
           ? ', cache off'
-          : ` + ${extra.replace('users-', 'user check: ')}`
+          : extra === 'no-yield'
+            ? ', no yield after a check'
+            : ` + ${extra.replace('users-', 'user check: ')}`
   return {
     id: id(['jwt-gate', transport, alg, tokens, extra]),
     label: `jwt-gate ${transport}${suffix}`,
@@ -132,6 +134,8 @@ export function fullSuite(options: { postgres: boolean }): Scenario[] {
   // What `cache: false` costs on a repeated token, and what the cache costs when it cannot help.
   list.push(gate('EdDSA', 'repeated', 'bearer', 'cache-off'))
   list.push(gate('EdDSA', 'distinct', 'bearer', 'cache-off'))
+  // What yielding after a signature check gives (yieldAfterVerification, on by default).
+  list.push(gate('RS256', 'distinct', 'bearer', 'no-yield'))
   // What the cache costs when it churns: each token evicted just before it comes back.
   list.push(gate('HS256', 'cycling', 'bearer'))
   list.push(gate('EdDSA', 'repeated', 'bearer', 'users-sqlite'))

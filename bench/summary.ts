@@ -144,7 +144,8 @@ export function checkTargets(rows: readonly Row[], latency: readonly LatencyRow[
     (r) =>
       r.scenario.kind === 'jwt-gate' &&
       r.scenario.variant?.includes('users') !== true &&
-      r.scenario.variant?.includes('cache-off') !== true,
+      r.scenario.variant?.includes('cache-off') !== true &&
+      r.scenario.variant?.includes('no-yield') !== true,
   )
   for (const row of gate.filter(
     (r) => r.scenario.tokens === 'repeated' && r.vsBare !== undefined,

@@ -48,6 +48,13 @@ export interface Authenticator {
   readonly realm: string
   /** Entries in the verified-token cache (0 when it is off). */
   readonly cacheSize: number
+  /**
+   * Signature checks made so far, passed or failed (cache hits make none). The Express layer
+   * compares it around a synchronous `authenticateNow` to tell a full verification from a hit.
+   */
+  readonly signatureChecks: number
+  /** Whether the Express layer yields to the event loop after a signature check (the option). */
+  readonly yieldAfterVerification: boolean
   /** Drops cached verification results (after a key rotation, say). */
   clearCache(): void
   /** Releases the stores. */
@@ -77,6 +84,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
       ? undefined
       : new VerifiedTokenCache(config.cache.max, config.cache.maxBytes, config.cache.ttl * 1000)
   const knownHeaders = new KnownHeaders()
+  let signatureChecks = 0
   const allIssuers = [
     ...config.issuers.values(),
     ...(config.issuerWithoutIss === undefined ? [] : [config.issuerWithoutIss]),
@@ -117,6 +125,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     progress: RequestState,
   ): VerifiedToken | Promise<VerifiedToken> {
     const { token, header, payload } = decoded
+    signatureChecks++
     verifySignature(token, key, header.alg, decoded.signature)
     progress.payload = payload
     checkRegisteredClaims(payload, issuer.policy, nowMs / 1000)
@@ -311,6 +320,10 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     get cacheSize() {
       return cache?.size ?? 0
     },
+    get signatureChecks() {
+      return signatureChecks
+    },
+    yieldAfterVerification: config.yieldAfterVerification,
     clearCache() {
       cache?.clear()
     },

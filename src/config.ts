@@ -62,6 +62,7 @@ export interface ResolvedConfig {
     | undefined
   readonly revocation: { store: RevocationStore; timeout: number } | undefined
   readonly cache: { max: number; maxBytes: number; ttl: number } | undefined
+  readonly yieldAfterVerification: boolean
   readonly onAuthenticated: ((auth: AuthContext) => void) | undefined
   readonly onRejected: ((event: RejectionEvent) => void) | undefined
 }
@@ -136,6 +137,7 @@ const optionsSchema = z.strictObject({
       }),
     ])
     .optional(),
+  yieldAfterVerification: z.boolean().optional(),
   onAuthenticated: z.function().optional(),
   onRejected: z.function().optional(),
 })
@@ -353,6 +355,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         ? undefined
         : { store: options.revocation.store, timeout: options.revocation.timeout ?? 3000 },
     cache,
+    yieldAfterVerification: options.yieldAfterVerification ?? true,
     onAuthenticated: options.onAuthenticated,
     onRejected: options.onRejected,
   })

@@ -3,7 +3,8 @@
  * `cookie` (also accept the token from the `access` cookie, which jwt-gate reads from the raw
  * `Cookie` header: no cookie-parser, as the README's recipe; the default sources header then cookie),
  * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000: the pool-cycling row), `cache-off`, `users-sqlite`,
- * `users-postgres`, `revocation` (the in-memory revocation store behind its cache).
+ * `users-postgres`, `revocation` (the in-memory revocation store behind its cache), `no-yield`
+(`yieldAfterVerification: false`: `next()` at once after a signature check too).
  */
 import express from 'express'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
@@ -48,6 +49,7 @@ const options: AuthenticateOptions = {
   ...(variant.has('cache-small')
     ? { cache: { max: Number(process.env.BENCH_CACHE_MAX ?? 1000) } }
     : {}),
+  ...(variant.has('no-yield') ? { yieldAfterVerification: false } : {}),
   ...(users === undefined ? {} : { users: { store: users.store } }),
   ...(revocation === undefined ? {} : { revocation: { store: revocation } }),
 }

@@ -38,6 +38,7 @@ export type AuthenticateMiddleware = RequestHandler & {
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const authenticator = createAuthenticator(options)
   const realm = authenticator.realm
+  const yieldAfterCheck = authenticator.yieldAfterVerification
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
@@ -52,11 +53,16 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   }
 
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
+    const checksBefore = authenticator.signatureChecks
     let outcome: ReturnType<Authenticator['authenticateNow']>
     try {
       outcome = authenticator.authenticateNow(req)
     } catch (error) {
-      rejected(req, next, error)
+      if (yieldAfterCheck && authenticator.signatureChecks !== checksBefore) {
+        setImmediate(rejected, req, next, error)
+      } else {
+        rejected(req, next, error)
+      }
       return
     }
     if (outcome instanceof Promise) {
@@ -66,8 +72,16 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
       )
       return
     }
-    // A token without store checks is settled on the spot: no promise, no extra tick.
-    settled(req, next, outcome)
+    // A token without store checks is settled on the spot: no promise, no extra tick. After a
+    // signature check (tens of microseconds of CPU) the request yields first: the loop then reads
+    // every connection that is ready before any of their answers is written, and answers written
+    // together wake a client on the same host once rather than once each. A cache hit costs a few
+    // microseconds and goes on at once.
+    if (yieldAfterCheck && authenticator.signatureChecks !== checksBefore) {
+      setImmediate(settled, req, next, outcome)
+    } else {
+      settled(req, next, outcome)
+    }
   }
   return Object.assign(middleware, {
     authenticator,
