@@ -13,7 +13,7 @@
  * Options: `--smoke` (a few scenarios, very short runs, results in a temporary directory),
  * `--rounds N`, `--seconds S`, `--pool N` (tokens per algorithm for distinct-token runs), `--warmup S` (also the fixed-rate warm-up), `--connections N` (also
  * the paced pool), `--rate R` (fixed-rate latency run; default a quarter of bare Express's req/s
- * in the same run), `--rate-seconds S`, `--filter TEXT` (scenario ids containing TEXT), `--out DIR`, `--chart FILE`,
+ * in the same run), `--rate-seconds S`, `--filter TEXT[,TEXT…]` (scenario ids containing one of the TEXTs), `--out DIR`, `--chart FILE`,
  * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs),
  * `--answer sync|immediate` (how every server's protected route answers; see `ANSWER_MODES`).
  */
@@ -205,8 +205,10 @@ async function main(): Promise<void> {
   const postgres = !smoke && (await postgresAvailable())
   let scenarios = args.shape ? shapeSuite() : smoke ? smokeSuite() : fullSuite({ postgres })
   if (args.filter !== undefined) {
-    const filter = args.filter
-    scenarios = scenarios.filter((s) => s.id === 'express' || s.id.includes(filter))
+    const filters = args.filter.split(',').filter(Boolean)
+    scenarios = scenarios.filter(
+      (s) => s.id === 'express' || filters.some((filter) => s.id.includes(filter)),
+    )
   }
   if (!smoke && !postgres)
     process.stdout.write('PostgreSQL not reachable: its user-check row is skipped\n')

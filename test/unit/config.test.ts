@@ -225,6 +225,12 @@ describe('configuration is refused at start-up, naming the option', () => {
       'users.createUnknown',
       /createUser/,
     ],
+    [
+      'yieldAfterVerification that is not a boolean',
+      { issuers: [{ issuer: ISSUER, key: ed }], yieldAfterVerification: 'no' },
+      'yieldAfterVerification',
+      /boolean/,
+    ],
   ]
 
   it.each(cases)('%s', (_name, options, option, problem) => {
