@@ -40,25 +40,32 @@ export interface ExtractionPolicy {
     ((req: ExtractorRequest) => string | undefined | Promise<string | undefined>) | undefined
 }
 
+/** Lines of the header `name` (lower-case letters only) in Node's raw header list. */
 function countHeaderLines(rawHeaders: readonly string[] | undefined, name: string): number {
   if (rawHeaders === undefined) return 0
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const header = rawHeaders[i]
-    // Length first: most header names are skipped without allocating a lower-cased copy.
-    if (header?.length === name.length && header.toLowerCase() === name) count++
+    // Length first, then letters compared in place: no lower-cased copy per request.
+    if (header?.length === name.length && equalsLettersIgnoringCase(header, name)) count++
   }
   return count
 }
 
-/** Whether `value` starts with "Bearer" in any case, ending at `end`; compared without copies. */
-function isBearerScheme(value: string, end: number): boolean {
-  if (end !== 6) return false
-  for (let i = 0; i < 6; i++) {
-    // Setting bit 0x20 lower-cases ASCII letters; "bearer" has only letters.
-    if ((value.charCodeAt(i) | 0x20) !== BEARER.charCodeAt(i)) return false
+/**
+ * Whether `value` equals `letters` (lower-case ASCII letters only) in any case, without copies.
+ * Setting bit 0x20 lower-cases an ASCII letter, and only a letter can become one that way.
+ */
+function equalsLettersIgnoringCase(value: string, letters: string): boolean {
+  for (let i = 0; i < letters.length; i++) {
+    if ((value.charCodeAt(i) | 0x20) !== letters.charCodeAt(i)) return false
   }
   return true
+}
+
+/** Whether `value` starts with "Bearer" in any case, ending at `end`; compared without copies. */
+function isBearerScheme(value: string, end: number): boolean {
+  return end === 6 && equalsLettersIgnoringCase(value, BEARER)
 }
 const BEARER = 'bearer'
 
