@@ -4,7 +4,7 @@
  * `Cookie` header: no cookie-parser, as the README's recipe; the default sources header then cookie),
  * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000: the pool-cycling row), `cache-off`, `users-sqlite`,
  * `users-postgres`, `revocation` (the in-memory revocation store behind its cache), `no-yield`
-(`yieldAfterVerification: false`: `next()` at once after a signature check too).
+ * (`yieldAfterVerification: false`: `next()` at once after a signature check too).
  */
 import express from 'express'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
