@@ -59,11 +59,25 @@ export const BARE: Scenario = {
   transport: 'bearer',
 }
 
+/** The jwt-gate variants that depart from the default configuration, and how their labels say so. */
+const NON_DEFAULT_LABELS = {
+  'cache-off': ', cache off',
+  'no-yield': ', no yield after a check',
+  'users-sqlite': ' + user check: sqlite',
+  'users-postgres': ' + user check: postgres',
+} as const
+type NonDefaultVariant = keyof typeof NON_DEFAULT_LABELS
+
+/** Whether a row runs jwt-gate with options other than the defaults (the targets exclude it). */
+export function departsFromDefaults(scenario: Scenario): boolean {
+  return scenario.variant?.split(',').some((v) => Object.hasOwn(NON_DEFAULT_LABELS, v)) === true
+}
+
 function gate(
   alg: BenchAlgorithm,
   tokens: TokenMode,
   transport: 'bearer' | 'cookie',
-  extra = '',
+  extra: NonDefaultVariant | '' = '',
 ): Scenario {
   const variants = [
     transport === 'cookie' ? 'cookie' : '',
@@ -76,11 +90,7 @@ function gate(
       ? ', pool cycling through a small cache'
       : extra === ''
         ? ''
-        : extra === 'cache-off'
-          ? ', cache off'
-          : extra === 'no-yield'
-            ? ', no yield after a check'
-            : ` + ${extra.replace('users-', 'user check: ')}`
+        : NON_DEFAULT_LABELS[extra]
   return {
     id: id(['jwt-gate', transport, alg, tokens, extra]),
     label: `jwt-gate ${transport}${suffix}`,

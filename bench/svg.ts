@@ -3,6 +3,7 @@
  * with the value and the ratio to bare Express.
  */
 import { sections } from './markdown.js'
+import type { RunInfo } from './markdown.js'
 import type { Row } from './summary.js'
 
 const COLOURS: Record<Row['scenario']['kind'], string> = {
@@ -76,7 +77,7 @@ export function chartSubtitle(info: {
   connections: number
   loadBefore: readonly number[]
   /** Absent in results written before `--answer` existed: those answered at once. */
-  answer?: 'sync' | 'immediate'
+  answer?: RunInfo['answer']
 }): string {
   return `${info.cpu}, ${info.cores} cores, Node ${info.node}, ${info.date.slice(0, 10)}; ${info.pinned ? 'server on CPU 0, autocannon on CPU 1' : 'no pinning'}; ${info.connections} connections${info.answer === 'immediate' ? '; every route answers from setImmediate()' : ''}; load average ${info.loadBefore[0]?.toFixed(2) ?? '?'} at the start`
 }

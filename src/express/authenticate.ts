@@ -51,6 +51,10 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     setRealm(req, realm)
     next(error)
   }
+  /** Whether the synchronous call that began at `checksBefore` checked a signature and must yield. */
+  function yieldsAfter(checksBefore: number): boolean {
+    return yieldAfterCheck && authenticator.signatureChecks !== checksBefore
+  }
 
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
     const checksBefore = authenticator.signatureChecks
@@ -58,7 +62,7 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     try {
       outcome = authenticator.authenticateNow(req)
     } catch (error) {
-      if (yieldAfterCheck && authenticator.signatureChecks !== checksBefore) {
+      if (yieldsAfter(checksBefore)) {
         setImmediate(rejected, req, next, error)
       } else {
         rejected(req, next, error)
@@ -77,7 +81,7 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     // every connection that is ready before any of their answers is written, which measured less
     // kernel time per request with clients on the same host (docs/performance.md, passes 6-7). A
     // cache hit costs a few microseconds and goes on at once.
-    if (yieldAfterCheck && authenticator.signatureChecks !== checksBefore) {
+    if (yieldsAfter(checksBefore)) {
       setImmediate(settled, req, next, outcome)
     } else {
       settled(req, next, outcome)
