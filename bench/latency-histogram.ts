@@ -89,6 +89,19 @@ export class LatencyHistogram {
     return this.highest
   }
 
+  /**
+   * Adds every sample of `other` to this histogram, as if each had been recorded here: percentiles
+   * of the merged histogram are those of all samples together (to bucket precision).
+   */
+  merge(other: LatencyHistogram): void {
+    if (other.total === 0) return
+    for (let i = 0; i < BUCKET_COUNT; i++) this.counts[i]! += other.counts[i]!
+    this.total += other.total
+    this.sum += other.sum
+    if (other.lowest < this.lowest) this.lowest = other.lowest
+    if (other.highest > this.highest) this.highest = other.highest
+  }
+
   /** Forgets every sample. */
   reset(): void {
     this.counts.fill(0)

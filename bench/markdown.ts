@@ -28,6 +28,10 @@ const int = (value: number): string => Math.round(value).toLocaleString('en-US')
 const ms = (value: number): string => value.toFixed(value < 10 ? 2 : 1)
 const ratio = (value: number | undefined): string =>
   value === undefined ? '' : `${(value * 100).toFixed(0)} %`
+/** Marks a ratio to bare Express taken from paired runs (see `Row.pairedWithBare`). */
+const PAIRED_MARK = ' †'
+const vsBare = (row: Row, value: number | undefined): string =>
+  value === undefined ? '' : `${ratio(value)}${row.pairedWithBare ? PAIRED_MARK : ''}`
 
 function table(rows: readonly Row[]): string {
   const lines = [
@@ -38,7 +42,7 @@ function table(rows: readonly Row[]): string {
     const s = row.scenario
     const flag = row.failures > 0 ? ` ⚠ ${row.failures} failed` : ''
     lines.push(
-      `| ${s.kind === 'jwt-gate' ? `**${s.label}**` : s.label}${flag} | ${s.alg ?? ''} | ${s.tokens === 'none' ? '' : s.transport} | ${int(row.rps)} | ${ms(row.p50)} | ${ms(row.p99)} | ${ratio(row.vsBare)} | ${ratio(row.vsJose)} | ${row.cpuMicros === undefined ? '' : row.cpuMicros.toFixed(0)} | ${ratio(row.cpuVsBare)} | ${ratio(row.cpuVsJose)} |`,
+      `| ${s.kind === 'jwt-gate' ? `**${s.label}**` : s.label}${flag} | ${s.alg ?? ''} | ${s.tokens === 'none' ? '' : s.transport} | ${int(row.rps)} | ${ms(row.p50)} | ${ms(row.p99)} | ${vsBare(row, row.vsBare)} | ${ratio(row.vsJose)} | ${row.cpuMicros === undefined ? '' : row.cpuMicros.toFixed(0)} | ${vsBare(row, row.cpuVsBare)} | ${ratio(row.cpuVsJose)} |`,
     )
   }
   return lines.join('\n')
@@ -80,7 +84,8 @@ export function renderMarkdown(
     '',
     `Command: \`${info.command}\` · ${info.date} · commit ${info.commit}`,
     '',
-    'Ratios: `vs Express` and `vs jose` divide req/s; the `(CPU)` columns divide the server CPU time per request instead (user + system from /proc, so they show capacity even when other processes compete for the core).',
+    'Ratios: `vs Express` and `vs jose` divide req/s; the `(CPU)` columns divide the server CPU time per request instead (user + system from /proc, so they show capacity even when other processes compete for the core). ' +
+      `Ratios marked${PAIRED_MARK} are paired: each run of the row had a bare Express run of its own just before or after it, and the ratio is the median of those per-round ratios (the bare Express row shows the runs of its own place in the order).`,
     '',
     `Node ${info.node} on ${info.cpu} (${info.cores} cores); server ${info.pinned ? 'pinned to CPU 0, load generator (autocannon; the paced generator for the fixed rate) on CPU 1' : 'not pinned (no taskset)'}; ` +
       `${info.connections} connections, ${info.seconds} s per run after a warm-up, ${info.rounds} rounds in alternating order, medians shown. ` +
@@ -106,13 +111,13 @@ export function renderMarkdown(
     parts.push(
       `## Latency at a fixed rate (${latency[0]!.rate} req/s overall, one repeated token)`,
       '',
-      `Open loop, evenly paced: one request every 1/${latency[0]!.rate} s over ${info.connections} keep-alive connections, latency from each request's intended send time to the end of its answer (coordinated omission corrected). \`req/s\` is the achieved rate; a run more than 2 % behind the target counts as failed.`,
+      `Open loop, evenly paced: one request every 1/${latency[0]!.rate} s over ${info.connections} keep-alive connections, latency from each request's intended send time to the end of its answer (coordinated omission corrected). \`req/s\` is the median achieved rate; a run more than 2 % behind the target counts as failed. Percentiles are those of all rounds' requests together (each run's histogram merged), not medians of each run's percentiles; the last column lists each round's own p99.`,
       '',
-      '| Server | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 vs Express |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Server | req/s | requests | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 vs Express | p99 of each round, ms |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       ...latency.map(
         (r) =>
-          `| ${r.scenario.label}${r.scenario.alg === undefined ? '' : ` ${r.scenario.alg}`}${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''} | ${int(r.rps)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.p99VsBare === undefined ? '' : `${r.p99VsBare.toFixed(2)}x`} |`,
+          `| ${r.scenario.label}${r.scenario.alg === undefined ? '' : ` ${r.scenario.alg}`}${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''} | ${int(r.rps)} | ${int(r.requests)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.p99VsBare === undefined ? '' : `${r.p99VsBare.toFixed(2)}x`} | ${r.p99Runs.map(ms).join(', ')} |`,
       ),
       '',
     )

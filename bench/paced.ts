@@ -69,6 +69,8 @@ export interface PacedRun extends RunResult {
   clockLagP99: number
   /** CPU the generator process used during the window, as a share of one core. */
   generatorCpu: number
+  /** Every measured request's latency, so that runs can be pooled (`bench/summary.ts`). */
+  latency: LatencyHistogram
 }
 
 /** Tolerated shortfall of the achieved rate. */
@@ -500,5 +502,6 @@ async function pacedRun(
     sendLagP99: lag.count === 0 ? 0 : round3(lag.percentile(99) / 1000),
     clockLagP99: clockLag.count === 0 ? 0 : round3(clockLag.percentile(99) / 1000),
     generatorCpu: windowMs > 1 ? (genCpu.user + genCpu.system) / 1000 / windowMs : 0,
+    latency,
   }
 }

@@ -30,7 +30,7 @@ import { renderMarkdown } from './markdown.js'
 import { measurePaced } from './paced.js'
 import type { PacedRun } from './paced.js'
 import type { RunInfo } from './markdown.js'
-import { FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
+import { BARE, FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { writeResult } from './output.js'
 import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
@@ -138,18 +138,18 @@ function gitCommit(): string {
 }
 
 /** Loads one running server and measures it (autocannon or the paced generator). */
-type Measurer = (
+type Measurer<R extends RunResult> = (
   server: { url: string; cpuSeconds(): number | undefined },
   scenario: Scenario,
   tokens: readonly string[],
-) => Promise<RunResult | PacedRun>
+) => Promise<R>
 
-async function runOnce(
+async function runOnce<R extends RunResult>(
   scenario: Scenario,
   env: Record<string, string>,
   tokens: readonly string[],
-  run: Measurer,
-): Promise<RunResult | PacedRun> {
+  run: Measurer<R>,
+): Promise<R> {
   const server = await startServer({
     file: scenario.server,
     env: {
@@ -166,36 +166,71 @@ async function runOnce(
   }
 }
 
+const isPaced = (result: RunResult): result is PacedRun => 'targetRate' in result
+
 /** Whole milliseconds as they are (autocannon), sub-millisecond precision with 2 decimals (paced). */
 const msText = (value: number): string =>
   Number.isInteger(value) ? String(value) : value.toFixed(2)
 
-/** Runs every scenario `rounds` times, reversing the order every other round (A B C, C B A…). */
-async function runRounds(
+/**
+ * Whether a row gets a bare Express run of its own beside each of its runs: every jwt-gate row with
+ * one repeated token, whose target is a share of bare Express. On a machine whose speed drifts by
+ * ±20 % from minute to minute, a ratio to the bare Express run of the same round, minutes away,
+ * measured the drift as much as the middleware; a ratio to a run made seconds before (or after)
+ * compares like with like.
+ */
+const pairsWithBare = (scenario: Scenario): boolean =>
+  scenario.kind === 'jwt-gate' && scenario.tokens === 'repeated'
+
+/** One step of a round: a scenario, or the bare Express run beside the paired scenario `for`. */
+interface Step {
+  scenario: Scenario
+  beside?: string
+}
+
+/** The runs of every scenario, and the bare Express runs made beside paired ones (by id). */
+interface Rounds<R extends RunResult> {
+  runs: Map<string, R[]>
+  bareBeside: Map<string, R[]>
+}
+
+/**
+ * Runs every scenario `rounds` times, reversing the order every other round (A B C, C B A…). A
+ * scenario that `paired` selects is preceded by a bare Express run of its own, so that in reversed
+ * rounds that run follows it.
+ */
+async function runRounds<R extends RunResult>(
   scenarios: readonly Scenario[],
   env: Record<string, string>,
   tokensOf: (scenario: Scenario) => readonly string[],
-  run: Measurer,
-): Promise<Map<string, RunResult[]>> {
-  const runs = new Map<string, RunResult[]>(scenarios.map((s) => [s.id, []]))
+  run: Measurer<R>,
+  paired: (scenario: Scenario) => boolean = () => false,
+): Promise<Rounds<R>> {
+  const runs = new Map<string, R[]>(scenarios.map((s) => [s.id, []]))
+  const bareBeside = new Map<string, R[]>()
+  const steps: Step[] = scenarios.flatMap((scenario) => {
+    if (!paired(scenario)) return [{ scenario }]
+    bareBeside.set(scenario.id, [])
+    return [{ scenario: BARE, beside: scenario.id }, { scenario }]
+  })
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? scenarios : [...scenarios].reverse()
-    for (const scenario of order) {
+    const order = round % 2 === 0 ? steps : [...steps].reverse()
+    for (const { scenario, beside } of order) {
       const result = await runOnce(scenario, env, tokensOf(scenario), run)
-      runs.get(scenario.id)!.push(result)
+      ;(beside === undefined ? runs.get(scenario.id) : bareBeside.get(beside))!.push(result)
+      const name = beside === undefined ? scenario.id : `${scenario.id} (beside ${beside})`
       const warn =
         (result.failures > 0 ? `  ⚠ ${result.failures} failed` : '') +
         (result.tokensReused > 0 ? `  ⚠ pool ran out: ${result.tokensReused} tokens re-sent` : '')
-      const paced =
-        'targetRate' in result
-          ? `  p99.9 ${msText(result.p999)} ms  (paced: ${result.rps.toFixed(1)} of ${result.targetRate} req/s, send lag p99 ${msText(result.sendLagP99)} ms (clock ${msText(result.clockLagP99)} ms), generator CPU ${(result.generatorCpu * 100).toFixed(0)} %)`
-          : ''
+      const paced = isPaced(result)
+        ? `  p99.9 ${msText(result.p999)} ms  (paced: ${result.rps.toFixed(1)} of ${result.targetRate} req/s, send lag p99 ${msText(result.sendLagP99)} ms (clock ${msText(result.clockLagP99)} ms), generator CPU ${(result.generatorCpu * 100).toFixed(0)} %)`
+        : ''
       process.stdout.write(
-        `  [${round + 1}/${rounds}] ${scenario.id.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${msText(result.p50)} ms  p99 ${msText(result.p99)} ms  cpu ${result.cpuMicros?.toFixed(0) ?? '?'} µs/req${paced}${warn}\n`,
+        `  [${round + 1}/${rounds}] ${name.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${msText(result.p50)} ms  p99 ${msText(result.p99)} ms  cpu ${result.cpuMicros?.toFixed(0) ?? '?'} µs/req${paced}${warn}\n`,
       )
     }
   }
-  return runs
+  return { runs, bareBeside }
 }
 
 async function main(): Promise<void> {
@@ -236,8 +271,12 @@ async function main(): Promise<void> {
       `${scenarios.length} scenarios × ${rounds} rounds, ${seconds} s each (${PINNING ? 'server on CPU 0, load on CPU 1' : 'no CPU pinning'})\n`,
     )
     const throughput = { seconds, warmupSeconds, connections }
-    const runs = await runRounds(scenarios, env, tokensOf, (server, scenario, tokens) =>
-      measure(server, scenario, tokens, throughput),
+    const { runs, bareBeside } = await runRounds(
+      scenarios,
+      env,
+      tokensOf,
+      (server, scenario, tokens) => measure(server, scenario, tokens, throughput),
+      pairsWithBare,
     )
 
     // A fixed-rate scenario runs when its throughput scenario is in this run.
@@ -250,11 +289,14 @@ async function main(): Promise<void> {
       `fixed rate: ${rate} req/s evenly paced over ${connections} connections, ${warmupSeconds} s warm-up + ${rateSeconds} s\n`,
     )
     const paced = { rate, seconds: rateSeconds, warmupSeconds, connections }
-    const rateRuns = await runRounds(rateScenarios, env, tokensOf, (server, scenario, tokens) =>
-      measurePaced(server, scenario, tokens, paced),
+    const { runs: rateRuns } = await runRounds(
+      rateScenarios,
+      env,
+      tokensOf,
+      (server, scenario, tokens) => measurePaced(server, scenario, tokens, paced),
     )
 
-    const rows = summarise(scenarios, runs)
+    const rows = summarise(scenarios, runs, bareBeside)
     const latency = summariseLatency(rateScenarios, rateRuns, rate)
     const targets = partial ? [] : checkTargets(rows, latency)
     const info: RunInfo = {

@@ -29,6 +29,11 @@ const PERCENTILES = [0, 1, 50, 90, 99, 99.9, 99.99, 100]
 function check(samples: number[]): void {
   const histogram = new LatencyHistogram()
   for (const s of samples) histogram.record(s)
+  expectPercentilesOf(histogram, samples)
+}
+
+/** The histogram's count, extremes and percentiles are those of `samples`, to bucket precision. */
+function expectPercentilesOf(histogram: LatencyHistogram, samples: readonly number[]): void {
   const sorted = samples.map((s) => Math.round(s)).sort((a, b) => a - b)
   expect(histogram.count).toBe(samples.length)
   expect(histogram.min).toBe(sorted[0])
@@ -84,5 +89,28 @@ describe('latency histogram', () => {
     histogram.reset()
     expect(histogram.count).toBe(0)
     check([7, 7, 7, 900_000])
+  })
+
+  it('merges runs into the histogram of all their samples together', () => {
+    const next = random(3)
+    // Two runs of different shape: the pooled percentiles are neither run's.
+    const fast = Array.from({ length: 8_000 }, () => 200 + next() * 300)
+    const slow = Array.from({ length: 2_000 }, () => 4_000 + next() * 40_000)
+    const pooled = new LatencyHistogram()
+    const empty = new LatencyHistogram()
+    for (const run of [fast, slow]) {
+      const histogram = new LatencyHistogram()
+      for (const sample of run) histogram.record(sample)
+      pooled.merge(histogram)
+    }
+    pooled.merge(empty)
+    const all = [...fast, ...slow]
+    expect(pooled.count).toBe(10_000)
+    expectPercentilesOf(pooled, all)
+    const rounded = all.map((v) => Math.round(v))
+    expect(pooled.mean).toBeCloseTo(rounded.reduce((a, b) => a + b, 0) / rounded.length, 6)
+    // Merging into an empty histogram copies the other.
+    empty.merge(pooled)
+    expect(empty.percentile(99)).toBe(pooled.percentile(99))
   })
 })
