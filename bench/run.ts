@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every server as its own process (pinned to CPU 0 when `taskset` exists), this
  * process as the load generator (CPU 1), all scenarios repeated in alternating order, medians
- * reported as a Markdown table, a JSON file and an SVG chart.
+ * reported as a Markdown table, a JSON file and an SVG chart. jwt-gate's repeated-token rows are
+ * paired: each of their runs has a bare Express run of its own next to it (see `pairsWithBare`).
  *
  * Throughput runs use autocannon as fast as it goes (`bench/load.ts`). The fixed-rate latency run
  * (bare Express against jwt-gate, one repeated token) uses the open-loop generator of
@@ -182,7 +183,7 @@ const msText = (value: number): string =>
 const pairsWithBare = (scenario: Scenario): boolean =>
   scenario.kind === 'jwt-gate' && scenario.tokens === 'repeated'
 
-/** One step of a round: a scenario, or the bare Express run beside the paired scenario `for`. */
+/** One step of a round: a scenario, or (with `beside`) the bare Express run next to the paired scenario of that id. */
 interface Step {
   scenario: Scenario
   beside?: string
