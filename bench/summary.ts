@@ -104,15 +104,14 @@ export function summarise(
       const jose = rpsOf(joseBaselineId(scenario))
       const cpu = cpuOf(scenario.id)
       const joseCpu = cpuOf(joseBaselineId(scenario))
+      // A paired row is judged by its paired ratios only, never by the medians' ratio.
       const paired = pairedRatios(list, bareBeside.get(scenario.id))
+      const mediansVsBare = bare === undefined || scenario === BARE ? undefined : rps / bare
+      const mediansCpuVsBare =
+        cpu === undefined || bareCpu === undefined || scenario === BARE ? undefined : bareCpu / cpu
       return {
         cpuMicros: cpu,
-        cpuVsBare:
-          paired !== undefined
-            ? paired.cpu
-            : cpu === undefined || bareCpu === undefined || scenario === BARE
-              ? undefined
-              : bareCpu / cpu,
+        cpuVsBare: paired === undefined ? mediansCpuVsBare : paired.cpu,
         cpuVsJose:
           cpu === undefined || joseCpu === undefined || scenario.kind === 'jose'
             ? undefined
@@ -124,12 +123,7 @@ export function summarise(
         runs: list.map((r) => r.rps),
         failures: list.reduce((sum, r) => sum + r.failures, 0),
         tokensReused: list.reduce((sum, r) => sum + r.tokensReused, 0),
-        vsBare:
-          paired !== undefined
-            ? paired.rps
-            : bare === undefined || scenario === BARE
-              ? undefined
-              : rps / bare,
+        vsBare: paired === undefined ? mediansVsBare : paired.rps,
         pairedWithBare: paired !== undefined,
         vsJose: jose === undefined || scenario.kind === 'jose' ? undefined : rps / jose,
       }
