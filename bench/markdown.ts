@@ -1,4 +1,5 @@
 /** The Markdown report of a run: environment, throughput tables, fixed-rate latency, targets. */
+import type { ComparisonRow } from './interleaved-pass.js'
 import type { LatencyRow, Row, TargetCheck } from './summary.js'
 
 /** Facts about the machine and the run, printed above the tables. */
@@ -14,6 +15,9 @@ export interface RunInfo {
   rounds: number
   seconds: number
   connections: number
+  /** Interleaved pass: measured slices per arm (0: not run), and their length in seconds. */
+  cycles: number
+  sliceSeconds: number
   /** Tokens signed per algorithm for `distinct` runs, each sent at most once per run. */
   poolSize: number
   /** Tokens cycled by `cycling` runs, and the cache they cycle through. */
@@ -52,7 +56,7 @@ function table(rows: readonly Row[]): string {
 export function sections(rows: readonly Row[]): { title: string; rows: Row[] }[] {
   const bare = rows.filter((r) => r.scenario.kind === 'ceiling')
   const users = (r: Row): boolean => r.scenario.variant?.includes('users') === true
-  return [
+  const sections = [
     {
       title: 'One repeated token (the verified-token cache helps jwt-gate; no peer caches)',
       rows: [...bare, ...rows.filter((r) => r.scenario.tokens === 'repeated' && !users(r))],
@@ -70,6 +74,16 @@ export function sections(rows: readonly Row[]): { title: string; rows: Row[] }[]
       rows: [...bare, ...rows.filter(users)],
     },
   ].filter((section) => section.rows.length > bare.length)
+  // `--shape`: every row is bare Express with or without a no-op middleware.
+  if (bare.length === rows.length && rows.length > 1) {
+    return [
+      {
+        title: 'Bare Express and no-op middlewares (the price of the middleware shape)',
+        rows: bare,
+      },
+    ]
+  }
+  return sections
 }
 
 /** The whole report. */
@@ -77,6 +91,7 @@ export function renderMarkdown(
   info: RunInfo,
   rows: readonly Row[],
   latency: readonly LatencyRow[],
+  interleaved: readonly ComparisonRow[],
   targets: readonly TargetCheck[],
 ): string {
   const parts: string[] = [
@@ -122,6 +137,7 @@ export function renderMarkdown(
       '',
     )
   }
+  if (interleaved.length > 0) parts.push(interleavedSection(info, interleaved), '')
   if (targets.length > 0) {
     const met = targets.filter((t) => t.met).length
     parts.push(
@@ -137,4 +153,28 @@ export function renderMarkdown(
     )
   }
   return parts.join('\n')
+}
+
+const percent1 = (value: number): string => `${(value * 100).toFixed(1)} %`
+
+/** The interleaved pass: each compared row against the arms loaded in turn with it. */
+function interleavedSection(info: RunInfo, rows: readonly ComparisonRow[]): string {
+  const lines = [
+    '## Close comparisons, interleaved (slices seconds apart)',
+    '',
+    `Each jwt-gate row below ran beside the servers it is compared with, all on CPU 0; the load went to one at a time in slices of ${info.sliceSeconds} s (closed loop, ${info.connections} keep-alive connections per server), cycling through them ${info.cycles} times in alternating order after a warm-up. \`ratio\` is the median over cycles of the jwt-gate slice's req/s over the other server's slice of the same cycle; the quartiles show how those per-cycle ratios spread. "bare Express, same request" gets the very request jwt-gate gets (the same \`Authorization\` or \`Cookie\` header, ignored), so it isolates what the middleware costs; the targets are judged against it. The CPU ratio divides server CPU µs per request the same way (theirs over jwt-gate's).`,
+    '',
+    '| jwt-gate row | against | cycles | jwt-gate req/s | their req/s | ratio | quartiles | CPU ratio |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
+  ]
+  for (const row of rows) {
+    const flag =
+      (row.failures > 0 ? ` ⚠ ${row.failures} failed` : '') +
+      (row.reused > 0 ? ` ⚠ ${int(row.reused)} tokens re-sent` : '')
+    const against = row.judged ? `**${row.against}**` : row.against
+    lines.push(
+      `| ${row.subject.id}${flag} | ${against} | ${row.cycles} | ${int(row.subjectRps)} | ${int(row.againstRps)} | ${percent1(row.ratio)} | ${percent1(row.quartiles[0])} – ${percent1(row.quartiles[1])} | ${row.cpuRatio === undefined ? '' : percent1(row.cpuRatio)} |`,
+    )
+  }
+  return lines.join('\n')
 }

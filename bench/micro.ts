@@ -28,7 +28,7 @@ import type { BenchAlgorithm, Fixture } from './fixture.js'
 import { writeResult } from './output.js'
 import { PINNING } from './server-process.js'
 import { execFileSync } from 'node:child_process'
-import { median } from './summary.js'
+import { median } from './statistics.js'
 import { measureOps, opsPerSecond } from './timing.js'
 import type * as IndexModule from '../src/index.js'
 

@@ -132,7 +132,11 @@ interface Connection {
   status: number
 }
 
-function requestBuffers(
+/**
+ * The raw requests of a scenario for `url`: one for no token or a repeated token, one per token
+ * for `distinct` runs.
+ */
+export function requestBuffers(
   url: URL,
   scenario: Scenario,
   tokens: readonly string[],

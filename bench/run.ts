@@ -16,7 +16,9 @@
  * the paced pool), `--rate R` (fixed-rate latency run; default a quarter of bare Express's req/s
  * in the same run), `--rate-seconds S`, `--filter TEXT[,TEXT…]` (scenario ids containing one of the TEXTs), `--out DIR`, `--chart FILE`,
  * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs),
- * `--answer sync|immediate` (how every server's protected route answers; see `ANSWER_MODES`).
+ * `--answer sync|immediate` (how every server's protected route answers; see `ANSWER_MODES`),
+ * `--cycles N` and `--slice-seconds S` (the interleaved pass of close comparisons; `--cycles 0`
+ * skips it; see `bench/interleaved-pass.ts`).
  */
 import { execFileSync } from 'node:child_process'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -31,12 +33,15 @@ import { renderMarkdown } from './markdown.js'
 import { measurePaced } from './paced.js'
 import type { PacedRun } from './paced.js'
 import type { RunInfo } from './markdown.js'
+import { closeComparisons, runComparison, summariseComparison } from './interleaved-pass.js'
+import type { ComparisonRow } from './interleaved-pass.js'
 import { BARE, FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { writeResult } from './output.js'
-import { PINNING, pinLoadGenerator, startServer } from './server-process.js'
+import { PINNING, pinLoadGenerator, startScenarioServer } from './server-process.js'
 import { POSTGRES_URL } from './servers/user-stores.js'
-import { checkTargets, median, summarise, summariseLatency } from './summary.js'
+import { median } from './statistics.js'
+import { checkTargets, summarise, summariseLatency } from './summary.js'
 import { chartSubtitle, renderSvg } from './svg.js'
 
 const { values: args } = parseArgs({
@@ -54,6 +59,8 @@ const { values: args } = parseArgs({
     chart: { type: 'string' },
     pool: { type: 'string' },
     answer: { type: 'string', default: 'sync' },
+    cycles: { type: 'string' },
+    'slice-seconds': { type: 'string' },
   },
 })
 
@@ -81,6 +88,9 @@ function fixedRate(bareRps: number | undefined): number {
   if (smoke || bareRps === undefined) return 500
   return Math.max(100, Math.round((bareRps * RATE_SHARE) / 100) * 100)
 }
+/** The interleaved pass (`bench/interleaved-pass.ts`): cycles (0 skips it) and slice length. */
+const interleaveCycles = num(args.cycles, smoke ? 2 : 30, 0, 100)
+const sliceSeconds = num(args['slice-seconds'], smoke ? 0.25 : 1, 0.1, 30)
 const rateSeconds = num(args['rate-seconds'], smoke ? 1 : 10, 0.5, 300)
 /** The small jwt-gate cache of the `cycling` row, and the pool (five times larger) it cycles. */
 const cacheMax = smoke ? 100 : 1000
@@ -151,21 +161,15 @@ async function runOnce<R extends RunResult>(
   tokens: readonly string[],
   run: Measurer<R>,
 ): Promise<R> {
-  const server = await startServer({
-    file: scenario.server,
-    env: {
-      ...env,
-      ...(scenario.alg === undefined ? {} : { BENCH_ALG: scenario.alg }),
-      BENCH_VARIANT: scenario.variant ?? '',
-    },
-    ...(scenario.nodeArgs === undefined ? {} : { nodeArgs: [...scenario.nodeArgs] }),
-  })
+  const server = await startScenarioServer(scenario, env)
   try {
     return await run(server, scenario, tokens)
   } finally {
     await server.stop()
   }
 }
+
+const pct1 = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`
 
 const isPaced = (result: RunResult): result is PacedRun => 'targetRate' in result
 
@@ -297,9 +301,35 @@ async function main(): Promise<void> {
       (server, scenario, tokens) => measurePaced(server, scenario, tokens, paced),
     )
 
+    const comparisons = interleaveCycles === 0 ? [] : closeComparisons(scenarios)
+    const interleaved: ComparisonRow[] = []
+    if (comparisons.length > 0) {
+      process.stdout.write(
+        `interleaved: ${comparisons.length} comparisons, ${interleaveCycles} cycles of ${sliceSeconds} s slices per arm\n`,
+      )
+    }
+    for (const comparison of comparisons) {
+      const results = await runComparison(comparison, env, tokensOf, {
+        cycles: interleaveCycles,
+        sliceSeconds,
+        warmupSeconds,
+        connections,
+      })
+      for (const row of summariseComparison(comparison, results)) {
+        interleaved.push(row)
+        const [low, high] = row.quartiles
+        const warn =
+          (row.failures > 0 ? `  ⚠ ${row.failures} failed` : '') +
+          (row.reused > 0 ? `  ⚠ tokens ran out: ${row.reused} re-sent` : '')
+        process.stdout.write(
+          `  ${comparison.subject.id.padEnd(34)} vs ${row.against.padEnd(28)} ${pct1(row.ratio)} (middle half ${pct1(low)}-${pct1(high)}; CPU ${row.cpuRatio === undefined ? '?' : pct1(row.cpuRatio)})  ${Math.round(row.subjectRps)} vs ${Math.round(row.againstRps)} req/s${warn}\n`,
+        )
+      }
+    }
+
     const rows = summarise(scenarios, runs, bareBeside)
     const latency = summariseLatency(rateScenarios, rateRuns, rate)
-    const targets = partial ? [] : checkTargets(rows, latency)
+    const targets = partial ? [] : checkTargets(rows, latency, interleaved)
     const info: RunInfo = {
       date: new Date().toISOString(),
       commit: gitCommit(),
@@ -312,24 +342,29 @@ async function main(): Promise<void> {
       rounds,
       seconds,
       connections,
+      cycles: interleaveCycles,
+      sliceSeconds,
       poolSize,
       cyclePool,
       cacheMax,
       answer,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     }
-    const markdown = renderMarkdown(info, rows, latency, targets)
+    const markdown = renderMarkdown(info, rows, latency, interleaved, targets)
     process.stdout.write(`\n${markdown}\n`)
 
     const base = smoke ? 'smoke' : args.shape ? 'shape' : 'latest'
     await writeResult(join(outDir, `${base}.md`), markdown)
     await writeResult(
       join(outDir, `${base}.json`),
-      `${JSON.stringify({ info, rows, latency, targets }, null, 2)}\n`,
+      `${JSON.stringify({ info, rows, latency, interleaved, targets }, null, 2)}\n`,
     )
     const subtitle = chartSubtitle(info)
     await writeResult(chartFile, renderSvg(rows, subtitle))
-    const failed = rows.some((r) => r.failures > 0) || latency.some((r) => r.failures > 0)
+    const failed =
+      rows.some((r) => r.failures > 0) ||
+      latency.some((r) => r.failures > 0) ||
+      interleaved.some((r) => r.failures > 0)
     process.stdout.write(
       `\nwrote ${join(outDir, `${base}.md`)}, ${join(outDir, `${base}.json`)}, ${chartFile} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
     )

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import type { Scenario } from './scenarios.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const START_TIMEOUT_MS = 30_000
@@ -109,4 +110,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
   await exited
   clearTimeout(timer)
+}
+
+/** Starts the server of a scenario: its file, algorithm, variant and node flags over `env`. */
+export function startScenarioServer(
+  scenario: Scenario,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  return startServer({
+    file: scenario.server,
+    env: {
+      ...env,
+      ...(scenario.alg === undefined ? {} : { BENCH_ALG: scenario.alg }),
+      BENCH_VARIANT: scenario.variant ?? '',
+    },
+    ...(scenario.nodeArgs === undefined ? {} : { nodeArgs: [...scenario.nodeArgs] }),
+  })
 }

@@ -1,0 +1,195 @@
+/**
+ * The interleaved pass of `npm run bench`: the run's close comparisons measured again with the
+ * interleaved generator (`bench/interleaved.ts`), whose ratios come from slices seconds apart
+ * instead of runs minutes apart.
+ *
+ * The close comparisons are the ones whose targets sit within the machine's noise:
+ * - each default jwt-gate row with one repeated token against bare Express (target ≥ 90 %). Bare
+ *   Express is loaded twice in the same cycle: with no token, as the suite's bare row, and with the
+ *   very request jwt-gate gets (same `Authorization` or `Cookie` header, which bare Express
+ *   ignores). The second isolates what the middleware costs from what a longer request costs
+ *   Node's HTTP parser and the kernel; the target is judged against it;
+ * - each default jwt-gate bearer row with distinct tokens against express-jwt with a `KeyObject`
+ *   (target: ahead);
+ * - with `--shape`, each no-op middleware against bare Express: the floor that any middleware
+ *   (setting `req.auth` or not) starts from.
+ */
+import { interleave } from './interleaved.js'
+import type { ArmResult, InterleaveSettings } from './interleaved.js'
+import { checkedMeasurement } from './load.js'
+import { requestBuffers } from './paced.js'
+import { BARE, departsFromDefaults } from './scenarios.js'
+import type { Scenario } from './scenarios.js'
+import { startScenarioServer } from './server-process.js'
+import type { ServerProcess } from './server-process.js'
+import { median, quartiles } from './statistics.js'
+
+/** The bare Express arm that gets no token, as the suite's bare row. */
+export const BARE_NO_TOKEN = 'bare Express, no token'
+/** The bare Express arm that gets the same request as the jwt-gate arm beside it. */
+export const BARE_SAME_REQUEST = 'bare Express, same request'
+
+/** One arm of a comparison: the server that answers, and the scenario whose requests it gets. */
+interface ArmPlan {
+  name: string
+  server: Scenario
+  requestsOf: Scenario
+}
+
+/** A close comparison: a jwt-gate row (the subject) loaded in turn with the arms it is compared with. */
+export interface Comparison {
+  subject: Scenario
+  /** The arm the target is judged against. */
+  judgedAgainst: string
+  arms: ArmPlan[]
+}
+
+/** The subject's ratio to one other arm of its comparison. */
+export interface ComparisonRow {
+  subject: Scenario
+  against: string
+  /** Whether the target is judged against this arm. */
+  judged: boolean
+  cycles: number
+  /** Median of the slices' req/s, subject and other arm. */
+  subjectRps: number
+  againstRps: number
+  /** Median over cycles of the subject's slice req/s over the other arm's, same cycle. */
+  ratio: number
+  /** First and third quartile of those per-cycle ratios. */
+  quartiles: [number, number]
+  /** Median over cycles of the other arm's CPU µs per request over the subject's. */
+  cpuRatio: number | undefined
+  /** Failed requests and re-sent distinct tokens of both arms: any makes the row not valid. */
+  failures: number
+  reused: number
+}
+
+/** The close comparisons among `scenarios` (see the module's comment). */
+export function closeComparisons(scenarios: readonly Scenario[]): Comparison[] {
+  const comparisons: Comparison[] = []
+  for (const subject of scenarios) {
+    // `--shape`: each no-op middleware against bare Express, the floor of any middleware.
+    if (subject.kind === 'ceiling' && subject.variant !== undefined) {
+      comparisons.push({
+        subject,
+        judgedAgainst: BARE_NO_TOKEN,
+        arms: [
+          { name: BARE_NO_TOKEN, server: BARE, requestsOf: BARE },
+          { name: subject.label, server: subject, requestsOf: subject },
+        ],
+      })
+    }
+    if (subject.kind !== 'jwt-gate' || departsFromDefaults(subject)) continue
+    const own: ArmPlan = { name: subject.label, server: subject, requestsOf: subject }
+    if (subject.tokens === 'repeated') {
+      comparisons.push({
+        subject,
+        judgedAgainst: BARE_SAME_REQUEST,
+        arms: [
+          { name: BARE_NO_TOKEN, server: BARE, requestsOf: BARE },
+          { name: BARE_SAME_REQUEST, server: BARE, requestsOf: subject },
+          own,
+        ],
+      })
+    }
+    const rival = scenarios.find(
+      (s) =>
+        s.server === 'express-jwt' &&
+        s.variant === 'keyobject' &&
+        s.alg === subject.alg &&
+        s.tokens === 'distinct',
+    )
+    if (subject.tokens === 'distinct' && subject.transport === 'bearer' && rival !== undefined) {
+      comparisons.push({
+        subject,
+        judgedAgainst: rival.label,
+        arms: [{ name: rival.label, server: rival, requestsOf: rival }, own],
+      })
+    }
+  }
+  return comparisons
+}
+
+/**
+ * Starts the comparison's servers (bare Express once for both of its arms), checks each (a valid
+ * request accepted before the load, a forged token refused after it), and loads them in turn.
+ */
+export async function runComparison(
+  comparison: Comparison,
+  env: Record<string, string>,
+  tokensOf: (scenario: Scenario) => readonly string[],
+  settings: InterleaveSettings,
+): Promise<ArmResult[]> {
+  const servers = new Map<string, { scenario: Scenario; process: ServerProcess }>()
+  try {
+    for (const { server } of comparison.arms) {
+      if (!servers.has(server.id)) {
+        servers.set(server.id, {
+          scenario: server,
+          process: await startScenarioServer(server, env),
+        })
+      }
+    }
+    const arms = comparison.arms.map((arm) => {
+      const server = servers.get(arm.server.id)!.process
+      const url = new URL(server.url)
+      const requests = requestBuffers(url, arm.requestsOf, tokensOf(arm.requestsOf))
+      const distinct = arm.requestsOf.tokens === 'distinct'
+      return {
+        name: arm.name,
+        host: url.hostname,
+        port: Number(url.port),
+        cpuSeconds: () => server.cpuSeconds(),
+        // The first token is the acceptance check's: a distinct arm starts after it.
+        requests: distinct ? requests.slice(1) : requests,
+        distinct,
+      }
+    })
+    const checked = [...servers.values()].reduce<() => Promise<ArmResult[]>>(
+      (inner, { scenario, process }) =>
+        () =>
+          checkedMeasurement(process.url, scenario, tokensOf(scenario), inner),
+      () => interleave(arms, settings),
+    )
+    return await checked()
+  } finally {
+    for (const { process } of servers.values()) await process.stop()
+  }
+}
+
+/** The subject's ratio to each other arm, from the slices of the same cycles. */
+export function summariseComparison(
+  comparison: Comparison,
+  results: readonly ArmResult[],
+): ComparisonRow[] {
+  const subject = results.find((r) => r.name === comparison.subject.label)
+  if (subject === undefined) throw new Error(`${comparison.subject.id}: no results of its own arm`)
+  return results
+    .filter((other) => other !== subject)
+    .map((other) => {
+      const cycles = Math.min(subject.slices.length, other.slices.length)
+      const ratios: number[] = []
+      const cpuRatios: number[] = []
+      for (let i = 0; i < cycles; i++) {
+        const mine = subject.slices[i]!
+        const theirs = other.slices[i]!
+        ratios.push(mine.rps / theirs.rps)
+        if (mine.cpuMicros !== undefined && theirs.cpuMicros !== undefined && mine.cpuMicros > 0)
+          cpuRatios.push(theirs.cpuMicros / mine.cpuMicros)
+      }
+      return {
+        subject: comparison.subject,
+        against: other.name,
+        judged: other.name === comparison.judgedAgainst,
+        cycles,
+        subjectRps: median(subject.slices.map((s) => s.rps)),
+        againstRps: median(other.slices.map((s) => s.rps)),
+        ratio: median(ratios),
+        quartiles: quartiles(ratios),
+        cpuRatio: cpuRatios.length === cycles && cycles > 0 ? median(cpuRatios) : undefined,
+        failures: subject.failures + other.failures,
+        reused: subject.reused + other.reused,
+      }
+    })
+}
