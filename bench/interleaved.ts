@@ -283,6 +283,8 @@ export async function interleave(
   settings: InterleaveSettings,
 ): Promise<ArmResult[]> {
   const timeoutMs = settings.timeoutMs ?? 5000
+  const empty = arms.find((arm) => arm.requests.length === 0)
+  if (empty !== undefined) throw new Error(`${empty.name}: no requests to send`)
   const drivers = arms.map((arm) => new ArmDriver(arm, settings.connections, timeoutMs))
   try {
     for (const driver of drivers) await driver.connect()

@@ -3,6 +3,8 @@
  * process as the load generator (CPU 1), all scenarios repeated in alternating order, medians
  * reported as a Markdown table, a JSON file and an SVG chart. jwt-gate's repeated-token rows are
  * paired: each of their runs has a bare Express run of its own next to it (see `pairsWithBare`).
+ * A last pass measures the comparisons whose targets sit within the machine's noise again, with
+ * the servers side by side and the load interleaved in short slices (`bench/interleaved-pass.ts`).
  *
  * Throughput runs use autocannon as fast as it goes (`bench/load.ts`). The fixed-rate latency run
  * (bare Express against jwt-gate, one repeated token) uses the open-loop generator of

@@ -180,6 +180,7 @@ export function shapeSuite(): Scenario[] {
     BARE,
     noop('noop', 'Express + no-op middleware'),
     noop('noop-auth', 'Express + no-op middleware setting req.auth'),
+    noop('noop-like-gate', 'Express + middleware doing what a cache hit does to the request'),
     noop('noop-async', 'Express + no-op async middleware'),
     noop('noop-async-auth', 'Express + no-op async middleware setting req properties'),
   ]

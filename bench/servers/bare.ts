@@ -24,6 +24,24 @@ if (variant === 'noop') {
     ;(req as unknown as { benchAuth: unknown }).benchAuth = auth
     next()
   })
+} else if (variant === 'noop-like-gate') {
+  // What a cache hit does to the request, without the authentication: reads the header, scans
+  // the raw header list, and sets a fresh object with copied role and scope arrays.
+  const roles: readonly string[] = ['user']
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const header = req.headers.authorization
+    const raw = req.rawHeaders
+    let lines = 0
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 13) lines++
+    ;(req as unknown as { benchAuth: unknown }).benchAuth = {
+      subject: 'anonymous',
+      issuer: header,
+      roles: [...roles],
+      scopes: [...roles],
+      lines,
+    }
+    next()
+  })
 } else if (variant === 'noop-async') {
   app.use((_req: Request, _res: Response, next: NextFunction) => {
     Promise.resolve().then(() => next(), next)
