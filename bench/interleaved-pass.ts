@@ -193,3 +193,33 @@ export function summariseComparison(
       }
     })
 }
+
+const percent1 = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`
+
+/** Runs the comparisons one after another, logging each row as it comes; returns all rows. */
+export async function runInterleavedPass(
+  comparisons: readonly Comparison[],
+  env: Record<string, string>,
+  tokensOf: (scenario: Scenario) => readonly string[],
+  settings: InterleaveSettings,
+): Promise<ComparisonRow[]> {
+  if (comparisons.length === 0) return []
+  process.stdout.write(
+    `interleaved: ${comparisons.length} comparisons, ${settings.cycles} cycles of ${settings.sliceSeconds} s slices per arm\n`,
+  )
+  const rows: ComparisonRow[] = []
+  for (const comparison of comparisons) {
+    const results = await runComparison(comparison, env, tokensOf, settings)
+    for (const row of summariseComparison(comparison, results)) {
+      rows.push(row)
+      const [low, high] = row.quartiles
+      const warn =
+        (row.failures > 0 ? `  ⚠ ${row.failures} failed` : '') +
+        (row.reused > 0 ? `  ⚠ tokens ran out: ${row.reused} re-sent` : '')
+      process.stdout.write(
+        `  ${comparison.subject.id.padEnd(34)} vs ${row.against.padEnd(28)} ${percent1(row.ratio)} (quartiles ${percent1(low)}-${percent1(high)}; CPU ${row.cpuRatio === undefined ? '?' : percent1(row.cpuRatio)})  ${Math.round(row.subjectRps)} vs ${Math.round(row.againstRps)} req/s${warn}\n`,
+      )
+    }
+  }
+  return rows
+}

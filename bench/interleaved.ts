@@ -21,6 +21,8 @@
  */
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
+import { expectAnswer, readAnswer } from './answer-framing.js'
+import type { AnswerFraming } from './answer-framing.js'
 
 /** One server loaded in turn with the others. */
 export interface Arm {
@@ -70,18 +72,9 @@ export interface ArmResult {
   reused: number
 }
 
-/** The largest response head accepted (bytes). */
-const MAX_HEAD = 16 * 1024
-const HEAD_END = Buffer.from('\r\n\r\n')
-const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i
-
-interface Connection {
+interface Connection extends AnswerFraming {
   socket: Socket
   busy: boolean
-  pending: Buffer | undefined
-  /** Total length of the answer (head + body) once its head is parsed, else -1. */
-  expected: number
-  status: number
 }
 
 /** The load of one arm: its connections and request cursor, driven one slice at a time. */
@@ -214,8 +207,7 @@ class ArmDriver {
     const request = requests[this.next % requests.length]!
     this.next++
     conn.busy = true
-    conn.pending = undefined
-    conn.expected = -1
+    expectAnswer(conn)
     this.busy++
     conn.socket.write(request)
   }
@@ -243,33 +235,9 @@ class ArmDriver {
       conn.socket.destroy() // bytes nobody asked for: the framing is lost
       return
     }
-    const data = conn.pending === undefined ? chunk : Buffer.concat([conn.pending, chunk])
-    if (conn.expected < 0) {
-      const headEnd = data.indexOf(HEAD_END)
-      if (headEnd < 0) {
-        if (data.length > MAX_HEAD) conn.socket.destroy()
-        else conn.pending = data
-        return
-      }
-      const head = data.toString('latin1', 0, headEnd)
-      const length = CONTENT_LENGTH.exec(head)
-      // Only Content-Length framing: a chunked or unframed answer fails the request.
-      if (length === null || !head.startsWith('HTTP/1.1 ')) {
-        conn.socket.destroy()
-        return
-      }
-      conn.status = Number(head.slice(9, 12))
-      conn.expected = headEnd + HEAD_END.length + Number(length[1])
-    }
-    if (data.length < conn.expected) {
-      conn.pending = data
-      return
-    }
-    if (data.length > conn.expected) {
-      conn.socket.destroy() // more than one answer to one request
-      return
-    }
-    this.complete(conn, now)
+    const read = readAnswer(conn, chunk)
+    if (read === 'broken') conn.socket.destroy()
+    else if (read === 'done') this.complete(conn, now)
   }
 }
 

@@ -35,6 +35,8 @@
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { Worker } from 'node:worker_threads'
+import { expectAnswer, readAnswer } from './answer-framing.js'
+import type { AnswerFraming } from './answer-framing.js'
 import { LatencyHistogram } from './latency-histogram.js'
 import { checkedMeasurement, credentialHeaders } from './load.js'
 import type { RunResult } from './load.js'
@@ -79,10 +81,6 @@ const BEHIND_TOLERANCE = 0.02
 const WAKE_EARLY_MS = 0.06
 /** How often busy connections are checked for timeouts, and the drain polled (ms). */
 const TIMEOUT_CHECK_MS = 10
-/** The largest response head accepted (bytes). */
-const MAX_HEAD = 16 * 1024
-const HEAD_END = Buffer.from('\r\n\r\n')
-const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i
 
 /**
  * The clock thread (plain JavaScript, evaluated as a worker). Times are `process.hrtime` in ms, the
@@ -118,18 +116,13 @@ function hrMs(): number {
   return s * 1e3 + ns / 1e6
 }
 
-interface Connection {
+interface Connection extends AnswerFraming {
   socket: Socket
   alive: boolean
   busy: boolean
   /** Index of the request in flight. */
   index: number
   intended: number
-  /** Bytes of the answer so far, until complete. */
-  pending: Buffer | undefined
-  /** Total length of the answer (head + body) once its head is parsed, else -1. */
-  expected: number
-  status: number
 }
 
 /**
@@ -256,8 +249,7 @@ async function pacedRun(
     conn.busy = true
     conn.index = index
     conn.intended = intendedOf(index)
-    conn.pending = undefined
-    conn.expected = -1
+    expectAnswer(conn)
     busy++
     sent++
     conn.socket.write(requests[index % requests.length]!)
@@ -299,33 +291,9 @@ async function pacedRun(
       conn.socket.destroy() // bytes nobody asked for: the framing is lost
       return
     }
-    const data = conn.pending === undefined ? chunk : Buffer.concat([conn.pending, chunk])
-    if (conn.expected < 0) {
-      const headEnd = data.indexOf(HEAD_END)
-      if (headEnd < 0) {
-        if (data.length > MAX_HEAD) conn.socket.destroy()
-        else conn.pending = data
-        return
-      }
-      const head = data.toString('latin1', 0, headEnd)
-      const length = CONTENT_LENGTH.exec(head)
-      // Only Content-Length framing: a chunked or unframed answer fails the request.
-      if (length === null || !head.startsWith('HTTP/1.1 ')) {
-        conn.socket.destroy()
-        return
-      }
-      conn.status = Number(head.slice(9, 12))
-      conn.expected = headEnd + HEAD_END.length + Number(length[1])
-    }
-    if (data.length < conn.expected) {
-      conn.pending = data
-      return
-    }
-    if (data.length > conn.expected) {
-      conn.socket.destroy() // more than one answer to one request
-      return
-    }
-    complete(conn, now)
+    const read = readAnswer(conn, chunk)
+    if (read === 'broken') conn.socket.destroy()
+    else if (read === 'done') complete(conn, now)
   }
 
   const open = (): Promise<Connection> =>

@@ -35,8 +35,7 @@ import { renderMarkdown } from './markdown.js'
 import { measurePaced } from './paced.js'
 import type { PacedRun } from './paced.js'
 import type { RunInfo } from './markdown.js'
-import { closeComparisons, runComparison, summariseComparison } from './interleaved-pass.js'
-import type { ComparisonRow } from './interleaved-pass.js'
+import { closeComparisons, runInterleavedPass } from './interleaved-pass.js'
 import { BARE, FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { writeResult } from './output.js'
@@ -171,8 +170,6 @@ async function runOnce<R extends RunResult>(
   }
 }
 
-const pct1 = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`
-
 const isPaced = (result: RunResult): result is PacedRun => 'targetRate' in result
 
 /** Whole milliseconds as they are (autocannon), sub-millisecond precision with 2 decimals (paced). */
@@ -303,31 +300,15 @@ async function main(): Promise<void> {
       (server, scenario, tokens) => measurePaced(server, scenario, tokens, paced),
     )
 
-    const comparisons = interleaveCycles === 0 ? [] : closeComparisons(scenarios)
-    const interleaved: ComparisonRow[] = []
-    if (comparisons.length > 0) {
-      process.stdout.write(
-        `interleaved: ${comparisons.length} comparisons, ${interleaveCycles} cycles of ${sliceSeconds} s slices per arm\n`,
-      )
-    }
-    for (const comparison of comparisons) {
-      const results = await runComparison(comparison, env, tokensOf, {
-        cycles: interleaveCycles,
-        sliceSeconds,
-        warmupSeconds,
-        connections,
-      })
-      for (const row of summariseComparison(comparison, results)) {
-        interleaved.push(row)
-        const [low, high] = row.quartiles
-        const warn =
-          (row.failures > 0 ? `  ⚠ ${row.failures} failed` : '') +
-          (row.reused > 0 ? `  ⚠ tokens ran out: ${row.reused} re-sent` : '')
-        process.stdout.write(
-          `  ${comparison.subject.id.padEnd(34)} vs ${row.against.padEnd(28)} ${pct1(row.ratio)} (middle half ${pct1(low)}-${pct1(high)}; CPU ${row.cpuRatio === undefined ? '?' : pct1(row.cpuRatio)})  ${Math.round(row.subjectRps)} vs ${Math.round(row.againstRps)} req/s${warn}\n`,
-        )
-      }
-    }
+    const interleaved =
+      interleaveCycles === 0
+        ? []
+        : await runInterleavedPass(closeComparisons(scenarios), env, tokensOf, {
+            cycles: interleaveCycles,
+            sliceSeconds,
+            warmupSeconds,
+            connections,
+          })
 
     const rows = summarise(scenarios, runs, bareBeside)
     const latency = summariseLatency(rateScenarios, rateRuns, rate)
