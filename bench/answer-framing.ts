@@ -5,6 +5,8 @@
  * (a chunked or unframed answer, a head over 16 KiB, bytes beyond the answer) breaks the framing.
  */
 
+import type { Socket } from 'node:net'
+
 /** What a connection keeps of the answer it is reading. */
 export interface AnswerFraming {
   /** Bytes of the answer so far, until complete. */
@@ -26,11 +28,32 @@ export function expectAnswer(framing: AnswerFraming): void {
   framing.expected = -1
 }
 
+/** A connection of the generators: its socket, whether a request is in flight, its framing. */
+export interface AnswerReader extends AnswerFraming {
+  socket: Socket
+  busy: boolean
+}
+
+/**
+ * Takes bytes that arrived on `conn`. Returns true once the answer to the request in flight is
+ * whole (its status in `conn.status`); destroys the socket when the framing is lost, or when no
+ * request was in flight (bytes nobody asked for).
+ */
+export function answerCompleted(conn: AnswerReader, chunk: Buffer): boolean {
+  if (!conn.busy) {
+    conn.socket.destroy()
+    return false
+  }
+  const read = readAnswer(conn, chunk)
+  if (read === 'broken') conn.socket.destroy()
+  return read === 'done'
+}
+
 /**
  * Adds `chunk` to the answer being read: `more` while it is incomplete, `done` once it is whole
  * (its status in `framing.status`), `broken` when the framing is lost and the connection must go.
  */
-export function readAnswer(framing: AnswerFraming, chunk: Buffer): 'more' | 'done' | 'broken' {
+function readAnswer(framing: AnswerFraming, chunk: Buffer): 'more' | 'done' | 'broken' {
   const data = framing.pending === undefined ? chunk : Buffer.concat([framing.pending, chunk])
   if (framing.expected < 0) {
     const headEnd = data.indexOf(HEAD_END)

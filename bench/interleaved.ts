@@ -20,9 +20,8 @@
  * failure and reopened at most a few times.
  */
 import { connect } from 'node:net'
-import type { Socket } from 'node:net'
-import { expectAnswer, readAnswer } from './answer-framing.js'
-import type { AnswerFraming } from './answer-framing.js'
+import { answerCompleted, expectAnswer } from './answer-framing.js'
+import type { AnswerReader } from './answer-framing.js'
 
 /** One server loaded in turn with the others. */
 export interface Arm {
@@ -72,15 +71,10 @@ export interface ArmResult {
   reused: number
 }
 
-interface Connection extends AnswerFraming {
-  socket: Socket
-  busy: boolean
-}
-
 /** The load of one arm: its connections and request cursor, driven one slice at a time. */
 class ArmDriver {
   readonly result: ArmResult
-  private readonly connections: Connection[] = []
+  private readonly connections: AnswerReader[] = []
   private next = 0
   private busy = 0
   private reconnects = 0
@@ -115,7 +109,13 @@ class ArmDriver {
   private openOne(): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: this.arm.host, port: this.arm.port, noDelay: true })
-      const conn: Connection = { socket, busy: false, pending: undefined, expected: -1, status: 0 }
+      const conn: AnswerReader = {
+        socket,
+        busy: false,
+        pending: undefined,
+        expected: -1,
+        status: 0,
+      }
       const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.timeoutMs)
       let connected = false
       socket.once('connect', () => {
@@ -201,7 +201,7 @@ class ArmDriver {
     for (const conn of this.connections) conn.socket.destroy()
   }
 
-  private send(conn: Connection): void {
+  private send(conn: AnswerReader): void {
     const requests = this.arm.requests
     if (this.next >= requests.length && this.arm.distinct) this.result.reused++
     const request = requests[this.next % requests.length]!
@@ -218,7 +218,7 @@ class ArmDriver {
     if (!this.open && this.busy === 0) this.drained()
   }
 
-  private complete(conn: Connection, now: number): void {
+  private complete(conn: AnswerReader, now: number): void {
     conn.busy = false
     conn.pending = undefined
     this.busy--
@@ -229,15 +229,9 @@ class ArmDriver {
     else if (this.busy === 0) this.settle()
   }
 
-  private onData(conn: Connection, chunk: Buffer): void {
+  private onData(conn: AnswerReader, chunk: Buffer): void {
     const now = performance.now()
-    if (!conn.busy) {
-      conn.socket.destroy() // bytes nobody asked for: the framing is lost
-      return
-    }
-    const read = readAnswer(conn, chunk)
-    if (read === 'broken') conn.socket.destroy()
-    else if (read === 'done') this.complete(conn, now)
+    if (answerCompleted(conn, chunk)) this.complete(conn, now)
   }
 }
 

@@ -33,10 +33,9 @@
  * What the clock itself adds (the send lag, typically tens of µs) is reported with each run.
  */
 import { connect } from 'node:net'
-import type { Socket } from 'node:net'
 import { Worker } from 'node:worker_threads'
-import { expectAnswer, readAnswer } from './answer-framing.js'
-import type { AnswerFraming } from './answer-framing.js'
+import { answerCompleted, expectAnswer } from './answer-framing.js'
+import type { AnswerReader } from './answer-framing.js'
 import { LatencyHistogram } from './latency-histogram.js'
 import { checkedMeasurement, credentialHeaders } from './load.js'
 import type { RunResult } from './load.js'
@@ -116,10 +115,8 @@ function hrMs(): number {
   return s * 1e3 + ns / 1e6
 }
 
-interface Connection extends AnswerFraming {
-  socket: Socket
+interface Connection extends AnswerReader {
   alive: boolean
-  busy: boolean
   /** Index of the request in flight. */
   index: number
   intended: number
@@ -287,13 +284,7 @@ async function pacedRun(
 
   const onData = (conn: Connection, chunk: Buffer): void => {
     const now = performance.now()
-    if (!conn.busy) {
-      conn.socket.destroy() // bytes nobody asked for: the framing is lost
-      return
-    }
-    const read = readAnswer(conn, chunk)
-    if (read === 'broken') conn.socket.destroy()
-    else if (read === 'done') complete(conn, now)
+    if (answerCompleted(conn, chunk)) complete(conn, now)
   }
 
   const open = (): Promise<Connection> =>
