@@ -12,12 +12,15 @@
  * - each default jwt-gate bearer row with distinct tokens against express-jwt with a `KeyObject`
  *   (target: ahead);
  * - with `--shape`, each no-op middleware against bare Express: the floor that any middleware
- *   (setting `req.auth` or not) starts from.
+ *   (setting `req.auth` or not) starts from;
+ * - the fixed-rate latency pairs (bare Express and jwt-gate with the same node flags), whose p99s
+ *   are compared in short paced windows taken in turn (see {@link runInterleavedLatency}).
  */
 import { interleave } from './interleaved.js'
 import type { ArmResult, InterleaveSettings } from './interleaved.js'
 import { checkedMeasurement } from './load.js'
-import { requestBuffers } from './paced.js'
+import { pacedRun, requestBuffers } from './paced.js'
+import type { PacedRun, PacedSettings } from './paced.js'
 import { BARE, departsFromDefaults } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { startScenarioServer } from './server-process.js'
@@ -222,4 +225,65 @@ export async function runInterleavedPass(
     }
   }
   return rows
+}
+
+/**
+ * The fixed-rate pairs, interleaved: the servers of each pair (same node flags) run side by side,
+ * and each gets one short paced window per cycle, in alternating order, at the run's fixed rate.
+ * Every window has its own short warm-up on the same schedule (new connections), and each server
+ * is checked once around all its windows. Returns every window of every scenario, so that their
+ * histograms can be pooled like the rounds' (`summariseLatency`).
+ */
+export async function runInterleavedLatency(
+  scenarios: readonly Scenario[],
+  env: Record<string, string>,
+  tokensOf: (scenario: Scenario) => readonly string[],
+  cycles: number,
+  window: PacedSettings,
+): Promise<Map<string, PacedRun[]>> {
+  const runs = new Map<string, PacedRun[]>(scenarios.map((s) => [s.id, []]))
+  const flags = (scenario: Scenario): string => (scenario.nodeArgs ?? []).join(' ')
+  const pairs = [...new Set(scenarios.map(flags))].map((f) =>
+    scenarios.filter((s) => flags(s) === f),
+  )
+  if (pairs.length > 0) {
+    process.stdout.write(
+      `interleaved fixed rate: ${pairs.length} pairs, ${cycles} cycles of ${window.seconds} s windows at ${window.rate} req/s (${window.warmupSeconds} s warm-up each)\n`,
+    )
+  }
+  for (const pair of pairs) {
+    const servers: { scenario: Scenario; process: ServerProcess }[] = []
+    try {
+      for (const scenario of pair) {
+        servers.push({ scenario, process: await startScenarioServer(scenario, env) })
+      }
+      const windows = async (): Promise<void> => {
+        for (let cycle = 0; cycle < cycles; cycle++) {
+          const order = cycle % 2 === 0 ? servers : [...servers].reverse()
+          for (const { scenario, process } of order) {
+            runs
+              .get(scenario.id)!
+              .push(await pacedRun(process, scenario, tokensOf(scenario), window))
+          }
+        }
+      }
+      const checked = servers.reduce<() => Promise<void>>(
+        (inner, { scenario, process }) =>
+          () =>
+            checkedMeasurement(process.url, scenario, tokensOf(scenario), inner),
+        windows,
+      )
+      await checked()
+    } finally {
+      for (const { process } of servers) await process.stop()
+    }
+    for (const { scenario } of servers) {
+      const list = runs.get(scenario.id)!
+      const failures = list.reduce((sum, run) => sum + run.failures, 0)
+      process.stdout.write(
+        `  ${scenario.id.padEnd(52)} ${list.length} windows${failures > 0 ? `  ⚠ ${failures} failed` : ''}\n`,
+      )
+    }
+  }
+  return runs
 }

@@ -91,6 +91,7 @@ export function renderMarkdown(
   info: RunInfo,
   rows: readonly Row[],
   latency: readonly LatencyRow[],
+  latencyInterleaved: readonly LatencyRow[],
   interleaved: readonly ComparisonRow[],
   targets: readonly TargetCheck[],
 ): string {
@@ -128,12 +129,17 @@ export function renderMarkdown(
       '',
       `Open loop, evenly paced: one request every 1/${latency[0]!.rate} s over ${info.connections} keep-alive connections, latency from each request's intended send time to the end of its answer (coordinated omission corrected). \`req/s\` is the median achieved rate; a run more than 2 % behind the target counts as failed. Percentiles are those of all rounds' requests together (each run's histogram merged), not medians of each run's percentiles; the last column lists each round's own p99.`,
       '',
-      '| Server | req/s | requests | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 vs Express | p99 of each round, ms |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-      ...latency.map(
-        (r) =>
-          `| ${r.scenario.label}${r.scenario.alg === undefined ? '' : ` ${r.scenario.alg}`}${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''} | ${int(r.rps)} | ${int(r.requests)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.p99VsBare === undefined ? '' : `${r.p99VsBare.toFixed(2)}x`} | ${r.p99Runs.map(ms).join(', ')} |`,
-      ),
+      latencyTable(latency, true),
+      '',
+    )
+  }
+  if (latencyInterleaved.length > 0) {
+    parts.push(
+      '## Latency at a fixed rate, interleaved',
+      '',
+      `The same pairs and rate, with both servers of a pair side by side on CPU 0: each gets one paced window of ${info.sliceSeconds} s per cycle (after a warm-up of its own on new connections), ${info.cycles} cycles in alternating order. Percentiles are those of all windows' requests together; the targets are judged by this table.`,
+      '',
+      latencyTable(latencyInterleaved, false),
       '',
     )
   }
@@ -177,4 +183,24 @@ function interleavedSection(info: RunInfo, rows: readonly ComparisonRow[]): stri
     )
   }
   return lines.join('\n')
+}
+
+/** Pooled fixed-rate percentiles; `perRun` adds each run's own p99 (the rounds, not the windows). */
+function latencyTable(rows: readonly LatencyRow[], perRun: boolean): string {
+  const head = perRun
+    ? [
+        '| Server | req/s | requests | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 vs Express | p99 of each round, ms |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      ]
+    : [
+        '| Server | req/s | requests | p50 ms | p90 ms | p99 ms | p99.9 ms | p99 vs Express |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ]
+  return [
+    ...head,
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario.label}${r.scenario.alg === undefined ? '' : ` ${r.scenario.alg}`}${r.failures > 0 ? ` ⚠ ${r.failures} failed` : ''} | ${int(r.rps)} | ${int(r.requests)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.p999)} | ${r.p99VsBare === undefined ? '' : `${r.p99VsBare.toFixed(2)}x`} |${perRun ? ` ${r.p99Runs.map(ms).join(', ')} |` : ''}`,
+    ),
+  ].join('\n')
 }

@@ -161,8 +161,11 @@ export async function measurePaced(
   )
 }
 
-/** The paced run itself (see {@link measurePaced}). */
-async function pacedRun(
+/**
+ * The paced run itself, without the server checks of {@link measurePaced}: for callers that check
+ * a server once around many runs (the interleaved pass).
+ */
+export async function pacedRun(
   server: { url: string; cpuSeconds(): number | undefined },
   scenario: Scenario,
   tokens: readonly string[],

@@ -35,7 +35,7 @@ import { renderMarkdown } from './markdown.js'
 import { measurePaced } from './paced.js'
 import type { PacedRun } from './paced.js'
 import type { RunInfo } from './markdown.js'
-import { closeComparisons, runInterleavedPass } from './interleaved-pass.js'
+import { closeComparisons, runInterleavedLatency, runInterleavedPass } from './interleaved-pass.js'
 import { BARE, FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { writeResult } from './output.js'
@@ -92,6 +92,8 @@ function fixedRate(bareRps: number | undefined): number {
 /** The interleaved pass (`bench/interleaved-pass.ts`): cycles (0 skips it) and slice length. */
 const interleaveCycles = num(args.cycles, smoke ? 2 : 30, 0, 100)
 const sliceSeconds = num(args['slice-seconds'], smoke ? 0.25 : 1, 0.1, 30)
+/** The warm-up of each interleaved fixed-rate window: its connections are new (seconds). */
+const LATENCY_WINDOW_WARMUP_SECONDS = 0.25
 const rateSeconds = num(args['rate-seconds'], smoke ? 1 : 10, 0.5, 300)
 /** The small jwt-gate cache of the `cycling` row, and the pool (five times larger) it cycles. */
 const cacheMax = smoke ? 100 : 1000
@@ -300,6 +302,14 @@ async function main(): Promise<void> {
       (server, scenario, tokens) => measurePaced(server, scenario, tokens, paced),
     )
 
+    const latencyWindows =
+      interleaveCycles === 0
+        ? new Map<string, PacedRun[]>()
+        : await runInterleavedLatency(rateScenarios, env, tokensOf, interleaveCycles, {
+            ...paced,
+            seconds: sliceSeconds,
+            warmupSeconds: LATENCY_WINDOW_WARMUP_SECONDS,
+          })
     const interleaved =
       interleaveCycles === 0
         ? []
@@ -312,7 +322,8 @@ async function main(): Promise<void> {
 
     const rows = summarise(scenarios, runs, bareBeside)
     const latency = summariseLatency(rateScenarios, rateRuns, rate)
-    const targets = partial ? [] : checkTargets(rows, latency, interleaved)
+    const latencyInterleaved = summariseLatency(rateScenarios, latencyWindows, rate)
+    const targets = partial ? [] : checkTargets(rows, latency, interleaved, latencyInterleaved)
     const info: RunInfo = {
       date: new Date().toISOString(),
       commit: gitCommit(),
@@ -333,20 +344,21 @@ async function main(): Promise<void> {
       answer,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     }
-    const markdown = renderMarkdown(info, rows, latency, interleaved, targets)
+    const markdown = renderMarkdown(info, rows, latency, latencyInterleaved, interleaved, targets)
     process.stdout.write(`\n${markdown}\n`)
 
     const base = smoke ? 'smoke' : args.shape ? 'shape' : 'latest'
     await writeResult(join(outDir, `${base}.md`), markdown)
     await writeResult(
       join(outDir, `${base}.json`),
-      `${JSON.stringify({ info, rows, latency, interleaved, targets }, null, 2)}\n`,
+      `${JSON.stringify({ info, rows, latency, latencyInterleaved, interleaved, targets }, null, 2)}\n`,
     )
     const subtitle = chartSubtitle(info)
     await writeResult(chartFile, renderSvg(rows, subtitle))
     const failed =
       rows.some((r) => r.failures > 0) ||
       latency.some((r) => r.failures > 0) ||
+      latencyInterleaved.some((r) => r.failures > 0) ||
       interleaved.some((r) => r.failures > 0)
     process.stdout.write(
       `\nwrote ${join(outDir, `${base}.md`)}, ${join(outDir, `${base}.json`)}, ${chartFile} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,

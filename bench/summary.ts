@@ -207,6 +207,7 @@ export function checkTargets(
   rows: readonly Row[],
   latency: readonly LatencyRow[],
   interleaved: readonly ComparisonRow[] = [],
+  latencyInterleaved: readonly LatencyRow[] = [],
 ): TargetCheck[] {
   const checks: TargetCheck[] = []
   const judged = (subject: Scenario): ComparisonRow | undefined =>
@@ -277,8 +278,21 @@ export function checkTargets(
     }
   }
   for (const row of latency.filter((r) => r.p99VsBare !== undefined)) {
+    const target = `${row.scenario.id} p99 at ${row.rate} req/s within 1.2x of bare Express`
+    const close = latencyInterleaved.find(
+      (r) => r.scenario.id === row.scenario.id && r.p99VsBare !== undefined && r.failures === 0,
+    )
+    if (close !== undefined) {
+      checks.push({
+        target,
+        measured: `${close.p99VsBare!.toFixed(2)}x, interleaved (rounds: ${row.p99VsBare!.toFixed(2)}x)`,
+        met: close.p99VsBare! <= 1.2,
+        metByCpu: undefined,
+      })
+      continue
+    }
     checks.push({
-      target: `${row.scenario.id} p99 at ${row.rate} req/s within 1.2x of bare Express`,
+      target,
       measured: `${row.p99VsBare!.toFixed(2)}x`,
       met: row.p99VsBare! <= 1.2,
       metByCpu: undefined,
