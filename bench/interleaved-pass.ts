@@ -124,7 +124,7 @@ export async function runComparison(
   tokensOf: (scenario: Scenario) => readonly string[],
   settings: InterleaveSettings,
 ): Promise<ArmResult[]> {
-  const servers = new Map<string, { scenario: Scenario; process: ServerProcess }>()
+  const servers = new Map<string, RunningServer>()
   try {
     for (const { server } of comparison.arms) {
       if (!servers.has(server.id)) {
@@ -149,16 +149,34 @@ export async function runComparison(
         distinct,
       }
     })
-    const checked = [...servers.values()].reduce<() => Promise<ArmResult[]>>(
-      (inner, { scenario, process }) =>
-        () =>
-          checkedMeasurement(process.url, scenario, tokensOf(scenario), inner),
-      () => interleave(arms, settings),
-    )
-    return await checked()
+    return await checkedAround([...servers.values()], tokensOf, () => interleave(arms, settings))
   } finally {
     for (const { process } of servers.values()) await process.stop()
   }
+}
+
+/** A started server and the scenario it was started for. */
+interface RunningServer {
+  scenario: Scenario
+  process: ServerProcess
+}
+
+/**
+ * Runs `measurement` inside every server's checks: a valid request accepted before it, a forged
+ * token refused after it (`checkedMeasurement`, nested once per server).
+ */
+function checkedAround<T>(
+  servers: readonly RunningServer[],
+  tokensOf: (scenario: Scenario) => readonly string[],
+  measurement: () => Promise<T>,
+): Promise<T> {
+  const checked = servers.reduce<() => Promise<T>>(
+    (inner, { scenario, process }) =>
+      () =>
+        checkedMeasurement(process.url, scenario, tokensOf(scenario), inner),
+    measurement,
+  )
+  return checked()
 }
 
 /** The subject's ratio to each other arm, from the slices of the same cycles. */
@@ -252,7 +270,7 @@ export async function runInterleavedLatency(
     )
   }
   for (const pair of pairs) {
-    const servers: { scenario: Scenario; process: ServerProcess }[] = []
+    const servers: RunningServer[] = []
     try {
       for (const scenario of pair) {
         servers.push({ scenario, process: await startScenarioServer(scenario, env) })
@@ -267,13 +285,7 @@ export async function runInterleavedLatency(
           }
         }
       }
-      const checked = servers.reduce<() => Promise<void>>(
-        (inner, { scenario, process }) =>
-          () =>
-            checkedMeasurement(process.url, scenario, tokensOf(scenario), inner),
-        windows,
-      )
-      await checked()
+      await checkedAround(servers, tokensOf, windows)
     } finally {
       for (const { process } of servers) await process.stop()
     }
