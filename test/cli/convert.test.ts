@@ -136,8 +136,27 @@ describe('jwt-gate convert', () => {
     const ambiguous = await cli(['convert', '--to', 'pem'], { stdin: jwks })
     expect(ambiguous.code).toBe(1)
     expect(ambiguous.stderr).toContain('the JWKS holds 2 keys; pick one with --kid')
-    const picked = await cli(['convert', '--to', 'pem', '--kid', b.kid], { stdin: jwks })
+    // `--kid=` form: a thumbprint is base64url and may start with "-" (see the next test).
+    const picked = await cli(['convert', '--to', 'pem', `--kid=${b.kid}`], { stdin: jwks })
     expect(picked.stdout).toBe(spki(ec.publicKey))
+  })
+
+  it('takes a kid that starts with a dash as --kid=VALUE, and says so when it is given apart', async () => {
+    const jwk = JSON.parse(
+      (await cli(['convert', '--to', 'jwk'], { stdin: spki(ec.publicKey) })).stdout,
+    )
+    const jwks = JSON.stringify({
+      keys: [
+        { ...jwk, kid: '-dash' },
+        { ...jwk, kid: 'other' },
+      ],
+    })
+    const picked = await cli(['convert', '--to', 'pem', '--kid=-dash'], { stdin: jwks })
+    expect(picked).toEqual({ code: 0, stdout: spki(ec.publicKey), stderr: '' })
+    const apart = await cli(['convert', '--to', 'pem', '--kid', '-dash'], { stdin: jwks })
+    expect(apart.code).toBe(2)
+    expect(apart.stdout).toBe('')
+    expect(apart.stderr).toContain("use '--kid=-XYZ'")
   })
 
   it('answers --json with format, key, type and kid', async () => {
