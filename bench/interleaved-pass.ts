@@ -26,6 +26,7 @@ import type { Scenario } from './scenarios.js'
 import { startScenarioServer } from './server-process.js'
 import type { ServerProcess } from './server-process.js'
 import { median, quartiles } from './statistics.js'
+import { percent } from './format.js'
 
 /** The bare Express arm that gets no token, as the suite's bare row. */
 export const BARE_NO_TOKEN = 'bare Express, no token'
@@ -215,8 +216,6 @@ export function summariseComparison(
     })
 }
 
-const percent1 = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`
-
 /** Runs the comparisons one after another, logging each row as it comes; returns all rows. */
 export async function runInterleavedPass(
   comparisons: readonly Comparison[],
@@ -238,7 +237,7 @@ export async function runInterleavedPass(
         (row.failures > 0 ? `  ⚠ ${row.failures} failed` : '') +
         (row.reused > 0 ? `  ⚠ tokens ran out: ${row.reused} re-sent` : '')
       process.stdout.write(
-        `  ${comparison.subject.id.padEnd(34)} vs ${row.against.padEnd(28)} ${percent1(row.ratio)} (quartiles ${percent1(low)}-${percent1(high)}; CPU ${row.cpuRatio === undefined ? '?' : percent1(row.cpuRatio)})  ${Math.round(row.subjectRps)} vs ${Math.round(row.againstRps)} req/s${warn}\n`,
+        `  ${comparison.subject.id.padEnd(34)} vs ${row.against.padEnd(28)} ${percent(row.ratio, 1)} (quartiles ${percent(low, 1)}-${percent(high, 1)}; CPU ${row.cpuRatio === undefined ? '?' : percent(row.cpuRatio, 1)})  ${Math.round(row.subjectRps)} vs ${Math.round(row.againstRps)} req/s${warn}\n`,
       )
     }
   }

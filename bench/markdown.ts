@@ -1,6 +1,7 @@
 /** The Markdown report of a run: environment, throughput tables, fixed-rate latency, targets. */
 import type { ComparisonRow } from './interleaved-pass.js'
 import type { LatencyRow, Row, TargetCheck } from './summary.js'
+import { percent } from './format.js'
 
 /** Facts about the machine and the run, printed above the tables. */
 export interface RunInfo {
@@ -30,8 +31,7 @@ export interface RunInfo {
 
 const int = (value: number): string => Math.round(value).toLocaleString('en-US')
 const ms = (value: number): string => value.toFixed(value < 10 ? 2 : 1)
-const ratio = (value: number | undefined): string =>
-  value === undefined ? '' : `${(value * 100).toFixed(0)} %`
+const ratio = (value: number | undefined): string => (value === undefined ? '' : percent(value))
 /** Marks a ratio to bare Express taken from paired runs (see `Row.pairedWithBare`). */
 const PAIRED_MARK = ' †'
 const vsBare = (row: Row, value: number | undefined): string =>
@@ -161,8 +161,6 @@ export function renderMarkdown(
   return parts.join('\n')
 }
 
-const percent1 = (value: number): string => `${(value * 100).toFixed(1)} %`
-
 /** The interleaved pass: each compared row against the arms loaded in turn with it. */
 function interleavedSection(info: RunInfo, rows: readonly ComparisonRow[]): string {
   const lines = [
@@ -179,7 +177,7 @@ function interleavedSection(info: RunInfo, rows: readonly ComparisonRow[]): stri
       (row.reused > 0 ? ` ⚠ ${int(row.reused)} tokens re-sent` : '')
     const against = row.judged ? `**${row.against}**` : row.against
     lines.push(
-      `| ${row.subject.id}${flag} | ${against} | ${row.cycles} | ${int(row.subjectRps)} | ${int(row.againstRps)} | ${percent1(row.ratio)} | ${percent1(row.quartiles[0])} – ${percent1(row.quartiles[1])} | ${row.cpuRatio === undefined ? '' : percent1(row.cpuRatio)} |`,
+      `| ${row.subject.id}${flag} | ${against} | ${row.cycles} | ${int(row.subjectRps)} | ${int(row.againstRps)} | ${percent(row.ratio, 1)} | ${percent(row.quartiles[0], 1)} – ${percent(row.quartiles[1], 1)} | ${row.cpuRatio === undefined ? '' : percent(row.cpuRatio, 1)} |`,
     )
   }
   return lines.join('\n')

@@ -9,6 +9,7 @@ import type { PacedRun } from './paced.js'
 import { BARE_NO_TOKEN } from './interleaved-pass.js'
 import { BARE, departsFromDefaults, joseBaselineId } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
+import { percent } from './format.js'
 
 /** One scenario over all its runs. */
 export interface Row {
@@ -194,10 +195,6 @@ export function summariseLatency(
     })
 }
 
-const percent = (ratio: number): string => `${(ratio * 100).toFixed(0)} %`
-
-const percent1 = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`
-
 /**
  * The throughput and latency targets of issue 6, checked against this run. Where the interleaved
  * pass compared a row (`interleaved`), the target is judged by that comparison, whose ratios come
@@ -235,7 +232,7 @@ export function checkTargets(
     )
     checks.push({
       target: `${row.scenario.id} >= 90 % of bare Express`,
-      measured: `${percent1(close.ratio)} of bare Express given the same request, interleaved (CPU: ${close.cpuRatio === undefined ? '?' : percent1(close.cpuRatio)}; no token: ${noToken === undefined ? '?' : percent1(noToken.ratio)}; autocannon: ${autocannon})`,
+      measured: `${percent(close.ratio, 1)} of bare Express given the same request, interleaved (CPU: ${close.cpuRatio === undefined ? '?' : percent(close.cpuRatio, 1)}; no token: ${noToken === undefined ? '?' : percent(noToken.ratio, 1)}; autocannon: ${autocannon})`,
       met: close.ratio >= 0.9,
       metByCpu: close.cpuRatio === undefined ? undefined : close.cpuRatio >= 0.9,
     })
@@ -260,7 +257,7 @@ export function checkTargets(
       if (close !== undefined && close.against === rival.scenario.label) {
         checks.push({
           target: `${row.scenario.id} ahead of ${rival.scenario.id}`,
-          measured: `${percent1(close.ratio)} of its req/s, interleaved (CPU: ${close.cpuRatio === undefined ? '?' : percent1(close.cpuRatio)}; autocannon: ${Math.round(row.rps)} vs ${Math.round(rival.rps)} req/s)`,
+          measured: `${percent(close.ratio, 1)} of its req/s, interleaved (CPU: ${close.cpuRatio === undefined ? '?' : percent(close.cpuRatio, 1)}; autocannon: ${Math.round(row.rps)} vs ${Math.round(rival.rps)} req/s)`,
           met: close.ratio > 1,
           metByCpu: close.cpuRatio === undefined ? undefined : close.cpuRatio > 1,
         })
