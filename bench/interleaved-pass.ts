@@ -12,7 +12,10 @@
  * - each default jwt-gate bearer row with distinct tokens against express-jwt with a `KeyObject`
  *   (target: ahead);
  * - with `--shape`, each no-op middleware against bare Express: the floor that any middleware
- *   (setting `req.auth` or not) starts from;
+ *   (setting `req.auth` or not) starts from. The jwt-gate row of `--shape` also gets a third arm:
+ *   the middleware that does to the request what a cache hit does (reads the header, scans the raw
+ *   header list, sets a fresh object), given the same request. Its ratio is what jwt-gate's own
+ *   work costs above that floor;
  * - the fixed-rate latency pairs (bare Express and jwt-gate with the same node flags), whose p99s
  *   are compared in short paced windows taken in turn (see {@link runInterleavedLatency}).
  */
@@ -21,7 +24,7 @@ import type { ArmResult, InterleaveSettings } from './interleaved.js'
 import { checkedMeasurement } from './load.js'
 import { pacedRun, requestBuffers } from './paced.js'
 import type { PacedRun, PacedSettings } from './paced.js'
-import { BARE, departsFromDefaults } from './scenarios.js'
+import { BARE, LIKE_GATE_VARIANT, departsFromDefaults } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { startScenarioServer } from './server-process.js'
 import type { ServerProcess } from './server-process.js'
@@ -32,6 +35,8 @@ import { percent } from './format.js'
 export const BARE_NO_TOKEN = 'bare Express, no token'
 /** The bare Express arm that gets the same request as the jwt-gate arm beside it. */
 export const BARE_SAME_REQUEST = 'bare Express, same request'
+/** The `--shape` arm that does what a cache hit does to the request, given the same request. */
+export const LIKE_GATE_SAME_REQUEST = 'like-gate middleware, same request'
 
 /** One arm of a comparison: the server that answers, and the scenario whose requests it gets. */
 interface ArmPlan {
@@ -72,6 +77,7 @@ export interface ComparisonRow {
 /** The close comparisons among `scenarios` (see the module's comment). */
 export function closeComparisons(scenarios: readonly Scenario[]): Comparison[] {
   const comparisons: Comparison[] = []
+  const likeGate = scenarios.find((s) => s.kind === 'ceiling' && s.variant === LIKE_GATE_VARIANT)
   for (const subject of scenarios) {
     // `--shape`: each no-op middleware against bare Express, the floor of any middleware.
     if (subject.kind === 'ceiling' && subject.variant !== undefined) {
@@ -93,6 +99,9 @@ export function closeComparisons(scenarios: readonly Scenario[]): Comparison[] {
         arms: [
           { name: BARE_NO_TOKEN, server: BARE, requestsOf: BARE },
           { name: BARE_SAME_REQUEST, server: BARE, requestsOf: subject },
+          ...(likeGate === undefined
+            ? []
+            : [{ name: LIKE_GATE_SAME_REQUEST, server: likeGate, requestsOf: subject }]),
           own,
         ],
       })

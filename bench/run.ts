@@ -285,15 +285,20 @@ async function main(): Promise<void> {
       pairsWithBare,
     )
 
-    // A fixed-rate scenario runs when its throughput scenario is in this run.
-    const rateScenarios = FIXED_RATE.filter((s) =>
-      scenarios.some((t) => s.id === t.id || s.id.startsWith(`${t.id}/`)),
-    )
+    // A fixed-rate scenario runs when its throughput scenario is in this run; `--shape` compares
+    // throughput only.
+    const rateScenarios = args.shape
+      ? []
+      : FIXED_RATE.filter((s) =>
+          scenarios.some((t) => s.id === t.id || s.id.startsWith(`${t.id}/`)),
+        )
     const bareRuns = runs.get('express')
     const rate = fixedRate(bareRuns === undefined ? undefined : median(bareRuns.map((r) => r.rps)))
-    process.stdout.write(
-      `fixed rate: ${rate} req/s evenly paced over ${connections} connections, ${warmupSeconds} s warm-up + ${rateSeconds} s\n`,
-    )
+    if (rateScenarios.length > 0) {
+      process.stdout.write(
+        `fixed rate: ${rate} req/s evenly paced over ${connections} connections, ${warmupSeconds} s warm-up + ${rateSeconds} s\n`,
+      )
+    }
     const paced = { rate, seconds: rateSeconds, warmupSeconds, connections }
     const { runs: rateRuns } = await runRounds(
       rateScenarios,

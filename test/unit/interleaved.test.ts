@@ -7,10 +7,11 @@ import type { Arm, ArmResult } from '../../bench/interleaved.js'
 import {
   BARE_NO_TOKEN,
   BARE_SAME_REQUEST,
+  LIKE_GATE_SAME_REQUEST,
   closeComparisons,
   summariseComparison,
 } from '../../bench/interleaved-pass.js'
-import { fullSuite } from '../../bench/scenarios.js'
+import { fullSuite, shapeSuite } from '../../bench/scenarios.js'
 import { quartiles } from '../../bench/statistics.js'
 
 const servers: Server[] = []
@@ -122,6 +123,27 @@ describe('summariseComparison', () => {
     expect(ids.filter((id) => id.includes('/distinct '))).toHaveLength(3)
     // Rows with other options (cache off, user checks, no yield) are not among them.
     expect(ids.some((id) => /cache-off|users|no-yield/.test(id))).toBe(false)
+  })
+
+  it('gives the cached row of --shape a third arm: the like-gate middleware, same request', () => {
+    const shape = closeComparisons(shapeSuite())
+    const cached = shape.find((c) => c.subject.id === 'jwt-gate/bearer/EdDSA/repeated')!
+    expect(cached.judgedAgainst).toBe(BARE_SAME_REQUEST)
+    expect(cached.arms.map((a) => a.name)).toEqual([
+      BARE_NO_TOKEN,
+      BARE_SAME_REQUEST,
+      LIKE_GATE_SAME_REQUEST,
+      cached.subject.label,
+    ])
+    const likeGate = cached.arms[2]!
+    expect(likeGate.server.variant).toBe('noop-like-gate')
+    // It gets jwt-gate's request (the token header), not bare Express's.
+    expect(likeGate.requestsOf).toBe(cached.subject)
+    // Each no-op row is still compared with bare Express alone; the full suite has no third arm.
+    expect(shape.filter((c) => c.subject.kind === 'ceiling')).toHaveLength(5)
+    expect(comparisons.every((c) => c.arms.every((a) => a.name !== LIKE_GATE_SAME_REQUEST))).toBe(
+      true,
+    )
   })
 
   it('divides each cycle by the same cycle of the other arm and takes the median', () => {
