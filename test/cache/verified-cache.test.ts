@@ -81,3 +81,58 @@ describe('VerifiedTokenCache accounting', () => {
     expect(cache.set('once-9999', result(NOW / 1000 + 60), NOW, 0)).toBe(true)
   })
 })
+
+describe('VerifiedTokenCache index', () => {
+  // The cache indexes entries by a token's last 22 characters; these two share them.
+  const tail = 'S'.repeat(22)
+  const first = `header.first-payload.${tail}`
+  const second = `header.other-payload.${tail}`
+
+  it('answers a hit only for the whole token, never for another with the same end', () => {
+    const cache = new VerifiedTokenCache(10, 1_000_000, 60_000)
+    admit(cache, first, NOW / 1000 + 60)
+    expect(cache.get(first, NOW)).toBeDefined()
+    expect(cache.get(second, NOW)).toBeUndefined()
+    expect(cache.holds(second)).toBe(false)
+    // Nor for a token that is only the shared end, or the whole token with something added.
+    expect(cache.get(tail, NOW)).toBeUndefined()
+    expect(cache.get(`x${first}`, NOW)).toBeUndefined()
+  })
+
+  it('replaces the entry of a token that shares its index, once the newcomer is admitted', () => {
+    const cache = new VerifiedTokenCache(10, 1_000_000, 60_000)
+    admit(cache, first, NOW / 1000 + 60)
+    const one = cache.bytes
+    // The newcomer passes the admission filter like any other token: not on its first verification.
+    expect(cache.set(second, result(NOW / 1000 + 60), NOW, 0)).toBe(false)
+    expect(cache.get(first, NOW)).toBeDefined()
+    expect(cache.set(second, result(NOW / 1000 + 60), NOW, 0)).toBe(true)
+    expect(cache.get(first, NOW)).toBeUndefined()
+    expect(cache.get(second, NOW)).toBeDefined()
+    expect(cache.size).toBe(1)
+    expect(cache.bytes).toBe(one)
+  })
+
+  it('deletes a token only, not another held under the same index', () => {
+    const cache = new VerifiedTokenCache(10, 1_000_000, 60_000)
+    admit(cache, first, NOW / 1000 + 60)
+    cache.delete(second)
+    expect(cache.get(first, NOW)).toBeDefined()
+    cache.delete(first)
+    expect(cache.size).toBe(0)
+    expect(cache.bytes).toBe(0)
+  })
+
+  it('tells whether it holds a token without expiring or moving anything', () => {
+    const cache = new VerifiedTokenCache(10, 1_000_000, 60_000)
+    admit(cache, 'short', NOW / 1000 + 5)
+    admit(cache, first, NOW / 1000 + 5)
+    expect(cache.holds('short')).toBe(true)
+    expect(cache.holds(first)).toBe(true)
+    expect(cache.holds('other')).toBe(false)
+    // holds() reads no clock: an entry past its expiry is held until a get() finds it expired.
+    expect(cache.size).toBe(2)
+    expect(cache.get(first, NOW + 5_000)).toBeUndefined()
+    expect(cache.holds(first)).toBe(false)
+  })
+})
