@@ -83,6 +83,9 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     config.cache === undefined
       ? undefined
       : new VerifiedTokenCache(config.cache.max, config.cache.maxBytes, config.cache.ttl * 1000)
+  // Created once: extraction asks it to skip the header's syntax scan for tokens verified before.
+  const verifiedBefore =
+    cache === undefined ? undefined : (token: string): boolean => cache.holds(token)
   const knownHeaders = new KnownHeaders()
   let signatureChecks = 0
   const allIssuers = [
@@ -294,7 +297,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
   ): AuthContext | undefined | Promise<AuthContext | undefined> {
     const state: RequestState = {}
     try {
-      const extracted = extractFromSources(req, config)
+      const extracted = extractFromSources(req, config, verifiedBefore)
       const outcome =
         extracted === undefined && config.extractToken !== undefined
           ? extractCustom(req, config).then((custom) => afterExtraction(req, custom, state))

@@ -70,10 +70,23 @@ function isBearerScheme(value: string, end: number): boolean {
 const BEARER = 'bearer'
 
 /**
+ * Tells whether a token is one the authenticator has verified before (its verified-token cache
+ * holds it). Such a token is made of base64url characters and dots only.
+ */
+export type VerifiedBefore = (token: string) => boolean
+
+/**
  * The bearer token of the `Authorization` header; undefined when there is no header or it uses
  * another scheme (that credential is somebody else's business, e.g. Basic).
+ *
+ * @param verifiedBefore - when given, a token it knows skips the scan for whitespace and commas:
+ *   it cannot hold either, and the scan was a third of a cache hit's CPU time. Any other token is
+ *   scanned, so the outcome is the same with or without it.
  */
-export function fromAuthorizationHeader(req: AuthRequest): string | undefined {
+export function fromAuthorizationHeader(
+  req: AuthRequest,
+  verifiedBefore?: VerifiedBefore,
+): string | undefined {
   const value = req.headers.authorization
   if (value === undefined) return undefined
   // Node keeps only the first of several lines in req.headers; the raw list shows them all.
@@ -93,7 +106,7 @@ export function fromAuthorizationHeader(req: AuthRequest): string | undefined {
   if (token === '') {
     throw new InvalidRequestError('ERR_AUTH_HEADER_MALFORMED', 'missing bearer token')
   }
-  if (/[\s,]/.test(token)) {
+  if (verifiedBefore?.(token) !== true && /[\s,]/.test(token)) {
     throw new InvalidRequestError('ERR_AUTH_HEADER_MALFORMED', 'malformed Authorization header')
   }
   return token
@@ -235,16 +248,18 @@ function tokenValue(value: unknown): string | undefined {
 /**
  * Finds the request's token in the configured sources by the conflict rule, synchronously.
  * Undefined means the sources carry nothing (a custom extractor may still find a token).
+ * `verifiedBefore` only spares work (see {@link fromAuthorizationHeader}).
  */
 export function extractFromSources(
   req: AuthRequest,
   policy: ExtractionPolicy,
+  verifiedBefore?: VerifiedBefore,
 ): ExtractedToken | undefined {
   let first: ExtractedToken | undefined
   for (const source of policy.sources) {
     const token =
       source === 'header'
-        ? fromAuthorizationHeader(req)
+        ? fromAuthorizationHeader(req, verifiedBefore)
         : policy.cookie === undefined
           ? undefined
           : fromCookie(req, policy.cookie)

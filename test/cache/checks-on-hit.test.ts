@@ -162,4 +162,32 @@ describe('verified-token cache: checks that a hit never skips', () => {
     expect(viaCookie?.source).toBe('cookie')
     expect(authenticator.cacheSize).toBe(1)
   })
+
+  it('still refuses a malformed Authorization header around a cached token', async () => {
+    const counter = countingClaims()
+    const authenticator = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { ed25519: pair.raw }, claims: counter.schema }],
+      clock: movableClock(),
+    })
+    const token = await signToken(pair.privateKey)
+    await cacheToken(authenticator, token)
+    expect(authenticator.cacheSize).toBe(1)
+    // A cached token skips the header's syntax scan; anything more than the token does not.
+    for (const value of [
+      `Bearer ${token} extra`,
+      `Bearer ${token},`,
+      `Bearer ${token}, Basic YTpi`,
+      `Bearer ${token}\t`,
+      `Bearer ${token}\u00a0`,
+      `Bearer ${token.slice(0, 20)} ${token.slice(20)}`,
+    ]) {
+      await expect(
+        authenticator.authenticate({ headers: { authorization: value } }),
+      ).rejects.toMatchObject({ code: 'ERR_AUTH_HEADER_MALFORMED', status: 400 })
+    }
+    await expect(authenticator.authenticate(bearer(token))).resolves.toMatchObject({
+      subject: 'alice',
+    })
+    expect(counter.verifications).toBe(2)
+  })
 })
