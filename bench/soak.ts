@@ -6,8 +6,8 @@
  * and after (after a forced GC, then after `--idle` seconds without load), and checks that every
  * cache stayed within its bound.
  *
- * `tsx bench/soak.ts [--count N] [--seconds S] [--idle S] [--smoke]`; writes
- * bench/results/soak.{md,json}.
+ * `tsx bench/soak.ts [--count N] [--seconds S] [--idle S] [--smoke] [--plain] [--server jose|bare]`;
+ * writes bench/results/soak.{md,json} (soak-plain, soak-jose, soak-bare for the variants).
  */
 import { randomBytes, sign } from 'node:crypto'
 import { loadavg, tmpdir } from 'node:os'
@@ -33,9 +33,18 @@ const { values: args } = parseArgs({
   },
 })
 // `--server jose` floods the hand-written jose middleware instead: a control without any cache,
-// to tell jwt-gate's memory from what Node and V8 keep after the same load.
-const control = args.server === 'jose'
-if (!control && args.server !== 'jwt-gate') throw new Error('--server must be jwt-gate or jose')
+// to tell jwt-gate's memory from what Node and V8 keep after the same load. `--server bare` floods
+// bare Express, which ignores the token: what the load alone makes V8 commit, before any
+// verification.
+const CONTROLS = {
+  jose: 'hand-written jose middleware (control, no cache)',
+  bare: 'bare Express, token ignored (control, no verification)',
+} as const
+const control = Object.hasOwn(CONTROLS, args.server)
+  ? (args.server as keyof typeof CONTROLS)
+  : undefined
+if (control === undefined && args.server !== 'jwt-gate')
+  throw new Error('--server must be jwt-gate, jose or bare')
 const count = Number(args.count ?? (args.smoke ? 5000 : 1_000_000))
 const seconds = Number(args.seconds ?? (args.smoke ? 5 : 240))
 const idleSeconds = Number(args.idle ?? (args.smoke ? 0 : 30))
@@ -100,12 +109,12 @@ async function main(): Promise<void> {
   }
 
   const server = await startServer({
-    file: control ? 'jose' : 'jwt-gate',
+    file: control ?? 'jwt-gate',
     nodeArgs: ['--expose-gc', ...(process.env.SOAK_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     env: {
       BENCH_FIXTURE: fixture.file,
       BENCH_ALG: 'EdDSA',
-      BENCH_VARIANT: control || args.plain ? '' : 'users-sqlite,revocation',
+      BENCH_VARIANT: control !== undefined || args.plain ? '' : 'users-sqlite,revocation',
       BENCH_STATS: '1',
     },
   })
@@ -171,7 +180,7 @@ async function main(): Promise<void> {
         (s) => {
           samples.push({ seconds: (performance.now() - started) / 1000, ...s })
           process.stdout.write(
-            `  ${sequence} sent, rss ${mib(s.rss)} MiB, caches ${s.cacheSize}/${s.userCacheSize}/${s.revocationCacheSize}\n`,
+            `  ${sequence} sent, rss ${mib(s.rss)} MiB${control === undefined ? `, caches ${s.cacheSize}/${s.userCacheSize}/${s.revocationCacheSize}` : ''}\n`,
           )
         },
         () => undefined,
@@ -246,7 +255,7 @@ async function main(): Promise<void> {
     }
     const growth = after.rss - before.rss
     const markdown = [
-      `# Memory soak: ${control ? 'hand-written jose middleware (control, no cache)' : args.plain ? 'jwt-gate, verified-token cache only' : 'jwt-gate with user check and revocation'}`,
+      `# Memory soak: ${control !== undefined ? CONTROLS[control] : args.plain ? 'jwt-gate, verified-token cache only' : 'jwt-gate with user check and revocation'}`,
       '',
       `${summary.date}, Node ${summary.node}; ${sequence.toLocaleString('en-US')} distinct tokens sent in ${summary.elapsed.toFixed(0)} s (limit ${count.toLocaleString('en-US')} or ${seconds} s), ${Math.round(summary.rps)} req/s; half valid (fresh \`jti\`), half forged, expired or garbage; subjects over ${SUBJECTS} names of which ${SEEDED_USERS} exist. Statuses: ${Object.entries(
         statuses,
@@ -292,7 +301,7 @@ async function main(): Promise<void> {
     ].join('\n')
     process.stdout.write(`\n${markdown}`)
     const outDir = args.smoke ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results'
-    const base = control ? 'soak-jose' : args.plain ? 'soak-plain' : 'soak'
+    const base = control !== undefined ? `soak-${control}` : args.plain ? 'soak-plain' : 'soak'
     await writeResult(join(outDir, `${base}.md`), markdown)
     await writeResult(join(outDir, `${base}.json`), `${JSON.stringify(summary, null, 2)}\n`)
     if (checks.some((c) => !c.within)) process.exitCode = 1
