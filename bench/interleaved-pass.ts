@@ -17,7 +17,10 @@
  *   header list, sets a fresh object), given the same request. Its ratio is what jwt-gate's own
  *   work costs above that floor;
  * - the fixed-rate latency pairs (bare Express and jwt-gate with the same node flags), whose p99s
- *   are compared in short paced windows taken in turn (see {@link runInterleavedLatency}).
+ *   are compared in short paced windows taken in turn (see {@link runInterleavedLatency});
+ * - with `--baseline-dist DIR`, each compared jwt-gate row also against the same row served by
+ *   another build of jwt-gate (an earlier commit's, say), given the same requests: a change's
+ *   effect measured side by side.
  */
 import { interleave } from './interleaved.js'
 import type { ArmResult, InterleaveSettings } from './interleaved.js'
@@ -74,9 +77,31 @@ export interface ComparisonRow {
   reused: number
 }
 
-/** The close comparisons among `scenarios` (see the module's comment). */
-export function closeComparisons(scenarios: readonly Scenario[]): Comparison[] {
+/** The arm of a comparison that runs the subject on another build (`--baseline-dist`). */
+export function baselineArmName(dist: string): string {
+  return `jwt-gate, build in ${dist}`
+}
+
+/**
+ * The close comparisons among `scenarios` (see the module's comment). With `baseline` (another
+ * build's absolute directory, and the name the results give it), each compared jwt-gate row gets
+ * an arm that serves it from that build.
+ */
+export function closeComparisons(
+  scenarios: readonly Scenario[],
+  baseline?: { dist: string; name: string },
+): Comparison[] {
   const comparisons: Comparison[] = []
+  const onBaseline = (subject: Scenario): ArmPlan[] =>
+    baseline === undefined
+      ? []
+      : [
+          {
+            name: baselineArmName(baseline.name),
+            server: { ...subject, id: `${subject.id}@${baseline.name}`, dist: baseline.dist },
+            requestsOf: subject,
+          },
+        ]
   const likeGate = scenarios.find((s) => s.kind === 'ceiling' && s.variant === LIKE_GATE_VARIANT)
   for (const subject of scenarios) {
     // `--shape`: each no-op middleware against bare Express, the floor of any middleware.
@@ -102,6 +127,7 @@ export function closeComparisons(scenarios: readonly Scenario[]): Comparison[] {
           ...(likeGate === undefined
             ? []
             : [{ name: LIKE_GATE_SAME_REQUEST, server: likeGate, requestsOf: subject }]),
+          ...onBaseline(subject),
           own,
         ],
       })
@@ -117,7 +143,11 @@ export function closeComparisons(scenarios: readonly Scenario[]): Comparison[] {
       comparisons.push({
         subject,
         judgedAgainst: rival.label,
-        arms: [{ name: rival.label, server: rival, requestsOf: rival }, own],
+        arms: [
+          { name: rival.label, server: rival, requestsOf: rival },
+          ...onBaseline(subject),
+          own,
+        ],
       })
     }
   }

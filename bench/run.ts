@@ -20,11 +20,13 @@
  * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs),
  * `--answer sync|immediate` (how every server's protected route answers; see `ANSWER_MODES`),
  * `--cycles N` and `--slice-seconds S` (the interleaved pass of close comparisons; `--cycles 0`
- * skips it; see `bench/interleaved-pass.ts`).
+ * skips it; see `bench/interleaved-pass.ts`), `--baseline-dist DIR` (the interleaved pass also runs
+ * each compared jwt-gate row on the build in DIR).
  */
 import { execFileSync } from 'node:child_process'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { createFixture, signTokens } from './fixture.js'
@@ -62,6 +64,7 @@ const { values: args } = parseArgs({
     answer: { type: 'string', default: 'sync' },
     cycles: { type: 'string' },
     'slice-seconds': { type: 'string' },
+    'baseline-dist': { type: 'string' },
   },
 })
 
@@ -125,8 +128,22 @@ function answerMode(value: string): RunInfo['answer'] {
   return mode
 }
 const answer = answerMode(args.answer)
+/**
+ * `--baseline-dist DIR`: another build of jwt-gate (`npx tsc -p tsconfig.build.json --outDir DIR`
+ * on an earlier commit, say), which the interleaved pass runs beside each compared jwt-gate row.
+ */
+const baseline = baselineBuild(args['baseline-dist'])
+function baselineBuild(dir: string | undefined): { dist: string; name: string } | undefined {
+  if (dir === undefined) return undefined
+  const dist = resolve(dir)
+  if (!existsSync(join(dist, 'index.js'))) {
+    throw new Error(`--baseline-dist: ${dir} holds no build of jwt-gate (no index.js)`)
+  }
+  return { dist, name: dir }
+}
 // Only the full suite in its default mode writes the committed results and the README chart.
-const partial = smoke || args.shape || args.filter !== undefined || answer !== 'sync'
+const partial =
+  smoke || args.shape || args.filter !== undefined || answer !== 'sync' || baseline !== undefined
 const outDir = args.out ?? (partial ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
 const chartFile = args.chart ?? (partial ? join(outDir, 'bench.svg') : 'docs/images/bench.svg')
 
@@ -318,7 +335,7 @@ async function main(): Promise<void> {
     const interleaved =
       interleaveCycles === 0
         ? []
-        : await runInterleavedPass(closeComparisons(scenarios), env, tokensOf, {
+        : await runInterleavedPass(closeComparisons(scenarios, baseline), env, tokensOf, {
             cycles: interleaveCycles,
             sliceSeconds,
             warmupSeconds,
@@ -352,7 +369,13 @@ async function main(): Promise<void> {
     const markdown = renderMarkdown(info, rows, latency, latencyInterleaved, interleaved, targets)
     process.stdout.write(`\n${markdown}\n`)
 
-    const base = smoke ? 'smoke' : args.shape ? 'shape' : 'latest'
+    const base = smoke
+      ? 'smoke'
+      : args.shape
+        ? 'shape'
+        : baseline !== undefined
+          ? 'baseline'
+          : 'latest'
     await writeResult(join(outDir, `${base}.md`), markdown)
     await writeResult(
       join(outDir, `${base}.json`),

@@ -26,6 +26,8 @@ export interface Scenario {
   transport: 'bearer' | 'cookie'
   /** Extra `node` flags of the server process. */
   nodeArgs?: readonly string[]
+  /** Another build of jwt-gate for the server to import (`BENCH_DIST`, absolute); `dist/` if absent. */
+  dist?: string
 }
 
 const PEERS: { server: string; label: string; variant?: string; algs: BenchAlgorithm[] }[] = [

@@ -112,7 +112,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
-/** Starts the server of a scenario: its file, algorithm, variant and node flags over `env`. */
+/** Starts the server of a scenario: its file, algorithm, variant, node flags and build over `env`. */
 export function startScenarioServer(
   scenario: Scenario,
   env: Record<string, string>,
@@ -123,6 +123,7 @@ export function startScenarioServer(
       ...env,
       ...(scenario.alg === undefined ? {} : { BENCH_ALG: scenario.alg }),
       BENCH_VARIANT: scenario.variant ?? '',
+      ...(scenario.dist === undefined ? {} : { BENCH_DIST: scenario.dist }),
     },
     ...(scenario.nodeArgs === undefined ? {} : { nodeArgs: [...scenario.nodeArgs] }),
   })

@@ -8,6 +8,7 @@ import {
   BARE_NO_TOKEN,
   BARE_SAME_REQUEST,
   LIKE_GATE_SAME_REQUEST,
+  baselineArmName,
   closeComparisons,
   summariseComparison,
 } from '../../bench/interleaved-pass.js'
@@ -144,6 +145,23 @@ describe('summariseComparison', () => {
     expect(comparisons.every((c) => c.arms.every((a) => a.name !== LIKE_GATE_SAME_REQUEST))).toBe(
       true,
     )
+  })
+
+  it('runs each compared row on the baseline build too, given the same requests', () => {
+    const baseline = { dist: '/tmp/other-build', name: 'dist-b' }
+    const withBaseline = closeComparisons(suite, baseline)
+    expect(withBaseline).toHaveLength(comparisons.length)
+    for (const comparison of withBaseline) {
+      const arm = comparison.arms.find((a) => a.name === baselineArmName('dist-b'))!
+      expect(arm.server.dist).toBe('/tmp/other-build')
+      // Its own server (not the subject's), with the subject's scenario and requests.
+      expect(arm.server.id).toBe(`${comparison.subject.id}@dist-b`)
+      expect(arm.server.variant).toBe(comparison.subject.variant)
+      expect(arm.requestsOf).toBe(comparison.subject)
+      // The target is still judged against the same arm.
+      expect(comparison.judgedAgainst).not.toBe(arm.name)
+    }
+    expect(comparisons.every((c) => c.arms.every((a) => a.server.dist === undefined))).toBe(true)
   })
 
   it('divides each cycle by the same cycle of the other arm and takes the median', () => {
