@@ -72,8 +72,7 @@ const DOORKEEPER_SLOTS = 1 << 16
 /**
  * FNV-1a over the token's last 64 characters (the signature: distinct for distinct tokens), as two
  * independent 32-bit values: one picks the slot, the other is the stamp. Only admission depends on
- * it; a collision never makes one token pass for another, since entries are keyed by the whole
- * token.
+ * it; a collision never makes one token pass for another, since a hit must equal the whole token.
  */
 function fingerprint(token: string): [slot: number, stamp: number] {
   let a = 0x811c9dc5
