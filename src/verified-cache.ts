@@ -50,7 +50,7 @@ interface Entry {
 }
 
 /**
- * Characters at the token's end that index its entry: the last 132 bits of the signature, which
+ * Characters at the token's end that index its entry: about 130 bits of the signature, which
  * differ between any two tokens a key has signed. Hashing a string is linear in its length, and a
  * fresh header string is hashed on every request: indexing by the whole token cost about 0.6 µs per
  * hit for a 336-character EdDSA token, more for RS256. Only the index is short; a hit must match
