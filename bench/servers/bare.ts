@@ -4,12 +4,15 @@
  * - `noop` calls `next()` at once;
  * - `noop-auth` sets a request property to a shared object, then calls `next()` at once:
  *   jwt-gate's Express layer on a cache hit, without the authentication;
+ * - `noop-like-gate` does to the request what a cache hit does (reads the header, scans the raw
+ *   header list, sets a fresh object with copied arrays), without the authentication;
  * - `noop-async` calls `next()` from a resolved promise, as an async authenticator must;
  * - `noop-async-auth` also sets request properties from there.
  */
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { benchVariant, mountStats, protectedRoute, serve } from './common.js'
+import { LIKE_GATE_VARIANT } from '../scenarios.js'
 
 const REALM = Symbol('bench.realm')
 const variant = benchVariant()
@@ -24,7 +27,7 @@ if (variant === 'noop') {
     ;(req as unknown as { benchAuth: unknown }).benchAuth = auth
     next()
   })
-} else if (variant === 'noop-like-gate') {
+} else if (variant === LIKE_GATE_VARIANT) {
   // What a cache hit does to the request, without the authentication: reads the header, scans
   // the raw header list, and sets a fresh object with copied role and scope arrays.
   const roles: readonly string[] = ['user']
