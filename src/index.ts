@@ -8,6 +8,8 @@ import './express/augment.js'
 
 export { authenticate } from './express/authenticate.js'
 export type { AuthenticateMiddleware } from './express/authenticate.js'
+export { declareRequestAuth } from './express/declare-auth.js'
+export type { AppWithRequestPrototype } from './express/declare-auth.js'
 export {
   requireAuth,
   requireRoles,

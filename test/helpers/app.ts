@@ -6,11 +6,20 @@ import express5 from 'express'
 import express4 from 'express4'
 import cookieParser from 'cookie-parser'
 import type { RequestHandler } from 'express'
-import { authenticate, authErrorHandler } from '../../src/index.js'
+import { authenticate, authErrorHandler, declareRequestAuth } from '../../src/index.js'
 import type { AuthenticateOptions } from '../../src/index.js'
 
 export type ExpressVersion = 'express5' | 'express4'
 export const EXPRESS_VERSIONS: ExpressVersion[] = ['express5', 'express4']
+
+/**
+ * Each Express version with `req.auth` as an own property (the default) and declared on the app's
+ * request prototype (`declareRequestAuth`): suites that run over these prove both behave alike.
+ */
+export const APP_SETUPS: [ExpressVersion, boolean][] = EXPRESS_VERSIONS.flatMap((version) => [
+  [version, false],
+  [version, true],
+])
 
 export const COOKIE_SECRET = 'cookie-signing-secret-for-tests'
 
@@ -26,6 +35,8 @@ export interface TestAppOptions {
   errorHandler?: boolean | { problemJson: boolean }
   /** Guards placed before the protected handler on GET /protected. */
   guards?: RequestHandler[]
+  /** Declare `req.auth` on the app's request prototype first (`declareRequestAuth`). */
+  declareAuth?: boolean
 }
 
 /** GET /protected answers `{ auth }` (req.auth serialised) and counts its runs. */
@@ -36,6 +47,7 @@ export function createTestApp(
   const factory = settings.version === 'express4' ? express4 : express5
   const app = factory()
   let runs = 0
+  if (settings.declareAuth === true) declareRequestAuth(app)
   if (settings.cookieParser !== false) app.use(cookieParser(COOKIE_SECRET))
   app.use(authenticate(options))
   app.get('/protected', ...(settings.guards ?? []), (req, res) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import request from 'supertest'
-import { createTestApp, EXPRESS_VERSIONS } from '../helpers/app.js'
+import { APP_SETUPS, createTestApp } from '../helpers/app.js'
 import { ed25519, rawEd25519Base64 } from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
 import {
@@ -29,13 +29,16 @@ const claims = {
   groups: ['a', 'b'],
 }
 
-describe.each(EXPRESS_VERSIONS)('guards on %s', (version) => {
+describe.each(APP_SETUPS)('guards on %s (req.auth declared: %s)', (version, declareAuth) => {
   async function call(
     guards: RequestHandler[],
     opts: Partial<AuthenticateOptions> = {},
     withToken = true,
   ) {
-    const t = createTestApp({ ...options, ...opts }, { version, guards, errorHandler: true })
+    const t = createTestApp(
+      { ...options, ...opts },
+      { version, declareAuth, guards, errorHandler: true },
+    )
     const req = request(t.app).get('/protected')
     if (withToken) req.set('Authorization', `Bearer ${await sign(ed25519.privateKey, { claims })}`)
     return { res: await req, t }
