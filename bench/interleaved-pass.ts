@@ -27,7 +27,7 @@ import type { ArmResult, InterleaveSettings } from './interleaved.js'
 import { checkedMeasurement } from './load.js'
 import { pacedRun, requestBuffers } from './paced.js'
 import type { PacedRun, PacedSettings } from './paced.js'
-import { BARE, LIKE_GATE_VARIANT, departsFromDefaults } from './scenarios.js'
+import { BARE, DECLARED_AUTH_VARIANT, LIKE_GATE_VARIANT, departsFromDefaults } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { startScenarioServer } from './server-process.js'
 import type { ServerProcess } from './server-process.js'
@@ -103,6 +103,18 @@ export function closeComparisons(
           },
         ]
   const likeGate = scenarios.find((s) => s.kind === 'ceiling' && s.variant === LIKE_GATE_VARIANT)
+  // The opt-in row runs beside the default row of the same token, given the same requests.
+  const defaultRowOf = (subject: Scenario): ArmPlan[] =>
+    scenarios
+      .filter(
+        (s) =>
+          s.kind === 'jwt-gate' &&
+          !departsFromDefaults(s) &&
+          s.alg === subject.alg &&
+          s.tokens === subject.tokens &&
+          s.transport === subject.transport,
+      )
+      .map((s) => ({ name: s.label, server: s, requestsOf: subject }))
   for (const subject of scenarios) {
     // `--shape`: each no-op middleware against bare Express, the floor of any middleware.
     if (subject.kind === 'ceiling' && subject.variant !== undefined) {
@@ -115,7 +127,8 @@ export function closeComparisons(
         ],
       })
     }
-    if (subject.kind !== 'jwt-gate' || departsFromDefaults(subject)) continue
+    const declaresAuth = subject.variant?.split(',').includes(DECLARED_AUTH_VARIANT) === true
+    if (subject.kind !== 'jwt-gate' || (departsFromDefaults(subject) && !declaresAuth)) continue
     const own: ArmPlan = { name: subject.label, server: subject, requestsOf: subject }
     if (subject.tokens === 'repeated') {
       comparisons.push({
@@ -128,6 +141,7 @@ export function closeComparisons(
             ? []
             : [{ name: LIKE_GATE_SAME_REQUEST, server: likeGate, requestsOf: subject }]),
           ...onBaseline(subject),
+          ...(declaresAuth ? defaultRowOf(subject) : []),
           own,
         ],
       })

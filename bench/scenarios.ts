@@ -67,8 +67,15 @@ const NON_DEFAULT_LABELS = {
   'no-yield': ', no yield after a check',
   'users-sqlite': ' + user check: sqlite',
   'users-postgres': ' + user check: postgres',
+  'declared-auth': ', req.auth declared on the app',
 } as const
 type NonDefaultVariant = keyof typeof NON_DEFAULT_LABELS
+
+/**
+ * The opt-in row: the app declares `req.auth` on its request prototype (`declareRequestAuth`). It
+ * departs from the defaults, so no target judges it, but it is compared like a default row.
+ */
+export const DECLARED_AUTH_VARIANT = 'declared-auth'
 
 /** Whether a row runs jwt-gate with options other than the defaults (the targets exclude it). */
 export function departsFromDefaults(scenario: Scenario): boolean {
@@ -193,6 +200,7 @@ export function shapeSuite(): Scenario[] {
     noop('noop-async', 'Express + no-op async middleware'),
     noop('noop-async-auth', 'Express + no-op async middleware setting req properties'),
     gate('EdDSA', 'repeated', 'bearer'),
+    gate('EdDSA', 'repeated', 'bearer', DECLARED_AUTH_VARIANT),
   ]
 }
 

@@ -4,7 +4,8 @@
  * `Cookie` header: no cookie-parser, as the README's recipe; the default sources header then cookie),
  * `cache-small` (max `BENCH_CACHE_MAX` entries, default 1000: the pool-cycling row), `cache-off`, `users-sqlite`,
  * `users-postgres`, `revocation` (the in-memory revocation store behind its cache), `no-yield`
- * (`yieldAfterVerification: false`: `next()` at once after a signature check too).
+ * (`yieldAfterVerification: false`: `next()` at once after a signature check too), `declared-auth`
+ * (the app calls `declareRequestAuth(app)` first: `req.auth` is an accessor on its request prototype).
  */
 import express from 'express'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
@@ -16,7 +17,8 @@ import type * as IndexModule from '../../src/index.js'
 import type * as StoresCacheModule from '../../src/stores/cache.js'
 import type * as StoresMemoryModule from '../../src/stores/memory.js'
 
-const { authenticate, authErrorHandler } = await built<typeof IndexModule>('index.js')
+const { authenticate, authErrorHandler, declareRequestAuth } =
+  await built<typeof IndexModule>('index.js')
 const { cacheRevocationStore } = await built<typeof StoresCacheModule>('stores/cache.js')
 const { createMemoryRevocationStore } = await built<typeof StoresMemoryModule>('stores/memory.js')
 
@@ -56,6 +58,7 @@ const options: AuthenticateOptions = {
 const gate = authenticate(options)
 
 const app = express()
+if (variant.has('declared-auth')) declareRequestAuth(app)
 mountStats(app, () => ({
   cacheSize: gate.authenticator.cacheSize,
   ...(users === undefined ? {} : { userCacheSize: users.store.size }),

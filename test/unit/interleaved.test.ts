@@ -12,7 +12,7 @@ import {
   closeComparisons,
   summariseComparison,
 } from '../../bench/interleaved-pass.js'
-import { fullSuite, shapeSuite } from '../../bench/scenarios.js'
+import { departsFromDefaults, fullSuite, shapeSuite } from '../../bench/scenarios.js'
 import { quartiles } from '../../bench/statistics.js'
 
 const servers: Server[] = []
@@ -145,6 +145,21 @@ describe('summariseComparison', () => {
     expect(comparisons.every((c) => c.arms.every((a) => a.name !== LIKE_GATE_SAME_REQUEST))).toBe(
       true,
     )
+  })
+
+  it('compares the --shape row that declares req.auth beside the default row, same requests', () => {
+    const shape = closeComparisons(shapeSuite())
+    const declared = shape.find(
+      (c) => c.subject.id === 'jwt-gate/bearer/EdDSA/repeated/declared-auth',
+    )!
+    expect(declared.judgedAgainst).toBe(BARE_SAME_REQUEST)
+    const defaultRow = declared.arms.at(-2)!
+    expect(defaultRow.server.id).toBe('jwt-gate/bearer/EdDSA/repeated')
+    expect(defaultRow.requestsOf).toBe(declared.subject)
+    expect(declared.arms.at(-1)!.server.variant).toBe('declared-auth')
+    // The full suite has no such row, and no target judges it (it departs from the defaults).
+    expect(comparisons.some((c) => c.subject.variant?.includes('declared-auth'))).toBe(false)
+    expect(departsFromDefaults(declared.subject)).toBe(true)
   })
 
   it('runs each compared row on the baseline build too, given the same requests', () => {
