@@ -28,6 +28,16 @@ function describeAuth(req: Request) {
   }
 }
 
+/** What `call` threw (undefined when it returned). */
+function thrownBy(call: () => void): unknown {
+  try {
+    call()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
 const bearer = async (sub: string) =>
   `Bearer ${await sign(ed25519.privateKey, { claims: { sub } })}`
 
@@ -149,12 +159,7 @@ describe.each(EXPRESS_VERSIONS)('declareRequestAuth() on %s', (version) => {
   it('refuses to replace an auth property declared by something else', () => {
     const a = factory()
     Object.defineProperty(a.request, 'auth', { value: 'theirs', configurable: true })
-    let error: unknown
-    try {
-      declareRequestAuth(a)
-    } catch (caught) {
-      error = caught
-    }
+    const error = thrownBy(() => declareRequestAuth(a))
     expect(error).toBeInstanceOf(AuthConfigError)
     expect((error as AuthConfigError).option).toBe('app.request.auth')
     expect(Object.getOwnPropertyDescriptor(a.request, 'auth')?.value).toBe('theirs')
@@ -163,12 +168,7 @@ describe.each(EXPRESS_VERSIONS)('declareRequestAuth() on %s', (version) => {
 
 it('refuses what is not an Express application, naming the option', () => {
   for (const notAnApp of [{}, { request: null }, undefined]) {
-    let error: unknown
-    try {
-      declareRequestAuth(notAnApp as never)
-    } catch (caught) {
-      error = caught
-    }
+    const error = thrownBy(() => declareRequestAuth(notAnApp as never))
     expect(error).toBeInstanceOf(AuthConfigError)
     expect((error as AuthConfigError).option).toBe('app')
   }
