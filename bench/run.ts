@@ -18,6 +18,7 @@
  * the paced pool), `--rate R` (fixed-rate latency run; default a quarter of bare Express's req/s
  * in the same run), `--rate-seconds S`, `--filter TEXT[,TEXT…]` (scenario ids containing one of the TEXTs), `--out DIR`, `--chart FILE`,
  * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs),
+ * `--declared` (each repeated-token row beside its twin that calls `declareRequestAuth`),
  * `--answer sync|immediate` (how every server's protected route answers; see `ANSWER_MODES`),
  * `--cycles N` and `--slice-seconds S` (the interleaved pass of close comparisons; `--cycles 0`
  * skips it; see `bench/interleaved-pass.ts`), `--baseline-dist DIR` (the interleaved pass also runs
@@ -38,7 +39,7 @@ import { measurePaced } from './paced.js'
 import type { PacedRun } from './paced.js'
 import type { RunInfo } from './markdown.js'
 import { closeComparisons, runInterleavedLatency, runInterleavedPass } from './interleaved-pass.js'
-import { BARE, FIXED_RATE, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
+import { BARE, FIXED_RATE, declaredSuite, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
 import type { Scenario } from './scenarios.js'
 import { writeResult } from './output.js'
 import { PINNING, pinLoadGenerator, startScenarioServer } from './server-process.js'
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     shape: { type: 'boolean', default: false },
+    declared: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
@@ -143,7 +145,12 @@ function baselineBuild(dir: string | undefined): { dist: string; name: string } 
 }
 // Only the full suite in its default mode writes the committed results and the README chart.
 const partial =
-  smoke || args.shape || args.filter !== undefined || answer !== 'sync' || baseline !== undefined
+  smoke ||
+  args.shape ||
+  args.declared ||
+  args.filter !== undefined ||
+  answer !== 'sync' ||
+  baseline !== undefined
 const outDir = args.out ?? (partial ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
 const chartFile = args.chart ?? (partial ? join(outDir, 'bench.svg') : 'docs/images/bench.svg')
 
@@ -261,7 +268,13 @@ async function main(): Promise<void> {
   pinLoadGenerator()
   const loadBefore = loadavg()
   const postgres = !smoke && (await postgresAvailable())
-  let scenarios = args.shape ? shapeSuite() : smoke ? smokeSuite() : fullSuite({ postgres })
+  let scenarios = args.shape
+    ? shapeSuite()
+    : args.declared
+      ? declaredSuite()
+      : smoke
+        ? smokeSuite()
+        : fullSuite({ postgres })
   if (args.filter !== undefined) {
     const filters = args.filter.split(',').filter(Boolean)
     scenarios = scenarios.filter(
@@ -304,11 +317,12 @@ async function main(): Promise<void> {
 
     // A fixed-rate scenario runs when its throughput scenario is in this run; `--shape` compares
     // throughput only.
-    const rateScenarios = args.shape
-      ? []
-      : FIXED_RATE.filter((s) =>
-          scenarios.some((t) => s.id === t.id || s.id.startsWith(`${t.id}/`)),
-        )
+    const rateScenarios =
+      args.shape || args.declared
+        ? []
+        : FIXED_RATE.filter((s) =>
+            scenarios.some((t) => s.id === t.id || s.id.startsWith(`${t.id}/`)),
+          )
     const bareRuns = runs.get('express')
     const rate = fixedRate(bareRuns === undefined ? undefined : median(bareRuns.map((r) => r.rps)))
     if (rateScenarios.length > 0) {
@@ -373,9 +387,11 @@ async function main(): Promise<void> {
       ? 'smoke'
       : args.shape
         ? 'shape'
-        : baseline !== undefined
-          ? 'baseline'
-          : 'latest'
+        : args.declared
+          ? 'declared'
+          : baseline !== undefined
+            ? 'baseline'
+            : 'latest'
     await writeResult(join(outDir, `${base}.md`), markdown)
     await writeResult(
       join(outDir, `${base}.json`),

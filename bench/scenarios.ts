@@ -204,6 +204,22 @@ export function shapeSuite(): Scenario[] {
   ]
 }
 
+/**
+ * `--declared`: every default row with one repeated token beside its twin that declares
+ * `req.auth` on the app (`declareRequestAuth`), so that the interleaved pass compares both with
+ * bare Express given the same request, and the twin with the default row, in the same cycles.
+ */
+export function declaredSuite(): Scenario[] {
+  const list: Scenario[] = [BARE]
+  for (const alg of ALGORITHMS) {
+    for (const transport of ['bearer', 'cookie'] as const) {
+      list.push(gate(alg, 'repeated', transport))
+      list.push(gate(alg, 'repeated', transport, DECLARED_AUTH_VARIANT))
+    }
+  }
+  return list
+}
+
 /** The two rows of the fixed-rate latency run. */
 /**
  * The V8 flag of the fixed-rate pass's second pair. The server is pinned to one core, but V8 still

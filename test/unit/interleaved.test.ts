@@ -12,7 +12,7 @@ import {
   closeComparisons,
   summariseComparison,
 } from '../../bench/interleaved-pass.js'
-import { departsFromDefaults, fullSuite, shapeSuite } from '../../bench/scenarios.js'
+import { declaredSuite, departsFromDefaults, fullSuite, shapeSuite } from '../../bench/scenarios.js'
 import { quartiles } from '../../bench/statistics.js'
 
 const servers: Server[] = []
@@ -160,6 +160,26 @@ describe('summariseComparison', () => {
     // The full suite has no such row, and no target judges it (it departs from the defaults).
     expect(comparisons.some((c) => c.subject.variant?.includes('declared-auth'))).toBe(false)
     expect(departsFromDefaults(declared.subject)).toBe(true)
+  })
+
+  it('pairs every repeated-token row of --declared with its declaring twin, same requests', () => {
+    const declared = closeComparisons(declaredSuite())
+    const twins = declared.filter((c) => c.subject.variant?.includes('declared-auth') === true)
+    const defaults = declared.filter((c) => !departsFromDefaults(c.subject))
+    expect(twins).toHaveLength(8)
+    expect(defaults).toHaveLength(8)
+    for (const twin of twins) {
+      expect(twin.judgedAgainst).toBe(BARE_SAME_REQUEST)
+      // The default row of the same algorithm and transport, given the twin's requests.
+      const defaultRow = twin.arms.at(-2)!
+      expect(defaultRow.server.id).toBe(twin.subject.id.replace('/declared-auth', ''))
+      expect(defaultRow.requestsOf).toBe(twin.subject)
+      expect(twin.subject.tokens).toBe('repeated')
+    }
+    // Each default row keeps its own comparison with bare Express, as in the full suite.
+    expect(defaults.map((c) => c.arms.map((a) => a.name))).toEqual(
+      defaults.map(() => [BARE_NO_TOKEN, BARE_SAME_REQUEST, expect.any(String)]),
+    )
   })
 
   it('runs each compared row on the baseline build too, given the same requests', () => {
