@@ -126,6 +126,24 @@ describe('summariseComparison', () => {
     expect(ids.some((id) => /cache-off|users|no-yield/.test(id))).toBe(false)
   })
 
+  it('runs every arm of a comparison on a server process of its own, so that all idle alike', () => {
+    for (const comparison of [
+      ...comparisons,
+      ...closeComparisons(shapeSuite()),
+      ...closeComparisons(declaredSuite()),
+    ]) {
+      const servers = comparison.arms.map((a) => a.server.id)
+      expect(new Set(servers).size).toBe(servers.length)
+    }
+    // Both bare Express arms still run bare Express, given different requests.
+    const cached = comparisons.find((c) => c.subject.id === 'jwt-gate/bearer/EdDSA/repeated')!
+    const [noToken, sameRequest] = cached.arms
+    expect([noToken!.name, sameRequest!.name]).toEqual([BARE_NO_TOKEN, BARE_SAME_REQUEST])
+    expect([noToken!.server.server, sameRequest!.server.server]).toEqual(['bare', 'bare'])
+    expect(sameRequest!.server.variant).toBeUndefined()
+    expect(sameRequest!.requestsOf).toBe(cached.subject)
+  })
+
   it('gives the cached row of --shape a third arm: the like-gate middleware, same request', () => {
     const shape = closeComparisons(shapeSuite())
     const cached = shape.find((c) => c.subject.id === 'jwt-gate/bearer/EdDSA/repeated')!
