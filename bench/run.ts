@@ -315,8 +315,8 @@ async function main(): Promise<void> {
       pairsWithBare,
     )
 
-    // A fixed-rate scenario runs when its throughput scenario is in this run; `--shape` compares
-    // throughput only.
+    // A fixed-rate scenario runs when its throughput scenario is in this run; `--shape` and
+    // `--declared` compare throughput only.
     const rateScenarios =
       args.shape || args.declared
         ? []
