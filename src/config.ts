@@ -23,6 +23,7 @@ import type {
 } from './options.js'
 import type { AuthContext } from './context.js'
 import type { RevocationStore, UserStore } from './stores/types.js'
+import { MAX_CLOCK_TOLERANCE } from './stores/validate.js'
 import type { CsrfPolicy } from './csrf.js'
 
 /** One issuer, ready for the request path. */
@@ -150,7 +151,8 @@ const issuerSchema = z.strictObject({
   ),
   algorithms: z.array(z.string()).optional(),
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  clockTolerance: z.number().min(0).max(300).optional(),
+  // Capped where the revocation stores' retention is defined, so a denial outlives every token.
+  clockTolerance: z.number().min(0).max(MAX_CLOCK_TOLERANCE).optional(),
   maxTokenAge: z.number().positive().optional(),
   requireExpiry: z.boolean().optional(),
   typ: z.array(z.string().min(1)).optional(),

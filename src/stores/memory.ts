@@ -5,6 +5,7 @@
  */
 import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './types.js'
 import {
+  MAX_CLOCK_TOLERANCE,
   assertRevokeSubject,
   assertRevokeToken,
   assertUserInput,
@@ -82,9 +83,10 @@ export interface MemoryRevocationStoreOptions {
 }
 
 /**
- * Creates an in-memory {@link RevocationStore}. Entries expire by themselves (token denials at the
- * token's expiry, subject marks after their ttl) and the store never holds more than `max`.
- * Not shared between processes: use the Redis adapter for several instances.
+ * Creates an in-memory {@link RevocationStore}. Entries expire by themselves ({@link
+ * MAX_CLOCK_TOLERANCE} seconds after the token's expiry or the subject mark's ttl, as the contract
+ * requires) and the store never holds more than `max`. Not shared between processes: use the
+ * Redis adapter for several instances.
  */
 export function createMemoryRevocationStore(
   options: MemoryRevocationStoreOptions = {},
@@ -92,6 +94,7 @@ export function createMemoryRevocationStore(
   const clock = options.clock ?? (() => new Date())
   const max = options.max ?? 100_000
   if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer')
+  // Each entry holds the time (seconds) until which it is kept: expiry plus MAX_CLOCK_TOLERANCE.
   const tokens = new Map<string, number>()
   const subjects = new Map<string, { before: number; expiresAt: number }>()
   const nowSeconds = (): number => clock().getTime() / 1000
@@ -131,10 +134,11 @@ export function createMemoryRevocationStore(
       settle(() => {
         assertRevokeToken(jti, expiresAt)
         const now = nowSeconds()
-        // A token that has already expired is rejected by verification; nothing to remember.
-        if (expiresAt <= now) return
+        const keepUntil = expiresAt + MAX_CLOCK_TOLERANCE
+        // Past every tolerance, verification rejects the token anyway; nothing to remember.
+        if (keepUntil <= now) return
         makeRoom(now, !tokens.has(jti))
-        tokens.set(jti, Math.max(expiresAt, tokens.get(jti) ?? 0))
+        tokens.set(jti, Math.max(keepUntil, tokens.get(jti) ?? 0))
       }),
     revokeSubject: (subject, before, ttl) =>
       settle(() => {
@@ -146,7 +150,7 @@ export function createMemoryRevocationStore(
         const live = current !== undefined && current.expiresAt > now ? current : undefined
         subjects.set(subject, {
           before: Math.max(before, live?.before ?? before),
-          expiresAt: Math.max(now + ttl, live?.expiresAt ?? 0),
+          expiresAt: Math.max(now + ttl + MAX_CLOCK_TOLERANCE, live?.expiresAt ?? 0),
         })
       }),
   }

@@ -2,8 +2,10 @@
  * Redis revocation store through ioredis (`jwt-gate/stores/redis`).
  *
  * Keys (`prefix` defaults to `jwt-gate:revocation:`):
- * - `<prefix>jti:<jti>`: the token's expiry, expiring with it (`SET … EXAT`);
- * - `<prefix>sub:<subject>`: "issued before" time in seconds, expiring after the mark's ttl.
+ * - `<prefix>jti:<jti>`: the token's expiry, kept {@link MAX_CLOCK_TOLERANCE} seconds past it
+ *   (`SET … EXAT`), since a token is accepted until its expiry plus its issuer's tolerance;
+ * - `<prefix>sub:<subject>`: "issued before" time in seconds, kept for the mark's ttl plus
+ *   {@link MAX_CLOCK_TOLERANCE}.
  *
  * Each revocation is written and published on the channel `<prefix>invalidations` by one Lua
  * script, so it is atomic and costs one round trip; caches on every instance subscribed through
@@ -16,7 +18,13 @@ import type { RedisOptions } from 'ioredis'
 import type { InvalidationSource } from './invalidation.js'
 import type { RevocationQuery, RevocationStore } from './types.js'
 import { createRedisInvalidationChannel } from './redis-channel.js'
-import { StoreDataError, assertRevokeSubject, assertRevokeToken, isUsableKey } from './validate.js'
+import {
+  MAX_CLOCK_TOLERANCE,
+  StoreDataError,
+  assertRevokeSubject,
+  assertRevokeToken,
+  isUsableKey,
+} from './validate.js'
 
 export { createRedisInvalidationChannel } from './redis-channel.js'
 export type { RedisInvalidationChannel, RedisInvalidationChannelOptions } from './redis-channel.js'
@@ -56,17 +64,22 @@ export interface RedisRevocationStore extends RevocationStore {
   close(): Promise<void>
 }
 
-// KEYS[1] jti key; ARGV: expiresAt (integer seconds), channel ('' for none), message.
+// KEYS[1] jti key; ARGV: expiresAt (integer seconds), keep-until (expiresAt plus the largest
+// tolerance), channel ('' for none), message. An equal expiry is written again, so a denial stored
+// without the margin gets it. Unless every tolerance has passed, the revocation is published,
+// whether or not the key changed (late ones too: other instances may hold a cached answer).
 const REVOKE_TOKEN = `
 local exp = tonumber(ARGV[1])
-if exp <= tonumber(redis.call('TIME')[1]) then return 0 end
+local keep = tonumber(ARGV[2])
+if keep <= tonumber(redis.call('TIME')[1]) then return 0 end
 local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if exp > current then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', exp) end
-if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+if exp >= current then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', keep) end
+if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1`
 
-// KEYS[1] subject key; ARGV: before (seconds), ttl (seconds), channel, message. Marks only move
-// forward: neither the time nor the remaining lifetime of a newer mark is ever reduced.
+// KEYS[1] subject key; ARGV: before (seconds), ttl (seconds, the margin included), channel,
+// message. Marks only move forward: neither the time nor the remaining lifetime of a newer mark
+// is ever reduced.
 const REVOKE_SUBJECT = `
 local value = ARGV[1]
 local current = redis.call('GET', KEYS[1])
@@ -128,11 +141,13 @@ export function createRedisRevocationStore(
     },
     async revokeToken(jti, expiresAt) {
       assertRevokeToken(jti, expiresAt)
+      const expiry = Math.ceil(expiresAt)
       await redis.eval(
         REVOKE_TOKEN,
         1,
         tokenKey(jti),
-        String(Math.ceil(expiresAt)),
+        String(expiry),
+        String(expiry + MAX_CLOCK_TOLERANCE),
         channelName,
         JSON.stringify({ type: 'token', jti }),
       )
@@ -144,7 +159,7 @@ export function createRedisRevocationStore(
         1,
         subjectKey(subject),
         String(before),
-        String(ttl),
+        String(ttl + MAX_CLOCK_TOLERANCE),
         channelName,
         JSON.stringify({ type: 'subject', subject }),
       )

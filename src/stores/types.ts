@@ -48,15 +48,28 @@ export interface RevocationQuery {
   issuedAt?: number
 }
 
-/** Revocation store contract. */
+/**
+ * Revocation store contract.
+ *
+ * A token is accepted until its `exp` plus its issuer's `clockTolerance`, which may be up to
+ * `MAX_CLOCK_TOLERANCE` (300 s, exported by `jwt-gate/stores/validate`). So a store keeps every
+ * denial and every subject mark that much longer than its expiry, and honours a revocation made
+ * in that window (a `revokeToken` whose `expiresAt` has passed by less than it), publishing it
+ * to other instances like any other. Otherwise revoking a token that is still accepted does
+ * nothing.
+ */
 export interface RevocationStore {
   /** True when the token is revoked by `jti` or by a subject-wide "issued before" mark. */
   isRevoked(query: RevocationQuery): Promise<boolean>
-  /** Denies one token by `jti` until `expiresAt` (seconds since the epoch), then forgets it. */
+  /**
+   * Denies one token by `jti` until `expiresAt` (seconds since the epoch, normally the token's
+   * `exp`) plus `MAX_CLOCK_TOLERANCE`, then forgets it.
+   */
   revokeToken(jti: string, expiresAt: number): Promise<void>
   /**
    * Denies every token of `subject` issued before `before` (seconds since the epoch); the mark
-   * itself expires after `ttl` seconds (set it to the longest token lifetime).
+   * itself expires after `ttl` seconds (set it to the longest token lifetime) plus
+   * `MAX_CLOCK_TOLERANCE`.
    */
   revokeSubject(subject: string, before: number, ttl: number): Promise<void>
   /** Releases connections, subscriptions and timers. */

@@ -10,6 +10,14 @@ import type { UserRecord } from './types.js'
 export const MAX_KEY_LENGTH = 1024
 
 /**
+ * The largest `clockTolerance` an issuer may be configured with, in seconds. A token is accepted
+ * until its `exp` plus its issuer's tolerance, so a revocation store keeps every denial this long
+ * past the token's expiry (and every subject mark this long past its ttl): a revocation then holds
+ * for as long as any issuer's tokens can be accepted, whatever the tolerances configured.
+ */
+export const MAX_CLOCK_TOLERANCE = 300
+
+/**
  * A store returned data of the wrong shape (roles that are not a string array, say). The
  * middleware treats it like any store failure: 503, the request never passes. The message names
  * the field, never its value.

@@ -46,6 +46,10 @@ export function createStoreApp(stores: {
   timeout?: number
   createUnknown?: boolean
   updateExisting?: boolean
+  /** The middleware's clock (default: the wall clock). */
+  clock?: () => Date
+  /** The issuer's clock tolerance in seconds (default: the library's). */
+  clockTolerance?: number
 }): StoreApp {
   const timeout = stores.timeout ?? 1000
   const sync = {
@@ -53,7 +57,15 @@ export function createStoreApp(stores: {
     updateExisting: stores.updateExisting ?? false,
   }
   const middleware = authenticate({
-    issuers: [{ issuer: ISSUER, key: { jwk }, algorithms: ['EdDSA'] }],
+    issuers: [
+      {
+        issuer: ISSUER,
+        key: { jwk },
+        algorithms: ['EdDSA'],
+        ...(stores.clockTolerance === undefined ? {} : { clockTolerance: stores.clockTolerance }),
+      },
+    ],
+    ...(stores.clock === undefined ? {} : { clock: stores.clock }),
     ...(stores.users === undefined ? {} : { users: { store: stores.users, timeout, ...sync } }),
     ...(stores.revocation === undefined
       ? {}

@@ -1,0 +1,198 @@
+/**
+ * A revocation made after the token's `exp`, while the issuer's clock tolerance still lets the
+ * token in, must hold: the stores keep every denial and subject mark for the largest tolerance
+ * past its expiry, and publish it like any other. The middleware runs on a fixed clock; the memory
+ * store shares it, Redis expires keys on its own (real) clock, so the Redis tokens are set relative
+ * to the wall clock.
+ */
+import { EventEmitter, once } from 'node:events'
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AuthConfigError } from '../../src/index.js'
+import { cacheRevocationStore } from '../../src/stores/cache.js'
+import type { CachedRevocationStore } from '../../src/stores/cache.js'
+import type { Invalidation, InvalidationSource } from '../../src/stores/invalidation.js'
+import { createMemoryRevocationStore } from '../../src/stores/memory.js'
+import { createRedisRevocationStore } from '../../src/stores/redis.js'
+import { MAX_CLOCK_TOLERANCE } from '../../src/stores/validate.js'
+import { challenge, createStoreApp, nowSeconds, signToken } from './http-app.js'
+import type { StoreApp } from './http-app.js'
+import { connectRedis, deleteKeys } from './redis-helpers.js'
+import { serviceAvailable, uniqueName } from './services.js'
+
+const available = await serviceAvailable('redis', 'late revocation over Redis')
+
+/** Seconds the issuer tolerates past `exp`. */
+const TOLERANCE = 60
+
+/** A clock the test moves by hand. */
+function manualClock(start: number): { clock: () => Date; advance: (seconds: number) => void } {
+  let ms = start * 1000
+  return {
+    clock: () => new Date(ms),
+    advance: (seconds) => {
+      ms += seconds * 1000
+    },
+  }
+}
+
+/** A token of `sub` that expired `ago` seconds before `now`, with its `jti` and `exp`. */
+async function expiredToken(
+  sub: string,
+  now: number,
+  ago: number,
+): Promise<{ token: string; jti: string; exp: number }> {
+  const jti = uniqueName('jti')
+  const exp = now - ago
+  return { token: await signToken({ sub, jti, iat: exp - 600, exp }), jti, exp }
+}
+
+function get(server: StoreApp, token: string): request.Test {
+  return request(server.app).get('/me').auth(token, { type: 'bearer' })
+}
+
+/** Asserts that `token` is refused as revoked and the handler does not run. */
+async function expectRevoked(server: StoreApp, token: string): Promise<void> {
+  const before = server.ran()
+  const res = await get(server, token)
+  expect(res.status).toBe(401)
+  expect(res.headers['www-authenticate']).toBe(challenge('token revoked'))
+  expect(res.body.code).toBe('ERR_AUTH_TOKEN_REVOKED')
+  expect(server.ran()).toBe(before)
+}
+
+describe('the clock tolerance an issuer may have', () => {
+  it('is at most what the revocation stores keep past expiry', async () => {
+    const revocation = createMemoryRevocationStore()
+    const largest = createStoreApp({ revocation, clockTolerance: MAX_CLOCK_TOLERANCE })
+    await largest.middleware.close()
+    let refusal: unknown
+    try {
+      createStoreApp({ revocation, clockTolerance: MAX_CLOCK_TOLERANCE + 1 })
+    } catch (error) {
+      refusal = error
+    }
+    expect(refusal).toBeInstanceOf(AuthConfigError)
+    expect((refusal as AuthConfigError).option).toBe('issuers[0].clockTolerance')
+  })
+})
+
+describe('late revocation, memory store', () => {
+  const T0 = nowSeconds()
+
+  function setup(): {
+    server: StoreApp
+    revocation: CachedRevocationStore
+    advance: (seconds: number) => void
+  } {
+    const time = manualClock(T0)
+    // Answers are cached for a minute: only the revocation itself may drop them.
+    const revocation = cacheRevocationStore(createMemoryRevocationStore({ clock: time.clock }), {
+      ttl: 60_000,
+      clock: time.clock,
+    })
+    const server = createStoreApp({ revocation, clock: time.clock, clockTolerance: TOLERANCE })
+    return { server, revocation, advance: time.advance }
+  }
+
+  it('a jti revoked after exp, within the tolerance, is refused', async () => {
+    const { server, revocation } = setup()
+    const { token, jti, exp } = await expiredToken('alice', T0, 10)
+    expect((await get(server, token)).status).toBe(200)
+    await revocation.revokeToken(jti, exp)
+    await expectRevoked(server, token)
+    await server.middleware.close()
+  })
+
+  it('a subject mark outlives its ttl while a token it covers is still accepted', async () => {
+    const { server, revocation, advance } = setup()
+    // "Log out everywhere" with the token lifetime as ttl; a token issued just before it expires
+    // 600 s later and is accepted for TOLERANCE more.
+    const token = await signToken({ sub: 'bob', iat: T0 - 1, exp: T0 + 599 })
+    await revocation.revokeSubject('bob', T0, 600)
+    await expectRevoked(server, token)
+    advance(600 + 5)
+    await expectRevoked(server, token)
+    await server.middleware.close()
+  })
+
+  it('a token the verified-token cache holds is refused once revoked late', async () => {
+    const { server, revocation, advance } = setup()
+    const exp = T0 + 5
+    const jti = uniqueName('jti')
+    const token = await signToken({ sub: 'carol', jti, iat: T0 - 60, exp })
+    // A token enters the verified-token cache on its second verification.
+    for (let i = 0; i < 3; i++) expect((await get(server, token)).status).toBe(200)
+    advance(10)
+    expect((await get(server, token)).status).toBe(200)
+    await revocation.revokeToken(jti, exp)
+    await expectRevoked(server, token)
+    await server.middleware.close()
+  })
+})
+
+/** Resolves once `source` listens (it reports `all` when it starts). */
+async function listening(source: InvalidationSource): Promise<() => void> {
+  const events = new EventEmitter()
+  const stop = source.subscribe((event: Invalidation) => events.emit(event.type))
+  await once(events, 'all')
+  return stop
+}
+
+describe.skipIf(!available)('late revocation, Redis store, two instances', () => {
+  const prefix = `${uniqueName('jwtg_late')}:`
+  // The middleware's fixed "now"; Redis compares expiries with its own clock, the same wall clock.
+  const T0 = nowSeconds()
+  const clock = (): Date => new Date(T0 * 1000)
+  const instances: {
+    server: StoreApp
+    revocation: CachedRevocationStore
+    close(): Promise<void>
+  }[] = []
+
+  async function instance(): Promise<(typeof instances)[number]> {
+    const redis = await connectRedis()
+    const store = createRedisRevocationStore({ redis, prefix })
+    const stop = await listening(store.invalidations!)
+    // Answers are cached for a minute: only the published invalidation may drop them.
+    const revocation = cacheRevocationStore(store, {
+      ttl: 60_000,
+      invalidations: store.invalidations,
+    })
+    const server = createStoreApp({ revocation, clock, clockTolerance: TOLERANCE })
+    return {
+      server,
+      revocation,
+      async close() {
+        stop()
+        await server.middleware.close()
+        redis.disconnect()
+      },
+    }
+  }
+
+  beforeAll(async () => {
+    instances.push(await instance(), await instance())
+  })
+  afterAll(async () => {
+    for (const each of instances) await each.close()
+    const redis = await connectRedis()
+    await deleteKeys(redis, prefix)
+    redis.disconnect()
+  })
+
+  it('a jti revoked after exp on one instance is refused by both', async () => {
+    const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]]
+    const { token, jti, exp } = await expiredToken('alice', T0, 10)
+    // Both instances have cached "not revoked".
+    for (const each of [a, b]) expect((await get(each.server, token)).status).toBe(200)
+    await a.revocation.revokeToken(jti, exp)
+    await expectRevoked(a.server, token)
+    // b learns of it only through the published invalidation: wait for it (bounded), then check
+    // that a request is refused without reaching the handler.
+    await expect
+      .poll(async () => (await get(b.server, token)).status, { timeout: 2000, interval: 10 })
+      .toBe(401)
+    await expectRevoked(b.server, token)
+  })
+})
