@@ -1,6 +1,7 @@
 /**
  * Shape checks shared by the adapters: which lookup keys can match at all, and whether what a
- * database returned is a well-formed {@link UserRecord}.
+ * database returned is a well-formed {@link UserRecord}; and how long a revocation store keeps a
+ * denial ({@link MAX_CLOCK_TOLERANCE}).
  *
  * @module
  */
