@@ -17,7 +17,7 @@ export interface UserRecord {
   roles: string[]
   /** A disabled user is rejected (401). */
   disabled?: boolean
-  /** Display name. */
+  /** Display name. A store may answer `null` for "no name"; it is read as absent. */
   name?: string
 }
 

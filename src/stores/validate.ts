@@ -146,16 +146,17 @@ export function checkFoundUser(
     throw new StoreDataError(store, 'user.roles is not an array of strings')
   if (record.disabled !== undefined && typeof record.disabled !== 'boolean')
     throw new StoreDataError(store, 'user.disabled is not a boolean')
-  if (record.name !== undefined && typeof record.name !== 'string')
+  // null is "no name", as SQL rows and the middleware read it.
+  if (record.name !== undefined && record.name !== null && typeof record.name !== 'string')
     throw new StoreDataError(store, 'user.name is not a string')
   return copyUser(record as unknown as UserRecord)
 }
 
-/** A deep copy, so that no caller can change what a store or cache holds. */
+/** A deep copy, so that no caller can change what a store or cache holds. A null name is dropped. */
 export function copyUser(user: UserRecord): UserRecord {
   const copy: UserRecord = { username: user.username, roles: [...user.roles] }
   if (user.disabled !== undefined) copy.disabled = user.disabled
-  if (user.name !== undefined) copy.name = user.name
+  if (typeof user.name === 'string') copy.name = user.name
   return copy
 }
 

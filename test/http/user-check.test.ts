@@ -10,6 +10,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../../src/index.js'
+import { cacheUserStore } from '../../src/stores/cache.js'
 import { InexactUserMatchError } from '../../src/stores/validate.js'
 import { expectRejected, invalidToken } from './expect.js'
 
@@ -100,6 +101,19 @@ describe('user check (forceJWTValidationViaDatabase)', () => {
     expect(res.status).toBe(503)
     expect(res.body.code).toBe('ERR_AUTH_STORE_UNAVAILABLE')
     expect(t.ran()).toBe(0)
+  })
+
+  it.each([
+    ['directly', (store: UserStore) => store],
+    ['through cacheUserStore', (store: UserStore) => cacheUserStore(store)],
+  ])('accepts a user whose name is null, %s (issue 21, point 23)', async (_label, wrap) => {
+    const store: UserStore = {
+      findUser: async (username) =>
+        ({ username, roles: ['user'], name: null }) as unknown as UserRecord,
+    }
+    const { res } = await get({ users: { store: wrap(store) } }, { sub: 'alice' })
+    expect(res.status).toBe(200)
+    expect(res.body.auth.user).toEqual({ username: 'alice', roles: ['user'] })
   })
 
   it.each(['error', 'garbage'] as const)(
