@@ -15,7 +15,8 @@
  *
  * plus, unless `channel: false`, a row trigger that runs `pg_notify('<table>_changes', …)` for
  * every insert, update and delete (and a statement trigger for TRUNCATE), so that changes made
- * by any instance or by hand reach every instance's cache.
+ * by any instance or by hand reach every instance's cache. An existing table with other column
+ * names (ClusterCockpit's `user`, which has no `disabled`) is read through the `columns` option.
  *
  * @module
  */
@@ -26,13 +27,25 @@ import type { UserRecord, UserStore } from './types.js'
 import { createPostgresListener } from './postgres-listener.js'
 import type { PostgresListenerOptions } from './postgres-listener.js'
 import { quoteIdentifier } from './sql-identifier.js'
+import {
+  assertColumnsPresent,
+  insertValues,
+  resolveColumns,
+  updateValues,
+  userStatements,
+} from './user-columns.js'
+import type { ResolvedColumns, UserColumns } from './user-columns.js'
 import { assertUserInput, isUsableKey, rowToUser } from './validate.js'
 import type { UserRow } from './validate.js'
 
-/** Options naming the table and the notification channel. */
+export type { UserColumns } from './user-columns.js'
+
+/** Options naming the table, its columns and the notification channel. */
 export interface PostgresTableOptions {
   /** Table name, a plain identifier. @defaultValue `'users'` */
   table?: string
+  /** Column names of an existing table; see {@link UserColumns}. */
+  columns?: UserColumns | undefined
   /**
    * NOTIFY channel for change notifications, or `false` for none.
    * @defaultValue `'<table>_changes'`
@@ -69,6 +82,13 @@ export interface PostgresUserStore extends UserStore {
    * `invalidations`. It holds one pool connection while subscribed.
    */
   invalidations?: InvalidationSource
+  /**
+   * Resolves when the table exists with every column the store needs; rejects naming the
+   * missing table or column (an `AuthConfigError` for a column). Await it at start-up (after
+   * the migration, if any) to find a wrong table before the first request does; the first
+   * query runs the same check, so until then a request gets a 503 whose cause names the column.
+   */
+  checkSchema(): Promise<void>
   /** Stops listening, and ends the pool if the store created it. Idempotent. */
   close(): Promise<void>
 }
@@ -87,13 +107,36 @@ function names(options: PostgresTableOptions): {
   table: string
   tableName: string
   channel: string | undefined
+  columns: ResolvedColumns
 } {
   const tableName = options.table ?? 'users'
   const table = quoteIdentifier('table', tableName)
   const channel =
     options.channel === false ? undefined : (options.channel ?? `${tableName}_changes`)
   if (channel !== undefined) quoteIdentifier('channel', channel)
-  return { table, tableName, channel }
+  return { table, tableName, channel, columns: resolveColumns(options.columns) }
+}
+
+/**
+ * Checks the table's columns (the table as unqualified queries find it, through `search_path`).
+ * False when the table does not exist (yet); throws an `AuthConfigError` naming a column the
+ * store needs that the table lacks.
+ */
+async function tableIsUsable(
+  pool: Pool,
+  tableName: string,
+  columns: ResolvedColumns,
+): Promise<boolean> {
+  const result = await pool.query<{ attname: string }>(
+    `SELECT attname FROM pg_attribute
+     WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`,
+    [quoteIdentifier('table', tableName)],
+  )
+  if (result.rows.length === 0) return false
+  const present = result.rows.map((row) => row.attname)
+  // Quoted identifiers: PostgreSQL compares them exactly.
+  assertColumnsPresent('postgres user store', tableName, columns, present, (a, b) => a === b)
+  return true
 }
 
 /**
@@ -104,17 +147,19 @@ export async function migratePostgresUserStore(
   pool: Pool,
   options: PostgresTableOptions = {},
 ): Promise<void> {
-  const { table, tableName, channel } = names(options)
+  const { table, tableName, channel, columns } = names(options)
+  const { sql } = columns
+  const definitions = [
+    `${sql.username} text PRIMARY KEY`,
+    `${sql.roles} jsonb NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(${sql.roles}) = 'array')`,
+    ...(sql.disabled === undefined ? [] : [`${sql.disabled} boolean NOT NULL DEFAULT false`]),
+    ...(sql.name === undefined ? [] : [`${sql.name} text`]),
+  ]
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jwt-gate:${tableName}`])
-    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
-  username text PRIMARY KEY,
-  roles jsonb NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(roles) = 'array'),
-  disabled boolean NOT NULL DEFAULT false,
-  name text
-)`)
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (\n  ${definitions.join(',\n  ')}\n)`)
     if (channel !== undefined) {
       const rowFn = quoteIdentifier('table', `${tableName}_notify_row`)
       const truncateFn = quoteIdentifier('table', `${tableName}_notify_all`)
@@ -125,12 +170,12 @@ LANGUAGE plpgsql AS $fn$
 DECLARE payload text;
 BEGIN
   IF TG_OP <> 'INSERT' THEN
-    payload := json_build_object('type', 'user', 'username', OLD.username)::text;
+    payload := json_build_object('type', 'user', 'username', OLD.${sql.username})::text;
     IF octet_length(payload) > 7900 THEN payload := '{}'; END IF;
     PERFORM pg_notify('${channel}', payload);
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    payload := json_build_object('type', 'user', 'username', NEW.username)::text;
+    payload := json_build_object('type', 'user', 'username', NEW.${sql.username})::text;
     IF octet_length(payload) > 7900 THEN payload := '{}'; END IF;
     PERFORM pg_notify('${channel}', payload);
   END IF;
@@ -169,7 +214,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION ${truncateFn}()`)
  * middleware's own timeout answers 503 either way), and listen for its `error` event.
  */
 export function createPostgresUserStore(options: PostgresUserStoreOptions): PostgresUserStore {
-  const { table, tableName, channel } = names(options)
+  const { table, tableName, channel, columns } = names(options)
   const owned = options.pool === undefined
   const pool: Pool =
     options.pool ??
@@ -182,18 +227,29 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   // crash the process. The pool replaces the connection on the next query.
   if (owned) pool.on('error', () => undefined)
 
+  // Migration, then the column check, once; a failure is retried on the next call rather than
+  // remembered, so a table fixed (or created) later is picked up without a restart.
   let ready: Promise<void> | undefined
-  const migrated = (): Promise<void> => {
-    if (options.migrate !== true) return Promise.resolve()
-    // A failed migration is retried on the next call rather than remembered.
-    ready ??= migratePostgresUserStore(pool, { table: tableName, channel: channel ?? false }).catch(
-      (error: unknown) => {
-        ready = undefined
-        throw error
-      },
-    )
+  const prepare = async (): Promise<void> => {
+    if (options.migrate === true) {
+      await migratePostgresUserStore(pool, {
+        table: tableName,
+        columns: options.columns,
+        channel: channel ?? false,
+      })
+    }
+    if (!(await tableIsUsable(pool, tableName, columns)))
+      throw new Error(`postgres user store: relation ${table} does not exist`)
+  }
+  const prepared = (): Promise<void> => {
+    ready ??= prepare().catch((error: unknown) => {
+      ready = undefined
+      throw error
+    })
     return ready
   }
+  // Parameters take the column's type (`jsonb` or text for roles): one statement fits any table.
+  const statements = userStatements(table, columns, (index) => `$${index}`)
   const listener =
     channel === undefined
       ? undefined
@@ -203,32 +259,24 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   const store: PostgresUserStore = {
     async findUser(username) {
       if (!isUsableKey(username)) return undefined
-      await migrated()
-      const result = await pool.query<UserRow>(
-        `SELECT username, roles, disabled, name FROM ${table} WHERE username = $1`,
-        [username],
-      )
+      await prepared()
+      const result = await pool.query<UserRow>(statements.find, [username])
       if (result.rows.length > 1) throw new Error('postgres user store: username is not unique')
       const row = result.rows[0]
       return row === undefined ? undefined : rowToUser('postgres user store', row, username)
     },
     async createUser(user) {
       assertUserInput(user)
-      await migrated()
-      await pool.query(
-        `INSERT INTO ${table} (username, roles, disabled, name) VALUES ($1, $2::jsonb, $3, $4)
-         ON CONFLICT (username) DO NOTHING`,
-        [user.username, JSON.stringify(user.roles), user.disabled === true, user.name ?? null],
-      )
+      const values = insertValues(user, columns, (disabled) => disabled)
+      await prepared()
+      await pool.query(statements.insert, values)
     },
     async updateUser(user) {
       assertUserInput(user)
-      await migrated()
-      await pool.query(
-        `UPDATE ${table} SET roles = $1::jsonb, name = coalesce($2, name) WHERE username = $3`,
-        [JSON.stringify(user.roles), user.name ?? null, user.username],
-      )
+      await prepared()
+      await pool.query(statements.update, updateValues(user, columns))
     },
+    checkSchema: prepared,
     close() {
       closing ??= (async () => {
         await listener?.close()

@@ -17,7 +17,7 @@ export interface UserRecord {
   roles: string[]
   /** A disabled user is rejected (401). */
   disabled?: boolean
-  /** Display name. */
+  /** Display name. A store may answer `null` for "no name"; it is read as absent. */
   name?: string
 }
 
@@ -25,10 +25,16 @@ export interface UserRecord {
 export interface UserStore {
   /**
    * The user with exactly this username, or `undefined`. Must not throw for unknown users; a
-   * thrown error means the store is unavailable.
+   * thrown error means the store is unavailable. A store whose table compares names loosely
+   * (without case, say) throws `InexactUserMatchError` (`jwt-gate/stores/validate`) when it
+   * finds only an inexact match: the user check then refuses the token instead of creating it.
    */
   findUser(username: string): Promise<UserRecord | undefined>
-  /** Creates a user (used when `createUnknown` is on). */
+  /**
+   * Creates a user if absent (used when `createUnknown` is on). The user check reads the user
+   * back afterwards and passes only what `findUser` then finds, so a create that did nothing
+   * is a refusal, never a pass.
+   */
   createUser?(user: UserRecord): Promise<void>
   /** Updates name and roles of a user (used when `updateExisting` is on). */
   updateUser?(user: UserRecord): Promise<void>

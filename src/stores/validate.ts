@@ -33,6 +33,32 @@ export class StoreDataError extends Error {
   }
 }
 
+/**
+ * The table holds a row that the database compares equal to the requested username but that is
+ * not exactly it: a case-insensitive collation (SQLite `COLLATE NOCASE`, PostgreSQL `citext`) or
+ * a padded `char(n)` column finds `alice` for `Alice`. Thrown by `findUser` instead of answering
+ * "not found", because the name is taken: creating it would do nothing (or fail), and the row
+ * belongs to another user. The user check refuses the token (401 `ERR_AUTH_USER_UNKNOWN`), never
+ * creates it, and does not count it as an outage. The message names no username.
+ */
+export class InexactUserMatchError extends Error {
+  /** Stable code for logs, tests and {@link isInexactUserMatch}. */
+  readonly code = 'ERR_STORE_USER_INEXACT'
+
+  constructor(store: string) {
+    super(`${store}: a row matches the username only inexactly (the column ignores case?)`)
+    this.name = 'InexactUserMatchError'
+  }
+}
+
+/** True for an {@link InexactUserMatchError}, across module copies (checks the code). */
+export function isInexactUserMatch(error: unknown): boolean {
+  return (
+    error instanceof InexactUserMatchError ||
+    (error instanceof Error && (error as { code?: unknown }).code === 'ERR_STORE_USER_INEXACT')
+  )
+}
+
 // In a `u` regex a surrogate pair is one code point, so this class only matches lone halves.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u
 
@@ -84,12 +110,12 @@ export interface UserRow {
  * Turns a database row into a {@link UserRecord}, or throws {@link StoreDataError}.
  *
  * `roles` may arrive as JSON text (SQLite, `text` columns) or already parsed (PostgreSQL `jsonb`);
- * `disabled` as a boolean or 0/1. A row whose username is not exactly the requested one is not a
- * match (a case-insensitive collation, a trailing-space comparison): `undefined`.
+ * `disabled` as a boolean or 0/1. A row whose username is not exactly the requested one (a
+ * case-insensitive collation, a trailing-space comparison) throws {@link InexactUserMatchError}.
  */
-export function rowToUser(store: string, row: UserRow, requested: string): UserRecord | undefined {
+export function rowToUser(store: string, row: UserRow, requested: string): UserRecord {
   if (typeof row.username !== 'string') throw new StoreDataError(store, 'username is not a string')
-  if (row.username !== requested) return undefined
+  if (row.username !== requested) throw new InexactUserMatchError(store)
   let roles = row.roles
   if (typeof roles === 'string') {
     try {
@@ -129,16 +155,17 @@ export function checkFoundUser(
     throw new StoreDataError(store, 'user.roles is not an array of strings')
   if (record.disabled !== undefined && typeof record.disabled !== 'boolean')
     throw new StoreDataError(store, 'user.disabled is not a boolean')
-  if (record.name !== undefined && typeof record.name !== 'string')
+  // null is "no name", as SQL rows and the middleware read it.
+  if (record.name !== undefined && record.name !== null && typeof record.name !== 'string')
     throw new StoreDataError(store, 'user.name is not a string')
   return copyUser(record as unknown as UserRecord)
 }
 
-/** A deep copy, so that no caller can change what a store or cache holds. */
+/** A deep copy, so that no caller can change what a store or cache holds. A null name is dropped. */
 export function copyUser(user: UserRecord): UserRecord {
   const copy: UserRecord = { username: user.username, roles: [...user.roles] }
   if (user.disabled !== undefined) copy.disabled = user.disabled
-  if (user.name !== undefined) copy.name = user.name
+  if (typeof user.name === 'string') copy.name = user.name
   return copy
 }
 

@@ -10,6 +10,8 @@ import type {
   UserRecord,
   UserStore,
 } from '../../src/index.js'
+import { cacheUserStore } from '../../src/stores/cache.js'
+import { InexactUserMatchError } from '../../src/stores/validate.js'
 import { expectRejected, invalidToken } from './expect.js'
 
 /** An in-test store with exact-match semantics; counts lookups and can fail or hang on demand. */
@@ -101,6 +103,19 @@ describe('user check (forceJWTValidationViaDatabase)', () => {
     expect(t.ran()).toBe(0)
   })
 
+  it.each([
+    ['directly', (store: UserStore) => store],
+    ['through cacheUserStore', (store: UserStore) => cacheUserStore(store)],
+  ])('accepts a user whose name is null, %s (issue 21, point 23)', async (_label, wrap) => {
+    const store: UserStore = {
+      findUser: async (username) =>
+        ({ username, roles: ['user'], name: null }) as unknown as UserRecord,
+    }
+    const { res } = await get({ users: { store: wrap(store) } }, { sub: 'alice' })
+    expect(res.status).toBe(200)
+    expect(res.body.auth.user).toEqual({ username: 'alice', roles: ['user'] })
+  })
+
   it.each(['error', 'garbage'] as const)(
     'answers 503 with Retry-After when the store returns %s',
     async (mode) => {
@@ -131,6 +146,84 @@ describe('user check (forceJWTValidationViaDatabase)', () => {
     )
     expect(res.status).toBe(200)
     expect(state.created).toEqual([{ username: 'carol', roles: ['user'], name: 'Carol' }])
+  })
+
+  describe('createUnknown reads the created user back (issue 21, point 1)', () => {
+    const token = { sub: 'Alice', roles: ['admin'] }
+
+    it('refuses when the create did nothing (a row that compares equal took the name)', async () => {
+      let creates = 0
+      const store: UserStore = {
+        findUser: async () => undefined,
+        createUser: async () => {
+          creates++
+        },
+      }
+      const { res, t } = await get({ users: { store, createUnknown: true } }, token)
+      expectRejected(res, t, 401, 'ERR_AUTH_USER_UNKNOWN', invalidToken('unknown user'))
+      expect(creates).toBe(1)
+    })
+
+    it('refuses when the store created another name', async () => {
+      const { store } = testStore([])
+      const create = store.createUser!.bind(store)
+      store.createUser = (user) => create({ ...user, username: user.username.toLowerCase() })
+      const { res, t } = await get({ users: { store, createUnknown: true } }, token)
+      expectRejected(res, t, 401, 'ERR_AUTH_USER_UNKNOWN', invalidToken('unknown user'))
+    })
+
+    it('applies the disabled flag of the row found after the create', async () => {
+      const { store } = testStore([])
+      store.createUser = async () => {}
+      let lookups = 0
+      store.findUser = async (username) =>
+        lookups++ === 0 ? undefined : { username, roles: ['viewer'], disabled: true }
+      const { res, t } = await get({ users: { store, createUnknown: true } }, token)
+      expectRejected(res, t, 401, 'ERR_AUTH_USER_DISABLED', invalidToken('user disabled'))
+    })
+
+    it('takes the roles of the row found after the create, not the token', async () => {
+      const { store } = testStore([])
+      store.createUser = async () => {}
+      let lookups = 0
+      store.findUser = async (username) =>
+        lookups++ === 0 ? undefined : { username, roles: ['viewer'] }
+      const { res } = await get({ users: { store, createUnknown: true } }, token)
+      expect(res.status).toBe(200)
+      expect(res.body.auth.roles).toEqual(['viewer'])
+    })
+
+    it('never creates after an inexact match, and refuses with 401', async () => {
+      const { store, state } = testStore([])
+      store.findUser = async () => {
+        throw new InexactUserMatchError('test store')
+      }
+      const { res, t } = await get({ users: { store, createUnknown: true } }, token)
+      expectRejected(res, t, 401, 'ERR_AUTH_USER_UNKNOWN', invalidToken('unknown user'))
+      expect(state.created).toEqual([])
+    })
+
+    it.each([
+      ['the create fails', 'create'],
+      ['the re-read fails', 'reread'],
+    ] as const)('answers 503 when %s', async (_label, failing) => {
+      const { store } = testStore([])
+      if (failing === 'create')
+        store.createUser = async () => {
+          throw new Error('connection reset')
+        }
+      else {
+        let lookups = 0
+        store.findUser = async () => {
+          if (lookups++ > 0) throw new Error('connection reset')
+          return undefined
+        }
+      }
+      const { res, t } = await get({ users: { store, createUnknown: true } }, token)
+      expect(res.status).toBe(503)
+      expect(res.body.code).toBe('ERR_AUTH_STORE_UNAVAILABLE')
+      expect(t.ran()).toBe(0)
+    })
   })
 
   it('updates known users from the token when updateExisting is on', async () => {

@@ -153,6 +153,7 @@ describe('cacheUserStore', () => {
     ['another user', { username: 'bob', roles: [] }],
     ['a string', 'alice'],
     ['disabled not a boolean', { username: 'alice', roles: [], disabled: 'no' }],
+    ['name a number', { username: 'alice', roles: [], name: 42 }],
   ])('rejects and does not cache a malformed answer: %s', async (_label, answer) => {
     const probe = new ProbeUserStore()
     const cache = cacheUserStore(probe, { clock: testClock().clock })
@@ -161,6 +162,17 @@ describe('cacheUserStore', () => {
     probe.fault = undefined
     expect((await cache.findUser('alice'))?.roles).toEqual(['admin'])
     expect(probe.queries).toBe(2)
+  })
+
+  it('reads a null name as no name, as the middleware does (issue 21, point 23)', async () => {
+    const probe = new ProbeUserStore()
+    const cache = cacheUserStore(probe, { clock: testClock().clock })
+    probe.fault = () => ({ username: 'alice', roles: ['admin'], disabled: false, name: null })
+    expect(await cache.findUser('alice')).toEqual({
+      username: 'alice',
+      roles: ['admin'],
+      disabled: false,
+    })
   })
 
   it('never asks the store about values that cannot match', async () => {

@@ -2,7 +2,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Invalidation } from '../../src/stores/invalidation.js'
 import { createPostgresUserStore, migratePostgresUserStore } from '../../src/stores/postgres.js'
-import { StoreDataError } from '../../src/stores/validate.js'
+import { InexactUserMatchError, StoreDataError } from '../../src/stores/validate.js'
 import { GARBAGE_ROWS } from './garbage.js'
 import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'
 import { userStoreContract } from './user-store-contract.js'
@@ -96,6 +96,20 @@ describe.skipIf(!available)('postgres user store', () => {
       roles: ['user'],
       disabled: false,
     })
+    await store.close()
+  })
+
+  it('reports a citext row that matches only without case as inexact, never as "not found"', async () => {
+    const table = newTable()
+    await admin.query('CREATE EXTENSION IF NOT EXISTS citext')
+    await admin.query(
+      `CREATE TABLE "${table}" (username citext PRIMARY KEY, roles jsonb, disabled boolean, name text)`,
+    )
+    await admin.query(`INSERT INTO "${table}" VALUES ('alice', '["viewer"]', true, NULL)`)
+    const store = createPostgresUserStore({ pool: admin, table, channel: false })
+    await expect(store.findUser('ALICE')).rejects.toThrow(InexactUserMatchError)
+    expect(await store.findUser('bob')).toBeUndefined()
+    expect((await store.findUser('alice'))?.disabled).toBe(true)
     await store.close()
   })
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite.js'
-import { StoreDataError } from '../../src/stores/validate.js'
+import { InexactUserMatchError, StoreDataError } from '../../src/stores/validate.js'
 import { GARBAGE_ROWS } from './garbage.js'
 import { userStoreContract } from './user-store-contract.js'
 
@@ -68,6 +68,20 @@ describe('sqlite user store', () => {
       roles: ['user'],
       disabled: false,
     })
+    db.close()
+  })
+
+  it('reports a row that matches only without case as inexact, never as "not found"', async () => {
+    const db = new Database(tempFile())
+    db.exec(
+      `CREATE TABLE users (username TEXT PRIMARY KEY COLLATE NOCASE, roles TEXT, disabled, name)`,
+    )
+    db.prepare(`INSERT INTO users VALUES ('alice', '["viewer"]', 1, NULL)`).run()
+    const store = createSqliteUserStore({ db })
+    await expect(store.findUser('Alice')).rejects.toThrow(InexactUserMatchError)
+    await expect(store.findUser('Alice')).rejects.toMatchObject({ code: 'ERR_STORE_USER_INEXACT' })
+    expect(await store.findUser('bob')).toBeUndefined()
+    expect((await store.findUser('alice'))?.disabled).toBe(true)
     db.close()
   })
 
