@@ -240,3 +240,5 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   if (listener !== undefined) store.invalidations = listener
   return store
 }
+
+export * from './postgres-revocation.js'
