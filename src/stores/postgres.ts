@@ -288,3 +288,5 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   if (listener !== undefined) store.invalidations = listener
   return store
 }
+
+export * from './postgres-revocation.js'

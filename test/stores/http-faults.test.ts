@@ -1,6 +1,6 @@
 /**
- * Store failures over HTTP: a missing table, garbage rows, a paused or stopped PostgreSQL, a
- * stopped or killed Redis connection. Each gives 503 ERR_AUTH_STORE_UNAVAILABLE with Retry-After,
+ * Store failures over HTTP: a missing table, garbage rows, a paused or stopped PostgreSQL (user and
+ * revocation stores), a stopped or killed Redis connection. Each gives 503 ERR_AUTH_STORE_UNAVAILABLE with Retry-After,
  * the handler never runs, nothing is reported as a bad token, and requests succeed again once the
  * store is back, without a restart.
  */
@@ -12,7 +12,12 @@ import pg from 'pg'
 import request from 'supertest'
 import type { Response } from 'supertest'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import { createPostgresUserStore, migratePostgresUserStore } from '../../src/stores/postgres.js'
+import {
+  createPostgresRevocationStore,
+  createPostgresUserStore,
+  migratePostgresRevocationStore,
+  migratePostgresUserStore,
+} from '../../src/stores/postgres.js'
 import { createRedisRevocationStore } from '../../src/stores/redis.js'
 import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite.js'
 import { createStoreApp, nowSeconds, signToken } from './http-app.js'
@@ -178,5 +183,56 @@ describe.skipIf(!redisAvailable)('Redis failures over HTTP', () => {
     admin.disconnect()
     await server.middleware.close()
     redis.disconnect()
+  })
+})
+
+describe.skipIf(!pgAvailable)('PostgreSQL revocation store failures over HTTP', () => {
+  it('answers 503 while PostgreSQL is unreachable or hung, never 200 for a revoked token, then 401 again', async () => {
+    const prefix = `${uniqueName('jwtg_http_fault')}_`
+    const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 })
+    onTestFinished(async () => {
+      await admin.query(`DROP TABLE IF EXISTS "${prefix}tokens", "${prefix}subjects"`)
+      await admin.end()
+    })
+    await migratePostgresRevocationStore(admin, { prefix })
+    const proxy = await createTcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
+    const url = new URL(POSTGRES_URL)
+    url.hostname = '127.0.0.1'
+    url.port = String(proxy.port)
+    const revocation = createPostgresRevocationStore({
+      connectionString: url.toString(),
+      prefix,
+      channel: false,
+      poolConfig: { connectionTimeoutMillis: TIMEOUT, query_timeout: TIMEOUT },
+    })
+    const server = createStoreApp({ revocation, timeout: TIMEOUT * 2 })
+    const revoked = await signToken({ sub: 'alice', jti: uniqueName('jti') })
+    const fine = await signToken({ sub: 'alice' })
+    const jti = JSON.parse(Buffer.from(revoked.split('.')[1]!, 'base64url').toString()).jti
+    await revocation.revokeToken(jti, nowSeconds() + 600)
+    expect((await get(server, revoked)).res.status).toBe(401)
+    expect((await get(server, fine)).res.status).toBe(200)
+
+    await proxy.stop()
+    for (const token of [revoked, fine]) {
+      const down = await get(server, token)
+      expectUnavailable(down.res, server, 1)
+      expect(down.ms).toBeLessThan(TIMEOUT + SLACK)
+    }
+    await proxy.start()
+    proxy.pause()
+    for (const token of [revoked, fine]) {
+      const hung = await get(server, token)
+      expectUnavailable(hung.res, server, 1)
+      expect(hung.ms).toBeLessThan(TIMEOUT * 2 + SLACK)
+    }
+    proxy.resume()
+    await expect
+      .poll(async () => (await get(server, fine)).res.status, { timeout: 3000, interval: 50 })
+      .toBe(200)
+    expect((await get(server, revoked)).res.status).toBe(401)
+
+    await server.middleware.close()
+    await proxy.stop()
   })
 })

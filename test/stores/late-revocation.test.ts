@@ -2,10 +2,11 @@
  * A revocation made after the token's `exp`, while the issuer's clock tolerance still lets the
  * token in, must hold: the stores keep every denial and subject mark for the largest tolerance
  * past its expiry, and publish it like any other. The middleware runs on a fixed clock; the memory
- * store shares it, Redis expires keys on its own (real) clock, so the Redis tokens are set relative
- * to the wall clock.
+ * and PostgreSQL stores share it, Redis expires keys on its own (real) clock, so the Redis tokens
+ * are set relative to the wall clock.
  */
 import { EventEmitter, once } from 'node:events'
+import pg from 'pg'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthConfigError } from '../../src/index.js'
@@ -13,14 +14,20 @@ import { cacheRevocationStore } from '../../src/stores/cache.js'
 import type { CachedRevocationStore } from '../../src/stores/cache.js'
 import type { Invalidation, InvalidationSource } from '../../src/stores/invalidation.js'
 import { createMemoryRevocationStore } from '../../src/stores/memory.js'
+import {
+  createPostgresRevocationStore,
+  migratePostgresRevocationStore,
+} from '../../src/stores/postgres.js'
+import type { PostgresRevocationStoreOptions } from '../../src/stores/postgres.js'
 import { createRedisRevocationStore } from '../../src/stores/redis.js'
 import { MAX_CLOCK_TOLERANCE } from '../../src/stores/validate.js'
 import { challenge, createStoreApp, nowSeconds, signToken } from './http-app.js'
 import type { StoreApp } from './http-app.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
-import { serviceAvailable, uniqueName } from './services.js'
+import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'
 
 const available = await serviceAvailable('redis', 'late revocation over Redis')
+const pgAvailable = await serviceAvailable('postgres', 'late revocation over PostgreSQL')
 
 /** Seconds the issuer tolerates past `exp`. */
 const TOLERANCE = 60
@@ -195,5 +202,104 @@ describe.skipIf(!available)('late revocation, Redis store, two instances', () =>
       .poll(async () => (await get(b.server, token)).status, { timeout: 2000, interval: 10 })
       .toBe(401)
     await expectRevoked(b.server, token)
+  })
+})
+
+/** One app instance over the PostgreSQL revocation store. */
+interface PostgresInstance {
+  server: StoreApp
+  revocation: CachedRevocationStore
+  source: InvalidationSource
+  /** Resolves with the next event of `type` from the store's listener; rejects after 2 s. */
+  heard(type: Invalidation['type']): Promise<unknown[]>
+  close(): Promise<void>
+}
+
+describe.skipIf(!pgAvailable)('late revocation, PostgreSQL store, two instances', () => {
+  const prefix = `${uniqueName('jwtg_late')}_`
+  // The middleware and the store share a fixed "now": the store compares expiries with it.
+  const T0 = nowSeconds()
+  const clock = (): Date => new Date(T0 * 1000)
+  let admin: pg.Pool
+  const instances: PostgresInstance[] = []
+
+  /** An app instance whose cache keeps answers a minute, and the events its listener hears. */
+  async function instance(
+    extra: Partial<PostgresRevocationStoreOptions> = {},
+  ): Promise<PostgresInstance> {
+    const store = createPostgresRevocationStore({
+      connectionString: POSTGRES_URL,
+      prefix,
+      clock,
+      ...extra,
+    } as PostgresRevocationStoreOptions)
+    const source = store.invalidations!
+    const events = new EventEmitter()
+    const stop = source.subscribe((event: Invalidation) => events.emit(event.type, event))
+    await once(events, 'all', { signal: AbortSignal.timeout(5000) })
+    const revocation = cacheRevocationStore(store, { ttl: 60_000, invalidations: source })
+    const server = createStoreApp({ revocation, clock, clockTolerance: TOLERANCE })
+    const each: PostgresInstance = {
+      server,
+      revocation,
+      source,
+      heard: (type) => once(events, type, { signal: AbortSignal.timeout(2000) }),
+      async close() {
+        stop()
+        await server.middleware.close()
+      },
+    }
+    instances.push(each)
+    return each
+  }
+
+  beforeAll(async () => {
+    admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 })
+    await migratePostgresRevocationStore(admin, { prefix })
+  })
+  afterAll(async () => {
+    for (const each of instances) await each.close()
+    await admin.query(`DROP TABLE IF EXISTS "${prefix}tokens", "${prefix}subjects"`)
+    await admin.end()
+  })
+
+  it('a jti revoked after exp on one instance is refused by both', async () => {
+    const a = await instance()
+    const b = await instance()
+    const { token, jti, exp } = await expiredToken('alice', T0, 10)
+    // Both instances have cached "not revoked".
+    for (const each of [a, b]) expect((await get(each.server, token)).status).toBe(200)
+    const notified = b.heard('token')
+    await a.revocation.revokeToken(jti, exp)
+    await expectRevoked(a.server, token)
+    // b learns of it only through the NOTIFY; once its cache has dropped the answer, a request is
+    // refused without reaching the handler.
+    expect(await notified).toEqual([{ type: 'token', jti }])
+    await expectRevoked(b.server, token)
+  })
+
+  it('an instance whose listener is down caches nothing, so it refuses a late revocation at once', async () => {
+    const a = await instance()
+    const name = uniqueName('jwtg_late_down')
+    // A reconnect a minute away keeps the listener down for the whole test; without health
+    // checks its connection's last query stays the LISTEN, which is how it is found.
+    const c = await instance({
+      poolConfig: { application_name: name },
+      listener: { retryDelay: 60_000, maxRetryDelay: 60_000, healthCheckInterval: 0 },
+    })
+    const lost = c.heard('all')
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = $1 AND query LIKE 'LISTEN %'`,
+      [name],
+    )
+    expect(killed.rowCount).toBe(1)
+    await lost
+    expect(c.source.connected).toBe(false)
+    const { token, jti, exp } = await expiredToken('bob', T0, 20)
+    expect((await get(c.server, token)).status).toBe(200)
+    // No notification can reach c now; its cache must not have kept the answer above.
+    await a.revocation.revokeToken(jti, exp)
+    await expectRevoked(c.server, token)
   })
 })
