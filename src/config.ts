@@ -12,6 +12,7 @@ import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
+import type { CompiledPath } from './claims/mapping.js'
 import type { RegisteredClaimPolicy } from './claims/registered.js'
 import type {
   AuthenticateOptions,
@@ -36,8 +37,8 @@ export interface ResolvedIssuer {
    */
   readonly schema: ZodType | undefined
   readonly typ: ReadonlySet<string>
-  readonly rolesPath: readonly string[]
-  readonly scopesPaths: readonly (readonly string[])[]
+  readonly rolesPath: CompiledPath
+  readonly scopesPaths: readonly CompiledPath[]
   readonly username: (claims: Record<string, unknown>) => unknown
 }
 
@@ -142,6 +143,9 @@ const optionsSchema = z.strictObject({
   onRejected: z.function().optional(),
 })
 
+/** A claim name or dotted path, or an array of exact segments (see `claims/mapping.ts`). */
+const claimPathOption = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+
 const issuerSchema = z.strictObject({
   issuer: z.union([z.string().min(1), z.null()]),
   key: z.custom<object>(
@@ -155,9 +159,9 @@ const issuerSchema = z.strictObject({
   requireExpiry: z.boolean().optional(),
   typ: z.array(z.string().min(1)).optional(),
   claims: z.unknown().optional(),
-  rolesClaim: z.string().min(1).optional(),
-  scopesClaim: z.string().min(1).optional(),
-  username: z.union([z.string().min(1), z.function()]).optional(),
+  rolesClaim: claimPathOption.optional(),
+  scopesClaim: claimPathOption.optional(),
+  username: z.union([claimPathOption, z.function()]).optional(),
 })
 
 const warned = new Set<string>()
@@ -220,9 +224,12 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
     parsed.audience === undefined
       ? undefined
       : new Set(Array.isArray(parsed.audience) ? parsed.audience : [parsed.audience])
-  const usernamePath =
-    typeof parsed.username === 'string' ? compilePath(parsed.username) : undefined
   const usernameFn = typeof parsed.username === 'function' ? parsed.username : undefined
+  const usernamePath = compilePath(
+    parsed.username === undefined || typeof parsed.username === 'function'
+      ? 'sub'
+      : parsed.username,
+  )
   return Object.freeze({
     issuer: parsed.issuer,
     keys,
@@ -240,9 +247,7 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
       parsed.scopesClaim === undefined
         ? [compilePath('scope'), compilePath('scopes')]
         : [compilePath(parsed.scopesClaim)],
-    username:
-      usernameFn ??
-      ((claims: Record<string, unknown>) => readPath(claims, usernamePath ?? ['sub'])),
+    username: usernameFn ?? ((claims: Record<string, unknown>) => readPath(claims, usernamePath)),
   })
 }
 

@@ -36,6 +36,7 @@ export {
   policy,
 } from './guards.js'
 export type { AuthCheck, AuthPredicate, ClaimValue } from './guards.js'
+export type { ClaimPath } from './claims/mapping.js'
 export { extractToken, fromAuthorizationHeader, fromCookie } from './extract.js'
 export type { ExtractedToken, ExtractionPolicy } from './extract.js'
 export { decodeStdBase64 } from './keys/import-key.js'

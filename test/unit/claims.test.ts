@@ -89,13 +89,26 @@ describe('claim mapping', () => {
     expect(readPath({ a: [1] }, compilePath('a.0'))).toBeUndefined()
   })
 
+  it('reads a whole dotted name first, then the dotted path; an array path exactly', () => {
+    const claims = { 'https://x.org/r': 1, a: { b: 2, 'c.d': 3 }, 'a.b': 4 }
+    expect(readPath(claims, compilePath('https://x.org/r'))).toBe(1)
+    expect(readPath(claims, compilePath('a.b'))).toBe(4)
+    expect(readPath(claims, compilePath(['a', 'b']))).toBe(2)
+    expect(readPath(claims, compilePath(['a', 'c.d']))).toBe(3)
+    expect(readPath(claims, compilePath(['a.b']))).toBe(4)
+    expect(readPath({ __proto__: { 'x.y': 1 } }, compilePath('x.y'))).toBeUndefined()
+  })
+
   it('normalises roles and scopes', () => {
-    expect(readRoles({ roles: 'admin' }, ['roles'])).toEqual(['admin'])
-    expect(readScopes({ scope: ' a  b ' }, [['scope']])).toEqual(['a', 'b'])
-    expect(
-      readScopes({ scopes: { p1: ['a', 'b'], p2: ['b', 'c'] } }, [['scope'], ['scopes']]),
-    ).toEqual(['a', 'b', 'c'])
-    expect(() => readScopes({ scope: 5 }, [['scope']])).toThrow(
+    const [roles, scope, scopes] = ['roles', 'scope', 'scopes'].map((p) => compilePath(p))
+    expect(readRoles({ roles: 'admin' }, roles!)).toEqual(['admin'])
+    expect(readScopes({ scope: ' a  b ' }, [scope!])).toEqual(['a', 'b'])
+    expect(readScopes({ scopes: { p1: ['a', 'b'], p2: ['b', 'c'] } }, [scope!, scopes!])).toEqual([
+      'a',
+      'b',
+      'c',
+    ])
+    expect(() => readScopes({ scope: 5 }, [scope!])).toThrow(
       expect.objectContaining({ code: 'ERR_AUTH_CLAIMS_INVALID' }),
     )
   })
