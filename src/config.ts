@@ -14,6 +14,8 @@ import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
 import type { CompiledPath } from './claims/mapping.js'
 import type { RegisteredClaimPolicy } from './claims/registered.js'
+import { asClaimsSchema } from './claims/parse.js'
+import type { StandardSchemaV1 } from './claims/parse.js'
 import type {
   AuthenticateOptions,
   ConflictPolicy,
@@ -35,7 +37,7 @@ export interface ResolvedIssuer {
    * The claims schema, or undefined for the default: its one rule (a non-empty `sub`) is already
    * enforced by the registered-claims check, so running it would only copy the payload.
    */
-  readonly schema: ZodType | undefined
+  readonly schema: StandardSchemaV1 | undefined
   readonly typ: ReadonlySet<string>
   readonly rolesPath: CompiledPath
   readonly scopesPaths: readonly CompiledPath[]
@@ -192,20 +194,16 @@ function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
   )
 }
 
-function resolveSchema(claims: unknown, option: string): ZodType | undefined {
+function resolveSchema(claims: unknown, option: string): StandardSchemaV1 | undefined {
   if (claims === undefined || claims === 'default') return undefined
   if (claims === 'clustercockpit') return clusterCockpitClaims
   if (claims === 'authotron') return authOTronClaims
-  if (
-    typeof claims === 'object' &&
-    claims !== null &&
-    typeof (claims as ZodType).safeParseAsync === 'function'
-  ) {
-    return claims as ZodType
-  }
+  const schema = asClaimsSchema(claims)
+  if (schema !== undefined) return schema
   throw new AuthConfigError(
     option,
-    'must be "default", "clustercockpit", "authotron" or a zod schema',
+    'must be "default", "clustercockpit", "authotron" or a schema with "~standard" ' +
+      '(Standard Schema: zod 3.24+, zod 4, valibot, arktype)',
   )
 }
 

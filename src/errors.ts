@@ -47,10 +47,24 @@ export type AuthErrorCode =
 /** The RFC 6750 §3.1 `error` attribute values. */
 export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
+/**
+ * One way the claims failed the claims schema: where (`['groups', 1]`) and what the schema
+ * expected, in the schema's own words. Never the claim's value (a copy in the message is masked).
+ */
+export interface ClaimIssue {
+  readonly path: readonly (string | number)[]
+  readonly message: string
+}
+
 /** Options shared by every {@link AuthError} constructor. */
 export interface AuthErrorOptions {
-  /** The underlying error (a jose or zod error, a store failure). Never shown to the client. */
+  /**
+   * The underlying failure, never shown to the client: a jose error, a store failure, or for
+   * `ERR_AUTH_CLAIMS_INVALID` from the claims schema the schema's own issues (Standard Schema).
+   */
   cause?: unknown
+  /** For `ERR_AUTH_CLAIMS_INVALID` from the claims schema: what failed, without values. */
+  issues?: readonly ClaimIssue[]
   /** The protection realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
   realm?: string
 }
@@ -107,6 +121,11 @@ export class AuthError extends Error {
   readonly scope: readonly string[] | undefined
   /** Seconds for `Retry-After` on a 503. */
   readonly retryAfter: number | undefined
+  /**
+   * For `ERR_AUTH_CLAIMS_INVALID` raised by the claims schema: the failing claim paths and what
+   * the schema expected, for logs and `jwt-gate inspect`. Never sent to the client.
+   */
+  readonly issues: readonly ClaimIssue[] | undefined
 
   constructor(
     code: AuthErrorCode,
@@ -125,6 +144,7 @@ export class AuthError extends Error {
     this.realm = options.realm ?? DEFAULT_REALM
     this.scope = options.scope
     this.retryAfter = options.retryAfter
+    this.issues = options.issues === undefined ? undefined : Object.freeze([...options.issues])
   }
 
   /** Response headers Express's default handler applies (`WWW-Authenticate`, `Retry-After`). */

@@ -5,11 +5,11 @@
  * @module
  */
 import type { JSONWebKeySet, JWK } from 'jose'
-import type { ZodType } from 'zod'
 import type { AuthErrorCode } from './errors.js'
 import type { AuthContext, TokenSource } from './context.js'
 import type { RevocationStore, UserStore } from './stores/types.js'
 import type { ClaimPath } from './claims/mapping.js'
+import type { StandardSchemaV1 } from './claims/parse.js'
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -106,8 +106,12 @@ export interface IssuerOptions {
   requireExpiry?: boolean
   /** Accepted `typ` header values besides `JWT` and `application/jwt` (case-insensitive). */
   typ?: string[]
-  /** Claims schema: a preset or your own zod schema (validated after the signature check). */
-  claims?: ClaimsPreset | ZodType
+  /**
+   * Claims schema, run after the signature and registered-claims checks: a preset, or your own
+   * schema of any library implementing Standard Schema (zod 3.24+ or 4, valibot, arktype), sync or
+   * async, whichever copy of the library built it. Its output becomes `req.auth.claims`.
+   */
+  claims?: ClaimsPreset | StandardSchemaV1
   /**
    * Claim of the roles: `roles`, `groups`, `realm_access.roles`, `https://example.com/roles`...
    * A string names a whole claim first, then a dotted path; an array names exact segments.
