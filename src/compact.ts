@@ -143,20 +143,20 @@ export function decodeCompact(
 }
 
 function checkHeader(header: Record<string, unknown>, extraTyp: ReadonlySet<string>): void {
-  if (typeof header.alg !== 'string' || header.alg === '') throw headerInvalid('missing "alg"')
+  if (typeof header.alg !== 'string' || header.alg === '') throw headerInvalid("missing 'alg'")
   if (header.alg.toLowerCase() === 'none') throw headerInvalid('unsecured tokens are not accepted')
   for (const name of REFUSED_HEADER_PARAMETERS) {
-    if (name in header) throw headerInvalid(`unsupported "${name}" header parameter`)
+    if (name in header) throw headerInvalid(`unsupported '${name}' header parameter`)
   }
   if (header.typ !== undefined) {
-    if (typeof header.typ !== 'string') throw headerInvalid('invalid "typ"')
-    if (!typAccepted(header.typ, extraTyp)) throw headerInvalid('unexpected "typ"')
+    if (typeof header.typ !== 'string') throw headerInvalid("invalid 'typ'")
+    if (!typAccepted(header.typ, extraTyp)) throw headerInvalid("unexpected 'typ'")
   }
   if (header.cty !== undefined) {
-    if (typeof header.cty !== 'string') throw headerInvalid('invalid "cty"')
+    if (typeof header.cty !== 'string') throw headerInvalid("invalid 'cty'")
     if (JWT_TYP.has(header.cty.toLowerCase())) throw headerInvalid('nested tokens are not accepted')
   }
   if (header.kid !== undefined && typeof header.kid !== 'string') {
-    throw headerInvalid('invalid "kid"')
+    throw headerInvalid("invalid 'kid'")
   }
 }

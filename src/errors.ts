@@ -7,8 +7,9 @@
  *   `status`, `statusCode`, `expose` and `headers`, which is exactly what Express's default error
  *   handler (finalhandler) reads, so an app without an error handler already answers correctly.
  *
- * Messages are short phrases naming the failed check. They never contain a token, a key, a secret
- * or a cookie value.
+ * Messages are short phrases naming the failed check. They never contain a token, a key, a secret,
+ * a cookie or claim value, nor a character the challenge would have to replace (claim names are
+ * quoted with `'`).
  *
  * @module
  */
@@ -93,8 +94,19 @@ export function buildChallenge(
   return `Bearer ${params.join(', ')}`
 }
 
+/** Characters a challenge's quoted-string may not carry (see {@link buildChallenge}). */
+const NOT_QUOTE_SAFE = /[^\x20-\x21\x23-\x5b\x5d-\x7e]/g
+
 function quoteSafe(value: string): string {
-  return value.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?')
+  return value.replace(NOT_QUOTE_SAFE, '?')
+}
+
+/**
+ * Whether a message reaches the client unaltered in `error_description`. Every message jwt-gate
+ * writes is (test/unit/error-messages.test.ts); an app's own description is checked at start-up.
+ */
+export function isChallengeSafe(text: string): boolean {
+  return text.replace(NOT_QUOTE_SAFE, '') === text
 }
 
 /**

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { AuthConfigError, CredentialsRequiredError, InsufficientScopeError } from './errors.js'
+import {
+  AuthConfigError,
+  CredentialsRequiredError,
+  InsufficientScopeError,
+  isChallengeSafe,
+} from './errors.js'
 import type { AuthContext } from './context.js'
 import { compilePath, isClaimPath, readPath } from './claims/mapping.js'
 import type { ClaimPath, CompiledPath } from './claims/mapping.js'
@@ -177,6 +182,13 @@ export function policy<R>(
 ): AuthCheck<R> {
   if (typeof predicate !== 'function') {
     throw new AuthConfigError('requirePolicy() predicate', 'must be a function')
+  }
+  if (typeof description !== 'string' || description === '' || !isChallengeSafe(description)) {
+    throw new AuthConfigError(
+      'requirePolicy() description',
+      'must be a non-empty printable ASCII phrase without double quotes or backslashes ' +
+        '(it is sent in WWW-Authenticate)',
+    )
   }
   return async (auth, req) => {
     if ((await predicate(authenticated(auth), req)) !== true) {

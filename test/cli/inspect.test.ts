@@ -71,7 +71,7 @@ describe('jwt-gate inspect', () => {
   ])('names the rule that rejects %s', async (_, claims, extra, code) => {
     const result = await cli(['inspect', await token(claims), ...verifyArgs(), ...extra])
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(new RegExp(`\\n  REJECTED by ${code} \\(HTTP 401\\): [a-z"]`))
+    expect(result.stdout).toMatch(new RegExp(`\\n  REJECTED by ${code} \\(HTTP 401\\): [a-z']`))
   })
 
   it('lists the claims a preset refuses, by path and expectation, never by value', async () => {
