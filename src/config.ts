@@ -10,6 +10,7 @@ import type { ZodType } from 'zod'
 import { AuthConfigError } from './errors.js'
 import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
+import { normalizeTyp } from './compact.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
 import type { CompiledPath } from './claims/mapping.js'
@@ -239,7 +240,7 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
       requireExpiry,
     },
     schema: resolveSchema(parsed.claims, `${option}.claims`),
-    typ: new Set((parsed.typ ?? []).map((t) => t.toLowerCase())),
+    typ: new Set((parsed.typ ?? []).map(normalizeTyp)),
     rolesPath: compilePath(parsed.rolesClaim ?? 'roles'),
     scopesPaths:
       parsed.scopesClaim === undefined

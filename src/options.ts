@@ -104,7 +104,10 @@ export interface IssuerOptions {
    * mint non-expiring tokens. @defaultValue true
    */
   requireExpiry?: boolean
-  /** Accepted `typ` header values besides `JWT` and `application/jwt` (case-insensitive). */
+  /**
+   * Accepted `typ` header values besides `JWT`, compared as RFC 7515 §4.1.9 says: in any case, and
+   * `at+jwt` is the same as `application/at+jwt`.
+   */
   typ?: string[]
   /**
    * Claims schema, run after the signature and registered-claims checks: a preset, or your own
