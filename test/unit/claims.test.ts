@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { checkRegisteredClaims } from '../../src/claims/registered.js'
 import type { RegisteredClaimPolicy } from '../../src/claims/registered.js'
 import { compilePath, readPath, readRoles, readScopes } from '../../src/claims/mapping.js'
-import { authOTronClaims, clusterCockpitClaims } from '../../src/index.js'
+import { authOTronClaims, clusterCockpitClaims, createAuthenticator } from '../../src/index.js'
+import { hmacSecret } from '../helpers/keys.js'
+import { ISSUER, clock, signHmac } from '../helpers/tokens.js'
 
 const NOW = 1_800_000_000
 const policy: RegisteredClaimPolicy = {
@@ -115,12 +117,26 @@ describe('claim mapping', () => {
 })
 
 describe('presets', () => {
-  it('ClusterCockpit needs sub and a roles list', () => {
+  it('ClusterCockpit needs sub; roles are optional, as in cc-backend (an empty list)', () => {
     expect(
       clusterCockpitClaims.safeParse({ sub: 'u', roles: ['user'], name: { values: ['U'] } })
         .success,
     ).toBe(true)
-    expect(clusterCockpitClaims.safeParse({ sub: 'u' }).success).toBe(false)
+    expect(clusterCockpitClaims.parse({ sub: 'u' }).roles).toEqual([])
+    expect(clusterCockpitClaims.safeParse({ roles: ['user'] }).success).toBe(false)
+    expect(clusterCockpitClaims.safeParse({ sub: 'u', roles: 'admin' }).success).toBe(false)
+  })
+
+  it('a ClusterCockpit token without roles is authenticated with none', async () => {
+    const gate = createAuthenticator({
+      issuers: [
+        { issuer: ISSUER, key: { secret: hmacSecret, encoding: 'utf8' }, claims: 'clustercockpit' },
+      ],
+      clock,
+    })
+    const token = await signHmac({ claims: { roles: undefined } })
+    const auth = await gate.authenticate({ headers: { authorization: `Bearer ${token}` } })
+    expect(auth).toMatchObject({ subject: 'alice', roles: [], claims: { roles: [] } })
   })
   it('Auth-O-Tron accepts the scopes map and the documented array', () => {
     const base = { sub: 'r-u', username: 'u', realm: 'r', roles: [] }
