@@ -65,6 +65,7 @@ export type {
   AuthClaims,
   AuthUser,
   DefaultClaims,
+  DeepReadonly,
   TokenSource,
 } from './context.js'
 export type {
