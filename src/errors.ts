@@ -60,8 +60,8 @@ export interface ClaimIssue {
 /** Options shared by every {@link AuthError} constructor. */
 export interface AuthErrorOptions {
   /**
-   * The underlying failure, never shown to the client: a jose error, a store failure, or for
-   * `ERR_AUTH_CLAIMS_INVALID` from the claims schema the schema's own issues (Standard Schema).
+   * The underlying failure (a jose error, a store failure), never shown to the client. A claims
+   * schema mismatch has none: its findings are in `issues`, without the values.
    */
   cause?: unknown
   /** For `ERR_AUTH_CLAIMS_INVALID` from the claims schema: what failed, without values. */

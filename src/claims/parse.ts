@@ -103,8 +103,8 @@ function claimsOf(result: unknown, payload: unknown): unknown {
     return (result as { value?: unknown }).value
   }
   const reported = Array.isArray(issues) ? (issues as StandardSchemaIssue[]) : []
+  // The library's raw issues are not kept (not even as `cause`): some carry the input value.
   throw new InvalidTokenError('ERR_AUTH_CLAIMS_INVALID', 'claims do not match the schema', {
-    cause: issues,
     issues: reported.map((issue) => describeIssue(issue, payload)),
   })
 }

@@ -189,6 +189,7 @@ describe('a schema mismatch names the failing claims, never their values', () =>
     for (const issue of authError.issues ?? []) expect(issue.message).not.toBe('')
     const seen = JSON.stringify({ issues: authError.issues, headers: authError.headers })
     expect(seen).not.toContain(secretish)
+    expect(authError.cause).toBeUndefined()
     expect(authError.headers['WWW-Authenticate']).toContain('claims do not match the schema')
   })
 
@@ -214,5 +215,15 @@ describe('a schema mismatch names the failing claims, never their values', () =>
     expect((error as AuthError).issues?.[0]?.message).toBe(
       "expected one of 'a' | 'b', received '<claim value>'",
     )
+  })
+
+  it('masks the value in zod 3 messages that quote it', async () => {
+    const schema = z3.object({ sub: z3.string(), tenant: z3.enum(['acme', 'hpc']) })
+    const error = (await Promise.resolve()
+      .then(() => parseClaims(schema, { sub: 'a', tenant: secretish }))
+      .catch((e: unknown) => e)) as AuthError
+    expect(error.issues?.[0]?.path).toEqual(['tenant'])
+    expect(error.issues?.[0]?.message).toContain('<claim value>')
+    expect(JSON.stringify(error.issues)).not.toContain(secretish)
   })
 })
