@@ -24,12 +24,17 @@ export type StandardSchemaResult<Output> =
  * (https://standardschema.dev): zod 3.24+ and 4, valibot, arktype, or an object written by hand.
  */
 export interface StandardSchemaV1<Output = unknown> {
+  /** The Standard Schema properties. */
   readonly '~standard': {
+    /** Version of the Standard Schema interface. */
     readonly version: 1
+    /** The library that built the schema (`zod`, `valibot`, …). */
     readonly vendor: string
+    /** Validates a value: the output, or the issues; a promise of either for async schemas. */
     readonly validate: (
       value: unknown,
     ) => StandardSchemaResult<Output> | Promise<StandardSchemaResult<Output>>
+    /** Inferred types, for TypeScript only. */
     readonly types?: { readonly input: unknown; readonly output: Output } | undefined
   }
 }
