@@ -113,7 +113,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     }
     // The compact gate accepted any configured issuer's typ; this issuer must accept it too.
     if (typeof header.typ === 'string' && !typAccepted(header.typ, issuer.typ)) {
-      throw new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', 'unexpected "typ"')
+      throw new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', "unexpected 'typ'")
     }
     return andThen(issuer.keys.getKey(header), (key) =>
       verifyWithKey(decoded, issuer, key, nowMs, progress),

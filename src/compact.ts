@@ -29,19 +29,30 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/
 /** Header parameters whose presence changes how the JWS must be processed; all refused. */
 const REFUSED_HEADER_PARAMETERS = ['crit', 'b64', 'zip', 'enc'] as const
 
-const JWT_TYP = new Set(['jwt', 'application/jwt'])
+const JWT_TYP = 'jwt'
 
 function malformed(message: string): InvalidTokenError {
   return new InvalidTokenError('ERR_AUTH_TOKEN_MALFORMED', message)
 }
 
 /**
- * Whether a `typ` header value is accepted: `JWT` or `application/jwt` in any case, or one of the
- * lower-cased `extraTyp` values.
+ * A `typ` (or `cty`) value in the form jwt-gate compares: lower-cased, without an `application/`
+ * prefix when no other `/` follows it. RFC 7515 §4.1.9 makes `at+jwt` and `application/at+jwt`
+ * the same type, compared without regard to case. Applied to configured values and to headers.
+ */
+export function normalizeTyp(typ: string): string {
+  const lower = typ.toLowerCase()
+  const rest = lower.startsWith('application/') ? lower.slice('application/'.length) : lower
+  return rest.includes('/') ? lower : rest
+}
+
+/**
+ * Whether a `typ` header value is accepted: `JWT` (in any of its forms), or one of the normalised
+ * `extraTyp` values.
  */
 export function typAccepted(typ: string, extraTyp: ReadonlySet<string>): boolean {
-  const lower = typ.toLowerCase()
-  return JWT_TYP.has(lower) || extraTyp.has(lower)
+  const normalized = normalizeTyp(typ)
+  return normalized === JWT_TYP || extraTyp.has(normalized)
 }
 
 function headerInvalid(message: string): InvalidTokenError {
@@ -112,7 +123,7 @@ export class KnownHeaders {
 /**
  * Checks the compact serialisation and decodes header and payload.
  *
- * @param extraTyp - lower-cased `typ` values accepted besides `JWT` and `application/jwt`.
+ * @param extraTyp - normalised `typ` values accepted besides `JWT` (see {@link normalizeTyp}).
  * @param knownHeaders - headers of verified tokens, decoded and checked with the same `extraTyp`.
  */
 export function decodeCompact(
@@ -143,20 +154,20 @@ export function decodeCompact(
 }
 
 function checkHeader(header: Record<string, unknown>, extraTyp: ReadonlySet<string>): void {
-  if (typeof header.alg !== 'string' || header.alg === '') throw headerInvalid('missing "alg"')
+  if (typeof header.alg !== 'string' || header.alg === '') throw headerInvalid("missing 'alg'")
   if (header.alg.toLowerCase() === 'none') throw headerInvalid('unsecured tokens are not accepted')
   for (const name of REFUSED_HEADER_PARAMETERS) {
-    if (name in header) throw headerInvalid(`unsupported "${name}" header parameter`)
+    if (name in header) throw headerInvalid(`unsupported '${name}' header parameter`)
   }
   if (header.typ !== undefined) {
-    if (typeof header.typ !== 'string') throw headerInvalid('invalid "typ"')
-    if (!typAccepted(header.typ, extraTyp)) throw headerInvalid('unexpected "typ"')
+    if (typeof header.typ !== 'string') throw headerInvalid("invalid 'typ'")
+    if (!typAccepted(header.typ, extraTyp)) throw headerInvalid("unexpected 'typ'")
   }
   if (header.cty !== undefined) {
-    if (typeof header.cty !== 'string') throw headerInvalid('invalid "cty"')
-    if (JWT_TYP.has(header.cty.toLowerCase())) throw headerInvalid('nested tokens are not accepted')
+    if (typeof header.cty !== 'string') throw headerInvalid("invalid 'cty'")
+    if (normalizeTyp(header.cty) === JWT_TYP) throw headerInvalid('nested tokens are not accepted')
   }
   if (header.kid !== undefined && typeof header.kid !== 'string') {
-    throw headerInvalid('invalid "kid"')
+    throw headerInvalid("invalid 'kid'")
   }
 }

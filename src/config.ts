@@ -10,9 +10,13 @@ import type { ZodType } from 'zod'
 import { AuthConfigError } from './errors.js'
 import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
+import { normalizeTyp } from './compact.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
+import type { CompiledPath } from './claims/mapping.js'
 import type { RegisteredClaimPolicy } from './claims/registered.js'
+import { asClaimsSchema } from './claims/parse.js'
+import type { StandardSchemaV1 } from './claims/parse.js'
 import type {
   AuthenticateOptions,
   ConflictPolicy,
@@ -35,10 +39,10 @@ export interface ResolvedIssuer {
    * The claims schema, or undefined for the default: its one rule (a non-empty `sub`) is already
    * enforced by the registered-claims check, so running it would only copy the payload.
    */
-  readonly schema: ZodType | undefined
+  readonly schema: StandardSchemaV1 | undefined
   readonly typ: ReadonlySet<string>
-  readonly rolesPath: readonly string[]
-  readonly scopesPaths: readonly (readonly string[])[]
+  readonly rolesPath: CompiledPath
+  readonly scopesPaths: readonly CompiledPath[]
   readonly username: (claims: Record<string, unknown>) => unknown
 }
 
@@ -143,6 +147,9 @@ const optionsSchema = z.strictObject({
   onRejected: z.function().optional(),
 })
 
+/** A claim name or dotted path, or an array of exact segments (see `claims/mapping.ts`). */
+const claimPathOption = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+
 const issuerSchema = z.strictObject({
   issuer: z.union([z.string().min(1), z.null()]),
   key: z.custom<object>(
@@ -157,9 +164,9 @@ const issuerSchema = z.strictObject({
   requireExpiry: z.boolean().optional(),
   typ: z.array(z.string().min(1)).optional(),
   claims: z.unknown().optional(),
-  rolesClaim: z.string().min(1).optional(),
-  scopesClaim: z.string().min(1).optional(),
-  username: z.union([z.string().min(1), z.function()]).optional(),
+  rolesClaim: claimPathOption.optional(),
+  scopesClaim: claimPathOption.optional(),
+  username: z.union([claimPathOption, z.function()]).optional(),
 })
 
 const warned = new Set<string>()
@@ -190,20 +197,16 @@ function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
   )
 }
 
-function resolveSchema(claims: unknown, option: string): ZodType | undefined {
+function resolveSchema(claims: unknown, option: string): StandardSchemaV1 | undefined {
   if (claims === undefined || claims === 'default') return undefined
   if (claims === 'clustercockpit') return clusterCockpitClaims
   if (claims === 'authotron') return authOTronClaims
-  if (
-    typeof claims === 'object' &&
-    claims !== null &&
-    typeof (claims as ZodType).safeParseAsync === 'function'
-  ) {
-    return claims as ZodType
-  }
+  const schema = asClaimsSchema(claims)
+  if (schema !== undefined) return schema
   throw new AuthConfigError(
     option,
-    'must be "default", "clustercockpit", "authotron" or a zod schema',
+    'must be "default", "clustercockpit", "authotron" or a schema with "~standard" ' +
+      '(Standard Schema: zod 3.24+, zod 4, valibot, arktype)',
   )
 }
 
@@ -222,9 +225,12 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
     parsed.audience === undefined
       ? undefined
       : new Set(Array.isArray(parsed.audience) ? parsed.audience : [parsed.audience])
-  const usernamePath =
-    typeof parsed.username === 'string' ? compilePath(parsed.username) : undefined
   const usernameFn = typeof parsed.username === 'function' ? parsed.username : undefined
+  const usernamePath = compilePath(
+    parsed.username === undefined || typeof parsed.username === 'function'
+      ? 'sub'
+      : parsed.username,
+  )
   return Object.freeze({
     issuer: parsed.issuer,
     keys,
@@ -236,15 +242,13 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
       requireExpiry,
     },
     schema: resolveSchema(parsed.claims, `${option}.claims`),
-    typ: new Set((parsed.typ ?? []).map((t) => t.toLowerCase())),
+    typ: new Set((parsed.typ ?? []).map(normalizeTyp)),
     rolesPath: compilePath(parsed.rolesClaim ?? 'roles'),
     scopesPaths:
       parsed.scopesClaim === undefined
         ? [compilePath('scope'), compilePath('scopes')]
         : [compilePath(parsed.scopesClaim)],
-    username:
-      usernameFn ??
-      ((claims: Record<string, unknown>) => readPath(claims, usernamePath ?? ['sub'])),
+    username: usernameFn ?? ((claims: Record<string, unknown>) => readPath(claims, usernamePath)),
   })
 }
 

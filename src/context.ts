@@ -42,6 +42,16 @@ export interface DefaultClaims {
   [claim: string]: unknown
 }
 
+/**
+ * `T` read-only at every depth: what `req.auth.claims` is, since jwt-gate deep-freezes the claims
+ * that requests share (the verified-token cache hands the same object to each request).
+ */
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T
+
 /** The authenticated principal on `req.auth`. */
 export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   /** The token's `sub`. */
@@ -52,8 +62,8 @@ export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   roles: string[]
   /** Scopes, normalised to a list. */
   scopes: string[]
-  /** The validated claims. */
-  claims: Claims
+  /** The validated claims, deep-frozen (typed read-only at every depth). */
+  readonly claims: DeepReadonly<Claims>
   /** The verified protected header. */
   header: JWTHeaderParameters
   /** Where the token came from. */

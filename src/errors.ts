@@ -7,8 +7,9 @@
  *   `status`, `statusCode`, `expose` and `headers`, which is exactly what Express's default error
  *   handler (finalhandler) reads, so an app without an error handler already answers correctly.
  *
- * Messages are short phrases naming the failed check. They never contain a token, a key, a secret
- * or a cookie value.
+ * Messages are short phrases naming the failed check. They never contain a token, a key, a secret,
+ * a cookie or claim value, nor a character the challenge would have to replace (claim names are
+ * quoted with `'`).
  *
  * @module
  */
@@ -47,10 +48,24 @@ export type AuthErrorCode =
 /** The RFC 6750 §3.1 `error` attribute values. */
 export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
+/**
+ * One way the claims failed the claims schema: where (`['groups', 1]`) and what the schema
+ * expected, in the schema's own words. Never the claim's value (a copy in the message is masked).
+ */
+export interface ClaimIssue {
+  readonly path: readonly (string | number)[]
+  readonly message: string
+}
+
 /** Options shared by every {@link AuthError} constructor. */
 export interface AuthErrorOptions {
-  /** The underlying error (a jose or zod error, a store failure). Never shown to the client. */
+  /**
+   * The underlying failure (a jose error, a store failure), never shown to the client. A claims
+   * schema mismatch has none: its findings are in `issues`, without the values.
+   */
   cause?: unknown
+  /** For `ERR_AUTH_CLAIMS_INVALID` from the claims schema: what failed, without values. */
+  issues?: readonly ClaimIssue[]
   /** The protection realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
   realm?: string
 }
@@ -79,8 +94,19 @@ export function buildChallenge(
   return `Bearer ${params.join(', ')}`
 }
 
+/** Characters a challenge's quoted-string may not carry (see {@link buildChallenge}). */
+const NOT_QUOTE_SAFE = /[^\x20-\x21\x23-\x5b\x5d-\x7e]/g
+
 function quoteSafe(value: string): string {
-  return value.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?')
+  return value.replace(NOT_QUOTE_SAFE, '?')
+}
+
+/**
+ * Whether a message reaches the client unaltered in `error_description`. Every message jwt-gate
+ * writes is (test/unit/error-messages.test.ts); an app's own description is checked at start-up.
+ */
+export function isChallengeSafe(text: string): boolean {
+  return text.replace(NOT_QUOTE_SAFE, '') === text
 }
 
 /**
@@ -107,6 +133,11 @@ export class AuthError extends Error {
   readonly scope: readonly string[] | undefined
   /** Seconds for `Retry-After` on a 503. */
   readonly retryAfter: number | undefined
+  /**
+   * For `ERR_AUTH_CLAIMS_INVALID` raised by the claims schema: the failing claim paths and what
+   * the schema expected, for logs and `jwt-gate inspect`. Never sent to the client.
+   */
+  readonly issues: readonly ClaimIssue[] | undefined
 
   constructor(
     code: AuthErrorCode,
@@ -125,6 +156,7 @@ export class AuthError extends Error {
     this.realm = options.realm ?? DEFAULT_REALM
     this.scope = options.scope
     this.retryAfter = options.retryAfter
+    this.issues = options.issues === undefined ? undefined : Object.freeze([...options.issues])
   }
 
   /** Response headers Express's default handler applies (`WWW-Authenticate`, `Retry-After`). */

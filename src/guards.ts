@@ -1,13 +1,19 @@
 /**
  * Framework-free authorization checks on an {@link AuthContext}. Each factory validates its
- * arguments at once (a TypeError at start-up) and returns a check that throws: 401 when the request
+ * arguments at once (an {@link AuthConfigError}, a TypeError, at start-up) and returns a check that throws: 401 when the request
  * is not authenticated, 403 `insufficient_scope` when it is but is not allowed.
  *
  * @module
  */
-import { CredentialsRequiredError, InsufficientScopeError } from './errors.js'
+import {
+  AuthConfigError,
+  CredentialsRequiredError,
+  InsufficientScopeError,
+  isChallengeSafe,
+} from './errors.js'
 import type { AuthContext } from './context.js'
-import { compilePath, readPath } from './claims/mapping.js'
+import { compilePath, isClaimPath, readPath } from './claims/mapping.js'
+import type { ClaimPath, CompiledPath } from './claims/mapping.js'
 
 /** A check; resolves (or returns) when allowed, throws an `AuthError` when not. */
 export type AuthCheck<R = unknown> = (auth: AuthContext | undefined, req: R) => void | Promise<void>
@@ -15,14 +21,45 @@ export type AuthCheck<R = unknown> = (auth: AuthContext | undefined, req: R) => 
 /** A custom predicate for {@link policy}. */
 export type AuthPredicate<R = unknown> = (auth: AuthContext, req: R) => boolean | Promise<boolean>
 
-function nonEmptyStrings(values: readonly unknown[], what: string): readonly string[] {
-  if (values.length === 0) throw new TypeError(`jwt-gate: ${what} needs at least one value`)
-  for (const value of values) {
+function nonEmptyStrings(values: readonly unknown[], guard: string): readonly string[] {
+  if (values.length === 0) throw new AuthConfigError(guard, 'needs at least one value')
+  values.forEach((value, index) => {
     if (typeof value !== 'string' || value === '') {
-      throw new TypeError(`jwt-gate: ${what} takes non-empty strings`)
+      throw new AuthConfigError(`${guard} argument ${index + 1}`, 'must be a non-empty string')
     }
-  }
+  })
   return Object.freeze([...values] as string[])
+}
+
+/** RFC 6749 §3.3 `scope-token`: printable ASCII without space, `"` or `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+
+/**
+ * Scopes as the guard will compare them. A space-delimited list in one argument would never match
+ * a single held scope, so it is refused rather than silently denying every request.
+ */
+function scopeTokens(values: readonly unknown[], guard: string): readonly string[] {
+  const scopes = nonEmptyStrings(values, guard)
+  scopes.forEach((scope, index) => {
+    if (!SCOPE_TOKEN.test(scope)) {
+      throw new AuthConfigError(
+        `${guard} argument ${index + 1}`,
+        'is not one scope (RFC 6749 §3.3: no spaces, quotes or backslashes); ' +
+          'pass each scope as its own argument',
+      )
+    }
+  })
+  return scopes
+}
+
+function claimPath(path: unknown, guard: string): CompiledPath {
+  if (!isClaimPath(path)) {
+    throw new AuthConfigError(
+      `${guard} path`,
+      'must be a non-empty string or an array of non-empty strings',
+    )
+  }
+  return compilePath(path)
 }
 
 function authenticated(auth: AuthContext | undefined): AuthContext {
@@ -61,7 +98,7 @@ export function hasAnyRole(...roles: string[]): AuthCheck {
 
 /** Requires every one of the scopes; the challenge names them (RFC 6750 §3). */
 export function hasAllScopes(...scopes: string[]): AuthCheck {
-  const needed = nonEmptyStrings(scopes, 'requireScopes()')
+  const needed = scopeTokens(scopes, 'requireScopes()')
   return (auth) => {
     const held = authenticated(auth).scopes
     if (!needed.every((scope) => held.includes(scope))) {
@@ -74,7 +111,7 @@ export function hasAllScopes(...scopes: string[]): AuthCheck {
 
 /** Requires at least one of the scopes. */
 export function hasAnyScope(...scopes: string[]): AuthCheck {
-  const accepted = nonEmptyStrings(scopes, 'requireAnyScope()')
+  const accepted = scopeTokens(scopes, 'requireAnyScope()')
   return (auth) => {
     const held = authenticated(auth).scopes
     if (!accepted.some((scope) => held.includes(scope))) {
@@ -85,20 +122,35 @@ export function hasAnyScope(...scopes: string[]): AuthCheck {
   }
 }
 
-/** A value a claim guard compares with. */
-export type ClaimValue = string | number | boolean
+/** A value a claim guard compares with (a JSON scalar). */
+export type ClaimValue = string | number | boolean | null
 
-function claimValue(value: unknown, what: string): ClaimValue {
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-    throw new TypeError(`jwt-gate: ${what} compares strings, numbers or booleans`)
-  }
-  return value
+function claimValues(values: readonly unknown[], guard: string): ClaimValue[] {
+  if (values.length === 0) throw new AuthConfigError(guard, 'needs at least one value')
+  return values.map((value, index) => {
+    if (
+      value !== null &&
+      typeof value !== 'string' &&
+      typeof value !== 'number' &&
+      typeof value !== 'boolean'
+    ) {
+      throw new AuthConfigError(
+        `${guard} value ${index + 1}`,
+        'must be a string, a number, a boolean or null',
+      )
+    }
+    return value
+  })
 }
 
-/** Requires the claim at `path` (e.g. `tenant` or `org.id`) to equal `expected`. */
-export function claimEquals(path: string, expected: ClaimValue): AuthCheck {
-  const compiled = compilePath(nonEmptyStrings([path], 'requireClaim()')[0]!)
-  const value = claimValue(expected, 'requireClaim()')
+/**
+ * Requires the claim at `path` to equal `expected`. `path` is a claim name, tried whole first
+ * (`https://example.com/tenant`), then as a dotted path (`org.id`); an array names exact segments.
+ * An absent claim equals nothing, not even `null`.
+ */
+export function claimEquals(path: ClaimPath, expected: ClaimValue): AuthCheck {
+  const compiled = claimPath(path, 'requireClaim()')
+  const [value] = claimValues([expected], 'requireClaim()')
   return (auth) => {
     if (readPath(authenticated(auth).claims, compiled) !== value) {
       throw new InsufficientScopeError('ERR_AUTH_CLAIM_MISMATCH', 'claim check failed')
@@ -107,13 +159,12 @@ export function claimEquals(path: string, expected: ClaimValue): AuthCheck {
 }
 
 /**
- * Requires the claim at `path` to include every value: an array claim, or a space-separated
- * string claim.
+ * Requires the claim at `path` (named as in {@link claimEquals}) to include every value: an array
+ * claim, or a space-separated string claim.
  */
-export function claimIncludes(path: string, ...values: ClaimValue[]): AuthCheck {
-  const compiled = compilePath(nonEmptyStrings([path], 'requireClaimIncludes()')[0]!)
-  if (values.length === 0) throw new TypeError('jwt-gate: requireClaimIncludes() needs values')
-  const needed = values.map((v) => claimValue(v, 'requireClaimIncludes()'))
+export function claimIncludes(path: ClaimPath, ...values: ClaimValue[]): AuthCheck {
+  const compiled = claimPath(path, 'requireClaimIncludes()')
+  const needed = claimValues(values, 'requireClaimIncludes()')
   return (auth) => {
     const actual = readPath(authenticated(auth).claims, compiled)
     const list: unknown[] =
@@ -129,8 +180,16 @@ export function policy<R>(
   predicate: AuthPredicate<R>,
   description = 'access denied',
 ): AuthCheck<R> {
-  if (typeof predicate !== 'function')
-    throw new TypeError('jwt-gate: requirePolicy() needs a function')
+  if (typeof predicate !== 'function') {
+    throw new AuthConfigError('requirePolicy() predicate', 'must be a function')
+  }
+  if (typeof description !== 'string' || description === '' || !isChallengeSafe(description)) {
+    throw new AuthConfigError(
+      'requirePolicy() description',
+      'must be a non-empty printable ASCII phrase without double quotes or backslashes ' +
+        '(it is sent in WWW-Authenticate)',
+    )
+  }
   return async (auth, req) => {
     if ((await predicate(authenticated(auth), req)) !== true) {
       throw new InsufficientScopeError('ERR_AUTH_POLICY_DENIED', description)

@@ -36,6 +36,8 @@ export {
   policy,
 } from './guards.js'
 export type { AuthCheck, AuthPredicate, ClaimValue } from './guards.js'
+export type { ClaimPath } from './claims/mapping.js'
+export type { StandardSchemaV1, StandardSchemaIssue, StandardSchemaResult } from './claims/parse.js'
 export { extractToken, fromAuthorizationHeader, fromCookie } from './extract.js'
 export type { ExtractedToken, ExtractionPolicy } from './extract.js'
 export { decodeStdBase64 } from './keys/import-key.js'
@@ -55,7 +57,7 @@ export {
   buildChallenge,
   isAuthError,
 } from './errors.js'
-export type { AuthErrorCode, AuthErrorOptions, BearerErrorValue } from './errors.js'
+export type { AuthErrorCode, AuthErrorOptions, BearerErrorValue, ClaimIssue } from './errors.js'
 
 export type {
   AuthContext,
@@ -63,6 +65,7 @@ export type {
   AuthClaims,
   AuthUser,
   DefaultClaims,
+  DeepReadonly,
   TokenSource,
 } from './context.js'
 export type {

@@ -5,10 +5,11 @@
  * @module
  */
 import type { JSONWebKeySet, JWK } from 'jose'
-import type { ZodType } from 'zod'
 import type { AuthErrorCode } from './errors.js'
 import type { AuthContext, TokenSource } from './context.js'
 import type { RevocationStore, UserStore } from './stores/types.js'
+import type { ClaimPath } from './claims/mapping.js'
+import type { StandardSchemaV1 } from './claims/parse.js'
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -103,23 +104,35 @@ export interface IssuerOptions {
    * mint non-expiring tokens. @defaultValue true
    */
   requireExpiry?: boolean
-  /** Accepted `typ` header values besides `JWT` and `application/jwt` (case-insensitive). */
-  typ?: string[]
-  /** Claims schema: a preset or your own zod schema (validated after the signature check). */
-  claims?: ClaimsPreset | ZodType
-  /** Claim path of the roles: `roles`, `groups`, `realm_access.roles`... @defaultValue `'roles'` */
-  rolesClaim?: string
   /**
-   * Claim path of the scopes. A string claim is split on spaces (`scope`), an array is taken as is,
+   * Accepted `typ` header values besides `JWT`, compared as RFC 7515 §4.1.9 says: in any case, and
+   * `at+jwt` is the same as `application/at+jwt`.
+   */
+  typ?: string[]
+  /**
+   * Claims schema, run after the signature and registered-claims checks: a preset, or your own
+   * schema of any library implementing Standard Schema (zod 3.24+ or 4, valibot, arktype), sync or
+   * async, whichever copy of the library built it. Its output becomes `req.auth.claims`.
+   */
+  claims?: ClaimsPreset | StandardSchemaV1
+  /**
+   * Claim of the roles: `roles`, `groups`, `realm_access.roles`, `https://example.com/roles`...
+   * A string names a whole claim first, then a dotted path; an array names exact segments.
+   * @defaultValue `'roles'`
+   */
+  rolesClaim?: ClaimPath
+  /**
+   * Claim of the scopes, named as in {@link IssuerOptions.rolesClaim}. A string claim is split on spaces (`scope`), an array is taken as is,
    * an object of arrays (Auth-O-Tron's `scopes` map) is flattened to its values.
    * @defaultValue `'scope'` (then `'scopes'` when absent)
    */
-  scopesClaim?: string
+  scopesClaim?: ClaimPath
   /**
-   * How the user-store username is derived from the claims: a claim path (`sub`, `username`,
-   * `preferred_username`) or a function. @defaultValue `'sub'`
+   * How the user-store username is derived from the claims: a claim (`sub`, `username`,
+   * `preferred_username`, named as in {@link IssuerOptions.rolesClaim}) or a function.
+   * @defaultValue `'sub'`
    */
-  username?: string | ((claims: Record<string, unknown>) => string | undefined)
+  username?: ClaimPath | ((claims: Record<string, unknown>) => string | undefined)
 }
 
 /** Where a token may come from, in the order they are tried. */

@@ -1,23 +1,54 @@
 /**
  * Reads roles, scopes and the username out of validated claims, through configurable paths such as
- * `realm_access.roles`. Only own properties are followed, so a path can never reach a prototype.
+ * `realm_access.roles` or whole namespaced names such as `https://example.com/roles`. Only own
+ * properties are followed, so a path can never reach a prototype.
  *
  * @module
  */
 import { InvalidTokenError } from '../errors.js'
 
-/** Splits `a.b.c` once, at configuration time. */
-export function compilePath(path: string): readonly string[] {
-  return path.split('.')
+/**
+ * How a claim is named in an option or a guard: a string is the whole claim name first (Auth0's
+ * `https://example.com/roles`), else a dotted path (`realm_access.roles`); an array names each
+ * segment exactly, for a key with dots below the top level.
+ */
+export type ClaimPath = string | readonly string[]
+
+/** A {@link ClaimPath} prepared once, at configuration time. */
+export interface CompiledPath {
+  /** The whole name, tried as one key first; absent for an array path or a name without dots. */
+  readonly key: string | undefined
+  readonly segments: readonly string[]
 }
 
-/** The value at an own-property path, or undefined. */
-export function readPath(source: unknown, path: readonly string[]): unknown {
+/** Prepares a claim path once, at configuration time. */
+export function compilePath(path: ClaimPath): CompiledPath {
+  if (typeof path !== 'string') return Object.freeze({ key: undefined, segments: [...path] })
+  const segments = path.split('.')
+  return Object.freeze({ key: segments.length > 1 ? path : undefined, segments })
+}
+
+/** Whether `path` is a usable claim path: a non-empty string, or non-empty strings in an array. */
+export function isClaimPath(path: unknown): path is ClaimPath {
+  if (typeof path === 'string') return path !== ''
+  if (!Array.isArray(path) || path.length === 0) return false
+  for (const segment of path) if (typeof segment !== 'string' || segment === '') return false
+  return true
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The value at an own-property path, or undefined: the whole name first, then the segments. */
+export function readPath(source: unknown, path: CompiledPath): unknown {
+  if (path.key !== undefined && isRecord(source) && Object.hasOwn(source, path.key)) {
+    return source[path.key]
+  }
   let value: unknown = source
-  for (const segment of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-    if (!Object.hasOwn(value, segment)) return undefined
-    value = (value as Record<string, unknown>)[segment]
+  for (const segment of path.segments) {
+    if (!isRecord(value) || !Object.hasOwn(value, segment)) return undefined
+    value = value[segment]
   }
   return value
 }
@@ -30,7 +61,7 @@ function isStringArray(value: unknown): value is string[] {
 }
 
 /** Roles: an array of strings or a single string; absent means none. */
-export function readRoles(claims: unknown, path: readonly string[]): string[] {
+export function readRoles(claims: unknown, path: CompiledPath): string[] {
   const value = readPath(claims, path)
   if (value === undefined) return []
   if (typeof value === 'string') return [value]
@@ -42,7 +73,7 @@ export function readRoles(claims: unknown, path: readonly string[]): string[] {
  * Scopes: a space-separated string (OAuth `scope`), an array of strings, or an object whose values
  * are string arrays (Auth-O-Tron's `scopes` map), flattened without duplicates.
  */
-export function readScopes(claims: unknown, paths: readonly (readonly string[])[]): string[] {
+export function readScopes(claims: unknown, paths: readonly CompiledPath[]): string[] {
   for (const path of paths) {
     const value = readPath(claims, path)
     if (value === undefined) continue

@@ -12,12 +12,13 @@ const nonEmpty = z.string().min(1)
 export const defaultClaims = z.looseObject({ sub: nonEmpty })
 
 /**
- * ClusterCockpit tokens: `sub` is the username, `roles` a list of role names; `name` (a string or
- * `{ values: [...] }`) and `projects` are optional.
+ * ClusterCockpit tokens: `sub` is the username; `roles` a list of role names, optional as in
+ * cc-backend (absent is an empty list: with the user check on, roles come from the database);
+ * `name` (a string or `{ values: [...] }`) and `projects` are optional.
  */
 export const clusterCockpitClaims = z.looseObject({
   sub: nonEmpty,
-  roles: z.array(z.string()),
+  roles: z.array(z.string()).default(() => []),
   name: z.union([z.string(), z.looseObject({ values: z.array(z.string()) })]).optional(),
   projects: z.array(z.string()).optional(),
 })

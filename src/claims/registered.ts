@@ -32,7 +32,7 @@ function numericDate(payload: Record<string, unknown>, claim: string): number | 
   const value = payload[claim]
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_NUMERIC_DATE) {
-    throw invalid('ERR_AUTH_CLAIMS_INVALID', `invalid "${claim}" claim`)
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', `invalid '${claim}' claim`)
   }
   return value
 }
@@ -51,20 +51,20 @@ export function checkRegisteredClaims(
     throw invalid('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') {
-    throw invalid('ERR_AUTH_CLAIMS_INVALID', '"sub" claim must be a non-empty string')
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', "'sub' claim must be a non-empty string")
   }
   if (payload.jti !== undefined && (typeof payload.jti !== 'string' || payload.jti === '')) {
-    throw invalid('ERR_AUTH_CLAIMS_INVALID', 'invalid "jti" claim')
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', "invalid 'jti' claim")
   }
 
   const exp = numericDate(payload, 'exp')
   const nbf = numericDate(payload, 'nbf')
   const iat = numericDate(payload, 'iat')
   if (exp === undefined && policy.requireExpiry) {
-    throw invalid('ERR_AUTH_CLAIMS_INVALID', 'missing "exp" claim')
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', "missing 'exp' claim")
   }
   if (policy.maxTokenAge !== undefined && iat === undefined) {
-    throw invalid('ERR_AUTH_CLAIMS_INVALID', 'missing "iat" claim')
+    throw invalid('ERR_AUTH_CLAIMS_INVALID', "missing 'iat' claim")
   }
   checkTimes(exp, nbf, iat, policy, now)
 
@@ -74,10 +74,10 @@ export function checkRegisteredClaims(
 function checkAudience(aud: unknown, expected: ReadonlySet<string>): void {
   const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : undefined
   if (values === undefined || values.length === 0 || !values.every((v) => typeof v === 'string')) {
-    throw invalid('ERR_AUTH_AUDIENCE_INVALID', 'unexpected "aud" claim value')
+    throw invalid('ERR_AUTH_AUDIENCE_INVALID', "unexpected 'aud' claim value")
   }
   if (!values.some((v) => expected.has(v))) {
-    throw invalid('ERR_AUTH_AUDIENCE_INVALID', 'unexpected "aud" claim value')
+    throw invalid('ERR_AUTH_AUDIENCE_INVALID', "unexpected 'aud' claim value")
   }
 }
 

@@ -12,6 +12,7 @@ import {
   isAuthError,
   type Algorithm,
   type AuthenticateOptions,
+  type ClaimIssue,
   type ClaimsPreset,
   type IssuerOptions,
   type KeySource,
@@ -48,7 +49,14 @@ export type VerifyOutcome =
       roles: string[]
       scopes: string[]
     }
-  | { result: 'rejected'; code: string; status: number; message: string }
+  | {
+      result: 'rejected'
+      code: string
+      status: number
+      message: string
+      /** The claims schema's findings: paths and expectations, never values. */
+      issues?: readonly ClaimIssue[]
+    }
 
 /** Builds the key source from the options, or `undefined` when none was given. */
 export async function keySourceFromFlags(
@@ -139,7 +147,8 @@ export async function verifyWithCore(
     }
   } catch (err) {
     if (isAuthError(err)) {
-      return { result: 'rejected', code: err.code, status: err.status, message: err.message }
+      const { code, status, message, issues } = err
+      return { result: 'rejected', code, status, message, ...(issues && { issues }) }
     }
     throw err
   } finally {

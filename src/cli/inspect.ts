@@ -133,6 +133,9 @@ function printText(
     io.stdout(
       `Verification\n  REJECTED by ${verification.code} (HTTP ${verification.status}): ${verification.message}\n`,
     )
+    for (const issue of verification.issues ?? []) {
+      io.stdout(`    ${issue.path.join('.') || '(claims)'}: ${issue.message}\n`)
+    }
   }
 }
 

@@ -14,7 +14,8 @@ import {
   isAuthenticated,
   policy,
 } from '../guards.js'
-import type { AuthCheck, AuthPredicate } from '../guards.js'
+import type { AuthCheck, AuthPredicate, ClaimValue } from '../guards.js'
+import type { ClaimPath } from '../claims/mapping.js'
 import { isAuthError } from '../errors.js'
 import { getRealm } from './realm.js'
 
@@ -47,14 +48,15 @@ export const requireScopes = (...scopes: string[]): RequestHandler =>
 /** 403 `insufficient_scope` unless at least one of the scopes is held. */
 export const requireAnyScope = (...scopes: string[]): RequestHandler =>
   toHandler(hasAnyScope(...scopes))
-/** 403 unless the claim at `path` equals `value`. */
-export const requireClaim = (path: string, value: string | number | boolean): RequestHandler =>
+/**
+ * 403 unless the claim at `path` equals `value`. `path` is a claim name, tried whole first
+ * (`https://example.com/tenant`), then as a dotted path (`org.id`); an array names exact segments.
+ */
+export const requireClaim = (path: ClaimPath, value: ClaimValue): RequestHandler =>
   toHandler(claimEquals(path, value))
-/** 403 unless the claim at `path` includes every value. */
-export const requireClaimIncludes = (
-  path: string,
-  ...values: (string | number | boolean)[]
-): RequestHandler => toHandler(claimIncludes(path, ...values))
+/** 403 unless the claim at `path` (named as in {@link requireClaim}) includes every value. */
+export const requireClaimIncludes = (path: ClaimPath, ...values: ClaimValue[]): RequestHandler =>
+  toHandler(claimIncludes(path, ...values))
 /** 403 unless the (possibly async) predicate resolves to `true`. */
 export const requirePolicy = (
   predicate: AuthPredicate<Request>,

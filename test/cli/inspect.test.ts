@@ -71,7 +71,21 @@ describe('jwt-gate inspect', () => {
   ])('names the rule that rejects %s', async (_, claims, extra, code) => {
     const result = await cli(['inspect', await token(claims), ...verifyArgs(), ...extra])
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(new RegExp(`\\n  REJECTED by ${code} \\(HTTP 401\\): [a-z"]`))
+    expect(result.stdout).toMatch(new RegExp(`\\n  REJECTED by ${code} \\(HTTP 401\\): [a-z']`))
+  })
+
+  it('lists the claims a preset refuses, by path and expectation, never by value', async () => {
+    const t = await token({ username: 'alice', realm: 42, roles: ['x'] })
+    const args = ['inspect', t, ...verifyArgs(), '--claims-preset', 'authotron']
+    const text = await cli(args)
+    expect(text.code).toBe(1)
+    expect(text.stdout).toContain('REJECTED by ERR_AUTH_CLAIMS_INVALID (HTTP 401)')
+    expect(text.stdout).toMatch(/\n {4}realm: .*expected string/)
+    expect(text.stdout).not.toMatch(/realm: .*42/)
+    const json = JSON.parse((await cli([...args, '--json'])).stdout)
+    expect(json.verification.issues).toEqual([
+      { path: ['realm'], message: expect.stringContaining('expected string') },
+    ])
   })
 
   it('names the rule for a bad signature (another key)', async () => {

@@ -13,6 +13,7 @@ import {
   requireRoles,
   requireScopes,
 } from '../../src/index.js'
+import { AuthConfigError } from '../../src/index.js'
 import type { AuthenticateOptions } from '../../src/index.js'
 import type { RequestHandler } from 'express'
 import { expectRejected } from './expect.js'
@@ -150,5 +151,51 @@ describe('guard factories refuse bad arguments at start-up', () => {
     ['a non-function policy', () => requirePolicy('yes' as never)],
   ])('%s', (_name, make) => {
     expect(make).toThrow(TypeError)
+  })
+})
+
+describe('scope arguments follow RFC 6749 §3.3 (no spaces inside a scope)', () => {
+  it.each([
+    ['requireScopes', () => requireScopes('jobs:read', 'foo bar'), 'requireScopes() argument 2'],
+    ['requireAnyScope', () => requireAnyScope('foo bar'), 'requireAnyScope() argument 1'],
+    ['a tab', () => requireScopes('foo\tbar'), 'requireScopes() argument 1'],
+  ])('%s refuses a scope with whitespace, naming the argument', (_name, make, option) => {
+    expect(make).toThrow(AuthConfigError)
+    expect(make).toThrow(expect.objectContaining({ option }))
+  })
+
+  it('names the guard for other bad arguments too', () => {
+    expect(() => requireRoles()).toThrow(
+      expect.objectContaining({ name: 'AuthConfigError', option: 'requireRoles()' }),
+    )
+    expect(() => requireClaim('', 'x')).toThrow(
+      expect.objectContaining({ name: 'AuthConfigError', option: 'requireClaim() path' }),
+    )
+  })
+
+  it('roles may hold spaces (they are not space-delimited)', () => {
+    expect(() => requireRoles('Domain Admins')).not.toThrow()
+  })
+})
+
+describe('requireClaim with null (a JSON value)', () => {
+  async function withClaims(guard: RequestHandler, claims: Record<string, unknown>) {
+    const t = createTestApp(options, { guards: [guard], errorHandler: true })
+    const token = await sign(ed25519.privateKey, { claims })
+    const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
+    return { res, t }
+  }
+
+  it('passes a claim that is null', async () => {
+    const { res, t } = await withClaims(requireClaim('deleted_at', null), { deleted_at: null })
+    expect(res.status).toBe(200)
+    expect(t.ran()).toBe(1)
+  })
+
+  it('refuses a claim that is absent, or present and not null', async () => {
+    for (const claims of [{}, { deleted_at: 0 }, { deleted_at: 'null' }]) {
+      const { res, t } = await withClaims(requireClaim('deleted_at', null), claims)
+      expectRejected(res, t, 403, 'ERR_AUTH_CLAIM_MISMATCH')
+    }
   })
 })

@@ -7,6 +7,7 @@ import {
   requireRoles,
   type AuthContext,
   type AuthenticateMiddleware,
+  type DeepReadonly,
   type DefaultClaims,
   type TokenSource,
   type UserRecord,
@@ -21,7 +22,7 @@ describe('req.auth typing', () => {
     expectTypeOf<AuthContext['subject']>().toEqualTypeOf<string>()
     expectTypeOf<AuthContext['roles']>().toEqualTypeOf<string[]>()
     expectTypeOf<AuthContext['source']>().toEqualTypeOf<TokenSource>()
-    expectTypeOf<AuthContext['claims']>().toEqualTypeOf<DefaultClaims>()
+    expectTypeOf<AuthContext['claims']>().toEqualTypeOf<DeepReadonly<DefaultClaims>>()
     expectTypeOf<AuthContext['user']>().toEqualTypeOf<UserRecord | undefined>()
   })
 

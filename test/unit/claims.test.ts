@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { checkRegisteredClaims } from '../../src/claims/registered.js'
 import type { RegisteredClaimPolicy } from '../../src/claims/registered.js'
 import { compilePath, readPath, readRoles, readScopes } from '../../src/claims/mapping.js'
-import { authOTronClaims, clusterCockpitClaims } from '../../src/index.js'
+import { authOTronClaims, clusterCockpitClaims, createAuthenticator } from '../../src/index.js'
+import { hmacSecret } from '../helpers/keys.js'
+import { ISSUER, clock, signHmac } from '../helpers/tokens.js'
 
 const NOW = 1_800_000_000
 const policy: RegisteredClaimPolicy = {
@@ -89,25 +91,52 @@ describe('claim mapping', () => {
     expect(readPath({ a: [1] }, compilePath('a.0'))).toBeUndefined()
   })
 
+  it('reads a whole dotted name first, then the dotted path; an array path exactly', () => {
+    const claims = { 'https://x.org/r': 1, a: { b: 2, 'c.d': 3 }, 'a.b': 4 }
+    expect(readPath(claims, compilePath('https://x.org/r'))).toBe(1)
+    expect(readPath(claims, compilePath('a.b'))).toBe(4)
+    expect(readPath(claims, compilePath(['a', 'b']))).toBe(2)
+    expect(readPath(claims, compilePath(['a', 'c.d']))).toBe(3)
+    expect(readPath(claims, compilePath(['a.b']))).toBe(4)
+    expect(readPath({ __proto__: { 'x.y': 1 } }, compilePath('x.y'))).toBeUndefined()
+  })
+
   it('normalises roles and scopes', () => {
-    expect(readRoles({ roles: 'admin' }, ['roles'])).toEqual(['admin'])
-    expect(readScopes({ scope: ' a  b ' }, [['scope']])).toEqual(['a', 'b'])
-    expect(
-      readScopes({ scopes: { p1: ['a', 'b'], p2: ['b', 'c'] } }, [['scope'], ['scopes']]),
-    ).toEqual(['a', 'b', 'c'])
-    expect(() => readScopes({ scope: 5 }, [['scope']])).toThrow(
+    const [roles, scope, scopes] = ['roles', 'scope', 'scopes'].map((p) => compilePath(p))
+    expect(readRoles({ roles: 'admin' }, roles!)).toEqual(['admin'])
+    expect(readScopes({ scope: ' a  b ' }, [scope!])).toEqual(['a', 'b'])
+    expect(readScopes({ scopes: { p1: ['a', 'b'], p2: ['b', 'c'] } }, [scope!, scopes!])).toEqual([
+      'a',
+      'b',
+      'c',
+    ])
+    expect(() => readScopes({ scope: 5 }, [scope!])).toThrow(
       expect.objectContaining({ code: 'ERR_AUTH_CLAIMS_INVALID' }),
     )
   })
 })
 
 describe('presets', () => {
-  it('ClusterCockpit needs sub and a roles list', () => {
+  it('ClusterCockpit needs sub; roles are optional, as in cc-backend (an empty list)', () => {
     expect(
       clusterCockpitClaims.safeParse({ sub: 'u', roles: ['user'], name: { values: ['U'] } })
         .success,
     ).toBe(true)
-    expect(clusterCockpitClaims.safeParse({ sub: 'u' }).success).toBe(false)
+    expect(clusterCockpitClaims.parse({ sub: 'u' }).roles).toEqual([])
+    expect(clusterCockpitClaims.safeParse({ roles: ['user'] }).success).toBe(false)
+    expect(clusterCockpitClaims.safeParse({ sub: 'u', roles: 'admin' }).success).toBe(false)
+  })
+
+  it('a ClusterCockpit token without roles is authenticated with none', async () => {
+    const gate = createAuthenticator({
+      issuers: [
+        { issuer: ISSUER, key: { secret: hmacSecret, encoding: 'utf8' }, claims: 'clustercockpit' },
+      ],
+      clock,
+    })
+    const token = await signHmac({ claims: { roles: undefined } })
+    const auth = await gate.authenticate({ headers: { authorization: `Bearer ${token}` } })
+    expect(auth).toMatchObject({ subject: 'alice', roles: [], claims: { roles: [] } })
   })
   it('Auth-O-Tron accepts the scopes map and the documented array', () => {
     const base = { sub: 'r-u', username: 'u', realm: 'r', roles: [] }
