@@ -194,9 +194,12 @@ export interface AuthenticateOptions {
    * @defaultValue true
    */
   yieldAfterVerification?: boolean
-  /** Called after a request is authenticated (no token in the event). */
+  /**
+   * Called after a request is authenticated (no token in the event). May be async; a hook that
+   * throws or rejects never changes the outcome (one `JWT_GATE_HOOK_FAILED` warning).
+   */
   onAuthenticated?: (auth: AuthContext) => void
-  /** Called when a request is rejected, with the reason code (no token in the event). */
+  /** Called when a request is rejected, with the reason code (no token in the event). May be async. */
   onRejected?: (event: RejectionEvent) => void
 }
 
