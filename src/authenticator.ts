@@ -55,6 +55,8 @@ export interface Authenticator {
   readonly signatureChecks: number
   /** Whether the Express layer yields to the event loop after a signature check (the option). */
   readonly yieldAfterVerification: boolean
+  /** Whether the Express layer lets CORS preflights through anonymous (the `corsPreflight` option). */
+  readonly passCorsPreflight: boolean
   /** Drops cached verification results (after a key rotation, say). */
   clearCache(): void
   /** Releases the stores. */
@@ -327,6 +329,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
       return signatureChecks
     },
     yieldAfterVerification: config.yieldAfterVerification,
+    passCorsPreflight: config.passCorsPreflight,
     clearCache() {
       cache?.clear()
     },

@@ -195,6 +195,13 @@ export interface AuthenticateOptions {
    */
   yieldAfterVerification?: boolean
   /**
+   * A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) never carries
+   * credentials. `'pass'`: the Express middleware lets it through anonymous, to the CORS handler
+   * wherever it is mounted; `'authenticate'`: it is gated like any request. Other `OPTIONS`
+   * requests are always gated. @defaultValue `'pass'`
+   */
+  corsPreflight?: 'pass' | 'authenticate'
+  /**
    * Called after a request is authenticated (no token in the event). May be async; a hook that
    * throws or rejects never changes the outcome (one `JWT_GATE_HOOK_FAILED` warning).
    */

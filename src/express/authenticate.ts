@@ -41,6 +41,7 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   const authenticator = createAuthenticator(options)
   const realm = authenticator.realm
   const yieldAfterCheck = authenticator.yieldAfterVerification
+  const passCorsPreflight = authenticator.passCorsPreflight
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
@@ -69,6 +70,11 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   }
 
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
+    if (passCorsPreflight && isCorsPreflight(req)) {
+      endAnonymous(req)
+      next()
+      return
+    }
     const checksBefore = authenticator.signatureChecks
     let outcome: ReturnType<Authenticator['authenticateNow']>
     try {
@@ -104,4 +110,17 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     warmUp: () => authenticator.warmUp(),
     close: () => authenticator.close(),
   })
+}
+
+/**
+ * A CORS preflight as browsers send it (Fetch standard): `OPTIONS` with `Origin` and
+ * `Access-Control-Request-Method`. Browsers never attach credentials to it, so gating it would
+ * fail every cross-origin call that needs a token before it is made.
+ */
+function isCorsPreflight(req: Request): boolean {
+  return (
+    req.method === 'OPTIONS' &&
+    req.headers.origin !== undefined &&
+    req.headers['access-control-request-method'] !== undefined
+  )
 }
