@@ -288,6 +288,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
           issuer: typeof payload?.iss === 'string' ? payload.iss : undefined,
           subject: typeof payload?.sub === 'string' ? payload.sub : undefined,
           source: state.source,
+          cause: error.status >= 500 ? error.cause : undefined,
         })
       }
     }

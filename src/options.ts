@@ -142,6 +142,11 @@ export interface RejectionEvent {
   issuer: string | undefined
   subject: string | undefined
   source: TokenSource | undefined
+  /**
+   * For a server-side failure (5xx), the underlying error: a store's or key set's own error (the
+   * driver's, say), to log or count. Undefined for 4xx rejections, whose code says it all.
+   */
+  cause?: unknown
 }
 
 /** Options of `authenticate()` (and of the framework-free `createAuthenticator()`). */
