@@ -47,7 +47,8 @@ export function authErrorHandler(options: AuthErrorHandlerOptions = {}): ErrorRe
       return
     }
     if (err.status >= 500) logServerError?.(err)
-    const detail = err.expose ? err.message : 'service unavailable'
+    // A 5xx message is for the logs; the client gets the status phrase ('service unavailable').
+    const detail = err.expose ? err.message : (STATUS_CODES[err.status] ?? 'error').toLowerCase()
     res.status(err.status).set(err.headers)
     if (problemJson) {
       res.type('application/problem+json').send(

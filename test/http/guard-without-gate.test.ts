@@ -67,6 +67,7 @@ describe.each(APP_SETUPS)(
         .set('Authorization', await bearer())
       expectRejected(first, t, 500, 'ERR_AUTH_GATE_MISSING')
       expect(first.headers['www-authenticate']).toBeUndefined()
+      expect(first.body.detail).toBe('internal server error')
       const second = await request(t.app).get('/admin')
       expectRejected(second, t, 500, 'ERR_AUTH_GATE_MISSING')
       await new Promise((resolve) => setImmediate(resolve))
