@@ -49,10 +49,16 @@ function describe(error: AuthError): string {
 }
 
 function describeCause(cause: unknown): string {
+  if (typeof cause === 'string') return cleaned(cause)
   if (!(cause instanceof Error)) return typeof cause
   const code = (cause as { code?: unknown }).code
   const name = typeof code === 'string' ? `${cause.name} ${code}` : cause.name
-  return `${name}: ${wholeWords(redact(wholeWords(cause.message, MESSAGE_READ)), MESSAGE_KEPT)}`
+  return `${name}: ${cleaned(cause.message)}`
+}
+
+/** A cause's text, bounded and redacted, fit for a log line. */
+function cleaned(text: string): string {
+  return wholeWords(redact(wholeWords(text, MESSAGE_READ)), MESSAGE_KEPT)
 }
 
 /**
