@@ -65,8 +65,8 @@ export interface ResolvedConfig {
   readonly yieldAfterVerification: boolean
   /** Whether the Express middleware lets CORS preflights through anonymous. */
   readonly passCorsPreflight: boolean
-  readonly onAuthenticated: ((auth: AuthContext) => void) | undefined
-  readonly onRejected: ((event: RejectionEvent) => void) | undefined
+  readonly onAuthenticated: ((auth: AuthContext) => unknown) | undefined
+  readonly onRejected: ((event: RejectionEvent) => unknown) | undefined
 }
 
 const storeTimeout = z.number().int().positive().max(60_000).optional()

@@ -207,12 +207,13 @@ export interface AuthenticateOptions {
    */
   corsPreflight?: 'pass' | 'authenticate'
   /**
-   * Called after a request is authenticated (no token in the event). May be async; a hook that
-   * throws or rejects never changes the outcome (one `JWT_GATE_HOOK_FAILED` warning).
+   * Called after a request is authenticated (no token in the event). May be async: what it
+   * returns is ignored, but a promise is watched, so a hook that throws or rejects never changes
+   * the outcome nor ends the process (one `JWT_GATE_HOOK_FAILED` warning).
    */
-  onAuthenticated?: (auth: AuthContext) => void
+  onAuthenticated?: (auth: AuthContext) => unknown
   /** Called when a request is rejected, with the reason code (no token in the event). May be async. */
-  onRejected?: (event: RejectionEvent) => void
+  onRejected?: (event: RejectionEvent) => unknown
 }
 
 /** User check options. */
