@@ -55,6 +55,8 @@ export interface Authenticator {
   readonly signatureChecks: number
   /** Whether the Express layer yields to the event loop after a signature check (the option). */
   readonly yieldAfterVerification: boolean
+  /** Whether the Express layer lets CORS preflights through anonymous (the `corsPreflight` option). */
+  readonly passCorsPreflight: boolean
   /** Drops cached verification results (after a key rotation, say). */
   clearCache(): void
   /** Releases the stores. */
@@ -286,6 +288,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
           issuer: typeof payload?.iss === 'string' ? payload.iss : undefined,
           subject: typeof payload?.sub === 'string' ? payload.sub : undefined,
           source: state.source,
+          cause: error.status >= 500 ? error.cause : undefined,
         })
       }
     }
@@ -327,6 +330,7 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
       return signatureChecks
     },
     yieldAfterVerification: config.yieldAfterVerification,
+    passCorsPreflight: config.passCorsPreflight,
     clearCache() {
       cache?.clear()
     },
@@ -363,17 +367,33 @@ function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>
 }
 
 let warnedHook = false
-/** Observability hooks must never change the outcome of a request. */
-function notify<E>(hook: (event: E) => void, event: E): void {
+/**
+ * Observability hooks must never change the outcome of a request, nor end the process: a hook
+ * that throws, or an async hook whose promise rejects, is reported once and otherwise ignored.
+ */
+function notify<E>(hook: (event: E) => unknown, event: E): void {
   try {
-    hook(event)
+    const outcome = hook(event)
+    // An async hook's rejection would otherwise be unhandled, which ends a Node process.
+    if (isThenable(outcome)) outcome.then(undefined, reportHookFailure)
   } catch (error) {
-    if (!warnedHook) {
-      warnedHook = true
-      process.emitWarning(
-        `jwt-gate: an onAuthenticated/onRejected hook threw: ${error instanceof Error ? error.name : 'error'}`,
-        { code: 'JWT_GATE_HOOK_FAILED' },
-      )
-    }
+    reportHookFailure(error)
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+function reportHookFailure(error: unknown): void {
+  if (warnedHook) return
+  warnedHook = true
+  process.emitWarning(
+    `jwt-gate: an onAuthenticated/onRejected hook failed: ${error instanceof Error ? error.name : 'error'}`,
+    { code: 'JWT_GATE_HOOK_FAILED' },
+  )
 }

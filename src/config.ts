@@ -68,8 +68,10 @@ export interface ResolvedConfig {
   readonly revocation: { store: RevocationStore; timeout: number } | undefined
   readonly cache: { max: number; maxBytes: number; ttl: number } | undefined
   readonly yieldAfterVerification: boolean
-  readonly onAuthenticated: ((auth: AuthContext) => void) | undefined
-  readonly onRejected: ((event: RejectionEvent) => void) | undefined
+  /** Whether the Express middleware lets CORS preflights through anonymous. */
+  readonly passCorsPreflight: boolean
+  readonly onAuthenticated: ((auth: AuthContext) => unknown) | undefined
+  readonly onRejected: ((event: RejectionEvent) => unknown) | undefined
 }
 
 const storeTimeout = z.number().int().positive().max(60_000).optional()
@@ -143,6 +145,7 @@ const optionsSchema = z.strictObject({
     ])
     .optional(),
   yieldAfterVerification: z.boolean().optional(),
+  corsPreflight: z.enum(['pass', 'authenticate']).optional(),
   onAuthenticated: z.function().optional(),
   onRejected: z.function().optional(),
 })
@@ -362,6 +365,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         : { store: options.revocation.store, timeout: options.revocation.timeout ?? 3000 },
     cache,
     yieldAfterVerification: options.yieldAfterVerification ?? true,
+    passCorsPreflight: (options.corsPreflight ?? 'pass') === 'pass',
     onAuthenticated: options.onAuthenticated,
     onRejected: options.onRejected,
   })

@@ -11,11 +11,12 @@
  * @module
  */
 import { AuthError } from './errors.js'
+import { readHeader } from './headers.js'
+import type { HeaderSource } from './headers.js'
 
 /** What the CSRF check reads from the request. */
-export interface CsrfRequest {
+export interface CsrfRequest extends HeaderSource {
   method?: string
-  headers: Record<string, string | string[] | undefined>
 }
 
 /** Resolved CSRF settings. */
@@ -26,8 +27,8 @@ export interface CsrfPolicy {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
-function header(req: CsrfRequest, name: string): string | undefined {
-  const value = req.headers[name]
+function header(req: CsrfRequest, name: string, label: string): string | undefined {
+  const value = readHeader(req, name, label)
   return Array.isArray(value) ? value[0] : value
 }
 
@@ -39,15 +40,15 @@ function rejected(): AuthError {
 export function checkCsrf(req: CsrfRequest, policy: CsrfPolicy): void {
   // A caller that does not say the method gets the check, as for an unsafe one (fail closed).
   if (req.method !== undefined && SAFE_METHODS.has(req.method.toUpperCase())) return
-  const origin = header(req, 'origin')
+  const origin = header(req, 'origin', 'Origin')
   const trusted = origin !== undefined && policy.trustedOrigins.has(origin)
-  const site = header(req, 'sec-fetch-site')
+  const site = header(req, 'sec-fetch-site', 'Sec-Fetch-Site')
   if (site !== undefined) {
     if (site === 'same-origin' || site === 'none' || trusted) return
     throw rejected()
   }
   if (origin === undefined || trusted) return
-  const host = header(req, 'host')
+  const host = header(req, 'host', 'Host')
   let originHost: string | undefined
   try {
     originHost = origin === 'null' ? undefined : new URL(origin).host

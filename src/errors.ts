@@ -43,6 +43,7 @@ export type AuthErrorCode =
   | 'ERR_AUTH_KEYS_UNAVAILABLE'
   | 'ERR_AUTH_STORE_UNAVAILABLE'
   | 'ERR_AUTH_COOKIE_PARSER_MISSING'
+  | 'ERR_AUTH_GATE_MISSING'
   | 'ERR_AUTH_CSRF_REJECTED'
 
 /** The RFC 6750 §3.1 `error` attribute values. */
@@ -226,9 +227,15 @@ export class ServiceUnavailableError extends AuthError {
   }
 }
 
-/** 500: the app is wired wrongly at request time (cookie-parser not mounted before jwt-gate). */
+/**
+ * 500: the app is wired wrongly at request time (cookie-parser not mounted before jwt-gate, a guard
+ * on a route no `authenticate()` covers).
+ */
 export class ServerMisconfiguredError extends AuthError {
-  constructor(code: Extract<AuthErrorCode, 'ERR_AUTH_COOKIE_PARSER_MISSING'>, message: string) {
+  constructor(
+    code: Extract<AuthErrorCode, 'ERR_AUTH_COOKIE_PARSER_MISSING' | 'ERR_AUTH_GATE_MISSING'>,
+    message: string,
+  ) {
     super(code, 500, undefined, message)
   }
 }

@@ -9,6 +9,7 @@
 import { InvalidRequestError, InvalidTokenError, ServerMisconfiguredError } from './errors.js'
 import type { TokenSource } from './context.js'
 import type { ConflictPolicy, ExtractorRequest, SourceName } from './options.js'
+import { readHeader } from './headers.js'
 
 /** The parts of an HTTP request extraction reads (an Express `req` fits). */
 export interface AuthRequest extends ExtractorRequest {
@@ -93,7 +94,7 @@ function bearerToken(
   req: AuthRequest,
   verifiedBefore: VerifiedBefore | undefined,
 ): string | undefined {
-  const value = req.headers.authorization
+  const value = readHeader(req, 'authorization', 'Authorization')
   if (value === undefined) return undefined
   // Node keeps only the first of several lines in req.headers; the raw list shows them all.
   if (Array.isArray(value) || countHeaderLines(req.rawHeaders, 'authorization') > 1) {
@@ -203,7 +204,7 @@ export function fromCookie(
   cookie: { readonly name: string; readonly signed: boolean },
 ): string | undefined {
   if (cookie.signed) return fromSignedCookie(req, cookie.name)
-  const header = req.headers.cookie
+  const header = readHeader(req, 'cookie', 'Cookie')
   const value =
     header !== undefined
       ? readCookie(header, cookie.name)
@@ -227,7 +228,7 @@ function fromSignedCookie(req: AuthRequest, name: string): string | undefined {
       'cookie-parser is not mounted',
     )
   }
-  if (countCookies(req.headers.cookie, name) > 1) {
+  if (countCookies(readHeader(req, 'cookie', 'Cookie'), name) > 1) {
     throw new InvalidRequestError(
       'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
       'token cookie sent more than once',

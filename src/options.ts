@@ -155,6 +155,11 @@ export interface RejectionEvent {
   issuer: string | undefined
   subject: string | undefined
   source: TokenSource | undefined
+  /**
+   * For a server-side failure (5xx), the underlying error: a store's or key set's own error (the
+   * driver's, say), to log or count. Undefined for 4xx rejections, whose code says it all.
+   */
+  cause?: unknown
 }
 
 /** Options of `authenticate()` (and of the framework-free `createAuthenticator()`). */
@@ -207,10 +212,21 @@ export interface AuthenticateOptions {
    * @defaultValue true
    */
   yieldAfterVerification?: boolean
-  /** Called after a request is authenticated (no token in the event). */
-  onAuthenticated?: (auth: AuthContext) => void
-  /** Called when a request is rejected, with the reason code (no token in the event). */
-  onRejected?: (event: RejectionEvent) => void
+  /**
+   * A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) never carries
+   * credentials. `'pass'`: the Express middleware lets it through anonymous, to the CORS handler
+   * wherever it is mounted; `'authenticate'`: it is gated like any request. Other `OPTIONS`
+   * requests are always gated. @defaultValue `'pass'`
+   */
+  corsPreflight?: 'pass' | 'authenticate'
+  /**
+   * Called after a request is authenticated (no token in the event). May be async: what it
+   * returns is ignored, but a promise is watched, so a hook that throws or rejects never changes
+   * the outcome nor ends the process (one `JWT_GATE_HOOK_FAILED` warning).
+   */
+  onAuthenticated?: (auth: AuthContext) => unknown
+  /** Called when a request is rejected, with the reason code (no token in the event). May be async. */
+  onRejected?: (event: RejectionEvent) => unknown
 }
 
 /** User check options. */

@@ -10,8 +10,11 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Set by jwt-gate's `authenticate()`; undefined for anonymous requests in optional mode. */
-      auth?: AuthContext
+      /**
+       * Set by jwt-gate's `authenticate()`: the nearest gate's context, undefined when that gate
+       * left the request anonymous (optional mode).
+       */
+      auth?: AuthContext | undefined
     }
   }
 }

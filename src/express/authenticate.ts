@@ -22,8 +22,10 @@ export type AuthenticateMiddleware = RequestHandler & {
 }
 
 /**
- * Verifies the request's token and sets `req.auth`. Options are validated now: a mistake throws an
- * `AuthConfigError` naming the option, at start-up rather than as a 401 later.
+ * Verifies the request's token and sets `req.auth` to the result: the context, or undefined when the
+ * request stays anonymous (even if an earlier gate set it: the nearest gate wins). Options are
+ * validated now: a mistake throws an `AuthConfigError` naming the option, at start-up rather than
+ * as a 401 later.
  *
  * @example
  * ```ts
@@ -39,17 +41,28 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   const authenticator = createAuthenticator(options)
   const realm = authenticator.realm
   const yieldAfterCheck = authenticator.yieldAfterVerification
+  const passCorsPreflight = authenticator.passCorsPreflight
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
-    // The context carries the realm for later guards; an anonymous request needs it recorded.
-    if (auth === undefined) setRealm(req, realm)
+    if (auth === undefined) endAnonymous(req)
     else req.auth = auth
     next()
   }
   function rejected(req: Request, next: NextFunction, error: unknown): void {
-    setRealm(req, realm)
+    endAnonymous(req)
     next(error)
+  }
+  /**
+   * Gates stack by "the nearest gate wins": a gate that ends without a context leaves the request
+   * anonymous for the guards behind it, whatever an earlier gate (another issuer or audience)
+   * established. The context carries the realm for later guards; an anonymous request needs it
+   * recorded.
+   */
+  function endAnonymous(req: Request): void {
+    // Assigned only when set, so a request no gate authenticated keeps its shape.
+    if (req.auth !== undefined) req.auth = undefined
+    setRealm(req, realm)
   }
   /** Whether the synchronous call that began at `checksBefore` checked a signature and must yield. */
   function yieldsAfter(checksBefore: number): boolean {
@@ -57,6 +70,11 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   }
 
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
+    if (passCorsPreflight && isCorsPreflight(req)) {
+      endAnonymous(req)
+      next()
+      return
+    }
     const checksBefore = authenticator.signatureChecks
     let outcome: ReturnType<Authenticator['authenticateNow']>
     try {
@@ -92,4 +110,17 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     warmUp: () => authenticator.warmUp(),
     close: () => authenticator.close(),
   })
+}
+
+/**
+ * A CORS preflight as browsers send it (Fetch standard): `OPTIONS` with `Origin` and
+ * `Access-Control-Request-Method`. Browsers never attach credentials to it, so gating it would
+ * fail every cross-origin call that needs a token before it is made.
+ */
+function isCorsPreflight(req: Request): boolean {
+  return (
+    req.method === 'OPTIONS' &&
+    req.headers.origin !== undefined &&
+    req.headers['access-control-request-method'] !== undefined
+  )
 }

@@ -16,6 +16,15 @@ export function setRealm(req: Request, realm: string): void {
   realms.set(req, realm)
 }
 
+/**
+ * Whether an `authenticate()` has run on this request: it left a context, or recorded the realm of
+ * an anonymous (or rejected) outcome. Guards tell "no gate ran" (a mounting mistake) from "a gate
+ * ran and found nothing" (a client without credentials) by it.
+ */
+export function gateRan(req: Request): boolean {
+  return req.auth !== undefined || realms.has(req)
+}
+
 /** The realm recorded by `authenticate()`, if any. */
 export function getRealm(req: Request): string | undefined {
   return RequestAuthContext.realmOf(req.auth) ?? realms.get(req)
