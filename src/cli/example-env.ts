@@ -17,6 +17,7 @@ import {
   parsePublicKey,
 } from './key-formats.js'
 import type { KeyObject } from 'node:crypto'
+import { CommandError } from './io.js'
 import type { ProblemList } from './problems.js'
 
 type Env = Record<string, string | undefined>
@@ -130,7 +131,9 @@ function checkKeyFile(text: string, problems: ProblemList): KeyKind | undefined 
   try {
     key = parsePublicKey(text, format)
   } catch (err) {
-    problems.error(name, `not a usable public key (${(err as Error).message})`)
+    // Only the key-format helpers' own messages, which never quote the key, are passed on.
+    const reason = err instanceof CommandError ? ` (${err.message})` : ''
+    problems.error(name, `not a usable public key${reason}`)
     return undefined
   }
   return { kind: 'asymmetric', algorithms: algorithmsFor(key), description: describeKey(key) }

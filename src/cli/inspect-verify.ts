@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import { createPublicKey } from 'node:crypto'
 import {
   AuthConfigError,
   createAuthenticator,
@@ -16,10 +16,16 @@ import {
   type IssuerOptions,
   type KeySource,
 } from '../index.js'
-import { CommandError, UsageError, type CliIo } from './io.js'
-import { detectKeyFormat, pickJwk, toSpkiPem, parsePrivateKey } from './key-formats.js'
+import { CommandError, UsageError, parseInput, readTextInput, type CliIo } from './io.js'
+import {
+  detectKeyFormat,
+  isPrivateKeyText,
+  parsePrivateKey,
+  pickJwk,
+  pickJwks,
+  toSpkiPem,
+} from './key-formats.js'
 import { readSecret, type SecretOptions } from './secret.js'
-import { readTextInput } from './io.js'
 
 /** The key options of `inspect`; at most one may be given. */
 export interface KeyFlags {
@@ -67,31 +73,34 @@ export async function keySourceFromFlags(
   if (secretGiven) {
     return { secret: await readSecret(io, flags.secret), encoding: flags.secret.encoding }
   }
-  if (flags.key !== undefined)
-    return keySourceFromFile(await readTextInput(io, flags.key, 'key file'))
+  if (flags.key !== undefined) {
+    const text = await readTextInput(io, flags.key, 'key file (--key)')
+    return parseInput(flags.key, 'key file', () => keySourceFromFile(text))
+  }
   return undefined
 }
 
 /**
  * A key file as a key source: a JWKS, a JWK, a PEM (public, certificate, or a private key whose
- * public half is used) or ClusterCockpit's raw base64.
+ * public half is used) or ClusterCockpit's raw base64. Parsed with the key-format helpers, whose
+ * errors never quote the file.
  */
 function keySourceFromFile(text: string): KeySource {
   const format = detectKeyFormat(text)
   if (format === 'raw') return { ed25519: text.trim() }
   if (format === 'pem') {
-    return /PRIVATE KEY-----/.test(text) ? { pem: toSpkiPem(parsePrivateKey(text)) } : { pem: text }
+    return isPrivateKeyText(text) ? { pem: toSpkiPem(parsePrivateKey(text)) } : { pem: text }
   }
-  const parsed = JSON.parse(text) as { keys?: unknown }
-  if (Array.isArray(parsed.keys)) return { jwks: parsed as { keys: JsonWebKey[] } }
+  const jwks = pickJwks(text)
+  if (jwks !== undefined) return { jwks }
   const jwk = pickJwk(text)
   if (jwk.kty === 'oct') {
-    throw new CommandError('the key file is an HMAC JWK; pass the secret with --secret-file')
+    throw new CommandError('an HMAC JWK; pass the secret with --secret-file')
   }
   if (typeof jwk.d !== 'string') return { jwk }
   // A private JWK: keep only its public members, and the kid/alg the token may name.
   const { kid, alg, use } = jwk as { kid?: string; alg?: string; use?: string }
-  const pub = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'jwk' })
+  const pub = createPublicKey(parsePrivateKey(text)).export({ format: 'jwk' })
   return {
     jwk: { ...pub, ...(kid && { kid }), ...(alg && { alg }), ...(use && { use }) },
   }
