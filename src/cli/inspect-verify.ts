@@ -15,6 +15,8 @@ import {
   type ClaimsPreset,
   type IssuerOptions,
   type KeySource,
+  type UserRecord,
+  type UserStore,
 } from '../index.js'
 import { CommandError, UsageError, parseInput, readTextInput, type CliIo } from './io.js'
 import {
@@ -43,6 +45,15 @@ export interface PolicyFlags {
   clockTolerance: number | undefined
   maxTokenAge: number | undefined
   claims: ClaimsPreset | undefined
+  /** The issuer options that map claims onto `req.auth`, passed to the core as they are. */
+  mapping: ClaimMappingFlags
+}
+
+/** `--roles-claim`, `--scopes-claim` and `--username-claim`: `rolesClaim`, `scopesClaim`, `username`. */
+export interface ClaimMappingFlags {
+  rolesClaim: string | undefined
+  scopesClaim: string | undefined
+  username: string | undefined
 }
 
 /** What the core said about the token. */
@@ -53,6 +64,8 @@ export type VerifyOutcome =
       issuer: string | undefined
       roles: string[]
       scopes: string[]
+      /** The name a user check looks up; only with `--username-claim`. */
+      username?: string
     }
   | { result: 'rejected'; code: string; status: number; message: string }
 
@@ -106,6 +119,32 @@ function keySourceFromFile(text: string): KeySource {
   }
 }
 
+/**
+ * A user store that knows every user, so that the middleware's own user check runs and shows
+ * which username the `username` option maps a token to, without changing the outcome: an unknown
+ * user is created with the token's roles (`createUnknown`) and found again afterwards. A token
+ * whose mapping gives no username is refused by the check itself, as with any store.
+ */
+function usernameProbe(): { store: UserStore; readonly username: string | undefined } {
+  const created = new Map<string, UserRecord>()
+  let username: string | undefined
+  return {
+    store: {
+      findUser: (name) => {
+        username = name
+        return Promise.resolve(created.get(name))
+      },
+      createUser: (user) => {
+        created.set(user.username, user)
+        return Promise.resolve()
+      },
+    },
+    get username() {
+      return username
+    },
+  }
+}
+
 /** Runs the core verification at time `now` and reports the outcome. */
 export async function verifyWithCore(
   token: string,
@@ -113,6 +152,7 @@ export async function verifyWithCore(
   policy: PolicyFlags,
   now: Date,
 ): Promise<VerifyOutcome> {
+  const { mapping } = policy
   const issuer: IssuerOptions = {
     issuer: policy.issuer,
     key,
@@ -123,8 +163,16 @@ export async function verifyWithCore(
     ...(policy.clockTolerance !== undefined && { clockTolerance: policy.clockTolerance }),
     ...(policy.maxTokenAge !== undefined && { maxTokenAge: policy.maxTokenAge }),
     ...(policy.claims && { claims: policy.claims }),
+    ...(mapping.rolesClaim !== undefined && { rolesClaim: mapping.rolesClaim }),
+    ...(mapping.scopesClaim !== undefined && { scopesClaim: mapping.scopesClaim }),
+    ...(mapping.username !== undefined && { username: mapping.username }),
   }
-  const options: AuthenticateOptions = { issuers: [issuer], clock: () => now }
+  const probe = mapping.username === undefined ? undefined : usernameProbe()
+  const options: AuthenticateOptions = {
+    issuers: [issuer],
+    clock: () => now,
+    ...(probe && { users: { store: probe.store, createUnknown: true } }),
+  }
   let authenticator: ReturnType<typeof createAuthenticator>
   try {
     authenticator = createAuthenticator(options)
@@ -145,6 +193,7 @@ export async function verifyWithCore(
       issuer: auth.issuer,
       roles: auth.roles,
       scopes: auth.scopes,
+      ...(probe?.username !== undefined && { username: probe.username }),
     }
   } catch (err) {
     if (isAuthError(err)) {
