@@ -17,6 +17,7 @@ import {
   parsePublicKey,
 } from './key-formats.js'
 import type { KeyObject } from 'node:crypto'
+import { quoteArgument } from './args.js'
 import { CommandError } from './io.js'
 import type { ProblemList } from './problems.js'
 
@@ -205,7 +206,7 @@ function checkAlgorithms(env: Env, key: KeyKind | undefined, problems: ProblemLi
   if (unknown !== undefined) {
     problems.error(
       'JWT_ALGORITHMS',
-      `unsupported algorithm "${unknown}" (allowed: ${ALGORITHMS.join(', ')})`,
+      `unsupported algorithm ${quoteArgument(unknown)} (allowed: ${ALGORITHMS.join(', ')})`,
     )
     return
   }

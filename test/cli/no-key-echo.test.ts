@@ -459,6 +459,11 @@ const invocations: Invocation[] = [
       }),
   },
   {
+    name: 'check-config --env (a key as JWT_ALGORITHMS)',
+    run: (f) =>
+      run(['check-config', '--env'], { env: { JWT_ISSUER: ISSUER, JWT_ALGORITHMS: f.text } }),
+  },
+  {
     name: 'check-config --env (CONFIG_FILE, USERS_FILE)',
     run: (_, p) =>
       run(['check-config', '--env'], {
