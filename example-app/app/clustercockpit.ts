@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod'
+import { WHOLE_SECONDS_MESSAGE, parseGoDurationSeconds } from '../../src/cli/duration.js'
 import { ConfigError } from '../shared/env.js'
 
 /** The `jwts` settings jwt-gate honours. */
@@ -37,18 +38,6 @@ const jwtsSchema = z.object({
 
 const fileSchema = z.object({ jwts: jwtsSchema.optional() })
 
-const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 }
-
-/** Parses a Go `time.ParseDuration` string (`"2000h"`, `"1h30m"`) into whole seconds. */
-export function parseGoDuration(text: string): number | undefined {
-  if (text === '0') return 0
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)]
-  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) return undefined
-  return Math.floor(
-    parts.reduce((sum, part) => sum + Number(part[1]) * (UNIT_SECONDS[part[2] ?? ''] ?? 0), 0),
-  )
-}
-
 /** The one value of several aliases, or an error when they disagree. */
 function pick<T>(entries: [string, T | undefined][]): T | undefined {
   const set = entries.filter((entry): entry is [string, T] => entry[1] !== undefined)
@@ -61,12 +50,18 @@ function pick<T>(entries: [string, T | undefined][]): T | undefined {
   return first[1]
 }
 
+/** `max-age` in whole seconds, by the same rule as `jwt-gate check-config`. */
 function maxAge(value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
-  const seconds = typeof value === 'number' ? (value === 0 ? 0 : undefined) : parseGoDuration(value)
+  const seconds =
+    typeof value === 'number' ? (value === 0 ? 0 : undefined) : parseGoDurationSeconds(value)
   if (seconds === undefined) {
     throw new ConfigError('CONFIG_FILE', 'jwts.max-age must be a duration such as "2000h"')
   }
+  if (seconds === 'fraction') {
+    throw new ConfigError('CONFIG_FILE', `jwts.max-age ${WHOLE_SECONDS_MESSAGE}`)
+  }
+  if (seconds < 0) throw new ConfigError('CONFIG_FILE', 'jwts.max-age must be positive')
   return seconds === 0 ? undefined : seconds
 }
 

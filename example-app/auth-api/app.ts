@@ -11,6 +11,8 @@ import express, {
   type Request,
   type Response,
 } from 'express'
+import { checkCsrf, type CsrfPolicy } from '../../src/csrf.js'
+import { isAuthError } from '../../src/index.js'
 import type { AuthCookieSettings } from './config.js'
 import { createLoginLimiter, type LoginLimiter } from './login-limiter.js'
 import { sendDonePage, sendLoginPage, sendRefusedPage } from './pages.js'
@@ -68,7 +70,8 @@ export function createAuthApi(deps: AuthApiDeps): Express {
       return invalid
     }
     const key = `${req.ip ?? ''}\u0000${username}`
-    const wait = limiter.retryAfter(key)
+    // Reserved before the hash is awaited, so that parallel guesses cannot all pass the check.
+    const wait = limiter.reserve(key)
     if (wait > 0) {
       return {
         ok: false,
@@ -79,10 +82,7 @@ export function createAuthApi(deps: AuthApiDeps): Express {
     }
     const user = deps.users.findUser(username)
     const matches = await verifyPassword(password, user?.passwordHash ?? deps.decoyHash)
-    if (user === undefined || !matches || user.disabled) {
-      limiter.recordFailure(key)
-      return invalid
-    }
+    if (user === undefined || !matches || user.disabled) return invalid
     limiter.recordSuccess(key)
     return { ok: true, user }
   }
@@ -104,9 +104,18 @@ export function createAuthApi(deps: AuthApiDeps): Express {
     res.clearCookie(deps.cookie.name, cookieOptions(req))
   }
 
-  // A login form posted from another site is login CSRF; browsers tell us with Sec-Fetch-Site.
+  // Login and logout posted from another site are login and logout CSRF. The library's rule
+  // decides (Sec-Fetch-Site, else Origin against Host; a same-site sibling is not same-origin);
+  // the apps' own origins are trusted, since their sign-out buttons post here.
+  const csrfPolicy: CsrfPolicy = { trustedOrigins: new Set(deps.appOrigins) }
   function crossSite(req: Request): boolean {
-    return req.get('sec-fetch-site') === 'cross-site'
+    try {
+      checkCsrf(req, csrfPolicy)
+      return false
+    } catch (err) {
+      if (isAuthError(err)) return true
+      throw err
+    }
   }
 
   app.get('/.well-known/jwks.json', (_req, res) => {
@@ -164,6 +173,10 @@ export function createAuthApi(deps: AuthApiDeps): Express {
 
   const json = express.json({ limit: '8kb' })
   app.post('/api/login', json, async (req, res) => {
+    if (crossSite(req)) {
+      res.status(403).json({ error: 'cross_site_request' })
+      return
+    }
     const body = (req.body ?? {}) as Record<string, unknown>
     const result = await checkLogin(req, body['username'], body['password'])
     if (!result.ok) {

@@ -17,11 +17,18 @@ export interface LoginLimiterOptions {
   clock?: () => Date
 }
 
-/** The limiter. Keys are `address + username`. */
+/**
+ * The limiter. Keys are `address + username`. An attempt is counted when it starts, before the
+ * password hash is checked: counting it only once the (slow) hash has failed let parallel guesses
+ * all pass the check before the first one was recorded.
+ */
 export interface LoginLimiter {
-  /** Seconds to wait before the next attempt, or 0 when an attempt is allowed now. */
-  retryAfter(key: string): number
-  recordFailure(key: string): void
+  /**
+   * Reserves an attempt: counts it as a failure and returns 0, or, when the key has used up its
+   * attempts, counts nothing and returns the seconds to wait.
+   */
+  reserve(key: string): number
+  /** The reserved attempt succeeded: the key's failures are forgotten. */
   recordSuccess(key: string): void
 }
 
@@ -42,23 +49,26 @@ export function createLoginLimiter(options: LoginLimiterOptions = {}): LoginLimi
     return entry
   }
 
+  function startWindow(key: string): void {
+    if (failures.size >= maxKeys) {
+      const oldest = failures.keys().next()
+      if (oldest.done !== true) failures.delete(oldest.value)
+    }
+    failures.set(key, { count: 1, since: clock().getTime() })
+  }
+
   return {
-    retryAfter(key) {
+    reserve(key) {
       const entry = current(key)
-      if (entry === undefined || entry.count < maxFailures) return 0
-      return Math.max(1, Math.ceil((entry.since + windowMs - clock().getTime()) / 1000))
-    },
-    recordFailure(key) {
-      const entry = current(key)
-      if (entry !== undefined) {
-        entry.count += 1
-        return
+      if (entry === undefined) {
+        startWindow(key)
+        return 0
       }
-      if (failures.size >= maxKeys) {
-        const oldest = failures.keys().next()
-        if (oldest.done !== true) failures.delete(oldest.value)
+      if (entry.count >= maxFailures) {
+        return Math.max(1, Math.ceil((entry.since + windowMs - clock().getTime()) / 1000))
       }
-      failures.set(key, { count: 1, since: clock().getTime() })
+      entry.count += 1
+      return 0
     },
     recordSuccess(key) {
       failures.delete(key)

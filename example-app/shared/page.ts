@@ -36,6 +36,15 @@ export interface PageOptions {
 }
 
 /**
+ * No referrer, except on pages whose forms post to the other program (the app's sign-out button):
+ * under `no-referrer` browsers send such a post with `Origin: null`, and the AuthAPI's CSRF check
+ * needs the app's origin. `strict-origin` gives the origin only, never a path.
+ */
+function referrerPolicy(options: PageOptions): string {
+  return (options.formOrigins?.length ?? 0) > 0 ? 'strict-origin' : 'no-referrer'
+}
+
+/**
  * Sends a full HTML page with a strict Content-Security-Policy (no scripts at all) and no caching,
  * since pages show personal data.
  */
@@ -52,7 +61,7 @@ export function sendPage(
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
+      'Referrer-Policy': referrerPolicy(options),
       'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     })
     .send(

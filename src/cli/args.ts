@@ -7,9 +7,25 @@
  */
 import { UsageError } from './io.js'
 
+/** Arguments longer than this are never quoted: a long one may be key material put in by mistake. */
+const QUOTABLE_LENGTH = 20
+
+/**
+ * An argument as a message may quote it. Short printable words are quoted; anything longer is
+ * described by its length, because a token, key or secret pasted where a name, path or option
+ * belongs must not come back on the terminal or in a CI log.
+ */
+export function quoteArgument(value: string): string {
+  return value.length <= QUOTABLE_LENGTH && /^[\x21-\x7e]*$/.test(value)
+    ? `"${value}"`
+    : `(a ${value.length}-character argument, not shown)`
+}
+
 /**
  * Runs a strict `parseArgs` call and turns its errors (unknown option, missing value, unexpected
- * positional) into usage errors.
+ * positional) into usage errors. Node's messages quote the offending argument, so an unknown
+ * option is re-worded through {@link quoteArgument}; the messages about a known option's value
+ * name the option only and are kept.
  *
  * @example
  * ```ts
@@ -25,16 +41,27 @@ export function usageErrors<T>(parse: () => T): T {
       'code' in err &&
       String(err.code).startsWith('ERR_PARSE_ARGS')
     ) {
-      throw new UsageError(err.message)
+      throw new UsageError(parseArgsMessage(err))
     }
     throw err
   }
 }
 
+function parseArgsMessage(err: TypeError & { code: unknown }): string {
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return err.message
+  const hint = 'a value starting with "-" goes after "--"'
+  if (err.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return 'the command line cannot be parsed'
+  // Node's wording differs between versions; when the option cannot be picked out, omit it.
+  const option = /^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(err.message)?.[1]
+  return option === undefined
+    ? `unknown option; ${hint}`
+    : `unknown option ${quoteArgument(option)}; ${hint}`
+}
+
 /** Throws a usage error unless there are at most `max` positionals. */
 export function atMostPositionals(positionals: string[], max: number): void {
   if (positionals.length > max) {
-    throw new UsageError(`unexpected argument "${positionals[max] ?? ''}"`)
+    throw new UsageError(`unexpected argument ${quoteArgument(positionals[max] ?? '')}`)
   }
 }
 
@@ -46,7 +73,9 @@ export function oneOf<const A extends readonly string[]>(
 ): A[number] | undefined {
   if (value === undefined) return undefined
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new UsageError(`--${option} must be one of ${allowed.join(', ')} (got "${value}")`)
+    throw new UsageError(
+      `--${option} must be one of ${allowed.join(', ')} (got ${quoteArgument(value)})`,
+    )
   }
   return value
 }
@@ -56,7 +85,7 @@ export function nonNegativeNumber(option: string, value: string | undefined): nu
   if (value === undefined) return undefined
   const n = Number(value)
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new UsageError(`--${option} must be a non-negative number (got "${value}")`)
+    throw new UsageError(`--${option} must be a non-negative number (got ${quoteArgument(value)})`)
   }
   return n
 }
@@ -66,7 +95,7 @@ export function isoDate(option: string, value: string | undefined): Date | undef
   if (value === undefined) return undefined
   const date = new Date(value)
   if (Number.isNaN(date.getTime())) {
-    throw new UsageError(`--${option} must be an ISO 8601 date (got "${value}")`)
+    throw new UsageError(`--${option} must be an ISO 8601 date (got ${quoteArgument(value)})`)
   }
   return date
 }

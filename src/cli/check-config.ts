@@ -50,7 +50,7 @@ Examples:
 
 async function environment(io: CliIo, envFile: string | undefined) {
   if (envFile === undefined) return io.env
-  const text = await readTextInput(io, envFile, 'env file')
+  const text = await readTextInput(io, envFile, 'env file (--env-file)')
   return parseEnv(text) as Record<string, string | undefined>
 }
 

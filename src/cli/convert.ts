@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util'
 import { atMostPositionals, oneOf, usageErrors } from './args.js'
 import type { Command } from './command.js'
-import { EXIT, UsageError, printJson, readTextInput } from './io.js'
+import { EXIT, UsageError, parseInput, printJson, readTextInput } from './io.js'
 import {
   detectKeyFormat,
   describeKey,
@@ -71,7 +71,8 @@ export const convertCommand: Command = {
     if (envName !== undefined && (to !== 'raw' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName))) {
       throw new UsageError('--env-name takes a variable name and goes with --to raw')
     }
-    const text = await readTextInput(io, positionals[0] ?? '-', 'key file')
+    const path = positionals[0] ?? '-'
+    const text = await readTextInput(io, path, 'key file')
     const detected = detectKeyFormat(text)
     const from = oneOf('from', values.from, FORMATS) ?? detected
     if (from !== detected) {
@@ -80,7 +81,7 @@ export const convertCommand: Command = {
     if (isPrivateKeyText(text)) {
       io.stderr('jwt-gate convert: the input is a private key; converting its public half\n')
     }
-    const key = parsePublicKey(text, from, values.kid)
+    const key = parseInput(path, 'key file', () => parsePublicKey(text, from, values.kid))
 
     let output: string
     if (to === 'pem') output = toSpkiPem(key)

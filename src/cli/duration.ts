@@ -45,6 +45,28 @@ export function parseGoDuration(text: string): number | undefined {
   return Number.isFinite(total) ? sign * total : undefined
 }
 
+/** Remainders below this many seconds are float noise ("0.3h"), not a fraction of a second. */
+const WHOLE_SECOND_TOLERANCE = 1e-6
+
+/**
+ * Parses a Go duration that jwt-gate needs in whole seconds: ClusterCockpit's `max-age`, which
+ * becomes the middleware's `maxTokenAge`. `undefined` when the text is not a Go duration;
+ * `'fraction'` when it is not a whole number of seconds ("900ms", "1s500ms"). Such a duration is
+ * refused rather than rounded: rounding down turned "900ms" into 0, which means no limit, and
+ * rounding up would quietly loosen it. The one rule for the example app and `check-config`.
+ */
+export function parseGoDurationSeconds(text: string): number | 'fraction' | undefined {
+  const ms = parseGoDuration(text)
+  if (ms === undefined) return undefined
+  const seconds = ms / 1000
+  const whole = Math.round(seconds)
+  return Math.abs(seconds - whole) < WHOLE_SECOND_TOLERANCE ? whole : 'fraction'
+}
+
+/** Why a `'fraction'` duration is refused, for the example app's and `check-config`'s errors. */
+export const WHOLE_SECONDS_MESSAGE =
+  'must be a whole number of seconds, at least 1s (jwt-gate counts token age in seconds)'
+
 /** Formats milliseconds compactly ("1h30m", "15m", "45s") for messages. */
 export function formatDuration(ms: number): string {
   const sign = ms < 0 ? '-' : ''

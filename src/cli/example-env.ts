@@ -17,6 +17,8 @@ import {
   parsePublicKey,
 } from './key-formats.js'
 import type { KeyObject } from 'node:crypto'
+import { quoteArgument } from './args.js'
+import { CommandError } from './io.js'
 import type { ProblemList } from './problems.js'
 
 type Env = Record<string, string | undefined>
@@ -130,7 +132,9 @@ function checkKeyFile(text: string, problems: ProblemList): KeyKind | undefined 
   try {
     key = parsePublicKey(text, format)
   } catch (err) {
-    problems.error(name, `not a usable public key (${(err as Error).message})`)
+    // Only the key-format helpers' own messages, which never quote the key, are passed on.
+    const reason = err instanceof CommandError ? ` (${err.message})` : ''
+    problems.error(name, `not a usable public key${reason}`)
     return undefined
   }
   return { kind: 'asymmetric', algorithms: algorithmsFor(key), description: describeKey(key) }
@@ -202,7 +206,7 @@ function checkAlgorithms(env: Env, key: KeyKind | undefined, problems: ProblemLi
   if (unknown !== undefined) {
     problems.error(
       'JWT_ALGORITHMS',
-      `unsupported algorithm "${unknown}" (allowed: ${ALGORITHMS.join(', ')})`,
+      `unsupported algorithm ${quoteArgument(unknown)} (allowed: ${ALGORITHMS.join(', ')})`,
     )
     return
   }

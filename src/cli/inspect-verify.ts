@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import { createPublicKey } from 'node:crypto'
 import {
   AuthConfigError,
   createAuthenticator,
@@ -16,11 +16,19 @@ import {
   type ClaimsPreset,
   type IssuerOptions,
   type KeySource,
+  type UserRecord,
+  type UserStore,
 } from '../index.js'
-import { CommandError, UsageError, type CliIo } from './io.js'
-import { detectKeyFormat, pickJwk, toSpkiPem, parsePrivateKey } from './key-formats.js'
+import { CommandError, UsageError, parseInput, readTextInput, type CliIo } from './io.js'
+import {
+  detectKeyFormat,
+  isPrivateKeyText,
+  parsePrivateKey,
+  pickJwk,
+  pickJwks,
+  toSpkiPem,
+} from './key-formats.js'
 import { readSecret, type SecretOptions } from './secret.js'
-import { readTextInput } from './io.js'
 
 /** The key options of `inspect`; at most one may be given. */
 export interface KeyFlags {
@@ -38,6 +46,15 @@ export interface PolicyFlags {
   clockTolerance: number | undefined
   maxTokenAge: number | undefined
   claims: ClaimsPreset | undefined
+  /** The issuer options that map claims onto `req.auth`, passed to the core as they are. */
+  mapping: ClaimMappingFlags
+}
+
+/** `--roles-claim`, `--scopes-claim` and `--username-claim`: `rolesClaim`, `scopesClaim`, `username`. */
+export interface ClaimMappingFlags {
+  rolesClaim: string | undefined
+  scopesClaim: string | undefined
+  username: string | undefined
 }
 
 /** What the core said about the token. */
@@ -48,6 +65,8 @@ export type VerifyOutcome =
       issuer: string | undefined
       roles: string[]
       scopes: string[]
+      /** The name a user check looks up; only with `--username-claim`. */
+      username?: string
     }
   | {
       result: 'rejected'
@@ -75,33 +94,62 @@ export async function keySourceFromFlags(
   if (secretGiven) {
     return { secret: await readSecret(io, flags.secret), encoding: flags.secret.encoding }
   }
-  if (flags.key !== undefined)
-    return keySourceFromFile(await readTextInput(io, flags.key, 'key file'))
+  if (flags.key !== undefined) {
+    const text = await readTextInput(io, flags.key, 'key file (--key)')
+    return parseInput(flags.key, 'key file', () => keySourceFromFile(text))
+  }
   return undefined
 }
 
 /**
  * A key file as a key source: a JWKS, a JWK, a PEM (public, certificate, or a private key whose
- * public half is used) or ClusterCockpit's raw base64.
+ * public half is used) or ClusterCockpit's raw base64. Parsed with the key-format helpers, whose
+ * errors never quote the file.
  */
 function keySourceFromFile(text: string): KeySource {
   const format = detectKeyFormat(text)
   if (format === 'raw') return { ed25519: text.trim() }
   if (format === 'pem') {
-    return /PRIVATE KEY-----/.test(text) ? { pem: toSpkiPem(parsePrivateKey(text)) } : { pem: text }
+    return isPrivateKeyText(text) ? { pem: toSpkiPem(parsePrivateKey(text)) } : { pem: text }
   }
-  const parsed = JSON.parse(text) as { keys?: unknown }
-  if (Array.isArray(parsed.keys)) return { jwks: parsed as { keys: JsonWebKey[] } }
+  const jwks = pickJwks(text)
+  if (jwks !== undefined) return { jwks }
   const jwk = pickJwk(text)
   if (jwk.kty === 'oct') {
-    throw new CommandError('the key file is an HMAC JWK; pass the secret with --secret-file')
+    throw new CommandError('an HMAC JWK; pass the secret with --secret-file')
   }
   if (typeof jwk.d !== 'string') return { jwk }
   // A private JWK: keep only its public members, and the kid/alg the token may name.
   const { kid, alg, use } = jwk as { kid?: string; alg?: string; use?: string }
-  const pub = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'jwk' })
+  const pub = createPublicKey(parsePrivateKey(text)).export({ format: 'jwk' })
   return {
     jwk: { ...pub, ...(kid && { kid }), ...(alg && { alg }), ...(use && { use }) },
+  }
+}
+
+/**
+ * A user store that knows every user, so that the middleware's own user check runs and shows
+ * which username the `username` option maps a token to, without changing the outcome: an unknown
+ * user is created with the token's roles (`createUnknown`) and found again afterwards. A token
+ * whose mapping gives no username is refused by the check itself, as with any store.
+ */
+function usernameProbe(): { store: UserStore; readonly username: string | undefined } {
+  const created = new Map<string, UserRecord>()
+  let username: string | undefined
+  return {
+    store: {
+      findUser: (name) => {
+        username = name
+        return Promise.resolve(created.get(name))
+      },
+      createUser: (user) => {
+        created.set(user.username, user)
+        return Promise.resolve()
+      },
+    },
+    get username() {
+      return username
+    },
   }
 }
 
@@ -112,6 +160,7 @@ export async function verifyWithCore(
   policy: PolicyFlags,
   now: Date,
 ): Promise<VerifyOutcome> {
+  const { mapping } = policy
   const issuer: IssuerOptions = {
     issuer: policy.issuer,
     key,
@@ -122,8 +171,16 @@ export async function verifyWithCore(
     ...(policy.clockTolerance !== undefined && { clockTolerance: policy.clockTolerance }),
     ...(policy.maxTokenAge !== undefined && { maxTokenAge: policy.maxTokenAge }),
     ...(policy.claims && { claims: policy.claims }),
+    ...(mapping.rolesClaim !== undefined && { rolesClaim: mapping.rolesClaim }),
+    ...(mapping.scopesClaim !== undefined && { scopesClaim: mapping.scopesClaim }),
+    ...(mapping.username !== undefined && { username: mapping.username }),
   }
-  const options: AuthenticateOptions = { issuers: [issuer], clock: () => now }
+  const probe = mapping.username === undefined ? undefined : usernameProbe()
+  const options: AuthenticateOptions = {
+    issuers: [issuer],
+    clock: () => now,
+    ...(probe && { users: { store: probe.store, createUnknown: true } }),
+  }
   let authenticator: ReturnType<typeof createAuthenticator>
   try {
     authenticator = createAuthenticator(options)
@@ -144,6 +201,7 @@ export async function verifyWithCore(
       issuer: auth.issuer,
       roles: auth.roles,
       scopes: auth.scopes,
+      ...(probe?.username !== undefined && { username: probe.username }),
     }
   } catch (err) {
     if (isAuthError(err)) {

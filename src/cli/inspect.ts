@@ -50,6 +50,9 @@ Policy (as the issuer options of the middleware):
   --clock-tolerance SEC   clock skew tolerance in seconds (middleware default 5)
   --max-token-age SEC     maximum age from iat
   --claims-preset NAME    default, clustercockpit or authotron
+  --roles-claim PATH      claim path of the roles (middleware rolesClaim; default roles)
+  --scopes-claim PATH     claim path of the scopes (scopesClaim; default scope, then scopes)
+  --username-claim PATH   claim path of the username a user check looks up (username)
   --now ISO-DATE          evaluate at this time instead of now
 
 Output:
@@ -127,7 +130,8 @@ function printText(
     io.stdout(
       `Verification\n  PASS: verified as subject ${JSON.stringify(verification.subject)}` +
         `, issuer ${JSON.stringify(verification.issuer ?? null)}` +
-        `, roles ${JSON.stringify(verification.roles)}, scopes ${JSON.stringify(verification.scopes)}\n`,
+        `, roles ${JSON.stringify(verification.roles)}, scopes ${JSON.stringify(verification.scopes)}` +
+        `${verification.username === undefined ? '' : `, username ${JSON.stringify(verification.username)}`}\n`,
     )
   } else {
     io.stdout(
@@ -137,6 +141,11 @@ function printText(
       io.stdout(`    ${issue.path.join('.') || '(claims)'}: ${issue.message}\n`)
     }
   }
+}
+
+/** The username probe knows every user, so "unknown user" means the mapping found none. */
+function isNoUsername(verification: VerifyOutcome): boolean {
+  return verification.result === 'rejected' && verification.code === 'ERR_AUTH_USER_UNKNOWN'
 }
 
 function algorithmList(values: string[] | undefined): Algorithm[] | undefined {
@@ -168,6 +177,9 @@ export const inspectCommand: Command = {
           'clock-tolerance': { type: 'string' },
           'max-token-age': { type: 'string' },
           'claims-preset': { type: 'string' },
+          'roles-claim': { type: 'string' },
+          'scopes-claim': { type: 'string' },
+          'username-claim': { type: 'string' },
           now: { type: 'string' },
           json: { type: 'boolean', default: false },
         },
@@ -185,6 +197,12 @@ export const inspectCommand: Command = {
       clockTolerance: nonNegativeNumber('clock-tolerance', values['clock-tolerance']),
       maxTokenAge: nonNegativeNumber('max-token-age', values['max-token-age']),
       claims: oneOf('claims-preset', values['claims-preset'], PRESETS),
+      // Passed to the core unchecked: the middleware's own option parsing judges them.
+      mapping: {
+        rolesClaim: values['roles-claim'],
+        scopesClaim: values['scopes-claim'],
+        username: values['username-claim'],
+      },
     }
     const encoding =
       oneOf('secret-encoding', values['secret-encoding'], ['utf8', 'base64'] as const) ?? 'utf8'
@@ -215,6 +233,12 @@ export const inspectCommand: Command = {
         notes.push('issuer not pinned: trusted the token\'s own "iss"; pass --issuer to check it')
       }
       verification = await verifyWithCore(token, key, { ...policyBase, issuer }, now)
+      const usernameClaim = values['username-claim']
+      if (usernameClaim !== undefined && isNoUsername(verification)) {
+        notes.push(
+          `--username-claim ${JSON.stringify(usernameClaim)} gives no username: a user check refuses the token`,
+        )
+      }
     }
 
     if (values.json) {

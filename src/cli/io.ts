@@ -64,9 +64,11 @@ export class CommandError extends Error {
 }
 
 /**
- * Reads a file argument, or standard input for `-`. Errors name the path only.
+ * Reads a file argument, or standard input for `-`. A file that cannot be read is named by its
+ * option, not its path: what was given may be key material pasted where the path belongs.
  *
- * @param what - What the file should hold, for the error message ("key file", "config file").
+ * @param what - What the file should hold and where it was given, for the error message
+ *   ("key file (--key)", "config file").
  */
 export async function readTextInput(io: CliIo, path: string, what: string): Promise<string> {
   if (path === '-') return io.readStdin()
@@ -74,7 +76,23 @@ export async function readTextInput(io: CliIo, path: string, what: string): Prom
     return await readFile(resolve(io.cwd, path), 'utf8')
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-    throw new CommandError(`cannot read ${what} "${path}": ${reason}`)
+    throw new CommandError(`cannot read the ${what}: ${reason}`)
+  }
+}
+
+/**
+ * Runs `parse` on the text of a file that was read and names the file in its errors: `key file
+ * "keys/a.jwk": not valid JSON`. Only {@link CommandError} messages, which never quote their
+ * input, are passed on; anything else becomes "unusable", since a parser's own message may quote
+ * the key (JSON.parse does).
+ */
+export function parseInput<T>(path: string, what: string, parse: () => T): T {
+  const where = path === '-' ? `${what} on standard input` : `${what} "${path}"`
+  try {
+    return parse()
+  } catch (err) {
+    const problem = err instanceof CommandError ? err.message : 'not usable'
+    throw new CommandError(`${where}: ${problem}`)
   }
 }
 

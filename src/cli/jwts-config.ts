@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseGoDuration } from './duration.js'
+import { WHOLE_SECONDS_MESSAGE, parseGoDurationSeconds } from './duration.js'
 import {
   base64Problem,
   decodeStdBase64,
@@ -165,15 +165,17 @@ export function checkJwtsConfig(
 function checkValue(kind: Kind, setting: string, value: unknown, problems: ProblemList): void {
   switch (kind) {
     case 'duration': {
-      const ms = typeof value === 'string' ? parseGoDuration(value) : undefined
+      const seconds = typeof value === 'string' ? parseGoDurationSeconds(value) : undefined
       if (typeof value !== 'string') {
         problems.error(setting, 'must be a string duration such as "168h" or "30m"')
-      } else if (ms === undefined) {
+      } else if (seconds === undefined) {
         problems.error(
           setting,
           'not a Go duration (units ns, us, ms, s, m, h; e.g. "168h", "1h30m")',
         )
-      } else if (ms <= 0) {
+      } else if (seconds === 'fraction') {
+        problems.error(setting, WHOLE_SECONDS_MESSAGE)
+      } else if (seconds <= 0) {
         problems.error(setting, 'must be positive')
       }
       return

@@ -153,7 +153,7 @@ export function jwkThumbprint(jwk: JsonWebKey): string {
     oct: ['k', 'kty'],
   }
   const members = required[jwk.kty ?? '']
-  if (members === undefined) throw new CommandError(`unsupported JWK key type "${jwk.kty}"`)
+  if (members === undefined) throw new CommandError('unsupported JWK key type (kty)')
   const canonical = JSON.stringify(
     Object.fromEntries(members.map((name) => [name, (jwk as Record<string, unknown>)[name]])),
   )
@@ -250,23 +250,34 @@ export function parsePrivateKey(text: string): KeyObject {
   }
 }
 
-/** The one JWK of a JWK or JWKS text (the one with `kid` when given). */
-export function pickJwk(text: string, kid?: string): JsonWebKey {
+/** A JSON key text as an object; the errors never quote the text (JSON.parse's would). */
+function parseKeyJson(text: string): Record<string, unknown> {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch {
-    throw new CommandError('the JWK is not valid JSON')
+    throw new CommandError('not valid JSON')
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CommandError('the JWK must be a JSON object')
   }
-  const { keys } = parsed as { keys?: unknown }
-  if (keys === undefined) return parsed as JsonWebKey
+  return parsed as Record<string, unknown>
+}
+
+/** The JWKS of a JSON key text, `undefined` when the text is a single JWK. */
+export function pickJwks(text: string): { keys: JsonWebKey[] } | undefined {
+  const { keys } = parseKeyJson(text)
+  if (keys === undefined) return undefined
   if (!Array.isArray(keys)) throw new CommandError('the JWKS "keys" member must be an array')
-  const candidates = (keys as JsonWebKey[]).filter(
-    (k) => kid === undefined || (k as { kid?: unknown }).kid === kid,
-  )
+  return { keys: keys as JsonWebKey[] }
+}
+
+/** The one JWK of a JWK or JWKS text (the one with `kid` when given). */
+export function pickJwk(text: string, kid?: string): JsonWebKey {
+  const jwks = pickJwks(text)
+  if (jwks === undefined) return parseKeyJson(text)
+  const { keys } = jwks
+  const candidates = keys.filter((k) => kid === undefined || (k as { kid?: unknown }).kid === kid)
   const [only] = candidates
   if (candidates.length !== 1 || only === undefined) {
     throw new CommandError(

@@ -102,7 +102,13 @@ function files(keys: KeyMaterial): [name: string, content: string, secret: boole
 }
 
 async function writeAll(dir: string, keys: KeyMaterial, force: boolean): Promise<string[]> {
-  await mkdir(dir, { recursive: true })
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (err) {
+    throw new CommandError(
+      `cannot create ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    )
+  }
   const written: string[] = []
   for (const [name, content, secret] of files(keys)) {
     const path = join(dir, name)

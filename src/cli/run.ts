@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { quoteArgument } from './args.js'
 import { checkConfigCommand } from './check-config.js'
 import type { Command } from './command.js'
 import { convertCommand } from './convert.js'
@@ -58,7 +59,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
   }
   const command = commands.find((c) => c.name === name)
   if (command === undefined) {
-    io.stderr(`jwt-gate: unknown command "${name}"\n\n${overview()}`)
+    io.stderr(`jwt-gate: unknown command ${quoteArgument(name)}\n\n${overview()}`)
     return EXIT.usage
   }
   if (wantsHelp(rest)) {
@@ -76,11 +77,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
       io.stderr(`jwt-gate ${name}: ${err.message}\n`)
       return EXIT.failed
     }
-    // Unexpected failures: the class and message only (no stack, no input echoed).
-    const { name: errName, message } = err instanceof Error ? err : new Error(String(err))
-    io.stderr(`jwt-gate ${name}: unexpected ${errName}: ${message}\n`)
+    // Unexpected failures: the class and code only. Never the message or the stack, which may
+    // quote the input (JSON.parse does) and with it a key, secret or token.
+    io.stderr(`jwt-gate ${name}: unexpected ${describeUnexpected(err)}; please report this\n`)
     return EXIT.failed
   }
+}
+
+function describeUnexpected(err: unknown): string {
+  const errName = err instanceof Error ? err.name : typeof err
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? `${errName} (${code})` : errName
 }
 
 async function packageVersion(): Promise<string> {

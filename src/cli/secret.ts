@@ -43,7 +43,7 @@ export async function readSecret(io: CliIo, options: SecretOptions): Promise<str
   if (options.env !== undefined) {
     const value = io.env[options.env]
     if (value === undefined || value === '') {
-      throw new CommandError(`environment variable ${options.env} is not set or empty`)
+      throw new CommandError(envNotSet('--secret-env'))
     }
     text = value
   } else if (options.file !== undefined) {
@@ -51,7 +51,7 @@ export async function readSecret(io: CliIo, options: SecretOptions): Promise<str
       text = (await readFile(resolve(io.cwd, options.file), 'utf8')).replace(/\r?\n$/, '')
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable'
-      throw new CommandError(`cannot read secret file "${options.file}": ${code}`)
+      throw new CommandError(`cannot read the secret file (--secret-file): ${code}`)
     }
   } else {
     throw new UsageError('no secret given: use --secret-env NAME or --secret-file FILE')
@@ -64,6 +64,14 @@ export async function readSecret(io: CliIo, options: SecretOptions): Promise<str
     )
   }
   return text
+}
+
+/**
+ * The message for an unset variable. It names the option, not the variable: a secret given where
+ * its variable's name belongs must not be printed back.
+ */
+export function envNotSet(option: string): string {
+  return `the environment variable named by ${option} is not set or empty`
 }
 
 /** The secret's bytes under the given encoding, `undefined` for invalid base64. */

@@ -9,7 +9,15 @@ import { SignJWT, type JWTPayload } from 'jose'
 import { atMostPositionals, isoDate, oneOf, usageErrors } from './args.js'
 import type { Command } from './command.js'
 import { parseGoDuration } from './duration.js'
-import { CommandError, EXIT, UsageError, printJson, readTextInput, type CliIo } from './io.js'
+import {
+  CommandError,
+  EXIT,
+  UsageError,
+  parseInput,
+  printJson,
+  readTextInput,
+  type CliIo,
+} from './io.js'
 import {
   algorithmsFor,
   describeKey,
@@ -18,7 +26,7 @@ import {
   pickJwk,
   toPublicJwk,
 } from './key-formats.js'
-import { readSecret, secretBytes, secretOptionsConfig, wantsSecret } from './secret.js'
+import { envNotSet, readSecret, secretBytes, secretOptionsConfig, wantsSecret } from './secret.js'
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
 
@@ -106,8 +114,9 @@ async function signingKey(
   let key: KeyObject
   let kid: string | undefined
   if (values.key !== undefined) {
-    const text = await readTextInput(io, values.key, 'key file')
-    key = parsePrivateKey(text)
+    const path = values.key
+    const text = await readTextInput(io, path, 'key file (--key)')
+    key = parseInput(path, 'key file', () => parsePrivateKey(text))
     // A JWK names its own key; keep that name so the token matches the issuer's JWKS.
     const jwkKid = text.trim().startsWith('{')
       ? (pickJwk(text) as { kid?: unknown }).kid
@@ -117,7 +126,7 @@ async function signingKey(
     const name = values['ed25519-private-env'] ?? ''
     const raw = io.env[name]
     if (raw === undefined || raw === '') {
-      throw new CommandError(`environment variable ${name} is not set or empty`)
+      throw new CommandError(envNotSet('--ed25519-private-env'))
     }
     key = ed25519PrivateFromRaw(raw)
   }

@@ -80,6 +80,9 @@ describe('jwt-gate check-config FILE', () => {
     [{ jwts: { 'max-age': 3600 } }, 'jwts.max-age', /must be a string duration/],
     [{ jwts: { 'max-age': '2 days' } }, 'jwts.max-age', /not a Go duration/],
     [{ jwts: { 'max-age': '0' } }, 'jwts.max-age', /must be positive/],
+    // Issue 21, point 9c: jwt-gate counts token age in whole seconds; the example app refuses these.
+    [{ jwts: { 'max-age': '900ms' } }, 'jwts.max-age', /whole number of seconds/],
+    [{ jwts: { 'max-age': '1s500ms' } }, 'jwts.max-age', /whole number of seconds/],
     [{ jwts: { 'max-age': '1h', 'cookie-name': 'access cc' } }, 'jwts.cookie-name', /cookie name/],
     [{ jwts: { 'max-age': '1h', 'trusted-issuer': ' ' } }, 'jwts.trusted-issuer', /non-empty/],
     [{ jwts: { 'max-age': '1h', 'validate-user': 'true' } }, 'jwts.validate-user', /JSON boolean/],

@@ -189,9 +189,10 @@ describe('jwt-gate convert', () => {
     expect(result.stderr).toContain('--from raw given, but the input looks like pem')
   })
 
-  it('exits 1 naming the file when it cannot be read', async () => {
+  it('exits 1 when the file cannot be read, without quoting what was given as its path', async () => {
+    // The "path" may be key material pasted in the wrong place (issue 21, point 6).
     const result = await cli(['convert', '--to', 'pem', join(dir, 'missing.pem')])
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('missing.pem": ENOENT')
+    expect(result.stderr).toBe('jwt-gate convert: cannot read the key file: ENOENT\n')
   })
 })

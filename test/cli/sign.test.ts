@@ -342,7 +342,7 @@ describe('jwt-gate sign', () => {
     [['--secret-env', 'S', '--exp', '15 minutes'], '--exp must be a duration'],
     [['--secret-env', 'S', '--exp', '1h', '--no-exp'], 'contradict'],
     [['--secret-env', 'S', '--now', 'yesterday'], '--now must be an ISO 8601 date'],
-    [['--secret-env', 'S', '--bogus'], "Unknown option '--bogus'"],
+    [['--secret-env', 'S', '--bogus'], 'unknown option "--bogus"'],
   ])('exits 2 on the usage error %j', async (argv, message) => {
     const result = await cli(['sign', ...argv], { env: { S: SECRET } })
     expect(result.code).toBe(2)

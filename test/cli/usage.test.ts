@@ -30,9 +30,8 @@ describe('jwt-gate usage', () => {
     const result = await cli([name, '--no-such-option'])
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
-    // parseArgs' own wording varies between Node versions; the prefix and the pointer do not.
     expect(result.stderr).toMatch(
-      new RegExp(`^jwt-gate ${name}: Unknown option '--no-such-option'`),
+      new RegExp(`^jwt-gate ${name}: unknown option "--no-such-option"`),
     )
     expect(result.stderr.endsWith(`\nRun "jwt-gate ${name} --help" for usage.\n`)).toBe(true)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseGoDuration } from '../../example-app/app/clustercockpit.js'
+import { parseGoDurationSeconds } from '../../src/cli/duration.js'
 import { parseAppConfig } from '../../example-app/app/config.js'
 import { ConfigError, type Env } from '../../example-app/shared/env.js'
 import { ISSUER, keyPair } from './helpers.js'
@@ -386,6 +386,10 @@ describe('CONFIG_FILE (ClusterCockpit config.json)', () => {
     ],
     [{ 'max-age': 'forever' }, {}, 'CONFIG_FILE', /max-age must be a duration/],
     [{ 'max-age': 3600 }, {}, 'CONFIG_FILE', /max-age must be a duration/],
+    // Issue 21, point 9c: "900ms" once rounded down to 0, which means no limit.
+    [{ 'max-age': '900ms' }, {}, 'CONFIG_FILE', /max-age must be a whole number of seconds/],
+    [{ 'max-age': '1500ms' }, {}, 'CONFIG_FILE', /max-age must be a whole number of seconds/],
+    [{ 'max-age': '-1h' }, {}, 'CONFIG_FILE', /max-age must be positive/],
     [{ cookieName: 42 }, {}, 'CONFIG_FILE', /jwts\.cookieName/],
     [{ 'cookie-name': 'a b' }, {}, 'CONFIG_FILE', /not a valid cookie name/],
     [{}, { JWT_ISSUER: ISSUER }, 'JWT_ISSUER', /conflicts with CONFIG_FILE/],
@@ -430,12 +434,15 @@ describe('CONFIG_FILE (ClusterCockpit config.json)', () => {
     ['2000h', 7_200_000],
     ['1h30m', 5400],
     ['90s', 90],
-    ['1500ms', 1],
+    ['0.5h', 1800],
+    ['3000ms', 3],
+    ['1500ms', 'fraction'],
+    ['900ms', 'fraction'],
     ['0', 0],
     ['1d', undefined],
     ['h', undefined],
     ['10 h', undefined],
-  ])('parses the Go duration %s', (text, seconds) => {
-    expect(parseGoDuration(text)).toBe(seconds)
+  ])('parses the Go duration %s in whole seconds', (text, seconds) => {
+    expect(parseGoDurationSeconds(text)).toBe(seconds)
   })
 })

@@ -133,6 +133,131 @@ describe('JSON login', () => {
   })
 })
 
+describe('login rate limit under parallel guesses (issue 21, point 9a)', () => {
+  it('refuses every guess beyond the limit, even when all arrive before the first is checked', async () => {
+    const limited = await openSeededAuthApi(authApiConfig(dir.dir), {
+      limiter: createLoginLimiter({ maxFailures: 3, windowSeconds: 60, clock: () => NOW }),
+    })
+    try {
+      // All ten pass the limiter before the first password hash is done: the attempt must be
+      // counted when it starts, not when its hash is.
+      const guesses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          request(limited.app)
+            .post('/api/login')
+            .send({ username: 'alice', password: `guess-${i}` }),
+        ),
+      )
+      const statuses = guesses.map((res) => res.status).sort()
+      expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429])
+      for (const res of guesses.filter((r) => r.status === 429)) {
+        expect(res.body).toEqual({ error: 'too_many_attempts' })
+        expect(Number(res.headers['retry-after'])).toBe(60)
+      }
+      // The right password is refused too while the window lasts.
+      await request(limited.app)
+        .post('/api/login')
+        .send({ username: 'alice', password: PASSWORDS.alice })
+        .expect(429)
+    } finally {
+      limited.close()
+    }
+  })
+
+  it('forgets the failures of a username after a successful login', async () => {
+    const limited = await openSeededAuthApi(authApiConfig(dir.dir), {
+      limiter: createLoginLimiter({ maxFailures: 2, windowSeconds: 60, clock: () => NOW }),
+    })
+    try {
+      const login = (password: string) =>
+        request(limited.app).post('/api/login').send({ username: 'alice', password })
+      await login('bad').expect(401)
+      await login(PASSWORDS.alice).expect(200)
+      await login('bad').expect(401)
+      await login('bad').expect(401)
+      await login('bad').expect(429)
+    } finally {
+      limited.close()
+    }
+  })
+})
+
+describe('login and logout CSRF follow the library rules (issue 21, point 9b)', () => {
+  const AUTH_HOST = 'auth.example.test'
+  const SIBLING = 'http://evil.example.test'
+  /** What a request carries: fetch metadata and Origin as a browser would send them. */
+  const cases: [string, Record<string, string>][] = [
+    [
+      'a same-site sibling (Sec-Fetch-Site: same-site)',
+      { 'Sec-Fetch-Site': 'same-site', Origin: SIBLING },
+    ],
+    ['a same-site request without Origin', { 'Sec-Fetch-Site': 'same-site' }],
+    ['no fetch metadata and a foreign Origin', { Origin: 'https://evil.test' }],
+    ['no fetch metadata and a sibling Origin', { Origin: SIBLING }],
+    ['no fetch metadata and Origin "null"', { Origin: 'null' }],
+  ]
+
+  it.each(cases)('refuses a login form post from %s', async (_label, headers) => {
+    const res = await request(api.app)
+      .post('/login')
+      .set('Host', AUTH_HOST)
+      .set(headers)
+      .type('form')
+      .send({ username: 'alice', password: PASSWORDS.alice })
+      .expect(403)
+    expect(res.text).toContain('Cross-site login requests are not accepted.')
+    expect(res.headers['set-cookie']).toBeUndefined()
+  })
+
+  it.each(cases)('refuses a JSON login from %s', async (_label, headers) => {
+    const res = await request(api.app)
+      .post('/api/login')
+      .set('Host', AUTH_HOST)
+      .set(headers)
+      .send({ username: 'alice', password: PASSWORDS.alice })
+      .expect(403)
+    expect(res.body).toEqual({ error: 'cross_site_request' })
+    expect(res.headers['set-cookie']).toBeUndefined()
+  })
+
+  it.each(cases)('refuses a logout from %s and keeps the cookie', async (_label, headers) => {
+    const form = await request(api.app)
+      .post('/logout')
+      .set('Host', AUTH_HOST)
+      .set(headers)
+      .expect(403)
+    expect(form.headers['set-cookie']).toBeUndefined()
+    const json = await request(api.app)
+      .post('/api/logout')
+      .set('Host', AUTH_HOST)
+      .set(headers)
+      .expect(403)
+    expect(json.body).toEqual({ error: 'cross_site_request' })
+    expect(json.headers['set-cookie']).toBeUndefined()
+  })
+
+  it.each([
+    [
+      'same-origin fetch metadata',
+      { 'Sec-Fetch-Site': 'same-origin', Origin: `http://${AUTH_HOST}` },
+    ],
+    [
+      'a same-site post from an app origin (its sign-out button)',
+      { 'Sec-Fetch-Site': 'same-site', Origin: APP_ORIGIN },
+    ],
+    ["no fetch metadata and the AuthAPI's own Origin", { Origin: `http://${AUTH_HOST}` }],
+    ['no fetch metadata and no Origin (not a browser)', {}],
+  ])('accepts a login from %s', async (_label, headers) => {
+    await request(api.app)
+      .post('/login')
+      .set('Host', AUTH_HOST)
+      .set(headers)
+      .type('form')
+      .send({ username: 'alice', password: PASSWORDS.alice })
+      .expect(303)
+  })
+})
+
 describe('cookie Secure flag', () => {
   async function cookieFor(
     overrides: Parameters<typeof authApiConfig>[1],
@@ -255,6 +380,7 @@ describe('logout', () => {
     const res = await request(api.app)
       .post('/logout')
       .set('Sec-Fetch-Site', 'same-site')
+      .set('Origin', APP_ORIGIN)
       .type('form')
       .send({ redirect: `${APP_ORIGIN}/me` })
       .expect(303)

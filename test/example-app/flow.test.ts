@@ -199,6 +199,9 @@ describe('HTML pages', () => {
     expect(me.headers['content-security-policy']).toBe(
       "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self' http://auth.example.test; frame-ancestors 'none'; base-uri 'none'",
     )
+    // The sign-out form posts to the AuthAPI, whose CSRF check needs the app's Origin, which
+    // browsers replace with "null" under no-referrer (issue 21, point 9b).
+    expect(me.headers['referrer-policy']).toBe('strict-origin')
   })
 
   it('shows a sign-in link on / when signed out', async () => {
