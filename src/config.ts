@@ -10,6 +10,7 @@ import type { ZodType } from 'zod'
 import { AuthConfigError } from './errors.js'
 import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
+import { refuseSecretsEqualToPublicKeys } from './keys/secret-checks.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
 import type { RegisteredClaimPolicy } from './claims/registered.js'
@@ -279,6 +280,9 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
     }
   })
 
+  const allIssuers = [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]
+  refuseSecretsEqualToPublicKeys(allIssuers.flatMap((issuer) => issuer.keys.configured))
+
   const sources =
     options.sources ?? (options.cookie === undefined ? ['header'] : ['header', 'cookie'])
   if (new Set(sources).size !== sources.length) {
@@ -314,7 +318,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         }
 
   const extraTyp = new Set<string>()
-  for (const issuer of [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]) {
+  for (const issuer of allIssuers) {
     for (const t of issuer.typ) extraTyp.add(t)
   }
 

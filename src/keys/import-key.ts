@@ -10,6 +10,7 @@ import type { KeyObject, JsonWebKey } from 'node:crypto'
 import type { JWK } from 'jose'
 import { AuthConfigError } from '../errors.js'
 import { MIN_RSA_BITS, MIN_SECRET_BYTES, algorithmsForKey } from './algorithms.js'
+import { refuseEncodedPublicKey } from './secret-checks.js'
 
 /** One imported verification key. */
 export interface ImportedKey {
@@ -152,12 +153,7 @@ export function importSecret(
   } else {
     throw new AuthConfigError(`${option}.secret`, 'must be a string or a Uint8Array')
   }
-  if (looksLikePublicKey(bytes)) {
-    throw new AuthConfigError(
-      `${option}.secret`,
-      'looks like a public key; a public key is never an HMAC secret',
-    )
-  }
+  refuseEncodedPublicKey(bytes, `${option}.secret`)
   if (bytes.length < MIN_SECRET_BYTES) {
     throw new AuthConfigError(
       `${option}.secret`,
@@ -165,11 +161,6 @@ export function importSecret(
     )
   }
   return { key: createSecretKey(bytes) }
-}
-
-function looksLikePublicKey(bytes: Buffer): boolean {
-  const text = bytes.toString('latin1')
-  return /-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(text) || /"kty"\s*:/.test(text)
 }
 
 function checkAsymmetricKey(key: KeyObject, option: string): void {

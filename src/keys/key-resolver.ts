@@ -25,6 +25,7 @@ import {
 } from './import-key.js'
 import type { ImportedKey } from './import-key.js'
 import { createRemoteKeySet } from './remote-jwks.js'
+import type { ConfiguredKey } from './secret-checks.js'
 import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
 
 /** The keys and algorithms of one issuer. */
@@ -37,6 +38,8 @@ export interface KeyResolver {
   getKey(header: KeyLookupHeader & { alg: string }): Promise<VerificationKey> | VerificationKey
   /** Fetch remote keys now (no-op for static keys). */
   warmUp(): Promise<void>
+  /** The keys imported at start-up, with their option paths (none for a remote JWKS). */
+  readonly configured: readonly ConfiguredKey[]
 }
 
 const KEY_FIELDS = ['ed25519', 'pem', 'jwk', 'jwks', 'jwksUrl', 'secret'] as const
@@ -78,16 +81,12 @@ export function createKeyResolver(
         return key
       },
       warmUp: () => remote.reload(),
+      configured: [],
     }
   }
 
-  let keys: ImportedKey[]
-  if ('ed25519' in source) keys = [importEd25519Raw(source.ed25519, `${keyOption}.ed25519`)]
-  else if ('pem' in source) keys = [importPem(source.pem, `${keyOption}.pem`)]
-  else if ('jwk' in source) keys = [importPublicJwk(source.jwk, `${keyOption}.jwk`)]
-  else if ('jwks' in source) keys = importJwks(source.jwks, `${keyOption}.jwks`)
-  else keys = [importSecret(source.secret, source.encoding, keyOption)]
-
+  const configured = importStatic(source, keyOption)
+  const keys: ImportedKey[] = configured.map(({ imported }) => imported)
   const algorithms = lockAlgorithms(keys, configuredAlgorithms, algOption)
   const single = keys.length === 1 ? keys[0] : undefined
 
@@ -102,7 +101,30 @@ export function createKeyResolver(
       return chosen.key
     },
     warmUp: () => Promise.resolve(),
+    configured: configured.map(({ option, imported }) => ({ option, key: imported.key })),
   }
+}
+
+/** Imports a static key source; each key keeps the option path it came from. */
+function importStatic(
+  source: Exclude<KeySource, { jwksUrl: string }>,
+  keyOption: string,
+): { option: string; imported: ImportedKey }[] {
+  const one = (option: string, imported: ImportedKey) => [{ option, imported }]
+  if ('ed25519' in source) {
+    return one(`${keyOption}.ed25519`, importEd25519Raw(source.ed25519, `${keyOption}.ed25519`))
+  }
+  if ('pem' in source) return one(`${keyOption}.pem`, importPem(source.pem, `${keyOption}.pem`))
+  if ('jwk' in source)
+    return one(`${keyOption}.jwk`, importPublicJwk(source.jwk, `${keyOption}.jwk`))
+  if ('jwks' in source) {
+    const option = `${keyOption}.jwks`
+    return importJwks(source.jwks, option).map((imported, index) => ({
+      option: `${option}.keys[${index}]`,
+      imported,
+    }))
+  }
+  return one(`${keyOption}.secret`, importSecret(source.secret, source.encoding, keyOption))
 }
 
 function checkAlgorithmNames(algorithms: readonly string[] | undefined, option: string): void {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { generateKeyPairSync } from 'node:crypto'
+import { createSecretKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -295,6 +295,112 @@ describe('accepted configurations', () => {
     const gate = createAuthenticator({ issuers: [{ issuer: ISSUER, key: { pem: cert } }], clock })
     const token = await sign(es256.privateKey, { alg: 'ES256' })
     const auth = await gate.authenticate({ headers: { authorization: `Bearer ${token}` } })
+    expect(auth?.subject).toBe('alice')
+  })
+})
+
+describe('a public key is never an HMAC secret (issue 21, point 5)', () => {
+  const rawEd = rawEd25519Base64(ed25519)
+  const spkiDer = (pair: typeof rsa) => pair.publicKey.export({ type: 'spki', format: 'der' })
+
+  /**
+   * Configures a gate and presents an HS256 token MACed with the public bytes: the start-up error,
+   * or what became of the forged token if the configuration was accepted.
+   */
+  async function forgeryOutcome(options: unknown, publicBytes: Buffer): Promise<unknown> {
+    const forged = await sign(createSecretKey(publicBytes), { alg: 'HS256' })
+    let gate: ReturnType<typeof createAuthenticator>
+    try {
+      gate = createAuthenticator(options as AuthenticateOptions)
+    } catch (error) {
+      return error
+    }
+    return gate.authenticate({ headers: { authorization: `Bearer ${forged}` } }).then(
+      (auth) => `forged token accepted for ${auth?.subject}`,
+      (error: unknown) => error,
+    )
+  }
+
+  it('refuses the raw Ed25519 public key of another issuer as a base64 secret', async () => {
+    const options = {
+      issuers: [
+        { issuer: null, key: { ed25519: rawEd } },
+        { issuer: ISSUER, key: { secret: rawEd, encoding: 'base64' } },
+      ],
+      clock,
+    }
+    const outcome = await forgeryOutcome(options, Buffer.from(rawEd, 'base64'))
+    expect(outcome).toBeInstanceOf(AuthConfigError)
+    const error = outcome as AuthConfigError
+    expect(error.option).toBe('issuers[1].key.secret')
+    expect(error.message).toMatch(/is the public key of "issuers\[0\]\.key\.ed25519"/)
+    expect(error.message).not.toContain(rawEd)
+  })
+
+  it('refuses the raw Ed25519 public key of another issuer as UTF-8 text or raw bytes', () => {
+    for (const secret of [
+      { secret: rawEd, encoding: 'utf8' },
+      { secret: new Uint8Array(Buffer.from(rawEd, 'base64')) },
+    ]) {
+      const error = refused({
+        issuers: [
+          { issuer: ISSUER, key: secret },
+          { issuer: 'cc', key: { jwks: { keys: [es256.publicJwk, ed25519.publicJwk] } } },
+        ],
+      })
+      expect(error.option).toBe('issuers[0].key.secret')
+      expect(error.message).toMatch(/public key of "issuers\[1\]\.key\.jwks\.keys\[1\]"/)
+    }
+  })
+
+  it('refuses a base64 SPKI DER public key as a secret, with no other issuer needed', async () => {
+    const outcome = await forgeryOutcome(
+      {
+        ...issuerWith({ key: { secret: spkiDer(rsa).toString('base64'), encoding: 'base64' } }),
+        clock,
+      },
+      spkiDer(rsa),
+    )
+    expect(outcome).toBeInstanceOf(AuthConfigError)
+    expect((outcome as AuthConfigError).option).toBe('issuers[0].key.secret')
+    expect((outcome as AuthConfigError).message).toMatch(/public key/)
+
+    for (const pair of [rsa, es256, ed25519]) {
+      const der = spkiDer(pair)
+      for (const key of [
+        { secret: der.toString('base64'), encoding: 'base64' },
+        { secret: der.toString('base64'), encoding: 'utf8' },
+        { secret: der.toString('base64url'), encoding: 'utf8' },
+        { secret: new Uint8Array(der) },
+      ]) {
+        const error = refused(issuerWith({ key }))
+        expect(error.option).toBe('issuers[0].key.secret')
+        expect(error.message).toMatch(/public key/)
+      }
+    }
+  })
+
+  it('refuses a base64-wrapped PEM public key as a secret (a Kubernetes secret, say)', () => {
+    const error = refused(
+      issuerWith({
+        key: { secret: Buffer.from(rsa.publicPem).toString('base64'), encoding: 'utf8' },
+      }),
+    )
+    expect(error.option).toBe('issuers[0].key.secret')
+    expect(error.message).toMatch(/public key/)
+  })
+
+  it('still accepts a random secret beside public keys', async () => {
+    const gate = createAuthenticator({
+      issuers: [
+        { issuer: 'cc', key: { ed25519: rawEd } },
+        { issuer: ISSUER, key: { secret: hmacSecret, encoding: 'utf8' } },
+      ],
+      clock,
+    })
+    const auth = await gate.authenticate({
+      headers: { authorization: `Bearer ${await sign(hmacSecret)}` },
+    })
     expect(auth?.subject).toBe('alice')
   })
 })
