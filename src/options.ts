@@ -30,15 +30,21 @@ export interface JwksKeySource {
 export interface RemoteJwksKeySource {
   /** `https:` URL of the JWKS (`http:` only for loopback addresses). */
   jwksUrl: string
-  /** Fetch timeout in ms. @defaultValue 5000 */
+  /** Fetch timeout, in ms (at least 1). @defaultValue 5000 (5 s) */
   timeout?: number
-  /** Minimum ms between refetches triggered by an unknown `kid`. @defaultValue 30000 */
+  /**
+   * Minimum time between refetches triggered by an unknown `kid`, in ms; at least 1000, so that a
+   * flood of unknown `kid`s fetches at most once a second. @defaultValue 30000 (30 s)
+   */
   cooldown?: number
-  /** How long a fetched set is considered fresh, in ms. @defaultValue 600000 */
+  /**
+   * How long a fetched set is considered fresh, in ms; at least 1000.
+   * @defaultValue 600000 (10 min)
+   */
   cacheMaxAge?: number
   /**
-   * How long to keep serving the last good keys after the endpoint starts failing, in ms.
-   * @defaultValue 3600000
+   * How long to keep serving the last good keys after the endpoint starts failing, in ms (0 turns
+   * it off). @defaultValue 3600000 (1 h)
    */
   staleIfError?: number
   /** Extra request headers (an API key for the IdP, say). */

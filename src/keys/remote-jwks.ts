@@ -19,6 +19,14 @@ export const MAX_JWKS_BYTES = 512 * 1024
 
 const DEFAULTS = { timeout: 5_000, cooldown: 30_000, cacheMaxAge: 600_000, staleIfError: 3_600_000 }
 
+/**
+ * Smallest `cooldown` and `cacheMaxAge`, in ms. Each bounds how often the endpoint is fetched:
+ * below this, a flood of unknown `kid`s (or of any tokens, once the set is stale) would fetch the
+ * key set for nearly every request. One fetch per second per process is the most an attacker can
+ * cause.
+ */
+export const MIN_REFRESH_INTERVAL = 1_000
+
 /** A key as jose returns it from a key set. */
 export type VerificationKey = Awaited<ReturnType<JWTVerifyGetKey>>
 
@@ -37,16 +45,23 @@ const NO_TOKEN = undefined as unknown as FlattenedJWSInput
 /** Validates the options and builds the key set. Nothing is fetched until the first token. */
 export function createRemoteKeySet(source: RemoteJwksKeySource, option: string): RemoteKeySet {
   const url = parseJwksUrl(source.jwksUrl, `${option}.jwksUrl`)
-  const timeout = positiveInteger(source.timeout, DEFAULTS.timeout, `${option}.timeout`)
-  const cooldown = positiveInteger(source.cooldown, DEFAULTS.cooldown, `${option}.cooldown`)
-  const cacheMaxAge = positiveInteger(
+  const timeout = milliseconds(source.timeout, DEFAULTS.timeout, 1, `${option}.timeout`)
+  const cooldown = milliseconds(
+    source.cooldown,
+    DEFAULTS.cooldown,
+    MIN_REFRESH_INTERVAL,
+    `${option}.cooldown`,
+  )
+  const cacheMaxAge = milliseconds(
     source.cacheMaxAge,
     DEFAULTS.cacheMaxAge,
+    MIN_REFRESH_INTERVAL,
     `${option}.cacheMaxAge`,
   )
-  const staleIfError = positiveInteger(
+  const staleIfError = milliseconds(
     source.staleIfError,
     DEFAULTS.staleIfError,
+    0,
     `${option}.staleIfError`,
   )
 
@@ -176,10 +191,14 @@ function parseJwksUrl(value: unknown, option: string): URL {
   throw new AuthConfigError(option, 'must use https (http is allowed for loopback addresses only)')
 }
 
-function positiveInteger(value: unknown, fallback: number, option: string): number {
+/** A duration option in ms: an integer of at least `min`, or the default when absent. */
+function milliseconds(value: unknown, fallback: number, min: number, option: string): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new AuthConfigError(option, 'must be a non-negative integer (milliseconds)')
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new AuthConfigError(
+      option,
+      `must be an integer number of milliseconds, at least ${min} ms`,
+    )
   }
   return value
 }

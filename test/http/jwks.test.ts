@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import request from 'supertest'
 import { createTestApp } from '../helpers/app.js'
 import { es256, jwkWithKid, rsa, rsaOther } from '../helpers/keys.js'
@@ -8,7 +8,11 @@ import type { JwksServer } from '../helpers/jwks-server.js'
 import { expectRejected } from './expect.js'
 
 let server: JwksServer | undefined
+/** The smallest `cooldown` and `cacheMaxAge`; jose reads `Date.now()`, so only `Date` is faked. */
+const MIN_MS = 1_000
+
 afterEach(async () => {
+  vi.useRealTimers()
   await server?.close()
   server = undefined
 })
@@ -79,12 +83,14 @@ describe('remote JWKS', () => {
   })
 
   it('keeps serving the last good keys when the endpoint fails later (stale-if-error)', async () => {
-    const { t, server } = await setup({ cacheMaxAge: 0, cooldown: 0 })
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { t, server } = await setup({ cacheMaxAge: MIN_MS, cooldown: MIN_MS })
     const token = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' })
     expect(
       (await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)).status,
     ).toBe(200)
     server.setBehaviour('garbage')
+    vi.setSystemTime(Date.now() + MIN_MS + 1)
     const other = await sign(es256.privateKey, { alg: 'ES256', kid: 'ec-1' })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${other}`)
     expect(res.status).toBe(200)
@@ -92,7 +98,8 @@ describe('remote JWKS', () => {
   })
 
   it('refuses a token signed by a key that left the JWKS, also once cached', async () => {
-    const { t, server } = await setup({ cacheMaxAge: 0, cooldown: 0 })
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { t, server } = await setup({ cacheMaxAge: MIN_MS, cooldown: MIN_MS })
     const token = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' })
     // Twice: the verified-token cache admits a token on its second verification.
     for (let i = 0; i < 2; i++) {
@@ -101,6 +108,7 @@ describe('remote JWKS', () => {
       ).toBe(200)
     }
     server.setKeys({ keys: [await jwkWithKid(es256, 'ec-1')] })
+    vi.setSystemTime(Date.now() + MIN_MS + 1)
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expectRejected(
       { ...res, body: res.body } as never,

@@ -160,6 +160,24 @@ describe('configuration is refused at start-up, naming the option', () => {
       /https/,
     ],
     [
+      'a JWKS cooldown that turns the unknown-kid throttle off',
+      issuerWith({ key: { jwksUrl: 'https://idp.example/jwks', cooldown: 0 } }),
+      'issuers[0].key.cooldown',
+      /at least 1000 ms/,
+    ],
+    [
+      'a JWKS cacheMaxAge that refetches for every token',
+      issuerWith({ key: { jwksUrl: 'https://idp.example/jwks', cacheMaxAge: 0 } }),
+      'issuers[0].key.cacheMaxAge',
+      /at least 1000 ms/,
+    ],
+    [
+      'a JWKS timeout of 0',
+      issuerWith({ key: { jwksUrl: 'https://idp.example/jwks', timeout: 0 } }),
+      'issuers[0].key.timeout',
+      /at least 1 ms/,
+    ],
+    [
       'a JWKS with a duplicate kid',
       issuerWith({
         key: {
