@@ -11,6 +11,7 @@ import { AuthConfigError } from './errors.js'
 import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
 import { refuseSecretsEqualToPublicKeys } from './keys/secret-checks.js'
+import { warnOnce } from './warnings.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
 import type { RegisteredClaimPolicy } from './claims/registered.js'
@@ -160,13 +161,6 @@ const issuerSchema = z.strictObject({
   scopesClaim: z.string().min(1).optional(),
   username: z.union([z.string().min(1), z.function()]).optional(),
 })
-
-const warned = new Set<string>()
-function warnOnce(code: string, message: string): void {
-  if (warned.has(code)) return
-  warned.add(code)
-  process.emitWarning(message, { code, type: 'SecurityWarning' })
-}
 
 function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
   const result = schema.safeParse(value)

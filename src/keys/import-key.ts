@@ -10,7 +10,8 @@ import type { KeyObject, JsonWebKey } from 'node:crypto'
 import type { JWK } from 'jose'
 import { AuthConfigError } from '../errors.js'
 import { MIN_RSA_BITS, MIN_SECRET_BYTES, algorithmsForKey } from './algorithms.js'
-import { refuseEncodedPublicKey } from './secret-checks.js'
+import { refuseEncodedPublicKey, weakSecretWarning } from './secret-checks.js'
+import { warnOnce } from '../warnings.js'
 
 /** One imported verification key. */
 export interface ImportedKey {
@@ -160,6 +161,8 @@ export function importSecret(
       `is ${bytes.length} bytes; at least ${MIN_SECRET_BYTES} bytes are required`,
     )
   }
+  const weak = weakSecretWarning(`"${option}.secret"`, bytes)
+  if (weak !== undefined) warnOnce('JWT_GATE_WEAK_SECRET', `jwt-gate: ${weak}`)
   return { key: createSecretKey(bytes) }
 }
 

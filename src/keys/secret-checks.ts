@@ -104,3 +104,56 @@ export function refuseSecretsEqualToPublicKeys(keys: readonly ConfiguredKey[]): 
     }
   }
 }
+
+/** Fewer distinct byte values than this is a tiny alphabet (random 32 bytes have about 30). */
+const MIN_DISTINCT_BYTES = 8
+/** A run of this many identical bytes is padding, not randomness. */
+const MAX_RUN = 8
+
+/**
+ * Why a secret is plainly not random, or undefined. The rule, shared by the middleware and the CLI:
+ * fewer than 8 distinct byte values, a run of 8 or more identical bytes, or the whole secret being
+ * a shorter pattern repeated (`secretsecret…`). Random secrets (bytes, hex, base64 or decimal
+ * text) essentially never match; a match is a warning, not a refusal.
+ */
+export function weakSecretReason(bytes: Uint8Array): string | undefined {
+  const distinct = new Set(bytes).size
+  if (distinct < MIN_DISTINCT_BYTES) {
+    return `only ${distinct} distinct byte value${distinct === 1 ? '' : 's'}`
+  }
+  const run = longestRun(bytes)
+  if (run >= MAX_RUN) return `a run of ${run} identical bytes`
+  const period = shortestPeriod(bytes)
+  if (period <= bytes.length / 2) {
+    return `repeats a pattern of ${period} bytes`
+  }
+  return undefined
+}
+
+/** The warning for a weak secret, the same words in the middleware's warning and on the CLI. */
+export function weakSecretWarning(subject: string, bytes: Uint8Array): string | undefined {
+  const reason = weakSecretReason(bytes)
+  return reason === undefined
+    ? undefined
+    : `${subject} looks weak: ${reason}; use at least 32 random bytes (openssl rand -base64 32)`
+}
+
+function longestRun(bytes: Uint8Array): number {
+  let longest = 0
+  let current = 0
+  for (let i = 0; i < bytes.length; i++) {
+    current = i > 0 && bytes[i] === bytes[i - 1] ? current + 1 : 1
+    longest = Math.max(longest, current)
+  }
+  return longest
+}
+
+/** The smallest p such that every byte equals the one p before it (the length when none). */
+function shortestPeriod(bytes: Uint8Array): number {
+  for (let period = 1; period < bytes.length; period++) {
+    let repeats = true
+    for (let i = period; i < bytes.length && repeats; i++) repeats = bytes[i] === bytes[i - period]
+    if (repeats) return period
+  }
+  return bytes.length
+}
