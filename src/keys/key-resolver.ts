@@ -62,6 +62,8 @@ export function createKeyResolver(
   }
   const keyOption = `${option}.key`
   const algOption = `${option}.algorithms`
+  const field = present[0]!
+  refuseMissingValue((source as unknown as Record<string, unknown>)[field], `${keyOption}.${field}`)
   checkAlgorithmNames(configuredAlgorithms, algOption)
 
   if ('jwksUrl' in source) {
@@ -125,6 +127,22 @@ function importStatic(
     }))
   }
   return one(`${keyOption}.secret`, importSecret(source.secret, source.encoding, keyOption))
+}
+
+/**
+ * `{ ed25519: process.env.X! }` with X unset gives `undefined`, with X set to nothing `''`: say so,
+ * before any import code trips over the value.
+ */
+function refuseMissingValue(value: unknown, option: string): void {
+  if (value === undefined || value === null) {
+    throw new AuthConfigError(
+      option,
+      `is missing (${String(value)}): is the environment variable or file it comes from set?`,
+    )
+  }
+  if (value === '') {
+    throw new AuthConfigError(option, 'is empty: is the environment variable it comes from set?')
+  }
 }
 
 function checkAlgorithmNames(algorithms: readonly string[] | undefined, option: string): void {

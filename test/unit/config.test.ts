@@ -48,7 +48,7 @@ describe('configuration is refused at start-up, naming the option', () => {
       'an empty HMAC secret',
       issuerWith({ key: { secret: '', encoding: 'utf8' } }),
       'issuers[0].key.secret',
-      /at least 32 bytes/,
+      /is empty/,
     ],
     [
       'a short HMAC secret',
@@ -421,4 +421,30 @@ describe('a public key is never an HMAC secret (issue 21, point 5)', () => {
     })
     expect(auth?.subject).toBe('alice')
   })
+})
+
+describe('an unset key variable is a configuration error, not a TypeError (issue 21, point 18)', () => {
+  const forms: [string, Record<string, unknown>][] = [
+    ['ed25519', {}],
+    ['pem', {}],
+    ['jwk', {}],
+    ['jwks', {}],
+    ['jwksUrl', {}],
+    ['secret', { encoding: 'base64' }],
+    ['secret', { encoding: 'utf8' }],
+  ]
+  it.each(forms)('%s: undefined (%o)', (field, extra) => {
+    const error = refused(issuerWith({ key: { [field]: undefined, ...extra } }))
+    expect(error.option).toBe(`issuers[0].key.${field}`)
+    expect(error.message).toMatch(/is missing \(undefined\)/)
+  })
+
+  it.each(forms.filter(([field]) => field !== 'jwk' && field !== 'jwks'))(
+    '%s: an empty string (%o)',
+    (field, extra) => {
+      const error = refused(issuerWith({ key: { [field]: '', ...extra } }))
+      expect(error.option).toBe(`issuers[0].key.${field}`)
+      expect(error.message).toMatch(/is empty/)
+    },
+  )
 })
