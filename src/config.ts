@@ -12,6 +12,7 @@ import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
 import { refuseSecretsEqualToPublicKeys } from './keys/secret-checks.js'
 import { warnOnce } from './warnings.js'
+import { unknownOptionProblem } from './suggest.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
 import type { RegisteredClaimPolicy } from './claims/registered.js'
@@ -90,21 +91,24 @@ const optionsSchema = z.strictObject({
   extractToken: z.function().optional(),
   credentials: z.enum(['required', 'optional']).optional(),
   csrf: z
-    .union([
-      z.boolean(),
-      z.strictObject({
-        trustedOrigins: z
-          .array(
-            z
-              .string()
-              .refine(
-                (o) => URL.canParse(o) && new URL(o).origin === o,
-                'must be origins like https://app.example.org',
-              ),
-          )
-          .optional(),
-      }),
-    ])
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({
+          trustedOrigins: z
+            .array(
+              z
+                .string()
+                .refine(
+                  (o) => URL.canParse(o) && new URL(o).origin === o,
+                  'must be origins like https://app.example.org',
+                ),
+            )
+            .optional(),
+        }),
+      ],
+      { error: 'must be true, false or { trustedOrigins }' },
+    )
     .optional(),
   realm: z.string().min(1).optional(),
   maxTokenLength: z.number().int().min(16).max(65_536).optional(),
@@ -130,14 +134,17 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   cache: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        max: z.number().int().positive().optional(),
-        maxBytes: z.number().int().positive().optional(),
-        ttl: z.number().positive().optional(),
-      }),
-    ])
+    .union(
+      [
+        z.literal(false),
+        z.strictObject({
+          max: z.number().int().positive().optional(),
+          maxBytes: z.number().int().positive().optional(),
+          ttl: z.number().positive().optional(),
+        }),
+      ],
+      { error: 'must be false or { max?, maxBytes?, ttl? }' },
+    )
     .optional(),
   yieldAfterVerification: z.boolean().optional(),
   onAuthenticated: z.function().optional(),
@@ -145,13 +152,19 @@ const optionsSchema = z.strictObject({
 })
 
 const issuerSchema = z.strictObject({
-  issuer: z.union([z.string().min(1), z.null()]),
+  issuer: z.union([z.string().min(1), z.null()], {
+    error: 'must be the exact "iss" string, or null for tokens without "iss"',
+  }),
   key: z.custom<object>(
     (value) => typeof value === 'object' && value !== null,
     'is required: one of ed25519, pem, jwk, jwks, jwksUrl, secret',
   ),
   algorithms: z.array(z.string()).optional(),
-  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  audience: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+      error: 'must be a non-empty string or a non-empty array of them',
+    })
+    .optional(),
   clockTolerance: z.number().min(0).max(300).optional(),
   maxTokenAge: z.number().positive().optional(),
   requireExpiry: z.boolean().optional(),
@@ -159,14 +172,50 @@ const issuerSchema = z.strictObject({
   claims: z.unknown().optional(),
   rolesClaim: z.string().min(1).optional(),
   scopesClaim: z.string().min(1).optional(),
-  username: z.union([z.string().min(1), z.function()]).optional(),
+  username: z
+    .union([z.string().min(1), z.function()], { error: 'must be a claim path or a function' })
+    .optional(),
 })
 
 function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  const issue = result.error.issues[0]
-  const path = (issue?.path ?? []).reduce<string>(
+  const first = result.error.issues[0]
+  if (first === undefined) throw new AuthConfigError(prefix || '(options)', 'invalid')
+  const { issue, path } = innermostIssue(first, first.path)
+  if (issue.code === 'unrecognized_keys') {
+    const name = issue.keys[0] ?? ''
+    throw new AuthConfigError(
+      optionPath(prefix, [...path, name]),
+      unknownOptionProblem(name, objectKeysAt(schema, path)),
+    )
+  }
+  const missing = issue.code === 'invalid_union' && valueAt(value, path) === undefined
+  throw new AuthConfigError(
+    optionPath(prefix, path) || '(options)',
+    missing ? `is missing (undefined): ${issue.message}` : issue.message,
+  )
+}
+
+/**
+ * A union's own issue says only what the union expects. When the value had the shape of one
+ * branch and failed inside it (`cache: { max: 'x' }`), that inner issue is the useful one.
+ */
+function innermostIssue(
+  issue: z.core.$ZodIssue,
+  path: readonly PropertyKey[],
+): { issue: z.core.$ZodIssue; path: readonly PropertyKey[] } {
+  if (issue.code !== 'invalid_union') return { issue, path }
+  const inner = issue.errors
+    .map((branch) => branch[0])
+    .filter((candidate) => candidate !== undefined && candidate.path.length > 0)
+    .sort((a, b) => b!.path.length - a!.path.length)[0]
+  return inner === undefined ? { issue, path } : innermostIssue(inner, [...path, ...inner.path])
+}
+
+/** `issuers[0].key.secret` from a prefix and a zod path. */
+function optionPath(prefix: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
     (joined, segment) =>
       typeof segment === 'number'
         ? `${joined}[${segment}]`
@@ -175,12 +224,36 @@ function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
           : `${joined}.${String(segment)}`,
     prefix,
   )
-  const keys =
-    issue?.code === 'unrecognized_keys' ? `${path === '' ? '' : `${path}.`}${issue.keys[0]}` : path
-  throw new AuthConfigError(
-    issue?.code === 'unrecognized_keys' ? keys : path || '(options)',
-    issue?.code === 'unrecognized_keys' ? 'unknown option' : (issue?.message ?? 'invalid'),
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (node, segment) =>
+      typeof node === 'object' && node !== null
+        ? (node as Record<PropertyKey, unknown>)[segment]
+        : undefined,
+    value,
   )
+}
+
+/** The option names an object schema at `path` knows, for "did you mean". */
+function objectKeysAt(schema: ZodType, path: readonly PropertyKey[]): string[] {
+  const node = path.reduce<unknown>((current, segment) => childSchema(current, segment), schema)
+  return objectSchemasIn(node).flatMap((object) => Object.keys(object.shape))
+}
+
+function objectSchemasIn(node: unknown): z.ZodObject[] {
+  if (node instanceof z.ZodOptional) return objectSchemasIn(node.unwrap())
+  if (node instanceof z.ZodUnion) return (node.options as unknown[]).flatMap(objectSchemasIn)
+  return node instanceof z.ZodObject ? [node] : []
+}
+
+function childSchema(node: unknown, segment: PropertyKey): unknown {
+  if (node instanceof z.ZodOptional) return childSchema(node.unwrap(), segment)
+  if (typeof segment === 'number') return node instanceof z.ZodArray ? node.element : undefined
+  return objectSchemasIn(node)
+    .map((object) => (object.shape as Record<PropertyKey, unknown>)[segment])
+    .find((child) => child !== undefined)
 }
 
 function resolveSchema(claims: unknown, option: string): ZodType | undefined {

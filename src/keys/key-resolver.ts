@@ -25,6 +25,7 @@ import {
 } from './import-key.js'
 import type { ImportedKey } from './import-key.js'
 import { createRemoteKeySet } from './remote-jwks.js'
+import { unknownOptionProblem } from '../suggest.js'
 import type { ConfiguredKey } from './secret-checks.js'
 import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
 
@@ -44,6 +45,16 @@ export interface KeyResolver {
 
 const KEY_FIELDS = ['ed25519', 'pem', 'jwk', 'jwks', 'jwksUrl', 'secret'] as const
 
+/** The members each key source may have; anything else (a typo, an `agent`) is refused. */
+const KEY_MEMBERS: Readonly<Record<(typeof KEY_FIELDS)[number], readonly string[]>> = {
+  ed25519: ['ed25519'],
+  pem: ['pem'],
+  jwk: ['jwk'],
+  jwks: ['jwks'],
+  jwksUrl: ['jwksUrl', 'timeout', 'cooldown', 'cacheMaxAge', 'staleIfError', 'headers'],
+  secret: ['secret', 'encoding'],
+}
+
 /** Builds the resolver of `issuers[i].key`, validating `issuers[i].algorithms` against it. */
 export function createKeyResolver(
   source: KeySource,
@@ -54,13 +65,18 @@ export function createKeyResolver(
     throw new AuthConfigError(`${option}.key`, 'is required')
   }
   const present = KEY_FIELDS.filter((field) => field in source)
+  const keyOption = `${option}.key`
+  refuseUnknownMembers(
+    source,
+    present.length === 1 ? KEY_MEMBERS[present[0]!] : KEY_FIELDS,
+    keyOption,
+  )
   if (present.length !== 1) {
     throw new AuthConfigError(
       `${option}.key`,
       `must have exactly one of ${KEY_FIELDS.join(', ')} (found ${present.length === 0 ? 'none' : present.join(', ')})`,
     )
   }
-  const keyOption = `${option}.key`
   const algOption = `${option}.algorithms`
   const field = present[0]!
   refuseMissingValue((source as unknown as Record<string, unknown>)[field], `${keyOption}.${field}`)
@@ -127,6 +143,13 @@ function importStatic(
     }))
   }
   return one(`${keyOption}.secret`, importSecret(source.secret, source.encoding, keyOption))
+}
+
+function refuseUnknownMembers(source: object, known: readonly string[], keyOption: string): void {
+  const unknown = Object.keys(source).find((name) => !known.includes(name))
+  if (unknown !== undefined) {
+    throw new AuthConfigError(`${keyOption}.${unknown}`, unknownOptionProblem(unknown, known))
+  }
 }
 
 /**

@@ -448,3 +448,106 @@ describe('an unset key variable is a configuration error, not a TypeError (issue
     },
   )
 })
+
+describe('unknown members and union options say what is expected (issue 21, point 16)', () => {
+  const jwksUrl = 'https://idp.example/jwks'
+  const store = { findUser: async () => undefined }
+  const cases: [string, unknown, string, RegExp][] = [
+    [
+      'a typo inside a remote key source',
+      issuerWith({ key: { jwksUrl, cacheMaxAg: 60_000 } }),
+      'issuers[0].key.cacheMaxAg',
+      /unknown option \(did you mean "cacheMaxAge"\?\)/,
+    ],
+    [
+      'a member no key source has',
+      issuerWith({ key: { ...ed, agent: {} } }),
+      'issuers[0].key.agent',
+      /unknown option$/,
+    ],
+    [
+      'a member of another key source',
+      issuerWith({ key: { ...ed, encoding: 'utf8' } }),
+      'issuers[0].key.encoding',
+      /unknown option/,
+    ],
+    [
+      'a typo inside a secret key source',
+      issuerWith({ key: { secret: hmacSecret, encodng: 'utf8' } }),
+      'issuers[0].key.encodng',
+      /did you mean "encoding"\?/,
+    ],
+    [
+      'a mistyped key source name',
+      issuerWith({ key: { jwksURL: jwksUrl } }),
+      'issuers[0].key.jwksURL',
+      /did you mean "jwksUrl"\?/,
+    ],
+    [
+      'a typo in the top-level options',
+      { issuers: [{ issuer: ISSUER, key: ed }], credential: 'optional' },
+      'credential',
+      /unknown option \(did you mean "credentials"\?\)/,
+    ],
+    [
+      'a typo in an issuer',
+      issuerWith({ key: ed, audiance: 'api' }),
+      'issuers[0].audiance',
+      /did you mean "audience"\?/,
+    ],
+    [
+      'a typo in the cache options',
+      { issuers: [{ issuer: ISSUER, key: ed }], cache: { maxByte: 1024 } },
+      'cache.maxByte',
+      /did you mean "maxBytes"\?/,
+    ],
+    [
+      'a typo in the user check options',
+      { issuers: [{ issuer: ISSUER, key: ed }], users: { store, timout: 100 } },
+      'users.timout',
+      /did you mean "timeout"\?/,
+    ],
+    [
+      'cache: true',
+      { issuers: [{ issuer: ISSUER, key: ed }], cache: true },
+      'cache',
+      /must be false or \{ max\?, maxBytes\?, ttl\? \}/,
+    ],
+    [
+      'a cache member of the wrong type',
+      { issuers: [{ issuer: ISSUER, key: ed }], cache: { max: 'many' } },
+      'cache.max',
+      /expected number/,
+    ],
+    [
+      'csrf: "yes"',
+      { issuers: [{ issuer: ISSUER, key: ed }], csrf: 'yes' },
+      'csrf',
+      /must be true, false or \{ trustedOrigins \}/,
+    ],
+    [
+      'issuer: undefined',
+      { issuers: [{ issuer: undefined, key: ed }] },
+      'issuers[0].issuer',
+      /is missing \(undefined\): must be the exact "iss" string, or null/,
+    ],
+    [
+      'issuer: 42',
+      { issuers: [{ issuer: 42, key: ed }] },
+      'issuers[0].issuer',
+      /: must be the exact "iss" string, or null/,
+    ],
+    [
+      'username: 42',
+      issuerWith({ key: ed, username: 42 }),
+      'issuers[0].username',
+      /must be a claim path or a function/,
+    ],
+  ]
+  it.each(cases)('%s', (_name, options, option, problem) => {
+    const error = refused(options)
+    expect(error.option).toBe(option)
+    expect(error.message).toMatch(problem)
+    expect(error.message).not.toMatch(/Invalid input$/)
+  })
+})
