@@ -50,11 +50,16 @@ export interface RemoteJwksKeySource {
   /** Extra request headers (an API key for the IdP, say). */
   headers?: Record<string, string>
 }
-/** An HMAC secret. The encoding is never guessed. */
+/** An HMAC secret. */
 export interface SecretKeySource {
   /** The secret as text, or raw bytes. At least 32 bytes once decoded. */
   secret: string | Uint8Array
-  /** How a text secret turns into bytes: `utf8` (Auth-O-Tron) or `base64` (ClusterCockpit). */
+  /**
+   * How a text secret turns into bytes: `utf8` (Auth-O-Tron) or `base64` (ClusterCockpit), as the
+   * CLI's `--secret-encoding`. Left out, a text that is also base64 of 32 bytes or more earns a
+   * `JWT_GATE_SECRET_ENCODING` warning, since the two issuers would read it differently.
+   * @defaultValue `'utf8'`
+   */
   encoding?: 'utf8' | 'base64'
 }
 

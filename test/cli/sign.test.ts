@@ -363,3 +363,12 @@ describe('jwt-gate sign with a weak secret (issue 21, point 8)', () => {
     expect(result.stderr).not.toContain(weak)
   })
 })
+
+describe('sign and the middleware agree on a secret without encoding (issue 21, point 25)', () => {
+  it('both read it as UTF-8', async () => {
+    const token = await mint(['--secret-env', 'S', '--sub', 'u', '--now', NOW.toISOString()], {
+      S: SECRET,
+    })
+    expect((await verify(token, null, { secret: SECRET }))?.subject).toBe('u')
+  })
+})

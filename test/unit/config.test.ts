@@ -3,10 +3,17 @@ import { createSecretKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { authenticate, AuthConfigError, createAuthenticator } from '../../src/index.js'
 import type { AuthenticateOptions } from '../../src/index.js'
-import { ed25519, es256, hmacSecret, rawEd25519Base64, rsa } from '../helpers/keys.js'
+import {
+  ed25519,
+  es256,
+  hmacSecret,
+  hmacSecretBase64,
+  rawEd25519Base64,
+  rsa,
+} from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
 
 const ed = { ed25519: rawEd25519Base64(ed25519) }
@@ -57,8 +64,8 @@ describe('configuration is refused at start-up, naming the option', () => {
       /31 bytes/,
     ],
     [
-      'a text secret without encoding',
-      issuerWith({ key: { secret: hmacSecret } }),
+      'a secret encoding that does not exist',
+      issuerWith({ key: { secret: hmacSecret, encoding: 'hex' } }),
       'issuers[0].key.encoding',
       /utf8 or base64/,
     ],
@@ -549,5 +556,49 @@ describe('unknown members and union options say what is expected (issue 21, poin
     expect(error.option).toBe(option)
     expect(error.message).toMatch(problem)
     expect(error.message).not.toMatch(/Invalid input$/)
+  })
+})
+
+describe('a text secret without encoding is UTF-8, as in the CLI (issue 21, point 25)', () => {
+  it('verifies a token MACed with the UTF-8 bytes, like `jwt-gate sign` without --secret-encoding', async () => {
+    const gate = createAuthenticator({
+      issuers: [{ issuer: ISSUER, key: { secret: hmacSecret } }],
+      clock,
+    })
+    const auth = await gate.authenticate({
+      headers: { authorization: `Bearer ${await sign(hmacSecret)}` },
+    })
+    expect(auth?.subject).toBe('alice')
+  })
+
+  /** A fresh copy of the library, so that "once per process" starts over. */
+  async function encodingWarnings(key: Record<string, unknown>): Promise<string[]> {
+    vi.resetModules()
+    const fresh = await import('../../src/index.js')
+    const seen: string[] = []
+    const listener = (warning: Error & { code?: string }) => {
+      if (warning.code === 'JWT_GATE_SECRET_ENCODING') seen.push(warning.message)
+    }
+    process.on('warning', listener)
+    try {
+      fresh.createAuthenticator({ issuers: [{ issuer: ISSUER, key } as never] })
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', listener)
+    }
+    return seen
+  }
+
+  it('warns once when the text is also base64 of 32 bytes or more (ClusterCockpit would decode it)', async () => {
+    const [warning, ...more] = await encodingWarnings({ secret: hmacSecretBase64 })
+    expect(more).toEqual([])
+    expect(warning).toContain('"issuers[0].key.secret"')
+    expect(warning).toMatch(/read as UTF-8.*encoding: 'base64'/)
+    expect(warning).not.toContain(hmacSecretBase64)
+  })
+
+  it('is silent when the encoding is stated, or the text is not base64', async () => {
+    expect(await encodingWarnings({ secret: hmacSecretBase64, encoding: 'utf8' })).toEqual([])
+    expect(await encodingWarnings({ secret: hmacSecret })).toEqual([])
   })
 })
