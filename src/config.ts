@@ -161,8 +161,8 @@ const issuerSchema = z.strictObject({
   ),
   algorithms: z.array(z.string()).optional(),
   audience: z
-    .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-      error: 'must be a non-empty string or a non-empty array of them',
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1), z.literal(false)], {
+      error: 'must be a non-empty string, a non-empty array of them, or false',
     })
     .optional(),
   clockTolerance: z.number().min(0).max(300).optional(),
@@ -285,7 +285,7 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
     )
   }
   const audience =
-    parsed.audience === undefined
+    parsed.audience === undefined || parsed.audience === false
       ? undefined
       : new Set(Array.isArray(parsed.audience) ? parsed.audience : [parsed.audience])
   const usernamePath =
@@ -312,6 +312,27 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
       usernameFn ??
       ((claims: Record<string, unknown>) => readPath(claims, usernamePath ?? ['sub'])),
   })
+}
+
+/** Presets of issuers that put no `aud` in their tokens: no audience to check, by design. */
+const PRESETS_WITHOUT_AUDIENCE: ReadonlySet<unknown> = new Set(['clustercockpit', 'authotron'])
+
+/**
+ * An issuer without `audience` accepts every token its issuer mints, for any API. Said once at
+ * start-up, unless `audience: false` says it on purpose or a preset's issuer puts no `aud`.
+ */
+function warnAboutUncheckedAudiences(issuers: readonly IssuerOptions[]): void {
+  const unchecked = issuers
+    .map((issuer, index) => ({ issuer, option: `"issuers[${index}].audience"` }))
+    .filter(({ issuer }) => issuer.audience === undefined)
+    .filter(({ issuer }) => !PRESETS_WITHOUT_AUDIENCE.has(issuer.claims))
+    .map(({ option }) => option)
+  if (unchecked.length === 0) return
+  warnOnce(
+    'JWT_GATE_AUDIENCE_UNCHECKED',
+    `jwt-gate: no ${unchecked.join(', ')}: tokens the issuer minted for any other API are accepted ` +
+      "too. Set this API's audience, or audience: false if the issuer puts none in its tokens",
+  )
 }
 
 /**
@@ -349,6 +370,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
 
   const allIssuers = [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]
   refuseSecretsEqualToPublicKeys(allIssuers.flatMap((issuer) => issuer.keys.configured))
+  warnAboutUncheckedAudiences(options.issuers)
 
   const sources =
     options.sources ?? (options.cookie === undefined ? ['header'] : ['header', 'cookie'])

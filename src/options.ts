@@ -103,8 +103,13 @@ export interface IssuerOptions {
   key: KeySource
   /** The locked algorithm list. @defaultValue derived from the key */
   algorithms?: Algorithm[]
-  /** Required audience(s); the token's `aud` must contain one. Not checked when absent. */
-  audience?: string | string[]
+  /**
+   * Required audience(s); the token's `aud` must contain one. `false`: not checked, on purpose (the
+   * issuer puts no `aud`). Absent: not checked either, with a `JWT_GATE_AUDIENCE_UNCHECKED` warning
+   * at start-up, except with the `clustercockpit` and `authotron` presets, whose tokens carry no
+   * `aud`.
+   */
+  audience?: string | string[] | false
   /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. @defaultValue 5 */
   clockTolerance?: number
   /** Maximum age in seconds, measured from `iat` (which then becomes required). */
