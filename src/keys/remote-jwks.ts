@@ -33,7 +33,11 @@ export type VerificationKey = Awaited<ReturnType<JWTVerifyGetKey>>
 /** A remote key set: `getKey` throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
 export interface RemoteKeySet {
   getKey(header: KeyLookupHeader): Promise<VerificationKey>
-  /** Fetches the set now (used to warm up at start, and by health checks). */
+  /**
+   * Fetches the set now (used to warm up at start, and by health checks). A failure is an
+   * `ERR_AUTH_KEYS_UNAVAILABLE` naming the option and the URL (without its query), with the
+   * original error as `cause`.
+   */
   reload(): Promise<void>
 }
 
@@ -131,9 +135,24 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
   return {
     getKey,
     async reload() {
-      await remote.reload()
+      try {
+        await remote.reload()
+      } catch (error) {
+        throw new ServiceUnavailableError(
+          'ERR_AUTH_KEYS_UNAVAILABLE',
+          `"${option}.jwksUrl" (${url.origin}${url.pathname}): could not fetch the key set: ${failureReason(error)}`,
+          { cause: error },
+        )
+      }
     },
   }
+}
+
+/** The failure in a few words: the error's message, and the system code behind "fetch failed". */
+function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const code = (error.cause as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' ? `${error.message} (${code})` : error.message
 }
 
 async function readLimited(response: Response): Promise<string> {
@@ -185,6 +204,9 @@ function parseJwksUrl(value: unknown, option: string): URL {
     url = new URL(value)
   } catch {
     throw new AuthConfigError(option, 'is not a valid URL')
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new AuthConfigError(option, 'must not contain credentials; send them with `headers`')
   }
   if (url.protocol === 'https:') return url
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url

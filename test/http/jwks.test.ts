@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import request from 'supertest'
+import { createAuthenticator } from '../../src/index.js'
 import { createTestApp } from '../helpers/app.js'
 import { es256, jwkWithKid, rsa, rsaOther } from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
@@ -124,5 +125,52 @@ describe('remote JWKS', () => {
     const token = await sign('x'.repeat(40), { alg: 'HS256', kid: 'rsa-1' })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expectRejected(res, t, 401, 'ERR_AUTH_ALG_NOT_ALLOWED')
+  })
+})
+
+describe('warmUp() failures name the issuer option and the URL (issue 21, point 26)', () => {
+  async function warmUpError(url: string): Promise<Error> {
+    const gate = createAuthenticator({
+      issuers: [
+        { issuer: 'local', key: { pem: rsa.publicPem }, audience: 'api' },
+        { issuer: ISSUER, key: { jwksUrl: url, timeout: 500 }, audience: 'api' },
+      ],
+    })
+    try {
+      await gate.warmUp()
+    } catch (error) {
+      return error as Error
+    } finally {
+      await gate.close()
+    }
+    throw new Error('warmUp() resolved')
+  }
+
+  it('an endpoint answering 500', async () => {
+    server = await startJwksServer({ keys: [] })
+    server.setBehaviour('error')
+    const error = await warmUpError(server.url)
+    expect(error.message).toContain(`"issuers[1].key.jwksUrl" (${server.url})`)
+    expect(error.message).toMatch(/could not fetch the key set/)
+    expect(error).toMatchObject({ code: 'ERR_AUTH_KEYS_UNAVAILABLE' })
+    expect(error.cause).toBeInstanceOf(Error)
+    expect((error.cause as { code?: string }).code).toBe('ERR_JOSE_GENERIC')
+  })
+
+  it('nothing listening', async () => {
+    const probe = await startJwksServer({ keys: [] })
+    await probe.close()
+    const error = await warmUpError(probe.url)
+    expect(error.message).toContain(`"issuers[1].key.jwksUrl" (${probe.url})`)
+    expect(error.message).toMatch(/ECONNREFUSED/)
+    expect((error.cause as Error).message).toBe('fetch failed')
+  })
+
+  it('never shows the query of the URL', async () => {
+    server = await startJwksServer({ keys: [] })
+    server.setBehaviour('error')
+    const error = await warmUpError(`${server.url}?api_key=s3cr3t`)
+    expect(error.message).toContain(`"issuers[1].key.jwksUrl" (${server.url})`)
+    expect(error.message).not.toContain('s3cr3t')
   })
 })

@@ -167,6 +167,12 @@ describe('configuration is refused at start-up, naming the option', () => {
       /https/,
     ],
     [
+      'a JWKS URL with credentials (fetch refuses them)',
+      issuerWith({ key: { jwksUrl: 'https://user:pw@idp.example/jwks' } }),
+      'issuers[0].key.jwksUrl',
+      /credentials/,
+    ],
+    [
       'a JWKS cooldown that turns the unknown-kid throttle off',
       issuerWith({ key: { jwksUrl: 'https://idp.example/jwks', cooldown: 0 } }),
       'issuers[0].key.cooldown',
