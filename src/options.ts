@@ -110,9 +110,15 @@ export interface IssuerOptions {
    * `aud`.
    */
   audience?: string | string[] | false
-  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. @defaultValue 5 */
+  /**
+   * Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds; at most 300 (5 min).
+   * @defaultValue 5
+   */
   clockTolerance?: number
-  /** Maximum age in seconds, measured from `iat` (which then becomes required). */
+  /**
+   * Maximum age in seconds, measured from `iat` (which then becomes required).
+   * @defaultValue none (no limit)
+   */
   maxTokenAge?: number
   /**
    * Whether `exp` is required. Turning this off emits a warning at start-up: only for issuers that
@@ -197,7 +203,8 @@ export interface AuthenticateOptions {
   /**
    * The verified-token cache: repeated tokens skip decoding and signature checks (never the time
    * window, revocation or user checks). A token enters on its second verification, so tokens used
-   * once take no entry. `false` turns it off. @defaultValue `{ max: 5000, ttl: 300 }`
+   * once take no entry. `false` turns it off.
+   * @defaultValue `{ max: 5000, maxBytes: 16777216, ttl: 300 }` (`ttl` in seconds)
    */
   cache?: false | VerifiedCacheOptions
   /**
@@ -223,14 +230,20 @@ export interface UserCheckOptions {
   createUnknown?: boolean
   /** Update known users' name and roles from the token (`updateUserOnLogin`). @defaultValue false */
   updateExisting?: boolean
-  /** Timeout of one lookup, in ms; on timeout the request gets a 503. @defaultValue 3000 */
+  /**
+   * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
+   * @defaultValue 3000 (3 s)
+   */
   timeout?: number
 }
 
 /** Revocation options. */
 export interface RevocationOptions {
   store: RevocationStore
-  /** Timeout of one lookup, in ms; on timeout the request gets a 503. @defaultValue 3000 */
+  /**
+   * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
+   * @defaultValue 3000 (3 s)
+   */
   timeout?: number
 }
 
@@ -240,6 +253,9 @@ export interface VerifiedCacheOptions {
   max?: number
   /** Most bytes of tokens and claims kept (estimated). @defaultValue 16777216 (16 MiB) */
   maxBytes?: number
-  /** Longest time an entry is kept, in seconds (never past the token's `exp`). @defaultValue 300 */
+  /**
+   * Longest time an entry is kept, in seconds (never past the token's `exp`).
+   * @defaultValue 300 (5 min)
+   */
   ttl?: number
 }
