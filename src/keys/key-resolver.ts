@@ -133,8 +133,9 @@ function importStatic(
     return one(`${keyOption}.ed25519`, importEd25519Raw(source.ed25519, `${keyOption}.ed25519`))
   }
   if ('pem' in source) return one(`${keyOption}.pem`, importPem(source.pem, `${keyOption}.pem`))
-  if ('jwk' in source)
+  if ('jwk' in source) {
     return one(`${keyOption}.jwk`, importPublicJwk(source.jwk, `${keyOption}.jwk`))
+  }
   if ('jwks' in source) {
     const option = `${keyOption}.jwks`
     return importJwks(source.jwks, option).map((imported, index) => ({

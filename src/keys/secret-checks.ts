@@ -23,7 +23,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/
  * The byte strings a secret may stand for: its own bytes, and, when its text (whitespace removed,
  * as in wrapped `base64` output) is strict base64 or base64url, the decoded bytes.
  */
-export function secretReadings(bytes: Buffer): Buffer[] {
+function secretReadings(bytes: Buffer): Buffer[] {
   const text = bytes.toString('latin1').replace(/\s+/g, '')
   const readings = [bytes]
   if (STD_BASE64.test(text) && text.length % 4 === 0) {
