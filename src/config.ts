@@ -11,6 +11,9 @@ import { AuthConfigError } from './errors.js'
 import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
 import { normalizeTyp } from './compact.js'
+import { refuseSecretsEqualToPublicKeys } from './keys/secret-checks.js'
+import { warnOnce } from './warnings.js'
+import { unknownOptionProblem } from './suggest.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
 import { compilePath, readPath } from './claims/mapping.js'
 import type { CompiledPath } from './claims/mapping.js'
@@ -95,21 +98,24 @@ const optionsSchema = z.strictObject({
   extractToken: z.function().optional(),
   credentials: z.enum(['required', 'optional']).optional(),
   csrf: z
-    .union([
-      z.boolean(),
-      z.strictObject({
-        trustedOrigins: z
-          .array(
-            z
-              .string()
-              .refine(
-                (o) => URL.canParse(o) && new URL(o).origin === o,
-                'must be origins like https://app.example.org',
-              ),
-          )
-          .optional(),
-      }),
-    ])
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({
+          trustedOrigins: z
+            .array(
+              z
+                .string()
+                .refine(
+                  (o) => URL.canParse(o) && new URL(o).origin === o,
+                  'must be origins like https://app.example.org',
+                ),
+            )
+            .optional(),
+        }),
+      ],
+      { error: 'must be true, false or { trustedOrigins }' },
+    )
     .optional(),
   realm: z.string().min(1).optional(),
   maxTokenLength: z.number().int().min(16).max(65_536).optional(),
@@ -135,14 +141,17 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   cache: z
-    .union([
-      z.literal(false),
-      z.strictObject({
-        max: z.number().int().positive().optional(),
-        maxBytes: z.number().int().positive().optional(),
-        ttl: z.number().positive().optional(),
-      }),
-    ])
+    .union(
+      [
+        z.literal(false),
+        z.strictObject({
+          max: z.number().int().positive().optional(),
+          maxBytes: z.number().int().positive().optional(),
+          ttl: z.number().positive().optional(),
+        }),
+      ],
+      { error: 'must be false or { max?, maxBytes?, ttl? }' },
+    )
     .optional(),
   yieldAfterVerification: z.boolean().optional(),
   corsPreflight: z.enum(['pass', 'authenticate']).optional(),
@@ -151,16 +160,24 @@ const optionsSchema = z.strictObject({
 })
 
 /** A claim name or dotted path, or an array of exact segments (see `claims/mapping.ts`). */
-const claimPathOption = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+const claimPathOption = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+  error: 'must be a claim name or dotted path, or a non-empty array of exact segments',
+})
 
 const issuerSchema = z.strictObject({
-  issuer: z.union([z.string().min(1), z.null()]),
+  issuer: z.union([z.string().min(1), z.null()], {
+    error: 'must be the exact "iss" string, or null for tokens without "iss"',
+  }),
   key: z.custom<object>(
     (value) => typeof value === 'object' && value !== null,
     'is required: one of ed25519, pem, jwk, jwks, jwksUrl, secret',
   ),
   algorithms: z.array(z.string()).optional(),
-  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  audience: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1), z.literal(false)], {
+      error: 'must be a non-empty string, a non-empty array of them, or false',
+    })
+    .optional(),
   // Capped where the revocation stores' retention is defined, so a denial outlives every token.
   clockTolerance: z.number().min(0).max(MAX_CLOCK_TOLERANCE).optional(),
   maxTokenAge: z.number().positive().optional(),
@@ -169,21 +186,50 @@ const issuerSchema = z.strictObject({
   claims: z.unknown().optional(),
   rolesClaim: claimPathOption.optional(),
   scopesClaim: claimPathOption.optional(),
-  username: z.union([claimPathOption, z.function()]).optional(),
+  username: z
+    .union([claimPathOption, z.function()], { error: 'must be a claim path or a function' })
+    .optional(),
 })
-
-const warned = new Set<string>()
-function warnOnce(code: string, message: string): void {
-  if (warned.has(code)) return
-  warned.add(code)
-  process.emitWarning(message, { code, type: 'SecurityWarning' })
-}
 
 function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  const issue = result.error.issues[0]
-  const path = (issue?.path ?? []).reduce<string>(
+  const first = result.error.issues[0]
+  if (first === undefined) throw new AuthConfigError(prefix || '(options)', 'invalid')
+  const { issue, path } = innermostIssue(first, first.path)
+  if (issue.code === 'unrecognized_keys') {
+    const name = issue.keys[0] ?? ''
+    throw new AuthConfigError(
+      optionPath(prefix, [...path, name]),
+      unknownOptionProblem(name, objectKeysAt(schema, path)),
+    )
+  }
+  const missing = issue.code === 'invalid_union' && valueAt(value, path) === undefined
+  throw new AuthConfigError(
+    optionPath(prefix, path) || '(options)',
+    missing ? `is missing (undefined): ${issue.message}` : issue.message,
+  )
+}
+
+/**
+ * A union's own issue says only what the union expects. When the value had the shape of one
+ * branch and failed inside it (`cache: { max: 'x' }`), that inner issue is the useful one.
+ */
+function innermostIssue(
+  issue: z.core.$ZodIssue,
+  path: readonly PropertyKey[],
+): { issue: z.core.$ZodIssue; path: readonly PropertyKey[] } {
+  if (issue.code !== 'invalid_union') return { issue, path }
+  const inner = issue.errors
+    .map((branch) => branch[0])
+    .filter((candidate) => candidate !== undefined && candidate.path.length > 0)
+    .sort((a, b) => b!.path.length - a!.path.length)[0]
+  return inner === undefined ? { issue, path } : innermostIssue(inner, [...path, ...inner.path])
+}
+
+/** `issuers[0].key.secret` from a prefix and a zod path. */
+function optionPath(prefix: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
     (joined, segment) =>
       typeof segment === 'number'
         ? `${joined}[${segment}]`
@@ -192,12 +238,36 @@ function parseWith<T>(schema: ZodType<T>, value: unknown, prefix: string): T {
           : `${joined}.${String(segment)}`,
     prefix,
   )
-  const keys =
-    issue?.code === 'unrecognized_keys' ? `${path === '' ? '' : `${path}.`}${issue.keys[0]}` : path
-  throw new AuthConfigError(
-    issue?.code === 'unrecognized_keys' ? keys : path || '(options)',
-    issue?.code === 'unrecognized_keys' ? 'unknown option' : (issue?.message ?? 'invalid'),
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (node, segment) =>
+      typeof node === 'object' && node !== null
+        ? (node as Record<PropertyKey, unknown>)[segment]
+        : undefined,
+    value,
   )
+}
+
+/** The option names an object schema at `path` knows, for "did you mean". */
+function objectKeysAt(schema: ZodType, path: readonly PropertyKey[]): string[] {
+  const node = path.reduce<unknown>((current, segment) => childSchema(current, segment), schema)
+  return objectSchemasIn(node).flatMap((object) => Object.keys(object.shape))
+}
+
+function objectSchemasIn(node: unknown): z.ZodObject[] {
+  if (node instanceof z.ZodOptional) return objectSchemasIn(node.unwrap())
+  if (node instanceof z.ZodUnion) return (node.options as unknown[]).flatMap(objectSchemasIn)
+  return node instanceof z.ZodObject ? [node] : []
+}
+
+function childSchema(node: unknown, segment: PropertyKey): unknown {
+  if (node instanceof z.ZodOptional) return childSchema(node.unwrap(), segment)
+  if (typeof segment === 'number') return node instanceof z.ZodArray ? node.element : undefined
+  return objectSchemasIn(node)
+    .map((object) => (object.shape as Record<PropertyKey, unknown>)[segment])
+    .find((child) => child !== undefined)
 }
 
 function resolveSchema(claims: unknown, option: string): StandardSchemaV1 | undefined {
@@ -225,7 +295,7 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
     )
   }
   const audience =
-    parsed.audience === undefined
+    parsed.audience === undefined || parsed.audience === false
       ? undefined
       : new Set(Array.isArray(parsed.audience) ? parsed.audience : [parsed.audience])
   const usernameFn = typeof parsed.username === 'function' ? parsed.username : undefined
@@ -253,6 +323,27 @@ function resolveIssuer(input: unknown, index: number): ResolvedIssuer {
         : [compilePath(parsed.scopesClaim)],
     username: usernameFn ?? ((claims: Record<string, unknown>) => readPath(claims, usernamePath)),
   })
+}
+
+/** Presets of issuers that put no `aud` in their tokens: no audience to check, by design. */
+const PRESETS_WITHOUT_AUDIENCE: ReadonlySet<unknown> = new Set(['clustercockpit', 'authotron'])
+
+/**
+ * An issuer without `audience` accepts every token its issuer mints, for any API. Said once at
+ * start-up, unless `audience: false` says it on purpose or a preset's issuer puts no `aud`.
+ */
+function warnAboutUncheckedAudiences(issuers: readonly IssuerOptions[]): void {
+  const unchecked = issuers
+    .map((issuer, index) => ({ issuer, option: `"issuers[${index}].audience"` }))
+    .filter(({ issuer }) => issuer.audience === undefined)
+    .filter(({ issuer }) => !PRESETS_WITHOUT_AUDIENCE.has(issuer.claims))
+    .map(({ option }) => option)
+  if (unchecked.length === 0) return
+  warnOnce(
+    'JWT_GATE_AUDIENCE_UNCHECKED',
+    `jwt-gate: no ${unchecked.join(', ')}: tokens the issuer minted for any other API are accepted ` +
+      "too. Set this API's audience, or audience: false if the issuer puts none in its tokens",
+  )
 }
 
 /**
@@ -287,6 +378,10 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
       issuers.set(resolved.issuer, resolved)
     }
   })
+
+  const allIssuers = [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]
+  refuseSecretsEqualToPublicKeys(allIssuers.flatMap((issuer) => issuer.keys.configured))
+  warnAboutUncheckedAudiences(options.issuers)
 
   const sources =
     options.sources ?? (options.cookie === undefined ? ['header'] : ['header', 'cookie'])
@@ -323,7 +418,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         }
 
   const extraTyp = new Set<string>()
-  for (const issuer of [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]) {
+  for (const issuer of allIssuers) {
     for (const t of issuer.typ) extraTyp.add(t)
   }
 

@@ -31,25 +31,36 @@ export interface JwksKeySource {
 export interface RemoteJwksKeySource {
   /** `https:` URL of the JWKS (`http:` only for loopback addresses). */
   jwksUrl: string
-  /** Fetch timeout in ms. @defaultValue 5000 */
+  /** Fetch timeout, in ms (at least 1). @defaultValue 5000 (5 s) */
   timeout?: number
-  /** Minimum ms between refetches triggered by an unknown `kid`. @defaultValue 30000 */
+  /**
+   * Minimum time between refetches triggered by an unknown `kid`, in ms; at least 1000, so that a
+   * flood of unknown `kid`s fetches at most once a second. @defaultValue 30000 (30 s)
+   */
   cooldown?: number
-  /** How long a fetched set is considered fresh, in ms. @defaultValue 600000 */
+  /**
+   * How long a fetched set is considered fresh, in ms; at least 1000.
+   * @defaultValue 600000 (10 min)
+   */
   cacheMaxAge?: number
   /**
-   * How long to keep serving the last good keys after the endpoint starts failing, in ms.
-   * @defaultValue 3600000
+   * How long to keep serving the last good keys after the endpoint starts failing, in ms (0 turns
+   * it off). @defaultValue 3600000 (1 h)
    */
   staleIfError?: number
   /** Extra request headers (an API key for the IdP, say). */
   headers?: Record<string, string>
 }
-/** An HMAC secret. The encoding is never guessed. */
+/** An HMAC secret. */
 export interface SecretKeySource {
   /** The secret as text, or raw bytes. At least 32 bytes once decoded. */
   secret: string | Uint8Array
-  /** How a text secret turns into bytes: `utf8` (Auth-O-Tron) or `base64` (ClusterCockpit). */
+  /**
+   * How a text secret turns into bytes: `utf8` (Auth-O-Tron) or `base64` (ClusterCockpit), as the
+   * CLI's `--secret-encoding`. Left out, a text that is also base64 of 32 bytes or more earns a
+   * `JWT_GATE_SECRET_ENCODING` warning, since the two issuers would read it differently.
+   * @defaultValue `'utf8'`
+   */
   encoding?: 'utf8' | 'base64'
 }
 
@@ -93,11 +104,22 @@ export interface IssuerOptions {
   key: KeySource
   /** The locked algorithm list. @defaultValue derived from the key */
   algorithms?: Algorithm[]
-  /** Required audience(s); the token's `aud` must contain one. Not checked when absent. */
-  audience?: string | string[]
-  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. @defaultValue 5 */
+  /**
+   * Required audience(s); the token's `aud` must contain one. `false`: not checked, on purpose (the
+   * issuer puts no `aud`). Absent: not checked either, with a `JWT_GATE_AUDIENCE_UNCHECKED` warning
+   * at start-up, except with the `clustercockpit` and `authotron` presets, whose tokens carry no
+   * `aud`.
+   */
+  audience?: string | string[] | false
+  /**
+   * Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds; at most 300 (5 min).
+   * @defaultValue 5
+   */
   clockTolerance?: number
-  /** Maximum age in seconds, measured from `iat` (which then becomes required). */
+  /**
+   * Maximum age in seconds, measured from `iat` (which then becomes required).
+   * @defaultValue none (no limit)
+   */
   maxTokenAge?: number
   /**
    * Whether `exp` is required. Turning this off emits a warning at start-up: only for issuers that
@@ -199,7 +221,8 @@ export interface AuthenticateOptions {
   /**
    * The verified-token cache: repeated tokens skip decoding and signature checks (never the time
    * window, revocation or user checks). A token enters on its second verification, so tokens used
-   * once take no entry. `false` turns it off. @defaultValue `{ max: 5000, ttl: 300 }`
+   * once take no entry. `false` turns it off.
+   * @defaultValue `{ max: 5000, maxBytes: 16777216, ttl: 300 }` (`ttl` in seconds)
    */
   cache?: false | VerifiedCacheOptions
   /**
@@ -236,14 +259,20 @@ export interface UserCheckOptions {
   createUnknown?: boolean
   /** Update known users' name and roles from the token (`updateUserOnLogin`). @defaultValue false */
   updateExisting?: boolean
-  /** Timeout of one lookup, in ms; on timeout the request gets a 503. @defaultValue 3000 */
+  /**
+   * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
+   * @defaultValue 3000 (3 s)
+   */
   timeout?: number
 }
 
 /** Revocation options. */
 export interface RevocationOptions {
   store: RevocationStore
-  /** Timeout of one lookup, in ms; on timeout the request gets a 503. @defaultValue 3000 */
+  /**
+   * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
+   * @defaultValue 3000 (3 s)
+   */
   timeout?: number
 }
 
@@ -253,6 +282,9 @@ export interface VerifiedCacheOptions {
   max?: number
   /** Most bytes of tokens and claims kept (estimated). @defaultValue 16777216 (16 MiB) */
   maxBytes?: number
-  /** Longest time an entry is kept, in seconds (never past the token's `exp`). @defaultValue 300 */
+  /**
+   * Longest time an entry is kept, in seconds (never past the token's `exp`).
+   * @defaultValue 300 (5 min)
+   */
   ttl?: number
 }

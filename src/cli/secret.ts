@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CommandError, UsageError, type CliIo } from './io.js'
 import { decodeStdBase64 } from './key-formats.js'
+import { weakSecretWarning } from '../keys/secret-checks.js'
 
 /** Minimum HMAC secret length in bytes, as the middleware enforces. */
 export const MIN_SECRET_BYTES = 32
@@ -63,6 +64,8 @@ export async function readSecret(io: CliIo, options: SecretOptions): Promise<str
       `the secret is ${bytes.length} bytes; HMAC secrets need at least ${MIN_SECRET_BYTES}`,
     )
   }
+  const weak = weakSecretWarning('the HMAC secret', bytes)
+  if (weak !== undefined) io.stderr(`jwt-gate: warning: ${weak}\n`)
   return text
 }
 

@@ -10,6 +10,8 @@ import type { KeyObject, JsonWebKey } from 'node:crypto'
 import type { JWK } from 'jose'
 import { AuthConfigError } from '../errors.js'
 import { MIN_RSA_BITS, MIN_SECRET_BYTES, algorithmsForKey } from './algorithms.js'
+import { refuseEncodedPublicKey, weakSecretWarning } from './secret-checks.js'
+import { warnOnce } from '../warnings.js'
 
 /** One imported verification key. */
 export interface ImportedKey {
@@ -125,20 +127,22 @@ export function importJwks(jwks: unknown, option: string): ImportedKey[] {
   return keys
 }
 
-/** HMAC secret with an explicit encoding; at least 32 bytes once decoded. */
+/**
+ * HMAC secret; at least 32 bytes once decoded. A text secret is UTF-8 unless `encoding` says
+ * `base64`, as in the CLI. Text that is also base64 of 32 bytes or more is ambiguous (Auth-O-Tron
+ * would MAC its UTF-8 bytes, ClusterCockpit the decoded ones), so leaving `encoding` out then earns
+ * a warning; stating it silences the warning.
+ */
 export function importSecret(
   secret: string | Uint8Array,
-  encoding: 'utf8' | 'base64' | undefined,
+  encoding: unknown,
   option: string,
 ): ImportedKey {
+  if (encoding !== undefined && encoding !== 'utf8' && encoding !== 'base64') {
+    throw new AuthConfigError(`${option}.encoding`, 'must be utf8 or base64')
+  }
   let bytes: Buffer
   if (typeof secret === 'string') {
-    if (encoding === undefined) {
-      throw new AuthConfigError(
-        `${option}.encoding`,
-        'is required for a text secret: utf8 or base64',
-      )
-    }
     if (encoding === 'base64') {
       const decoded = decodeStdBase64(secret.trim())
       if (decoded === undefined)
@@ -146,30 +150,32 @@ export function importSecret(
       bytes = decoded
     } else {
       bytes = Buffer.from(secret, 'utf8')
+      if (encoding === undefined) warnIfAlsoBase64(secret, `${option}.secret`)
     }
   } else if (secret instanceof Uint8Array) {
     bytes = Buffer.from(secret)
   } else {
     throw new AuthConfigError(`${option}.secret`, 'must be a string or a Uint8Array')
   }
-  if (looksLikePublicKey(bytes)) {
-    throw new AuthConfigError(
-      `${option}.secret`,
-      'looks like a public key; a public key is never an HMAC secret',
-    )
-  }
+  refuseEncodedPublicKey(bytes, `${option}.secret`)
   if (bytes.length < MIN_SECRET_BYTES) {
     throw new AuthConfigError(
       `${option}.secret`,
       `is ${bytes.length} bytes; at least ${MIN_SECRET_BYTES} bytes are required`,
     )
   }
+  const weak = weakSecretWarning(`"${option}.secret"`, bytes)
+  if (weak !== undefined) warnOnce('JWT_GATE_WEAK_SECRET', `jwt-gate: ${weak}`)
   return { key: createSecretKey(bytes) }
 }
 
-function looksLikePublicKey(bytes: Buffer): boolean {
-  const text = bytes.toString('latin1')
-  return /-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(text) || /"kty"\s*:/.test(text)
+function warnIfAlsoBase64(secret: string, option: string): void {
+  const decoded = decodeStdBase64(secret.trim())
+  if (decoded === undefined || decoded.length < MIN_SECRET_BYTES) return
+  warnOnce(
+    'JWT_GATE_SECRET_ENCODING',
+    `jwt-gate: "${option}" is read as UTF-8 (the default) but is also base64; set encoding: 'base64' if the issuer decodes it (ClusterCockpit), or encoding: 'utf8' to keep this reading`,
+  )
 }
 
 function checkAsymmetricKey(key: KeyObject, option: string): void {

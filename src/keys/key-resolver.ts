@@ -25,6 +25,8 @@ import {
 } from './import-key.js'
 import type { ImportedKey } from './import-key.js'
 import { createRemoteKeySet } from './remote-jwks.js'
+import { unknownOptionProblem } from '../suggest.js'
+import type { ConfiguredKey } from './secret-checks.js'
 import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
 
 /** The keys and algorithms of one issuer. */
@@ -37,9 +39,21 @@ export interface KeyResolver {
   getKey(header: KeyLookupHeader & { alg: string }): Promise<VerificationKey> | VerificationKey
   /** Fetch remote keys now (no-op for static keys). */
   warmUp(): Promise<void>
+  /** The keys imported at start-up, with their option paths (none for a remote JWKS). */
+  readonly configured: readonly ConfiguredKey[]
 }
 
 const KEY_FIELDS = ['ed25519', 'pem', 'jwk', 'jwks', 'jwksUrl', 'secret'] as const
+
+/** The members each key source may have; anything else (a typo, an `agent`) is refused. */
+const KEY_MEMBERS: Readonly<Record<(typeof KEY_FIELDS)[number], readonly string[]>> = {
+  ed25519: ['ed25519'],
+  pem: ['pem'],
+  jwk: ['jwk'],
+  jwks: ['jwks'],
+  jwksUrl: ['jwksUrl', 'timeout', 'cooldown', 'cacheMaxAge', 'staleIfError', 'headers'],
+  secret: ['secret', 'encoding'],
+}
 
 /** Builds the resolver of `issuers[i].key`, validating `issuers[i].algorithms` against it. */
 export function createKeyResolver(
@@ -51,14 +65,21 @@ export function createKeyResolver(
     throw new AuthConfigError(`${option}.key`, 'is required')
   }
   const present = KEY_FIELDS.filter((field) => field in source)
+  const keyOption = `${option}.key`
+  refuseUnknownMembers(
+    source,
+    present.length === 1 ? KEY_MEMBERS[present[0]!] : KEY_FIELDS,
+    keyOption,
+  )
   if (present.length !== 1) {
     throw new AuthConfigError(
       `${option}.key`,
       `must have exactly one of ${KEY_FIELDS.join(', ')} (found ${present.length === 0 ? 'none' : present.join(', ')})`,
     )
   }
-  const keyOption = `${option}.key`
   const algOption = `${option}.algorithms`
+  const field = present[0]!
+  refuseMissingValue((source as unknown as Record<string, unknown>)[field], `${keyOption}.${field}`)
   checkAlgorithmNames(configuredAlgorithms, algOption)
 
   if ('jwksUrl' in source) {
@@ -78,16 +99,12 @@ export function createKeyResolver(
         return key
       },
       warmUp: () => remote.reload(),
+      configured: [],
     }
   }
 
-  let keys: ImportedKey[]
-  if ('ed25519' in source) keys = [importEd25519Raw(source.ed25519, `${keyOption}.ed25519`)]
-  else if ('pem' in source) keys = [importPem(source.pem, `${keyOption}.pem`)]
-  else if ('jwk' in source) keys = [importPublicJwk(source.jwk, `${keyOption}.jwk`)]
-  else if ('jwks' in source) keys = importJwks(source.jwks, `${keyOption}.jwks`)
-  else keys = [importSecret(source.secret, source.encoding, keyOption)]
-
+  const configured = importStatic(source, keyOption)
+  const keys: ImportedKey[] = configured.map(({ imported }) => imported)
   const algorithms = lockAlgorithms(keys, configuredAlgorithms, algOption)
   const single = keys.length === 1 ? keys[0] : undefined
 
@@ -102,6 +119,53 @@ export function createKeyResolver(
       return chosen.key
     },
     warmUp: () => Promise.resolve(),
+    configured: configured.map(({ option, imported }) => ({ option, key: imported.key })),
+  }
+}
+
+/** Imports a static key source; each key keeps the option path it came from. */
+function importStatic(
+  source: Exclude<KeySource, { jwksUrl: string }>,
+  keyOption: string,
+): { option: string; imported: ImportedKey }[] {
+  const one = (option: string, imported: ImportedKey) => [{ option, imported }]
+  if ('ed25519' in source) {
+    return one(`${keyOption}.ed25519`, importEd25519Raw(source.ed25519, `${keyOption}.ed25519`))
+  }
+  if ('pem' in source) return one(`${keyOption}.pem`, importPem(source.pem, `${keyOption}.pem`))
+  if ('jwk' in source) {
+    return one(`${keyOption}.jwk`, importPublicJwk(source.jwk, `${keyOption}.jwk`))
+  }
+  if ('jwks' in source) {
+    const option = `${keyOption}.jwks`
+    return importJwks(source.jwks, option).map((imported, index) => ({
+      option: `${option}.keys[${index}]`,
+      imported,
+    }))
+  }
+  return one(`${keyOption}.secret`, importSecret(source.secret, source.encoding, keyOption))
+}
+
+function refuseUnknownMembers(source: object, known: readonly string[], keyOption: string): void {
+  const unknown = Object.keys(source).find((name) => !known.includes(name))
+  if (unknown !== undefined) {
+    throw new AuthConfigError(`${keyOption}.${unknown}`, unknownOptionProblem(unknown, known))
+  }
+}
+
+/**
+ * `{ ed25519: process.env.X! }` with X unset gives `undefined`, with X set to nothing `''`: say so,
+ * before any import code trips over the value.
+ */
+function refuseMissingValue(value: unknown, option: string): void {
+  if (value === undefined || value === null) {
+    throw new AuthConfigError(
+      option,
+      `is missing (${String(value)}): is the environment variable or file it comes from set?`,
+    )
+  }
+  if (value === '') {
+    throw new AuthConfigError(option, 'is empty: is the environment variable it comes from set?')
   }
 }
 

@@ -19,13 +19,25 @@ export const MAX_JWKS_BYTES = 512 * 1024
 
 const DEFAULTS = { timeout: 5_000, cooldown: 30_000, cacheMaxAge: 600_000, staleIfError: 3_600_000 }
 
+/**
+ * Smallest `cooldown` and `cacheMaxAge`, in ms. Each bounds how often the endpoint is fetched:
+ * below this, a flood of unknown `kid`s (or of any tokens, once the set is stale) would fetch the
+ * key set for nearly every request. One fetch per second per process is the most an attacker can
+ * cause.
+ */
+export const MIN_REFRESH_INTERVAL = 1_000
+
 /** A key as jose returns it from a key set. */
 export type VerificationKey = Awaited<ReturnType<JWTVerifyGetKey>>
 
 /** A remote key set: `getKey` throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
 export interface RemoteKeySet {
   getKey(header: KeyLookupHeader): Promise<VerificationKey>
-  /** Fetches the set now (used to warm up at start, and by health checks). */
+  /**
+   * Fetches the set now (used to warm up at start, and by health checks). A failure is an
+   * `ERR_AUTH_KEYS_UNAVAILABLE` naming the option and the URL (without its query), with the
+   * original error as `cause`.
+   */
   reload(): Promise<void>
 }
 
@@ -37,16 +49,23 @@ const NO_TOKEN = undefined as unknown as FlattenedJWSInput
 /** Validates the options and builds the key set. Nothing is fetched until the first token. */
 export function createRemoteKeySet(source: RemoteJwksKeySource, option: string): RemoteKeySet {
   const url = parseJwksUrl(source.jwksUrl, `${option}.jwksUrl`)
-  const timeout = positiveInteger(source.timeout, DEFAULTS.timeout, `${option}.timeout`)
-  const cooldown = positiveInteger(source.cooldown, DEFAULTS.cooldown, `${option}.cooldown`)
-  const cacheMaxAge = positiveInteger(
+  const timeout = milliseconds(source.timeout, DEFAULTS.timeout, 1, `${option}.timeout`)
+  const cooldown = milliseconds(
+    source.cooldown,
+    DEFAULTS.cooldown,
+    MIN_REFRESH_INTERVAL,
+    `${option}.cooldown`,
+  )
+  const cacheMaxAge = milliseconds(
     source.cacheMaxAge,
     DEFAULTS.cacheMaxAge,
+    MIN_REFRESH_INTERVAL,
     `${option}.cacheMaxAge`,
   )
-  const staleIfError = positiveInteger(
+  const staleIfError = milliseconds(
     source.staleIfError,
     DEFAULTS.staleIfError,
+    0,
     `${option}.staleIfError`,
   )
 
@@ -116,9 +135,24 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
   return {
     getKey,
     async reload() {
-      await remote.reload()
+      try {
+        await remote.reload()
+      } catch (error) {
+        throw new ServiceUnavailableError(
+          'ERR_AUTH_KEYS_UNAVAILABLE',
+          `"${option}.jwksUrl" (${url.origin}${url.pathname}): could not fetch the key set: ${failureReason(error)}`,
+          { cause: error },
+        )
+      }
     },
   }
+}
+
+/** The failure in a few words: the error's message, and the system code behind "fetch failed". */
+function failureReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const code = (error.cause as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' ? `${error.message} (${code})` : error.message
 }
 
 async function readLimited(response: Response): Promise<string> {
@@ -171,15 +205,22 @@ function parseJwksUrl(value: unknown, option: string): URL {
   } catch {
     throw new AuthConfigError(option, 'is not a valid URL')
   }
+  if (url.username !== '' || url.password !== '') {
+    throw new AuthConfigError(option, 'must not contain credentials; send them with `headers`')
+  }
   if (url.protocol === 'https:') return url
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url
   throw new AuthConfigError(option, 'must use https (http is allowed for loopback addresses only)')
 }
 
-function positiveInteger(value: unknown, fallback: number, option: string): number {
+/** A duration option in ms: an integer of at least `min`, or the default when absent. */
+function milliseconds(value: unknown, fallback: number, min: number, option: string): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new AuthConfigError(option, 'must be a non-negative integer (milliseconds)')
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new AuthConfigError(
+      option,
+      `must be an integer number of milliseconds, at least ${min} ms`,
+    )
   }
   return value
 }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { KeyObject } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
 import type { Authenticator } from '../../src/index.js'
 import {
@@ -37,13 +37,22 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
+/** The smallest cooldown allowed; jose's key set reads `Date.now()`, so only `Date` is faked. */
+const COOLDOWN = 1_000
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
 function gate(): { authenticator: Authenticator; counter: ReturnType<typeof countingClaims> } {
   const counter = countingClaims()
   const authenticator = createAuthenticator({
     issuers: [
       {
         issuer: ISSUER,
-        key: { jwksUrl, cooldown: 0, cacheMaxAge: 600_000, staleIfError: 0 },
+        key: { jwksUrl, cooldown: COOLDOWN, cacheMaxAge: 600_000, staleIfError: 0 },
         claims: counter.schema,
       },
     ],
@@ -67,6 +76,7 @@ describe('verified-token cache: keys that leave the key set', () => {
     // The IdP rotates: k1 is withdrawn, k2 published. A token with the new kid makes the key set
     // refetch; from then on the cached k1 token must fail, although its cache entry is still live.
     published = { keys: [jwk(two.publicKey, 'k2')] }
+    vi.setSystemTime(Date.now() + COOLDOWN + 1)
     const fresh = await signToken(two.privateKey, { jti: 'new' }, { kid: 'k2' })
     await expect(cacheToken(authenticator, fresh)).resolves.toBeDefined()
     expect(authenticator.cacheSize).toBe(2)

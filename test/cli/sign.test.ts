@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import cookieParser from 'cookie-parser'
@@ -270,7 +270,7 @@ describe('jwt-gate sign', () => {
   })
 
   it('signs with a base64 secret file (ClusterCockpit encoding)', async () => {
-    const bytes = Buffer.alloc(64, 7)
+    const bytes = randomBytes(64)
     await writeFile(join(dir, 'hs.key'), `${bytes.toString('base64')}\n`)
     const token = await mint([
       '--secret-file',
@@ -348,5 +348,27 @@ describe('jwt-gate sign', () => {
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain(message)
+  })
+})
+
+describe('jwt-gate sign with a weak secret (issue 21, point 8)', () => {
+  it('signs, and warns on stderr with the middleware rule, never echoing the secret', async () => {
+    const weak = 'ab'.repeat(20)
+    const result = await cli(['sign', '--secret-env', 'S', '--sub', 'a'], { env: { S: weak } })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/)
+    expect(result.stderr).toBe(
+      'jwt-gate: warning: the HMAC secret looks weak: only 2 distinct byte values; use at least 32 random bytes (openssl rand -base64 32)\n',
+    )
+    expect(result.stderr).not.toContain(weak)
+  })
+})
+
+describe('sign and the middleware agree on a secret without encoding (issue 21, point 25)', () => {
+  it('both read it as UTF-8', async () => {
+    const token = await mint(['--secret-env', 'S', '--sub', 'u', '--now', NOW.toISOString()], {
+      S: SECRET,
+    })
+    expect((await verify(token, null, { secret: SECRET }))?.subject).toBe('u')
   })
 })

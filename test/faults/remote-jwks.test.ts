@@ -9,6 +9,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { AuthConfigError } from '../../src/index.js'
 import type { AuthErrorCode } from '../../src/index.js'
 import { expectPassed, expectRejected, send, startServer } from '../attacks/helpers/harness.js'
 import type { Answer, AttackServer } from '../attacks/helpers/harness.js'
@@ -44,7 +45,7 @@ let jwks: JwksServer
 let srv: AttackServer
 let target: Target
 
-function remoteTarget(url: string): Target {
+function remoteTarget(url: string, remote: Record<string, number> = {}): Target {
   return {
     name: 'remote-jwks',
     alg: 'ES256',
@@ -61,6 +62,7 @@ function remoteTarget(url: string): Target {
             cooldown: COOLDOWN,
             cacheMaxAge: MAX_AGE,
             staleIfError: STALE,
+            ...remote,
           },
         },
       ],
@@ -73,9 +75,13 @@ function remoteTarget(url: string): Target {
 const tokenOf = (s: Signer, kid = s.kid): string =>
   tokenFor(target, { key: s.privateKey, header: { kid } })
 
-async function start(keys: JWK[], url?: string): Promise<void> {
+async function start(
+  keys: JWK[],
+  url?: string,
+  remote: Record<string, number> = {},
+): Promise<void> {
   jwks = await startJwksServer(keys)
-  target = remoteTarget(url ?? jwks.url)
+  target = remoteTarget(url ?? jwks.url, remote)
   srv = await startServer(target)
 }
 
@@ -365,6 +371,50 @@ describe('remote JWKS key rotation', () => {
       await flood(100)
       expect(jwks.hits()).toBeLessThanOrEqual(1 + window)
     }
+  })
+})
+
+// Regression (issue 21, point 7): `cooldown: 0` or `cacheMaxAge: 0` used to turn the unknown-kid
+// throttle off, one fetch per request.
+describe('remote JWKS throttle cannot be configured away', () => {
+  const MIN = 1_000
+
+  it.each([
+    ['cooldown', 0],
+    ['cooldown', MIN - 1],
+    ['cacheMaxAge', 0],
+    ['cacheMaxAge', MIN - 1],
+  ])('%s: %i ms is refused at start-up', async (name, value) => {
+    jwks = await startJwksServer([k1.jwk])
+    let error: unknown
+    try {
+      srv = await startServer(remoteTarget(jwks.url, { [name]: value }))
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(AuthConfigError)
+    expect((error as AuthConfigError).option).toBe(`issuers[0].key.${name}`)
+    expect((error as AuthConfigError).message).toMatch(/at least 1000 ms/)
+  })
+
+  it('at the smallest cooldown and cacheMaxAge, a flood of unknown kids fetches once per second', async () => {
+    await start([k1.jwk], undefined, { cooldown: MIN, cacheMaxAge: MIN })
+    await request()
+    const seconds = 3
+    const stepsPerSecond = 5
+    for (let step = 0; step < seconds * stepsPerSecond; step++) {
+      at((step * MIN) / stepsPerSecond)
+      const before = srv.ran()
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          send(srv, { token: tokenOf(k1, `unknown-${step}-${i}`) }),
+        ),
+      )
+      for (const res of answers) expect(res.status).toBe(401)
+      expect(srv.ran()).toBe(before)
+    }
+    // 150 requests over 3 s of clock: at most one fetch per started second, plus the first.
+    expect(jwks.hits()).toBeLessThanOrEqual(1 + seconds)
   })
 })
 

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import request from 'supertest'
+import { createAuthenticator } from '../../src/index.js'
 import { createTestApp } from '../helpers/app.js'
 import { es256, jwkWithKid, rsa, rsaOther } from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
@@ -8,7 +9,11 @@ import type { JwksServer } from '../helpers/jwks-server.js'
 import { expectRejected } from './expect.js'
 
 let server: JwksServer | undefined
+/** The smallest `cooldown` and `cacheMaxAge`; jose reads `Date.now()`, so only `Date` is faked. */
+const MIN_MS = 1_000
+
 afterEach(async () => {
+  vi.useRealTimers()
   await server?.close()
   server = undefined
 })
@@ -79,12 +84,14 @@ describe('remote JWKS', () => {
   })
 
   it('keeps serving the last good keys when the endpoint fails later (stale-if-error)', async () => {
-    const { t, server } = await setup({ cacheMaxAge: 0, cooldown: 0 })
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { t, server } = await setup({ cacheMaxAge: MIN_MS, cooldown: MIN_MS })
     const token = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' })
     expect(
       (await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)).status,
     ).toBe(200)
     server.setBehaviour('garbage')
+    vi.setSystemTime(Date.now() + MIN_MS + 1)
     const other = await sign(es256.privateKey, { alg: 'ES256', kid: 'ec-1' })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${other}`)
     expect(res.status).toBe(200)
@@ -92,7 +99,8 @@ describe('remote JWKS', () => {
   })
 
   it('refuses a token signed by a key that left the JWKS, also once cached', async () => {
-    const { t, server } = await setup({ cacheMaxAge: 0, cooldown: 0 })
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { t, server } = await setup({ cacheMaxAge: MIN_MS, cooldown: MIN_MS })
     const token = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' })
     // Twice: the verified-token cache admits a token on its second verification.
     for (let i = 0; i < 2; i++) {
@@ -101,6 +109,7 @@ describe('remote JWKS', () => {
       ).toBe(200)
     }
     server.setKeys({ keys: [await jwkWithKid(es256, 'ec-1')] })
+    vi.setSystemTime(Date.now() + MIN_MS + 1)
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expectRejected(
       { ...res, body: res.body } as never,
@@ -116,5 +125,52 @@ describe('remote JWKS', () => {
     const token = await sign('x'.repeat(40), { alg: 'HS256', kid: 'rsa-1' })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expectRejected(res, t, 401, 'ERR_AUTH_ALG_NOT_ALLOWED')
+  })
+})
+
+describe('warmUp() failures name the issuer option and the URL (issue 21, point 26)', () => {
+  async function warmUpError(url: string): Promise<Error> {
+    const gate = createAuthenticator({
+      issuers: [
+        { issuer: 'local', key: { pem: rsa.publicPem }, audience: 'api' },
+        { issuer: ISSUER, key: { jwksUrl: url, timeout: 500 }, audience: 'api' },
+      ],
+    })
+    try {
+      await gate.warmUp()
+    } catch (error) {
+      return error as Error
+    } finally {
+      await gate.close()
+    }
+    throw new Error('warmUp() resolved')
+  }
+
+  it('an endpoint answering 500', async () => {
+    server = await startJwksServer({ keys: [] })
+    server.setBehaviour('error')
+    const error = await warmUpError(server.url)
+    expect(error.message).toContain(`"issuers[1].key.jwksUrl" (${server.url})`)
+    expect(error.message).toMatch(/could not fetch the key set/)
+    expect(error).toMatchObject({ code: 'ERR_AUTH_KEYS_UNAVAILABLE' })
+    expect(error.cause).toBeInstanceOf(Error)
+    expect((error.cause as { code?: string }).code).toBe('ERR_JOSE_GENERIC')
+  })
+
+  it('nothing listening', async () => {
+    const probe = await startJwksServer({ keys: [] })
+    await probe.close()
+    const error = await warmUpError(probe.url)
+    expect(error.message).toContain(`"issuers[1].key.jwksUrl" (${probe.url})`)
+    expect(error.message).toMatch(/ECONNREFUSED/)
+    expect((error.cause as Error).message).toBe('fetch failed')
+  })
+
+  it('never shows the query of the URL', async () => {
+    server = await startJwksServer({ keys: [] })
+    server.setBehaviour('error')
+    const error = await warmUpError(`${server.url}?api_key=s3cr3t`)
+    expect(error.message).toContain(`"issuers[1].key.jwksUrl" (${server.url})`)
+    expect(error.message).not.toContain('s3cr3t')
   })
 })

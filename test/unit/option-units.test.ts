@@ -1,0 +1,58 @@
+/**
+ * Issue 21, point 24: every duration option says its unit and default, in the TSDoc of
+ * src/options.ts (what editors show) and in the README's option tables.
+ */
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+
+const options = readFileSync(new URL('../../src/options.ts', import.meta.url), 'utf8')
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+
+/** The TSDoc block right above `name?: number` inside `interface owner`. */
+function tsdocOf(owner: string, name: string): string {
+  const body = options.slice(options.indexOf(`export interface ${owner} {`))
+  const member = body.indexOf(`  ${name}?: number`)
+  expect(member, `${owner}.${name}`).toBeGreaterThan(0)
+  const block = body.slice(0, member)
+  return block.slice(block.lastIndexOf('/**'))
+}
+
+describe('duration options state unit and default in their TSDoc', () => {
+  const durations: [string, string, RegExp, RegExp][] = [
+    ['RemoteJwksKeySource', 'timeout', /\bms\b/, /@defaultValue 5000 \(5 s\)/],
+    ['RemoteJwksKeySource', 'cooldown', /\bms\b/, /@defaultValue 30000 \(30 s\)/],
+    ['RemoteJwksKeySource', 'cacheMaxAge', /\bms\b/, /@defaultValue 600000 \(10 min\)/],
+    ['RemoteJwksKeySource', 'staleIfError', /\bms\b/, /@defaultValue 3600000 \(1 h\)/],
+    ['IssuerOptions', 'clockTolerance', /\bseconds\b.*at most 300/s, /@defaultValue 5\b/],
+    ['IssuerOptions', 'maxTokenAge', /\bseconds\b/, /@defaultValue none/],
+    ['UserCheckOptions', 'timeout', /\bms\b.*at most 60000/s, /@defaultValue 3000 \(3 s\)/],
+    ['RevocationOptions', 'timeout', /\bms\b.*at most 60000/s, /@defaultValue 3000 \(3 s\)/],
+    ['VerifiedCacheOptions', 'ttl', /\bseconds\b/, /@defaultValue 300 \(5 min\)/],
+  ]
+  it.each(durations)('%s.%s', (owner, name, unit, fallback) => {
+    const doc = tsdocOf(owner, name)
+    expect(doc).toMatch(unit)
+    expect(doc).toMatch(fallback)
+  })
+})
+
+describe('the README tables state the units', () => {
+  const row = (name: string) => readme.split('\n').find((line) => line.startsWith(`| \`${name}\``))
+  it.each([
+    ['clockTolerance', /`5` \(seconds\).*at most 300/],
+    ['maxTokenAge', /seconds/],
+    ['cache', /ttl: 300 }`.*`ttl` in seconds/],
+    ['users', /`timeout` in ms, 3000/],
+    ['revocation', /`timeout` in ms, 3000/],
+  ])('%s', (name, text) => {
+    expect(row(name)).toMatch(text)
+  })
+
+  it('the remote JWKS row', () => {
+    const jwks = readme.split('\n').find((line) => line.startsWith('| `{ jwksUrl'))
+    expect(jwks).toMatch(/all durations in ms/)
+    for (const name of ['timeout', 'cooldown', 'cacheMaxAge', 'staleIfError']) {
+      expect(jwks).toContain(`\`${name}\``)
+    }
+  })
+})
