@@ -140,7 +140,7 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
       } catch (error) {
         throw new ServiceUnavailableError(
           'ERR_AUTH_KEYS_UNAVAILABLE',
-          `"${option}.jwksUrl" (${url.origin}${url.pathname}): could not fetch the key set: ${failureReason(error)}`,
+          `'${option}.jwksUrl' (${url.origin}${url.pathname}): could not fetch the key set: ${failureReason(error)}`,
           { cause: error },
         )
       }
