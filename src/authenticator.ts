@@ -42,7 +42,10 @@ export interface Authenticator {
    * microtask round per request.
    */
   authenticateNow(req: AuthRequest): AuthContext | undefined | Promise<AuthContext | undefined>
-  /** Fetches remote key sets now, so the first request does not wait (and a dead IdP shows early). */
+  /**
+   * Fetches remote key sets now, so the first request does not wait (and a dead IdP shows early),
+   * and awaits the user store's `checkSchema()`, if it has one (a missing column shows early).
+   */
   warmUp(): Promise<void>
   /** The realm of this authenticator's challenges. */
   readonly realm: string
@@ -320,7 +323,10 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     },
     authenticateNow,
     async warmUp() {
-      await Promise.all(allIssuers.map((issuer) => issuer.keys.warmUp()))
+      await Promise.all([
+        ...allIssuers.map((issuer) => issuer.keys.warmUp()),
+        config.users?.store.checkSchema?.(),
+      ])
     },
     realm: config.realm,
     get cacheSize() {

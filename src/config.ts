@@ -11,7 +11,10 @@ import { AuthConfigError } from './errors.js'
 import { createKeyResolver } from './keys/key-resolver.js'
 import type { KeyResolver } from './keys/key-resolver.js'
 import { normalizeTyp } from './compact.js'
-import { refuseSecretsEqualToPublicKeys } from './keys/secret-checks.js'
+import {
+  refuseSecretsEqualToPublicKeys,
+  refuseSecretsSharedByIssuers,
+} from './keys/secret-checks.js'
 import { warnOnce } from './warnings.js'
 import { unknownOptionProblem } from './suggest.js'
 import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
@@ -380,7 +383,9 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   })
 
   const allIssuers = [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]
-  refuseSecretsEqualToPublicKeys(allIssuers.flatMap((issuer) => issuer.keys.configured))
+  const configuredKeys = allIssuers.flatMap((issuer) => issuer.keys.configured)
+  refuseSecretsEqualToPublicKeys(configuredKeys)
+  refuseSecretsSharedByIssuers(configuredKeys)
   warnAboutUncheckedAudiences(options.issuers)
 
   const sources =

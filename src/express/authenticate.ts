@@ -15,7 +15,7 @@ import { setRealm } from './realm.js'
 export type AuthenticateMiddleware = RequestHandler & {
   /** The framework-free authenticator (cache size, warm-up). */
   readonly authenticator: Authenticator
-  /** Fetches remote key sets now. */
+  /** Fetches remote key sets now and checks the user store's table (see `Authenticator.warmUp`). */
   warmUp(): Promise<void>
   /** Releases stores and caches. */
   close(): Promise<void>

@@ -1,7 +1,8 @@
 /**
  * Start-up checks of HMAC secrets. A public key is public, so an HMAC secret made of one lets
  * anybody MAC a token: such secrets are refused, whether given as PEM or JWK text, as (base64 of)
- * a DER public key or certificate, or as the bytes of a public key configured for any issuer.
+ * a DER public key or certificate, or as the bytes of a public key configured for any issuer; and
+ * a secret shared by two issuers is refused too.
  * A secret that is plainly not random (see {@link weakSecretReason}) earns a warning.
  *
  * @module
@@ -102,6 +103,34 @@ export function refuseSecretsEqualToPublicKeys(keys: readonly ConfiguredKey[]): 
         `is the public key of "${match.option}"; a public key is never an HMAC secret`,
       )
     }
+  }
+}
+
+/**
+ * Refuses an HMAC secret that is, in any of its readings, another issuer's secret: whoever holds
+ * one could mint tokens the other issuer's entry accepts (an issuer confusion). Each issuer has at
+ * most one secret, so any two secrets belong to two issuers. The error names both options, never
+ * the bytes.
+ */
+export function refuseSecretsSharedByIssuers(keys: readonly ConfiguredKey[]): void {
+  const earlier: { option: string; readings: Buffer[] }[] = []
+  try {
+    for (const { option, key } of keys) {
+      if (key.type !== 'secret') continue
+      const readings = secretReadings(key.export())
+      const twin = earlier.find((other) =>
+        other.readings.some((theirs) => readings.some((ours) => ours.equals(theirs))),
+      )
+      earlier.push({ option, readings })
+      if (twin !== undefined) {
+        throw new AuthConfigError(
+          option,
+          `is the same secret as "${twin.option}"; each issuer needs its own secret`,
+        )
+      }
+    }
+  } finally {
+    for (const { readings } of earlier) for (const reading of readings) reading.fill(0)
   }
 }
 

@@ -108,6 +108,7 @@ function closer(stop: () => void, inner: { close?(): Promise<void> }): () => Pro
  * found users are kept `ttl` ms, unknown ones `negativeTtl` ms; errors and malformed answers are
  * never kept (malformed answers throw {@link StoreDataError}). `createUser`/`updateUser` pass
  * through and drop the entry locally; other instances learn of it through `invalidations`.
+ * `checkSchema` passes through untouched.
  */
 export function cacheUserStore(store: UserStore, options: UserCacheOptions = {}): CachedUserStore {
   const ttl = duration('ttl', options.ttl, 5000)
@@ -148,6 +149,7 @@ export function cacheUserStore(store: UserStore, options: UserCacheOptions = {})
       }
     }
   }
+  if (store.checkSchema !== undefined) cached.checkSchema = store.checkSchema.bind(store)
   if (store.updateUser !== undefined) {
     const update = store.updateUser.bind(store)
     cached.updateUser = async (user) => {

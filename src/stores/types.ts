@@ -38,6 +38,12 @@ export interface UserStore {
   createUser?(user: UserRecord): Promise<void>
   /** Updates name and roles of a user (used when `updateExisting` is on). */
   updateUser?(user: UserRecord): Promise<void>
+  /**
+   * Resolves when the store's table has every column it needs; rejects otherwise (an
+   * `AuthConfigError` naming the missing column). The middleware's `warmUp()` awaits it, so an
+   * app that awaits `warmUp()` at start-up finds a wrong table before the first request does.
+   */
+  checkSchema?(): Promise<void>
   /** Releases connections, subscriptions and timers. */
   close?(): Promise<void>
 }

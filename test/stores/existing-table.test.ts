@@ -274,6 +274,39 @@ for (const dialect of [sqlite, postgres]) {
   })
 }
 
+describe.skipIf(postgres.skip)('warmUp() checks the user table (PostgreSQL)', () => {
+  const gateOn = (table: string, wrap: (store: UserStore) => UserStore, columns?: UserColumns) => {
+    const store = createPostgresUserStore({
+      pool,
+      table,
+      channel: false,
+      ...(columns ? { columns } : {}),
+    })
+    closers.push(() => store.close())
+    return createStoreApp({ users: wrap(store) }).middleware
+  }
+  const wrappers: [string, (store: UserStore) => UserStore][] = [
+    ['the store', (store) => store],
+    ['the store in cacheUserStore', (store) => cacheUserStore(store)],
+  ]
+
+  it.each(wrappers)('rejects naming the missing column (%s)', async (_, wrap) => {
+    const table = await postgres.ccTable()
+    const gate = gateOn(table, wrap)
+    for (const warmUp of [() => gate.warmUp(), () => gate.authenticator.warmUp()]) {
+      const failure = warmUp()
+      await expect(failure).rejects.toThrow(AuthConfigError)
+      await expect(failure).rejects.toMatchObject({ option: 'columns.disabled' })
+      await expect(failure).rejects.toThrow(`table "${table}" has no column "disabled"`)
+    }
+  })
+
+  it.each(wrappers)('resolves with columns: { disabled: false } (%s)', async (_, wrap) => {
+    const table = await postgres.ccTable()
+    await expect(gateOn(table, wrap, CC_COLUMNS).warmUp()).resolves.toBeUndefined()
+  })
+})
+
 describe('the columns option', () => {
   it.each([
     [{ disable: false }, 'columns.disable'],

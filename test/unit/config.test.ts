@@ -436,6 +436,76 @@ describe('a public key is never an HMAC secret (issue 21, point 5)', () => {
   })
 })
 
+describe('two issuers never share an HMAC secret (issue 21, point 5)', () => {
+  const otherIssuer = 'https://other.example'
+  const twoSecrets = (first: Record<string, unknown>, second: Record<string, unknown>) => ({
+    issuers: [
+      { issuer: ISSUER, key: first },
+      { issuer: otherIssuer, key: second },
+    ],
+    clock,
+  })
+
+  it('refuses the same secret for two issuers, naming both options and never the bytes', () => {
+    const error = refused(
+      twoSecrets(
+        { secret: hmacSecret, encoding: 'utf8' },
+        { secret: hmacSecret, encoding: 'utf8' },
+      ),
+    )
+    expect(error.option).toBe('issuers[1].key.secret')
+    expect(error.message).toMatch(/same secret as "issuers\[0\]\.key\.secret"/)
+    expect(error.message).not.toContain(hmacSecret)
+  })
+
+  it("refuses a secret equal to another issuer's in any reading (text, base64, base64url, bytes)", () => {
+    const bytes = Buffer.from(hmacSecretBase64, 'base64')
+    const pairs: [Record<string, unknown>, Record<string, unknown>][] = [
+      [
+        { secret: hmacSecretBase64, encoding: 'base64' },
+        { secret: hmacSecretBase64, encoding: 'utf8' },
+      ],
+      [{ secret: hmacSecretBase64, encoding: 'base64' }, { secret: new Uint8Array(bytes) }],
+      [
+        { secret: bytes.toString('base64url'), encoding: 'utf8' },
+        { secret: hmacSecretBase64, encoding: 'base64' },
+      ],
+      [
+        { secret: new Uint8Array(bytes) },
+        { secret: bytes.toString('base64url'), encoding: 'utf8' },
+      ],
+    ]
+    for (const [first, second] of pairs) {
+      const error = refused(twoSecrets(first, second))
+      expect(error.option).toBe('issuers[1].key.secret')
+      expect(error.message).toMatch(/issuers\[0\]\.key\.secret/)
+      expect(error.message).not.toContain(hmacSecretBase64)
+      expect(error.message).not.toContain(bytes.toString('base64url'))
+    }
+  })
+
+  it('accepts distinct secrets, each issuer verifying its own tokens only', async () => {
+    const gate = createAuthenticator({
+      issuers: [
+        { issuer: ISSUER, key: { secret: hmacSecret, encoding: 'utf8' } },
+        { issuer: otherIssuer, key: { secret: hmacSecretBase64, encoding: 'base64' } },
+      ],
+      clock,
+    })
+    const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
+    const otherKey = createSecretKey(Buffer.from(hmacSecretBase64, 'base64'))
+    const otherClaims = { claims: { iss: otherIssuer }, alg: 'HS256' }
+    expect((await gate.authenticate(bearer(await sign(hmacSecret))))?.subject).toBe('alice')
+    expect((await gate.authenticate(bearer(await sign(otherKey, otherClaims))))?.issuer).toBe(
+      otherIssuer,
+    )
+    const crossed = await sign(hmacSecret, { claims: { iss: otherIssuer } })
+    await expect(gate.authenticate(bearer(crossed))).rejects.toMatchObject({
+      code: 'ERR_AUTH_SIGNATURE_INVALID',
+    })
+  })
+})
+
 describe('an unset key variable is a configuration error, not a TypeError (issue 21, point 18)', () => {
   const forms: [string, Record<string, unknown>][] = [
     ['ed25519', {}],
