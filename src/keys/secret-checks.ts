@@ -112,8 +112,8 @@ const MAX_RUN = 8
 
 /** The weak-secret rule in words, for help texts: what {@link weakSecretReason} looks for. */
 export const WEAK_SECRET_RULE =
-  `fewer than ${MIN_DISTINCT_BYTES} distinct byte values, a run of ${MAX_RUN} or more identical ` +
-  'bytes, or a shorter pattern repeated throughout (secretsecret…)'
+  `fewer than ${MIN_DISTINCT_BYTES} distinct byte values, a run of ${MAX_RUN} identical bytes, ` +
+  'or a pattern repeated throughout'
 
 /** The code of the weak-secret warning, in the middleware's process warning and on the CLI. */
 export const WEAK_SECRET_CODE = 'JWT_GATE_WEAK_SECRET'
