@@ -57,8 +57,10 @@ export interface ClaimMappingFlags {
   username: string | undefined
 }
 
-/** What the core said about the token. */
-export type VerifyOutcome =
+/**
+ * What the core said about the token, and whether it checked `aud` (only with `--audience`).
+ */
+export type VerifyOutcome = (
   | {
       result: 'pass'
       subject: string
@@ -76,6 +78,7 @@ export type VerifyOutcome =
       /** The claims schema's findings: paths and expectations, never values. */
       issues?: readonly ClaimIssue[]
     }
+) & { audienceChecked: boolean }
 
 /** Builds the key source from the options, or `undefined` when none was given. */
 export async function keySourceFromFlags(
@@ -153,6 +156,15 @@ function usernameProbe(): { store: UserStore; readonly username: string | undefi
   }
 }
 
+/**
+ * The issuer's `audience` option. Without `--audience` it is `false`, said on purpose: `inspect`
+ * reports the unchecked audience in its own output, where the middleware would warn at start-up.
+ */
+function audienceOption(audience: string[]): string | string[] | false {
+  if (audience.length === 0) return false
+  return audience.length === 1 ? audience[0]! : audience
+}
+
 /** Runs the core verification at time `now` and reports the outcome. */
 export async function verifyWithCore(
   token: string,
@@ -165,9 +177,7 @@ export async function verifyWithCore(
     issuer: policy.issuer,
     key,
     ...(policy.algorithms && { algorithms: policy.algorithms }),
-    ...(policy.audience.length > 0 && {
-      audience: policy.audience.length === 1 ? policy.audience[0]! : policy.audience,
-    }),
+    audience: audienceOption(policy.audience),
     ...(policy.clockTolerance !== undefined && { clockTolerance: policy.clockTolerance }),
     ...(policy.maxTokenAge !== undefined && { maxTokenAge: policy.maxTokenAge }),
     ...(policy.claims && { claims: policy.claims }),
@@ -175,6 +185,7 @@ export async function verifyWithCore(
     ...(mapping.scopesClaim !== undefined && { scopesClaim: mapping.scopesClaim }),
     ...(mapping.username !== undefined && { username: mapping.username }),
   }
+  const audienceChecked = policy.audience.length > 0
   const probe = mapping.username === undefined ? undefined : usernameProbe()
   const options: AuthenticateOptions = {
     issuers: [issuer],
@@ -202,11 +213,19 @@ export async function verifyWithCore(
       roles: auth.roles,
       scopes: auth.scopes,
       ...(probe?.username !== undefined && { username: probe.username }),
+      audienceChecked,
     }
   } catch (err) {
     if (isAuthError(err)) {
       const { code, status, message, issues } = err
-      return { result: 'rejected', code, status, message, ...(issues && { issues }) }
+      return {
+        result: 'rejected',
+        code,
+        status,
+        message,
+        ...(issues && { issues }),
+        audienceChecked,
+      }
     }
     throw err
   } finally {

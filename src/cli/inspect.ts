@@ -22,6 +22,9 @@ const PRESETS = [
   'authotron',
 ] as const satisfies readonly ClaimsPreset[]
 const ALGORITHMS = SUPPORTED_ALGORITHMS
+/** What the middleware's JWT_GATE_AUDIENCE_UNCHECKED start-up warning says, in `inspect`'s terms. */
+const AUDIENCE_NOT_CHECKED =
+  'audience not checked: a token minted for any other API passes too; pass --audience to check "aud"'
 
 const help = `Usage: jwt-gate inspect [TOKEN|-] [key option] [policy options] [--json]
 
@@ -45,7 +48,8 @@ Key (at most one):
 Policy (as the issuer options of the middleware):
   --issuer ISS            the trusted issuer (default: the token's own iss, reported as unchecked)
   --no-iss                the issuer accepts tokens without iss (ClusterCockpit local tokens)
-  --audience AUD          required audience (repeatable: any of them)
+  --audience AUD          required audience (repeatable: any of them); without it, "aud"
+                          is not checked and a note says so
   --alg ALG               allowed algorithm (repeatable; default: derived from the key)
   --clock-tolerance SEC   clock skew tolerance in seconds (middleware default 5)
   --max-token-age SEC     maximum age from iat
@@ -233,6 +237,7 @@ export const inspectCommand: Command = {
         notes.push('issuer not pinned: trusted the token\'s own "iss"; pass --issuer to check it')
       }
       verification = await verifyWithCore(token, key, { ...policyBase, issuer }, now)
+      if (!verification.audienceChecked) notes.push(AUDIENCE_NOT_CHECKED)
       const usernameClaim = values['username-claim']
       if (usernameClaim !== undefined && isNoUsername(verification)) {
         notes.push(

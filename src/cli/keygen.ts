@@ -1,24 +1,38 @@
 /**
  * `jwt-gate keygen`: a new signing key pair in every format the middleware and ClusterCockpit
- * read.
+ * read, or a random HMAC secret of its algorithm's full strength.
  *
  * @module
  */
 import { parseArgs } from 'node:util'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { WEAK_SECRET_RULE, weakSecretReason } from '../keys/secret-checks.js'
 import { oneOf, atMostPositionals, usageErrors } from './args.js'
 import type { Command } from './command.js'
 import { CommandError, EXIT, printJson, type CliIo } from './io.js'
 import { toPublicJwk, toRawPrivate, toRawPublic, toSpkiPem, type PublicJwk } from './key-formats.js'
 
-const ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const
+const PAIR_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
+const ALGORITHMS = [...PAIR_ALGORITHMS, ...HMAC_ALGORITHMS]
 const RSA_BITS = ['2048', '3072', '4096'] as const
 
-const help = `Usage: jwt-gate keygen [--alg EdDSA|ES256|RS256] [--out DIR] [--force] [--json]
+type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
+/**
+ * HMAC secret sizes: the hash's output, the least RFC 7518 §3.2 allows and all the strength the
+ * MAC has; more bytes add nothing.
+ */
+const SECRET_BYTES: Readonly<Record<HmacAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 }
+/** The environment variable the printed middleware snippet reads the secret from. */
+const SECRET_ENV = 'JWT_SECRET'
 
-Generates a signing key pair and writes it in every format jwt-gate and ClusterCockpit read.
+const help = `Usage: jwt-gate keygen [--alg EdDSA|ES256|RS256|HS256|HS384|HS512] [--out DIR] [--force]
+                      [--json]
+
+Generates a signing key pair and writes it in every format jwt-gate and ClusterCockpit read,
+or, with --alg HS256, HS384 or HS512, a random HMAC secret.
 
 With --out DIR, writes (refusing to overwrite unless --force):
   private.pem           PKCS#8 private key (mode 0600)
@@ -27,10 +41,13 @@ With --out DIR, writes (refusing to overwrite unless --force):
   jwks.json             JWKS of that one key  -> key: { jwks }, or serve it as a JWKS URL
   clustercockpit.env    EdDSA only (mode 0600): JWT_PUBLIC_KEY (raw 32 bytes) and
                         JWT_PRIVATE_KEY (Go's 64-byte seed||public), standard base64
+  secret.b64            HMAC only (mode 0600): the secret in standard base64, for
+                        key: { secret: process.env.${SECRET_ENV}, encoding: 'base64' }
 Without --out, prints all of it to standard output.
 
 Options:
-  --alg ALG      EdDSA (Ed25519, the default), ES256 (P-256) or RS256
+  --alg ALG      EdDSA (Ed25519, the default), ES256 (P-256) or RS256; or HS256, HS384,
+                 HS512: a secret of 32, 48 or 64 random bytes (the hash's size)
   --bits N       RSA modulus length: 2048 (default), 3072 or 4096
   --out DIR      directory to write the files to (created when missing)
   --force        overwrite existing files
@@ -39,10 +56,25 @@ Options:
 
 The kid is the key's RFC 7638 thumbprint.
 
+The middleware, sign and inspect warn (JWT_GATE_WEAK_SECRET) about an HMAC secret with
+  ${WEAK_SECRET_RULE},
+as typed and made-up secrets often have; a secret from keygen is random and never has.
+
 Examples:
   jwt-gate keygen --out ./keys
   jwt-gate keygen --alg ES256 --out ./keys --json
+  jwt-gate keygen --alg HS256 --out ./keys
+  jwt-gate sign --secret-file ./keys/secret.b64 --secret-encoding base64 --sub alice
 `
+
+/** A generated HMAC secret and where it goes in the middleware's options. */
+interface SecretMaterial {
+  alg: HmacAlgorithm
+  bytes: number
+  encoding: 'base64'
+  secret: string
+  middleware: string
+}
 
 /** Every representation of one generated key pair. */
 interface KeyMaterial {
@@ -55,7 +87,7 @@ interface KeyMaterial {
   clusterCockpit?: { JWT_PUBLIC_KEY: string; JWT_PRIVATE_KEY: string }
 }
 
-function generate(alg: (typeof ALGORITHMS)[number], bits: number): KeyObject {
+function generate(alg: (typeof PAIR_ALGORITHMS)[number], bits: number): KeyObject {
   switch (alg) {
     case 'EdDSA':
       return generateKeyPairSync('ed25519').privateKey
@@ -85,9 +117,12 @@ function material(alg: string, privateKey: KeyObject): KeyMaterial {
   return result
 }
 
-/** The files `--out` writes: name, content, and whether it holds the private key. */
-function files(keys: KeyMaterial): [name: string, content: string, secret: boolean][] {
-  const list: [string, string, boolean][] = [
+/** A file `--out` writes: name, content, and whether it holds a private key or secret. */
+type OutputFile = [name: string, content: string, secret: boolean]
+
+/** The files `--out` writes for a key pair. */
+function files(keys: KeyMaterial): OutputFile[] {
+  const list: OutputFile[] = [
     ['private.pem', keys.privatePem, true],
     ['public.pem', keys.publicPem, false],
     ['public.jwk.json', `${JSON.stringify(keys.publicJwk, null, 2)}\n`, false],
@@ -101,7 +136,7 @@ function files(keys: KeyMaterial): [name: string, content: string, secret: boole
   return list
 }
 
-async function writeAll(dir: string, keys: KeyMaterial, force: boolean): Promise<string[]> {
+async function writeAll(dir: string, list: OutputFile[], force: boolean): Promise<string[]> {
   try {
     await mkdir(dir, { recursive: true })
   } catch (err) {
@@ -110,7 +145,7 @@ async function writeAll(dir: string, keys: KeyMaterial, force: boolean): Promise
     )
   }
   const written: string[] = []
-  for (const [name, content, secret] of files(keys)) {
+  for (const [name, content, secret] of list) {
     const path = join(dir, name)
     try {
       await writeFile(path, content, { mode: secret ? 0o600 : 0o644, flag: force ? 'w' : 'wx' })
@@ -142,10 +177,62 @@ function printMaterial(io: CliIo, keys: KeyMaterial): void {
   }
 }
 
+/**
+ * A random secret of the algorithm's full strength. Random bytes essentially never look weak;
+ * the loop makes "never" exact, so the secret keygen prints is one the middleware takes silently.
+ */
+function generateSecret(alg: HmacAlgorithm): SecretMaterial {
+  let bytes: Buffer
+  do {
+    bytes = randomBytes(SECRET_BYTES[alg])
+  } while (weakSecretReason(bytes) !== undefined)
+  const secret = bytes.toString('base64')
+  return {
+    alg,
+    bytes: SECRET_BYTES[alg],
+    encoding: 'base64',
+    secret,
+    middleware: `key: { secret: process.env.${SECRET_ENV}, encoding: 'base64' }, algorithms: ['${alg}']`,
+  }
+}
+
+function isHmac(alg: (typeof ALGORITHMS)[number]): alg is HmacAlgorithm {
+  return (HMAC_ALGORITHMS as readonly string[]).includes(alg)
+}
+
+/** `keygen --alg HS…`: the secret to `--out DIR` as secret.b64, or to standard output. */
+async function runSecret(
+  io: CliIo,
+  alg: HmacAlgorithm,
+  values: { out?: string | undefined; force: boolean; json: boolean },
+): Promise<typeof EXIT.ok> {
+  const { secret, middleware, ...facts } = generateSecret(alg)
+  const title = `${alg} secret: ${facts.bytes} random bytes, standard base64`
+  if (values.out === undefined) {
+    if (values.json) printJson(io, { ...facts, secret, middleware })
+    else {
+      io.stdout(`# ${title} (keep it secret)\n${secret}\n\n`)
+      io.stdout(`# In the issuer's options, with the secret in ${SECRET_ENV}:\n#   ${middleware}\n`)
+    }
+    return EXIT.ok
+  }
+  const dir = resolve(io.cwd, values.out)
+  const written = await writeAll(dir, [['secret.b64', `${secret}\n`, true]], values.force)
+  if (values.json) printJson(io, { ...facts, files: written, middleware })
+  else {
+    io.stdout(`${title}\n`)
+    for (const path of written) io.stdout(`  wrote ${path}\n`)
+    io.stdout(
+      `In the issuer's options, with the file's content in ${SECRET_ENV}:\n  ${middleware}\n`,
+    )
+  }
+  return EXIT.ok
+}
+
 /** `jwt-gate keygen`. */
 export const keygenCommand: Command = {
   name: 'keygen',
-  summary: 'generate a key pair (PEM, JWK, JWKS, ClusterCockpit raw base64)',
+  summary: 'generate a key pair (PEM, JWK, JWKS, ClusterCockpit raw base64) or HMAC secret',
   help,
   async run(argv, io) {
     const { values, positionals } = usageErrors(() =>
@@ -165,6 +252,7 @@ export const keygenCommand: Command = {
     atMostPositionals(positionals, 0)
     const alg = oneOf('alg', values.alg, ALGORITHMS) ?? 'EdDSA'
     const bits = Number(oneOf('bits', values.bits, RSA_BITS) ?? '2048')
+    if (isHmac(alg)) return runSecret(io, alg, values)
     const keys = material(alg, generate(alg, bits))
 
     if (values.out === undefined) {
@@ -172,7 +260,7 @@ export const keygenCommand: Command = {
       else printMaterial(io, keys)
       return EXIT.ok
     }
-    const written = await writeAll(resolve(io.cwd, values.out), keys, values.force)
+    const written = await writeAll(resolve(io.cwd, values.out), files(keys), values.force)
     const publicRaw = keys.clusterCockpit?.JWT_PUBLIC_KEY
     if (values.json) {
       printJson(io, {

@@ -7,5 +7,8 @@
  */
 import { nodeIo } from './io.js'
 import { runCli } from './run.js'
+import { routeLibraryWarnings } from './warnings.js'
 
-process.exitCode = await runCli(process.argv.slice(2), nodeIo())
+const io = nodeIo()
+routeLibraryWarnings(io)
+process.exitCode = await runCli(process.argv.slice(2), io)

@@ -8,10 +8,9 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CommandError, UsageError, type CliIo } from './io.js'
 import { decodeStdBase64 } from './key-formats.js'
-import { weakSecretWarning } from '../keys/secret-checks.js'
-
-/** Minimum HMAC secret length in bytes, as the middleware enforces. */
-export const MIN_SECRET_BYTES = 32
+import { MIN_SECRET_BYTES } from '../keys/algorithms.js'
+import { WEAK_SECRET_CODE, weakSecretWarning } from '../keys/secret-checks.js'
+import { warn } from './warnings.js'
 
 /** Where the secret comes from and how its text becomes bytes. */
 export interface SecretOptions {
@@ -34,7 +33,7 @@ export function wantsSecret(options: SecretOptions): boolean {
 
 /**
  * Reads the secret text. A file's single trailing newline is dropped (editors add one); the
- * bytes are checked to be at least {@link MIN_SECRET_BYTES} long once decoded.
+ * bytes are checked to be at least `MIN_SECRET_BYTES` long once decoded, as the middleware requires.
  */
 export async function readSecret(io: CliIo, options: SecretOptions): Promise<string> {
   if (options.env !== undefined && options.file !== undefined) {
@@ -65,7 +64,8 @@ export async function readSecret(io: CliIo, options: SecretOptions): Promise<str
     )
   }
   const weak = weakSecretWarning('the HMAC secret', bytes)
-  if (weak !== undefined) io.stderr(`jwt-gate: warning: ${weak}\n`)
+  // The middleware's code: `inspect`'s authenticator then says nothing more about it.
+  if (weak !== undefined) warn(io, WEAK_SECRET_CODE, weak)
   return text
 }
 

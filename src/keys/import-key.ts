@@ -10,7 +10,7 @@ import type { KeyObject, JsonWebKey } from 'node:crypto'
 import type { JWK } from 'jose'
 import { AuthConfigError } from '../errors.js'
 import { MIN_RSA_BITS, MIN_SECRET_BYTES, algorithmsForKey } from './algorithms.js'
-import { refuseEncodedPublicKey, weakSecretWarning } from './secret-checks.js'
+import { WEAK_SECRET_CODE, refuseEncodedPublicKey, weakSecretWarning } from './secret-checks.js'
 import { warnOnce } from '../warnings.js'
 
 /** One imported verification key. */
@@ -165,7 +165,7 @@ export function importSecret(
     )
   }
   const weak = weakSecretWarning(`"${option}.secret"`, bytes)
-  if (weak !== undefined) warnOnce('JWT_GATE_WEAK_SECRET', `jwt-gate: ${weak}`)
+  if (weak !== undefined) warnOnce(WEAK_SECRET_CODE, `jwt-gate: ${weak}`)
   return { key: createSecretKey(bytes) }
 }
 

@@ -139,11 +139,18 @@ const MIN_DISTINCT_BYTES = 8
 /** A run of this many identical bytes is padding, not randomness. */
 const MAX_RUN = 8
 
+/** The weak-secret rule in words, for help texts: what {@link weakSecretReason} looks for. */
+export const WEAK_SECRET_RULE =
+  `fewer than ${MIN_DISTINCT_BYTES} distinct byte values, a run of ${MAX_RUN} identical bytes, ` +
+  'or a pattern repeated throughout'
+
+/** The code of the weak-secret warning, in the middleware's process warning and on the CLI. */
+export const WEAK_SECRET_CODE = 'JWT_GATE_WEAK_SECRET'
+
 /**
- * Why a secret is plainly not random, or undefined. The rule, shared by the middleware and the CLI:
- * fewer than 8 distinct byte values, a run of 8 or more identical bytes, or the whole secret being
- * a shorter pattern repeated (`secretsecret…`). Random secrets (bytes, hex, base64 or decimal
- * text) essentially never match; a match is a warning, not a refusal.
+ * Why a secret is plainly not random, or undefined. The rule, shared by the middleware and the CLI,
+ * is {@link WEAK_SECRET_RULE}. Random secrets (bytes, hex, base64 or decimal text) essentially
+ * never match; a match is a warning, not a refusal.
  */
 export function weakSecretReason(bytes: Uint8Array): string | undefined {
   const distinct = new Set(bytes).size
@@ -164,7 +171,8 @@ export function weakSecretWarning(subject: string, bytes: Uint8Array): string | 
   const reason = weakSecretReason(bytes)
   return reason === undefined
     ? undefined
-    : `${subject} looks weak: ${reason}; use at least 32 random bytes (openssl rand -base64 32)`
+    : `${subject} looks weak: ${reason}; use at least 32 random bytes ` +
+        '(jwt-gate keygen --alg HS256, or openssl rand -base64 32)'
 }
 
 function longestRun(bytes: Uint8Array): number {

@@ -44,6 +44,7 @@ describe('jwt-gate inspect --roles-claim, --scopes-claim, --username-claim', () 
       issuer: ISSUER,
       roles: [],
       scopes: [],
+      audienceChecked: false,
     })
   })
 
@@ -65,6 +66,7 @@ describe('jwt-gate inspect --roles-claim, --scopes-claim, --username-claim', () 
       roles: ['admin', 'user'],
       scopes: ['read', 'write'],
       username: 'alice',
+      audienceChecked: false,
     })
   })
 

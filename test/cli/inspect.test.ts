@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { NOW_S, cli, tempDir } from './run-cli.js'
+import { NOW_S, cli, cliProcess, tempDir } from './run-cli.js'
 
 const ISSUER = 'https://auth.example'
 const SECRET = 'inspect-test-hmac-secret-32-bytes-or-more'
@@ -32,6 +32,8 @@ function token(claims: JWTPayload = {}, key = pair.privateKey, kid = 'k1'): Prom
 }
 
 const verifyArgs = () => ['--key', keyFile, '--issuer', ISSUER]
+const AUDIENCE_NOTE =
+  'audience not checked: a token minted for any other API passes too; pass --audience to check "aud"'
 
 describe('jwt-gate inspect', () => {
   it('shows header, claims and readable times, and passes a good token', async () => {
@@ -276,12 +278,13 @@ describe('jwt-gate inspect', () => {
       },
       signatureBytes: 64,
       problems: [],
-      notes: [],
+      notes: [AUDIENCE_NOTE],
       verification: {
         result: 'rejected',
         code: 'ERR_AUTH_TOKEN_EXPIRED',
         status: 401,
         message: expect.any(String),
+        audienceChecked: false,
       },
     })
   })
@@ -310,5 +313,55 @@ describe('jwt-gate inspect', () => {
     const result = await cli(['inspect', ...argv])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(message)
+  })
+})
+
+describe('inspect says itself what the library would warn about (issue 21, points 8 and 28)', () => {
+  it('notes once that the audience was not checked when no --audience is given', async () => {
+    const t = await token({ aud: 'some-other-api' })
+    const text = await cli(['inspect', t, ...verifyArgs()])
+    expect(text.code).toBe(0)
+    expect(text.stderr).toBe('')
+    expect(text.stdout.split('audience not checked')).toHaveLength(2)
+    expect(text.stdout).toContain(`Note: ${AUDIENCE_NOTE}\n`)
+
+    const json = JSON.parse((await cli(['inspect', t, ...verifyArgs(), '--json'])).stdout)
+    expect(json.notes).toEqual([AUDIENCE_NOTE])
+    expect(json.verification).toMatchObject({ result: 'pass', audienceChecked: false })
+  })
+
+  it('checks the audience and notes nothing with --audience', async () => {
+    const args = [
+      'inspect',
+      await token({ aud: 'my-api' }),
+      ...verifyArgs(),
+      '--audience',
+      'my-api',
+    ]
+    const text = await cli(args)
+    expect(text.code).toBe(0)
+    expect(text.stdout).not.toContain('audience not checked')
+    const json = JSON.parse((await cli([...args, '--json'])).stdout)
+    expect(json.notes).toEqual([])
+    expect(json.verification).toMatchObject({ result: 'pass', audienceChecked: true })
+  })
+
+  // A real process: Node prints process warnings on its own stderr, which `cli()` does not see.
+  it('lets no raw process warning through, and warns about a weak secret once', async () => {
+    const weak = 'ab'.repeat(20)
+    const t = await new SignJWT({ iss: 'auth-o-tron', sub: 'bob', exp: NOW_S + 60 })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(Buffer.from(weak))
+    const now = ['--now', new Date(NOW_S * 1000).toISOString()]
+    const args = ['inspect', t, '--secret-env', 'S', '--issuer', 'auth-o-tron', ...now]
+    const result = cliProcess(args, { env: { S: weak } })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('PASS')
+    expect(result.stdout).toContain(`Note: ${AUDIENCE_NOTE}\n`)
+    expect(result.stderr).not.toContain('(node:')
+    expect(result.stderr).toBe(
+      'jwt-gate: warning: the HMAC secret looks weak: only 2 distinct byte values; ' +
+        'use at least 32 random bytes (jwt-gate keygen --alg HS256, or openssl rand -base64 32)\n',
+    )
   })
 })

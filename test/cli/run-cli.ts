@@ -2,6 +2,7 @@
  * Runs the CLI in-process with captured output, a fixed clock and a given environment, the way
  * tests exercise every command without spawning a process per case.
  */
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -38,6 +39,29 @@ export async function cli(argv: string[], options: CliRunOptions = {}): Promise<
     now: () => options.now ?? NOW,
   })
   return { code, stdout, stderr }
+}
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx')
+/** The binary's entry point, run through tsx as `npx jwt-gate` runs the built file. */
+export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
+
+/**
+ * `jwt-gate ...argv` in a child process: the real entry point, exit code and standard error,
+ * including anything Node itself prints there (process warnings). Slower than {@link cli}; for
+ * what only a real process shows.
+ */
+export function cliProcess(
+  argv: string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(TSX, [MAIN, ...argv], {
+    input: options.input,
+    encoding: 'utf8',
+    timeout: 15_000,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+  })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
 /** A temporary directory, removed by the returned cleanup. */

@@ -13,7 +13,7 @@ import {
   type Algorithm,
   type KeySource,
 } from '../../src/index.js'
-import { NOW, NOW_S, cli, tempDir } from './run-cli.js'
+import { NOW, NOW_S, cli, cliProcess, tempDir } from './run-cli.js'
 
 let dir: string
 let cleanup: () => Promise<void>
@@ -358,9 +358,18 @@ describe('jwt-gate sign with a weak secret (issue 21, point 8)', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/)
     expect(result.stderr).toBe(
-      'jwt-gate: warning: the HMAC secret looks weak: only 2 distinct byte values; use at least 32 random bytes (openssl rand -base64 32)\n',
+      'jwt-gate: warning: the HMAC secret looks weak: only 2 distinct byte values; use at least 32 random bytes (jwt-gate keygen --alg HS256, or openssl rand -base64 32)\n',
     )
     expect(result.stderr).not.toContain(weak)
+  })
+
+  it('warns once in a real process too, with no raw process warning', () => {
+    const weak = 'ab'.repeat(20)
+    const result = cliProcess(['sign', '--secret-env', 'S', '--sub', 'a'], { env: { S: weak } })
+    expect(result.code).toBe(0)
+    expect(result.stderr).not.toContain('(node:')
+    expect(result.stderr.match(/warning/gi)).toHaveLength(1)
+    expect(result.stderr).toMatch(/^jwt-gate: warning: the HMAC secret looks weak: [^\n]+\n$/)
   })
 })
 
