@@ -1,12 +1,13 @@
 /**
  * Issue 21, point 24: every duration option says its unit and default, in the TSDoc of
- * src/options.ts (what editors show) and in the README's option tables.
+ * src/options.ts (what editors show) and in the option tables of docs/options.md (the README links
+ * there).
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 const options = readFileSync(new URL('../../src/options.ts', import.meta.url), 'utf8')
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+const reference = readFileSync(new URL('../../docs/options.md', import.meta.url), 'utf8')
 
 /** The TSDoc block right above `name?: number` inside `interface owner`. */
 function tsdocOf(owner: string, name: string): string {
@@ -36,8 +37,9 @@ describe('duration options state unit and default in their TSDoc', () => {
   })
 })
 
-describe('the README tables state the units', () => {
-  const row = (name: string) => readme.split('\n').find((line) => line.startsWith(`| \`${name}\``))
+describe('the tables of docs/options.md state the units', () => {
+  const row = (name: string) =>
+    reference.split('\n').find((line) => line.startsWith(`| \`${name}\``))
   it.each([
     ['clockTolerance', /`5` \(seconds\).*at most 300/],
     ['maxTokenAge', /seconds/],
@@ -49,10 +51,11 @@ describe('the README tables state the units', () => {
   })
 
   it('the remote JWKS row', () => {
-    const jwks = readme.split('\n').find((line) => line.startsWith('| `{ jwksUrl'))
+    const jwks = reference.split('\n').find((line) => line.startsWith('| `{ jwksUrl'))
     expect(jwks).toMatch(/all durations in ms/)
     for (const name of ['timeout', 'cooldown', 'cacheMaxAge', 'staleIfError']) {
       expect(jwks).toContain(`\`${name}\``)
     }
+    expect(jwks).toMatch(/`timeout` 5 s, `cooldown` 30 s, `cacheMaxAge` 10 min, `staleIfError` 1 h/)
   })
 })
