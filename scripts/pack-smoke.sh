@@ -36,7 +36,11 @@ TARBALL="$WORK/$TARBALL_NAME"
 [ -f "$TARBALL" ] || fail "npm pack produced no tarball"
 tar -tzf "$TARBALL" | sort >"$WORK/contents.txt"
 echo "$TARBALL_NAME: $(wc -l <"$WORK/contents.txt") files"
-for required in package/package.json package/dist/index.js package/dist/index.d.ts package/dist/cli/main.js; do
+# The README's links resolve inside node_modules: the docs, the licence and the policies ship too
+# (test/unit/doc-links.test.ts checks every link against package.json "files").
+for required in package/package.json package/dist/index.js package/dist/index.d.ts \
+  package/dist/cli/main.js package/README.md package/LICENSE package/CHANGELOG.md \
+  package/SECURITY.md package/docs/options.md package/docs/migration.md; do
   grep -qx "$required" "$WORK/contents.txt" || fail "tarball lacks $required"
 done
 if grep -E '\.map$|\.test\.|^package/(src|test|example-app|bench|scripts)/' "$WORK/contents.txt"; then
