@@ -6,10 +6,10 @@
  * @module
  */
 import { CredentialsRequiredError, InvalidTokenError, isAuthError } from './errors.js'
-import { resolveConfig } from './config.js'
-import type { ResolvedConfig, ResolvedIssuer } from './config.js'
+import { resolveConfig } from './options/resolve.js'
+import type { ResolvedConfig, ResolvedIssuer } from './options/resolve.js'
 import type { AuthContext, TokenSource } from './context.js'
-import type { AuthenticateOptions } from './options.js'
+import type { AuthenticateOptions } from './options/types.js'
 import { KnownHeaders, decodeCompact, typAccepted } from './compact.js'
 import type { DecodedToken } from './compact.js'
 import { extractCustom, extractFromSources } from './extract.js'

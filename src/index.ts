@@ -87,5 +87,5 @@ export type {
   SourceName,
   UserCheckOptions,
   VerifiedCacheOptions,
-} from './options.js'
+} from './options/types.js'
 export type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './stores/types.js'

@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidTokenError } from './errors.js'
-import type { ResolvedConfig } from './config.js'
+import type { ResolvedConfig } from './options/resolve.js'
 import type { RevocationQuery } from './stores/types.js'
 import { callStore, garbageFrom } from './store-calls.js'
 

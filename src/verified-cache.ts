@@ -8,7 +8,7 @@
  * @module
  */
 import { ownCopy } from './compact.js'
-import type { ResolvedIssuer } from './config.js'
+import type { ResolvedIssuer } from './options/resolve.js'
 import type { VerificationKey } from './keys/remote-jwks.js'
 
 /** The registered claims a cached verification keeps, as they were in the payload. */
