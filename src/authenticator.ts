@@ -12,8 +12,8 @@ import type { AuthContext, TokenSource } from './context.js'
 import type { AuthenticateOptions } from './options/types.js'
 import { KnownHeaders, decodeCompact, typAccepted } from './compact.js'
 import type { DecodedToken } from './compact.js'
-import { extractCustom, extractFromSources } from './extract.js'
-import type { AuthRequest, ExtractedToken } from './extract.js'
+import { extractCustom, extractFromSources } from './request/extract.js'
+import type { AuthRequest, ExtractedToken } from './request/extract.js'
 import { verifySignature } from './verify.js'
 import type { VerificationKey } from './keys/remote-jwks.js'
 import { parseClaims } from './claims/parse.js'
@@ -23,10 +23,10 @@ import { VerifiedTokenCache, deepFreeze } from './verified-cache.js'
 import type { VerifiedToken } from './verified-cache.js'
 import { checkRevocation } from './revocation-check.js'
 import { checkUser } from './user-check.js'
-import { checkCsrf } from './csrf.js'
+import { checkCsrf } from './request/csrf.js'
 import { RequestAuthContext } from './auth-context.js'
 
-export type { AuthRequest } from './extract.js'
+export type { AuthRequest } from './request/extract.js'
 
 /** The framework-free authenticator behind `authenticate()`. */
 export interface Authenticator {

@@ -34,7 +34,7 @@ import type {
 import type { AuthContext } from '../context.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import { MAX_CLOCK_TOLERANCE } from '../stores/validate.js'
-import type { CsrfPolicy } from '../csrf.js'
+import type { CsrfPolicy } from '../request/csrf.js'
 
 /** One issuer, ready for the request path. */
 export interface ResolvedIssuer {
