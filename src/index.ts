@@ -41,7 +41,7 @@ export type { StandardSchemaV1, StandardSchemaIssue, StandardSchemaResult } from
 export { extractToken, fromAuthorizationHeader, fromCookie } from './request/extract.js'
 export type { ExtractedToken, ExtractionPolicy } from './request/extract.js'
 export { decodeStdBase64 } from './keys/import-key.js'
-export { SUPPORTED_ALGORITHMS, HMAC_ALGORITHMS, algorithmsForKey } from './keys/algorithms.js'
+export { SUPPORTED_ALGORITHMS, HMAC_ALGORITHMS, algorithmsForKey } from './jws/algorithms.js'
 export { defaultClaims, clusterCockpitClaims, authOTronClaims } from './claims/presets.js'
 export type { ClusterCockpitClaims, AuthOTronClaims } from './claims/presets.js'
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ownCopy } from './compact.js'
+import { ownCopy } from './jws/compact.js'
 import type { ResolvedIssuer } from './options/resolve.js'
 import type { VerificationKey } from './keys/remote-jwks.js'
 

@@ -15,7 +15,7 @@ import {
   MIN_RSA_BITS,
   algorithmsForKey,
   defaultAlgorithmsForKey,
-} from './algorithms.js'
+} from '../jws/algorithms.js'
 import {
   importEd25519Raw,
   importJwks,

@@ -10,7 +10,7 @@ import type { ZodType } from 'zod'
 import { AuthConfigError } from '../errors.js'
 import { createKeyResolver } from '../keys/key-resolver.js'
 import type { KeyResolver } from '../keys/key-resolver.js'
-import { normalizeTyp } from '../compact.js'
+import { normalizeTyp } from '../jws/compact.js'
 import {
   refuseSecretsEqualToPublicKeys,
   refuseSecretsSharedByIssuers,
