@@ -8,7 +8,7 @@
 import { CredentialsRequiredError, InvalidTokenError, isAuthError } from './errors.js'
 import { resolveConfig } from './options/resolve.js'
 import type { ResolvedConfig, ResolvedIssuer } from './options/resolve.js'
-import type { AuthContext, TokenSource } from './context.js'
+import type { AuthContext, TokenSource } from './context/types.js'
 import type { AuthenticateOptions } from './options/types.js'
 import { KnownHeaders, decodeCompact, typAccepted } from './jws/compact.js'
 import type { DecodedToken } from './jws/compact.js'
@@ -24,7 +24,7 @@ import type { VerifiedToken } from './verified-cache.js'
 import { checkRevocation } from './checks/revocation.js'
 import { checkUser } from './checks/user.js'
 import { checkCsrf } from './request/csrf.js'
-import { RequestAuthContext } from './auth-context.js'
+import { RequestAuthContext } from './context/auth-context.js'
 
 export type { AuthRequest } from './request/extract.js'
 

@@ -67,7 +67,7 @@ export type {
   DefaultClaims,
   DeepReadonly,
   TokenSource,
-} from './context.js'
+} from './context/types.js'
 export type {
   Algorithm,
   AuthenticateOptions,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AuthContext } from '../context.js'
+import type { AuthContext } from '../context/types.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -8,7 +8,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createAuthenticator } from '../authenticator.js'
 import type { Authenticator } from '../authenticator.js'
 import type { AuthenticateOptions } from '../options/types.js'
-import type { AuthContext } from '../context.js'
+import type { AuthContext } from '../context/types.js'
 import { setRealm } from './realm.js'
 
 /** The middleware returned by {@link authenticate}. */

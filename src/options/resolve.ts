@@ -31,7 +31,7 @@ import type {
   RejectionEvent,
   SourceName,
 } from './types.js'
-import type { AuthContext } from '../context.js'
+import type { AuthContext } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import { MAX_CLOCK_TOLERANCE } from '../stores/validate.js'
 import type { CsrfPolicy } from '../request/csrf.js'

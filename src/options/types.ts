@@ -6,7 +6,7 @@
  */
 import type { JSONWebKeySet, JWK } from 'jose'
 import type { AuthErrorCode } from '../errors.js'
-import type { AuthContext, TokenSource } from '../context.js'
+import type { AuthContext, TokenSource } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'

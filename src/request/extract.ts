@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidRequestError, InvalidTokenError, ServerMisconfiguredError } from '../errors.js'
-import type { TokenSource } from '../context.js'
+import type { TokenSource } from '../context/types.js'
 import type { ConflictPolicy, ExtractorRequest, SourceName } from '../options/types.js'
 import { readHeader } from './headers.js'
 
