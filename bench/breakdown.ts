@@ -18,7 +18,7 @@ import type * as ExtractModule from '../src/request/extract.js'
 import type * as VerifyModule from '../src/jws/verify.js'
 import type * as ClaimsRegisteredModule from '../src/claims/registered.js'
 import type * as ClaimsPresetsModule from '../src/claims/presets.js'
-import type * as VerifiedCacheModule from '../src/verified-cache.js'
+import type * as VerifiedCacheModule from '../src/pipeline/verified-cache.js'
 import type * as StoreCallsModule from '../src/checks/store-calls.js'
 import type * as StoresMemoryModule from '../src/stores/memory.js'
 

@@ -23,8 +23,8 @@ export {
 export { authErrorHandler } from './express/error-handler.js'
 export type { AuthErrorHandlerOptions } from './express/error-handler.js'
 
-export { createAuthenticator } from './authenticator.js'
-export type { Authenticator, AuthRequest } from './authenticator.js'
+export { createAuthenticator } from './pipeline/authenticator.js'
+export type { Authenticator, AuthRequest } from './pipeline/authenticator.js'
 export {
   isAuthenticated,
   hasAllRoles,

@@ -7,7 +7,7 @@
  */
 import type { JWTHeaderParameters } from 'jose'
 import type { AuthContext, AuthUser, TokenSource } from './types.js'
-import type { VerifiedToken } from '../verified-cache.js'
+import type { VerifiedToken } from '../pipeline/verified-cache.js'
 
 /** The {@link AuthContext} implementation. */
 export class RequestAuthContext implements AuthContext {

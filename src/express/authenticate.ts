@@ -5,8 +5,8 @@
  * @module
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { createAuthenticator } from '../authenticator.js'
-import type { Authenticator } from '../authenticator.js'
+import { createAuthenticator } from '../pipeline/authenticator.js'
+import type { Authenticator } from '../pipeline/authenticator.js'
 import type { AuthenticateOptions } from '../options/types.js'
 import type { AuthContext } from '../context/types.js'
 import { setRealm } from './realm.js'
