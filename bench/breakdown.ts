@@ -23,13 +23,13 @@ import type * as StoreCallsModule from '../src/checks/store-calls.js'
 import type * as StoresMemoryModule from '../src/stores/memory.js'
 
 const { createAuthenticator } = await built<typeof IndexModule>('index.js')
-const { decodeCompact } = await built<typeof CompactModule>('compact.js')
-const { extractToken } = await built<typeof ExtractModule>('extract.js')
-const { verifySignature } = await built<typeof VerifyModule>('verify.js')
+const { decodeCompact } = await built<typeof CompactModule>('jws/compact.js')
+const { extractToken } = await built<typeof ExtractModule>('request/extract.js')
+const { verifySignature } = await built<typeof VerifyModule>('jws/verify.js')
 const { checkRegisteredClaims } = await built<typeof ClaimsRegisteredModule>('claims/registered.js')
 const { defaultClaims } = await built<typeof ClaimsPresetsModule>('claims/presets.js')
-const { deepFreeze } = await built<typeof VerifiedCacheModule>('verified-cache.js')
-const { callStore } = await built<typeof StoreCallsModule>('store-calls.js')
+const { deepFreeze } = await built<typeof VerifiedCacheModule>('pipeline/verified-cache.js')
+const { callStore } = await built<typeof StoreCallsModule>('checks/store-calls.js')
 const { createMemoryRevocationStore, createMemoryUserStore } =
   await built<typeof StoresMemoryModule>('stores/memory.js')
 
