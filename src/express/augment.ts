@@ -1,6 +1,6 @@
 /**
  * Types `req.auth` on every Express request, by declaration merging. Apps type their own claims
- * and user through the `AuthTypes` interface (see `context.ts`).
+ * and user through the `AuthTypes` interface (see `context/types.ts`).
  *
  * @module
  */

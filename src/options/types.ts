@@ -1,5 +1,5 @@
 /**
- * The public option types of jwt-gate. Validation and defaults live in `config.ts`; this file only
+ * The public option types of jwt-gate. Validation and defaults live in `resolve.ts`; this file only
  * describes the shapes, so that it can be read as the reference of every option.
  *
  * @module

@@ -31,7 +31,7 @@
 import pg from 'pg'
 import type { Pool, PoolConfig } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
-// postgres.ts re-exports this module; the cycle is harmless because the constant is read only
+// index.ts (the postgres entry) re-exports this module; the cycle is harmless because the constant is read only
 // when a store is created, never while the modules load.
 import { FAIL_FAST_POOL_CONFIG } from './index.js'
 import { createPostgresListener } from './listener.js'
