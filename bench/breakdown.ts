@@ -13,23 +13,23 @@ import { AUDIENCE, ISSUER, createFixture, signTokens } from './fixture.js'
 import { PINNING } from './server-process.js'
 import { opsPerSecond, syncOpsPerSecond } from './timing.js'
 import type * as IndexModule from '../src/index.js'
-import type * as CompactModule from '../src/compact.js'
-import type * as ExtractModule from '../src/extract.js'
-import type * as VerifyModule from '../src/verify.js'
+import type * as CompactModule from '../src/jws/compact.js'
+import type * as ExtractModule from '../src/request/extract.js'
+import type * as VerifyModule from '../src/jws/verify.js'
 import type * as ClaimsRegisteredModule from '../src/claims/registered.js'
 import type * as ClaimsPresetsModule from '../src/claims/presets.js'
-import type * as VerifiedCacheModule from '../src/verified-cache.js'
-import type * as StoreCallsModule from '../src/store-calls.js'
+import type * as VerifiedCacheModule from '../src/pipeline/verified-cache.js'
+import type * as StoreCallsModule from '../src/checks/store-calls.js'
 import type * as StoresMemoryModule from '../src/stores/memory.js'
 
 const { createAuthenticator } = await built<typeof IndexModule>('index.js')
-const { decodeCompact } = await built<typeof CompactModule>('compact.js')
-const { extractToken } = await built<typeof ExtractModule>('extract.js')
-const { verifySignature } = await built<typeof VerifyModule>('verify.js')
+const { decodeCompact } = await built<typeof CompactModule>('jws/compact.js')
+const { extractToken } = await built<typeof ExtractModule>('request/extract.js')
+const { verifySignature } = await built<typeof VerifyModule>('jws/verify.js')
 const { checkRegisteredClaims } = await built<typeof ClaimsRegisteredModule>('claims/registered.js')
 const { defaultClaims } = await built<typeof ClaimsPresetsModule>('claims/presets.js')
-const { deepFreeze } = await built<typeof VerifiedCacheModule>('verified-cache.js')
-const { callStore } = await built<typeof StoreCallsModule>('store-calls.js')
+const { deepFreeze } = await built<typeof VerifiedCacheModule>('pipeline/verified-cache.js')
+const { callStore } = await built<typeof StoreCallsModule>('checks/store-calls.js')
 const { createMemoryRevocationStore, createMemoryUserStore } =
   await built<typeof StoresMemoryModule>('stores/memory.js')
 

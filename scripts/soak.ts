@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net'
 import { Agent, request } from 'node:http'
 import express from 'express'
 import { authErrorHandler, authenticate } from '../src/index.js'
-import { cacheRevocationStore, cacheUserStore } from '../src/stores/cache.js'
+import { cacheRevocationStore, cacheUserStore } from '../src/stores/cache/index.js'
 import { createMemoryRevocationStore, createMemoryUserStore } from '../src/stores/memory.js'
 
 const COUNT = Number(process.env.SOAK_COUNT ?? 20_000)

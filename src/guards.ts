@@ -11,7 +11,7 @@ import {
   InsufficientScopeError,
   isChallengeSafe,
 } from './errors.js'
-import type { AuthContext } from './context.js'
+import type { AuthContext } from './context/types.js'
 import { compilePath, isClaimPath, readPath } from './claims/mapping.js'
 import type { ClaimPath, CompiledPath } from './claims/mapping.js'
 

@@ -14,12 +14,12 @@ import { benchAlgorithm, benchVariant, mountStats, protectedRoute, serve } from 
 import { openUserStore } from './user-stores.js'
 import { built } from '../built.js'
 import type * as IndexModule from '../../src/index.js'
-import type * as StoresCacheModule from '../../src/stores/cache.js'
+import type * as StoresCacheModule from '../../src/stores/cache/index.js'
 import type * as StoresMemoryModule from '../../src/stores/memory.js'
 
 const { authenticate, authErrorHandler, declareRequestAuth } =
   await built<typeof IndexModule>('index.js')
-const { cacheRevocationStore } = await built<typeof StoresCacheModule>('stores/cache.js')
+const { cacheRevocationStore } = await built<typeof StoresCacheModule>('stores/cache/index.js')
 const { createMemoryRevocationStore } = await built<typeof StoresMemoryModule>('stores/memory.js')
 
 const fixture = readPublicFixture()

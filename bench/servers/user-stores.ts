@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import type { CachedUserStore } from '../../src/stores/cache.js'
+import type { CachedUserStore } from '../../src/stores/cache/index.js'
 import { built } from '../built.js'
-import type * as StoresCacheModule from '../../src/stores/cache.js'
-import type * as StoresSqliteModule from '../../src/stores/sqlite.js'
-import type * as StoresPostgresModule from '../../src/stores/postgres.js'
+import type * as StoresCacheModule from '../../src/stores/cache/index.js'
+import type * as StoresSqliteModule from '../../src/stores/sqlite/index.js'
+import type * as StoresPostgresModule from '../../src/stores/postgres/index.js'
 
 /** Number of seeded users; token subjects cycle over them. */
 export const SEEDED_USERS = 1000
@@ -29,13 +29,13 @@ export const POSTGRES_URL =
 
 /** Opens and seeds the store of that kind. */
 export async function openUserStore(kind: 'sqlite' | 'postgres'): Promise<BenchUserStore> {
-  const cache = await built<typeof StoresCacheModule>('stores/cache.js')
+  const cache = await built<typeof StoresCacheModule>('stores/cache/index.js')
   return kind === 'sqlite' ? openSqlite(cache) : openPostgres(cache)
 }
 
 async function openSqlite({ cacheUserStore }: typeof StoresCacheModule): Promise<BenchUserStore> {
   const { createSqliteUserStore, migrateSqliteUserStore } =
-    await built<typeof StoresSqliteModule>('stores/sqlite.js')
+    await built<typeof StoresSqliteModule>('stores/sqlite/index.js')
   const dir = mkdtempSync(join(tmpdir(), 'jwt-gate-bench-sqlite-'))
   const db = new Database(join(dir, 'users.db'))
   db.pragma('journal_mode = WAL')
@@ -56,8 +56,9 @@ async function openSqlite({ cacheUserStore }: typeof StoresCacheModule): Promise
 }
 
 async function openPostgres({ cacheUserStore }: typeof StoresCacheModule): Promise<BenchUserStore> {
-  const { createPostgresUserStore, migratePostgresUserStore } =
-    await built<typeof StoresPostgresModule>('stores/postgres.js')
+  const { createPostgresUserStore, migratePostgresUserStore } = await built<
+    typeof StoresPostgresModule
+  >('stores/postgres/index.js')
   const table = `bench_users_${process.pid}`
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 })
   pool.on('error', () => undefined)

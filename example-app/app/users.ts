@@ -11,8 +11,8 @@ import {
   createPostgresUserStore,
   FAIL_FAST_POOL_CONFIG,
   migratePostgresUserStore,
-} from '../../src/stores/postgres.js'
-import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite.js'
+} from '../../src/stores/postgres/index.js'
+import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite/index.js'
 import type { UserCheckConfig } from './config.js'
 
 /** An open store and how to release it. */

@@ -11,7 +11,7 @@ import express, {
   type Request,
   type Response,
 } from 'express'
-import { checkCsrf, type CsrfPolicy } from '../../src/csrf.js'
+import { checkCsrf, type CsrfPolicy } from '../../src/request/csrf.js'
 import { isAuthError } from '../../src/index.js'
 import type { AuthCookieSettings } from './config.js'
 import { createLoginLimiter, type LoginLimiter } from './login-limiter.js'

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CommandError, UsageError, type CliIo } from './io.js'
 import { decodeStdBase64 } from './key-formats.js'
-import { MIN_SECRET_BYTES } from '../keys/algorithms.js'
+import { MIN_SECRET_BYTES } from '../jws/algorithms.js'
 import { WEAK_SECRET_CODE, weakSecretWarning } from '../keys/secret-checks.js'
 import { warn } from './warnings.js'
 

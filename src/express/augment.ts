@@ -1,10 +1,10 @@
 /**
  * Types `req.auth` on every Express request, by declaration merging. Apps type their own claims
- * and user through the `AuthTypes` interface (see `context.ts`).
+ * and user through the `AuthTypes` interface (see `context/types.ts`).
  *
  * @module
  */
-import type { AuthContext } from '../context.js'
+import type { AuthContext } from '../context/types.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

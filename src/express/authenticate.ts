@@ -5,10 +5,10 @@
  * @module
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { createAuthenticator } from '../authenticator.js'
-import type { Authenticator } from '../authenticator.js'
-import type { AuthenticateOptions } from '../options.js'
-import type { AuthContext } from '../context.js'
+import { createAuthenticator } from '../pipeline/authenticator.js'
+import type { Authenticator } from '../pipeline/authenticator.js'
+import type { AuthenticateOptions } from '../options/types.js'
+import type { AuthContext } from '../context/types.js'
 import { setRealm } from './realm.js'
 
 /** The middleware returned by {@link authenticate}. */

@@ -13,7 +13,7 @@
  * @module
  */
 import { AuthConfigError } from '../errors.js'
-import type { AuthContext } from '../context.js'
+import type { AuthContext } from '../context/types.js'
 
 /** Each request's context, held only as long as the request object lives. */
 const contexts = new WeakMap<object, AuthContext | undefined>()

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Request } from 'express'
-import { RequestAuthContext } from '../auth-context.js'
+import { RequestAuthContext } from '../context/auth-context.js'
 
 const realms = new WeakMap<Request, string>()
 

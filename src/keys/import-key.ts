@@ -9,7 +9,7 @@ import { X509Certificate, createPublicKey, createSecretKey } from 'node:crypto'
 import type { KeyObject, JsonWebKey } from 'node:crypto'
 import type { JWK } from 'jose'
 import { AuthConfigError } from '../errors.js'
-import { MIN_RSA_BITS, MIN_SECRET_BYTES, algorithmsForKey } from './algorithms.js'
+import { MIN_RSA_BITS, MIN_SECRET_BYTES, algorithmsForKey } from '../jws/algorithms.js'
 import { WEAK_SECRET_CODE, refuseEncodedPublicKey, weakSecretWarning } from './secret-checks.js'
 import { warnOnce } from '../warnings.js'
 

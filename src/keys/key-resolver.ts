@@ -7,7 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { AuthConfigError, InvalidTokenError } from '../errors.js'
-import type { Algorithm, KeySource } from '../options.js'
+import type { Algorithm, KeySource } from '../options/types.js'
 import {
   ALL_ALGORITHMS,
   ASYMMETRIC_ALGORITHMS,
@@ -15,7 +15,7 @@ import {
   MIN_RSA_BITS,
   algorithmsForKey,
   defaultAlgorithmsForKey,
-} from './algorithms.js'
+} from '../jws/algorithms.js'
 import {
   importEd25519Raw,
   importJwks,
@@ -25,7 +25,7 @@ import {
 } from './import-key.js'
 import type { ImportedKey } from './import-key.js'
 import { createRemoteKeySet } from './remote-jwks.js'
-import { unknownOptionProblem } from '../suggest.js'
+import { unknownOptionProblem } from '../options/suggest.js'
 import type { ConfiguredKey } from './secret-checks.js'
 import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
 

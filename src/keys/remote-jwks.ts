@@ -12,7 +12,7 @@ import type { JSONWebKeySet, JWTVerifyGetKey, FlattenedJWSInput } from 'jose'
 /** The protected header a key set is asked about. */
 export type KeyLookupHeader = Parameters<JWTVerifyGetKey>[0]
 import { AuthConfigError, InvalidTokenError, ServiceUnavailableError } from '../errors.js'
-import type { RemoteJwksKeySource } from '../options.js'
+import type { RemoteJwksKeySource } from '../options/types.js'
 
 /** Largest JWKS response read; a real key set is a few KiB. */
 export const MAX_JWKS_BYTES = 512 * 1024

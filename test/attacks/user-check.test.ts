@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3'
 import { createAuthenticator } from '../../src/index.js'
 import type { AuthErrorCode, UserStore } from '../../src/index.js'
-import { createSqliteUserStore } from '../../src/stores/sqlite.js'
+import { createSqliteUserStore } from '../../src/stores/sqlite/index.js'
 import { describe, expect, it } from 'vitest'
 import { expectPassed, runAttackTable, send, startServer } from './helpers/harness.js'
 import type { AttackRow } from './helpers/harness.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { VerifiedTokenCache } from '../../src/verified-cache.js'
-import type { VerifiedToken } from '../../src/verified-cache.js'
+import { VerifiedTokenCache } from '../../src/pipeline/verified-cache.js'
+import type { VerifiedToken } from '../../src/pipeline/verified-cache.js'
 
 const NOW = 1_893_456_000_000
 

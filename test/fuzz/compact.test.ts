@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/index.js'
-import { decodeCompact } from '../../src/compact.js'
+import { decodeCompact } from '../../src/jws/compact.js'
 import {
   FUZZ_TIMEOUT,
   fuzzOptions,

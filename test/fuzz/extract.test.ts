@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { extractToken, isAuthError } from '../../src/index.js'
 import type { AuthRequest } from '../../src/index.js'
-import type { ExtractionPolicy } from '../../src/extract.js'
+import type { ExtractionPolicy } from '../../src/request/extract.js'
 import {
   FUZZ_TIMEOUT,
   authorization,

@@ -10,7 +10,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../../src/index.js'
-import { cacheUserStore } from '../../src/stores/cache.js'
+import { cacheUserStore } from '../../src/stores/cache/index.js'
 import { InexactUserMatchError } from '../../src/stores/validate.js'
 import { expectRejected, invalidToken } from './expect.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache.js'
+import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache/index.js'
 import { createInvalidationHub } from '../../src/stores/invalidation.js'
 import type { InvalidationListener } from '../../src/stores/invalidation.js'
 import { createMemoryRevocationStore, createMemoryUserStore } from '../../src/stores/memory.js'

@@ -7,9 +7,12 @@
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Invalidation } from '../../src/stores/invalidation.js'
-import { createPostgresUserStore, migratePostgresUserStore } from '../../src/stores/postgres.js'
-import type { PostgresUserStore } from '../../src/stores/postgres.js'
-import { createRedisRevocationStore } from '../../src/stores/redis.js'
+import {
+  createPostgresUserStore,
+  migratePostgresUserStore,
+} from '../../src/stores/postgres/index.js'
+import type { PostgresUserStore } from '../../src/stores/postgres/index.js'
+import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
 import pg from 'pg'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
 import { POSTGRES_URL, REDIS_URL, serviceAvailable, uniqueName } from './services.js'

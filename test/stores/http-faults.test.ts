@@ -17,9 +17,9 @@ import {
   createPostgresUserStore,
   migratePostgresRevocationStore,
   migratePostgresUserStore,
-} from '../../src/stores/postgres.js'
-import { createRedisRevocationStore } from '../../src/stores/redis.js'
-import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite.js'
+} from '../../src/stores/postgres/index.js'
+import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
+import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite/index.js'
 import { createStoreApp, nowSeconds, signToken } from './http-app.js'
 import type { StoreApp } from './http-app.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'

@@ -8,11 +8,14 @@ import { EventEmitter, once } from 'node:events'
 import pg from 'pg'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache.js'
-import type { CachedRevocationStore, CachedUserStore } from '../../src/stores/cache.js'
+import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache/index.js'
+import type { CachedRevocationStore, CachedUserStore } from '../../src/stores/cache/index.js'
 import type { Invalidation, InvalidationSource } from '../../src/stores/invalidation.js'
-import { createPostgresUserStore, migratePostgresUserStore } from '../../src/stores/postgres.js'
-import { createRedisRevocationStore } from '../../src/stores/redis.js'
+import {
+  createPostgresUserStore,
+  migratePostgresUserStore,
+} from '../../src/stores/postgres/index.js'
+import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
 import { createStoreApp, nowSeconds, signToken } from './http-app.js'
 import type { StoreApp } from './http-app.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache.js'
+import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache/index.js'
 import { createMemoryRevocationStore, createMemoryUserStore } from '../../src/stores/memory.js'
 import { MAX_CLOCK_TOLERANCE } from '../../src/stores/validate.js'
 import { revocationStoreContract } from './revocation-store-contract.js'

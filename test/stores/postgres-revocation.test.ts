@@ -10,7 +10,7 @@ import type { Invalidation } from '../../src/stores/invalidation.js'
 import {
   createPostgresRevocationStore,
   migratePostgresRevocationStore,
-} from '../../src/stores/postgres.js'
+} from '../../src/stores/postgres/index.js'
 import { MAX_CLOCK_TOLERANCE, StoreDataError } from '../../src/stores/validate.js'
 import { revocationStoreContract } from './revocation-store-contract.js'
 import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'

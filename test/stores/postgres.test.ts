@@ -1,7 +1,10 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Invalidation } from '../../src/stores/invalidation.js'
-import { createPostgresUserStore, migratePostgresUserStore } from '../../src/stores/postgres.js'
+import {
+  createPostgresUserStore,
+  migratePostgresUserStore,
+} from '../../src/stores/postgres/index.js'
 import { InexactUserMatchError, StoreDataError } from '../../src/stores/validate.js'
 import { GARBAGE_ROWS } from './garbage.js'
 import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'

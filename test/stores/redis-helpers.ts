@@ -2,7 +2,7 @@
 import { once } from 'node:events'
 import { Redis } from 'ioredis'
 import type { RedisOptions } from 'ioredis'
-import { FAIL_FAST_REDIS_OPTIONS } from '../../src/stores/redis.js'
+import { FAIL_FAST_REDIS_OPTIONS } from '../../src/stores/redis/index.js'
 import { REDIS_URL } from './services.js'
 
 /** A fail-fast client (no offline queue), resolved once it is ready. */

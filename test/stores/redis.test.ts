@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Invalidation } from '../../src/stores/invalidation.js'
-import { createRedisRevocationStore } from '../../src/stores/redis.js'
+import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
 import { MAX_CLOCK_TOLERANCE, StoreDataError } from '../../src/stores/validate.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
 import { revocationStoreContract } from './revocation-store-contract.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { decodeCompact } from '../../src/compact.js'
-import { hasDuplicateOrProtoMember, parseJsonObject } from '../../src/json.js'
+import { decodeCompact } from '../../src/jws/compact.js'
+import { hasDuplicateOrProtoMember, parseJsonObject } from '../../src/jws/json.js'
 import { AuthError } from '../../src/index.js'
 
 const b64 = (value: unknown) =>

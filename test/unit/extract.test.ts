@@ -6,8 +6,8 @@ import {
   extractToken,
   fromAuthorizationHeader,
   readCookie,
-} from '../../src/extract.js'
-import type { ExtractionPolicy } from '../../src/extract.js'
+} from '../../src/request/extract.js'
+import type { ExtractionPolicy } from '../../src/request/extract.js'
 import type { AuthError } from '../../src/index.js'
 
 const both: ExtractionPolicy = {

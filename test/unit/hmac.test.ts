@@ -1,5 +1,5 @@
 /**
- * jwt-gate computes HMACs from two one-shot hashes over key blocks prepared once (src/hmac.ts).
+ * jwt-gate computes HMACs from two one-shot hashes over key blocks prepared once (src/jws/hmac.ts).
  * This suite holds every result equal to Node's `createHmac()`: keys shorter than, equal to and
  * longer than the block (which are hashed first), messages around the scratch space's first size
  * and beyond it, several keys and hashes interleaved, and random keys and messages.
@@ -8,8 +8,8 @@ import { createHmac, createSecretKey, randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { hmacLatin1 } from '../../src/hmac.js'
-import type { HmacHash } from '../../src/hmac.js'
+import { hmacLatin1 } from '../../src/jws/hmac.js'
+import type { HmacHash } from '../../src/jws/hmac.js'
 
 const HASHES: HmacHash[] = ['sha256', 'sha384', 'sha512']
 

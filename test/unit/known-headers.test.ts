@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
 import { z } from 'zod'
-import { KnownHeaders, decodeCompact } from '../../src/compact.js'
+import { KnownHeaders, decodeCompact } from '../../src/jws/compact.js'
 import { createAuthenticator } from '../../src/index.js'
 import { defaultClaims } from '../../src/claims/presets.js'
 import { hmacSecret } from '../helpers/keys.js'

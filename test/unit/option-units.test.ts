@@ -1,12 +1,12 @@
 /**
  * Issue 21, point 24: every duration option says its unit and default, in the TSDoc of
- * src/options.ts (what editors show) and in the option tables of docs/options.md (the README links
- * there).
+ * src/options/types.ts (what editors show) and in the option tables of docs/options.md (the README
+ * links there).
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
-const options = readFileSync(new URL('../../src/options.ts', import.meta.url), 'utf8')
+const options = readFileSync(new URL('../../src/options/types.ts', import.meta.url), 'utf8')
 const reference = readFileSync(new URL('../../docs/options.md', import.meta.url), 'utf8')
 
 /** The TSDoc block right above `name?: number` inside `interface owner`. */

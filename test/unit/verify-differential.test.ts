@@ -7,7 +7,7 @@ import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { CompactSign, compactVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { verifySignature } from '../../src/verify.js'
+import { verifySignature } from '../../src/jws/verify.js'
 
 interface Case {
   alg: string

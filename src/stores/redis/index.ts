@@ -15,19 +15,19 @@
  */
 import { Redis } from 'ioredis'
 import type { RedisOptions } from 'ioredis'
-import type { InvalidationSource } from './invalidation.js'
-import type { RevocationQuery, RevocationStore } from './types.js'
-import { createRedisInvalidationChannel } from './redis-channel.js'
+import type { InvalidationSource } from '../invalidation.js'
+import type { RevocationQuery, RevocationStore } from '../types.js'
+import { createRedisInvalidationChannel } from './channel.js'
 import {
   MAX_CLOCK_TOLERANCE,
   StoreDataError,
   assertRevokeSubject,
   assertRevokeToken,
   isUsableKey,
-} from './validate.js'
+} from '../validate.js'
 
-export { createRedisInvalidationChannel } from './redis-channel.js'
-export type { RedisInvalidationChannel, RedisInvalidationChannelOptions } from './redis-channel.js'
+export { createRedisInvalidationChannel } from './channel.js'
+export type { RedisInvalidationChannel, RedisInvalidationChannelOptions } from './channel.js'
 
 /**
  * Client options used with a URL: commands fail at once while disconnected (no offline queue),

@@ -5,7 +5,7 @@
  * @module
  */
 import type { KeyObject } from 'node:crypto'
-import type { Algorithm } from '../options.js'
+import type { Algorithm } from '../options/types.js'
 
 export const HMAC_ALGORITHMS: readonly Algorithm[] = ['HS256', 'HS384', 'HS512']
 export const ASYMMETRIC_ALGORITHMS: readonly Algorithm[] = [

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { ownCopy } from './compact.js'
-import type { ResolvedIssuer } from './config.js'
-import type { VerificationKey } from './keys/remote-jwks.js'
+import { ownCopy } from '../jws/compact.js'
+import type { ResolvedIssuer } from '../options/resolve.js'
+import type { VerificationKey } from '../keys/remote-jwks.js'
 
 /** The registered claims a cached verification keeps, as they were in the payload. */
 // A type rather than an interface: it must pass where a plain claims record is read.

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { Invalidation, InvalidationSource } from './invalidation.js'
-import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './types.js'
+import type { Invalidation, InvalidationSource } from '../invalidation.js'
+import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from '../types.js'
 import { createLookupCache } from './lookup-cache.js'
-import { StoreDataError, checkFoundUser, copyUser, isUsableKey } from './validate.js'
+import { StoreDataError, checkFoundUser, copyUser, isUsableKey } from '../validate.js'
 
 /** Options shared by both caches. */
 interface CommonCacheOptions {

@@ -6,7 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1
  * @module
  */
-import { InvalidTokenError } from './errors.js'
+import { InvalidTokenError } from '../errors.js'
 import { parseJsonObject } from './json.js'
 
 /**

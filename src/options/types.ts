@@ -1,15 +1,15 @@
 /**
- * The public option types of jwt-gate. Validation and defaults live in `config.ts`; this file only
+ * The public option types of jwt-gate. Validation and defaults live in `resolve.ts`; this file only
  * describes the shapes, so that it can be read as the reference of every option.
  *
  * @module
  */
 import type { JSONWebKeySet, JWK } from 'jose'
-import type { AuthErrorCode } from './errors.js'
-import type { AuthContext, TokenSource } from './context.js'
-import type { RevocationStore, UserStore } from './stores/types.js'
-import type { ClaimPath } from './claims/mapping.js'
-import type { StandardSchemaV1 } from './claims/parse.js'
+import type { AuthErrorCode } from '../errors.js'
+import type { AuthContext, TokenSource } from '../context/types.js'
+import type { RevocationStore, UserStore } from '../stores/types.js'
+import type { ClaimPath } from '../claims/mapping.js'
+import type { StandardSchemaV1 } from '../claims/parse.js'
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {

@@ -30,21 +30,21 @@
  */
 import pg from 'pg'
 import type { Pool, PoolConfig } from 'pg'
-import type { InvalidationSource } from './invalidation.js'
-// postgres.ts re-exports this module; the cycle is harmless because the constant is read only
+import type { InvalidationSource } from '../invalidation.js'
+// index.ts (the postgres entry) re-exports this module; the cycle is harmless because the constant is read only
 // when a store is created, never while the modules load.
-import { FAIL_FAST_POOL_CONFIG } from './postgres.js'
-import { createPostgresListener } from './postgres-listener.js'
-import type { PostgresListenerOptions } from './postgres-listener.js'
-import type { RevocationQuery, RevocationStore } from './types.js'
-import { quoteIdentifier } from './sql-identifier.js'
+import { FAIL_FAST_POOL_CONFIG } from './index.js'
+import { createPostgresListener } from './listener.js'
+import type { PostgresListenerOptions } from './listener.js'
+import type { RevocationQuery, RevocationStore } from '../types.js'
+import { quoteIdentifier } from '../sql-identifier.js'
 import {
   MAX_CLOCK_TOLERANCE,
   StoreDataError,
   assertRevokeSubject,
   assertRevokeToken,
   isUsableKey,
-} from './validate.js'
+} from '../validate.js'
 
 /** Options naming the tables and the notification channel. */
 export interface PostgresRevocationTableOptions {

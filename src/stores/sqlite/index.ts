@@ -19,21 +19,21 @@
  * @module
  */
 import Database from 'better-sqlite3'
-import type { UserRecord, UserStore } from './types.js'
-import { quoteIdentifier } from './sql-identifier.js'
-import { settle } from './settle.js'
+import type { UserRecord, UserStore } from '../types.js'
+import { quoteIdentifier } from '../sql-identifier.js'
+import { settle } from '../settle.js'
 import {
   assertColumnsPresent,
   insertValues,
   resolveColumns,
   updateValues,
   userStatements,
-} from './user-columns.js'
-import type { ResolvedColumns, UserColumns } from './user-columns.js'
-import { assertUserInput, isUsableKey, rowToUser } from './validate.js'
-import type { UserRow } from './validate.js'
+} from '../user-columns.js'
+import type { ResolvedColumns, UserColumns } from '../user-columns.js'
+import { assertUserInput, isUsableKey, rowToUser } from '../validate.js'
+import type { UserRow } from '../validate.js'
 
-export type { UserColumns } from './user-columns.js'
+export type { UserColumns } from '../user-columns.js'
 
 /** A better-sqlite3 database handle. */
 export type SqliteDatabase = Database.Database

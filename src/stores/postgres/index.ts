@@ -22,23 +22,23 @@
  */
 import pg from 'pg'
 import type { Pool, PoolConfig } from 'pg'
-import type { InvalidationSource } from './invalidation.js'
-import type { UserRecord, UserStore } from './types.js'
-import { createPostgresListener } from './postgres-listener.js'
-import type { PostgresListenerOptions } from './postgres-listener.js'
-import { quoteIdentifier } from './sql-identifier.js'
+import type { InvalidationSource } from '../invalidation.js'
+import type { UserRecord, UserStore } from '../types.js'
+import { createPostgresListener } from './listener.js'
+import type { PostgresListenerOptions } from './listener.js'
+import { quoteIdentifier } from '../sql-identifier.js'
 import {
   assertColumnsPresent,
   insertValues,
   resolveColumns,
   updateValues,
   userStatements,
-} from './user-columns.js'
-import type { ResolvedColumns, UserColumns } from './user-columns.js'
-import { assertUserInput, isUsableKey, rowToUser } from './validate.js'
-import type { UserRow } from './validate.js'
+} from '../user-columns.js'
+import type { ResolvedColumns, UserColumns } from '../user-columns.js'
+import { assertUserInput, isUsableKey, rowToUser } from '../validate.js'
+import type { UserRow } from '../validate.js'
 
-export type { UserColumns } from './user-columns.js'
+export type { UserColumns } from '../user-columns.js'
 
 /** Options naming the table, its columns and the notification channel. */
 export interface PostgresTableOptions {
@@ -289,4 +289,4 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   return store
 }
 
-export * from './postgres-revocation.js'
+export * from './revocation.js'

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { InvalidRequestError, InvalidTokenError, ServerMisconfiguredError } from './errors.js'
-import type { TokenSource } from './context.js'
-import type { ConflictPolicy, ExtractorRequest, SourceName } from './options.js'
+import { InvalidRequestError, InvalidTokenError, ServerMisconfiguredError } from '../errors.js'
+import type { TokenSource } from '../context/types.js'
+import type { ConflictPolicy, ExtractorRequest, SourceName } from '../options/types.js'
 import { readHeader } from './headers.js'
 
 /** The parts of an HTTP request extraction reads (an Express `req` fits). */

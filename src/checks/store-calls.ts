@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ServiceUnavailableError } from './errors.js'
+import { ServiceUnavailableError } from '../errors.js'
 
 /** Awaits a store call for at most `timeoutMs`. */
 export async function callStore<T>(

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InvalidRequestError } from './errors.js'
+import { InvalidRequestError } from '../errors.js'
 
 /** What header reading needs of a request (an Express `req` fits). */
 export interface HeaderSource {

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { InvalidTokenError } from './errors.js'
-import type { ResolvedConfig } from './config.js'
-import type { RevocationQuery } from './stores/types.js'
+import { InvalidTokenError } from '../errors.js'
+import type { ResolvedConfig } from '../options/resolve.js'
+import type { RevocationQuery } from '../stores/types.js'
 import { callStore, garbageFrom } from './store-calls.js'
 
 /** Throws `ERR_AUTH_TOKEN_REVOKED` (401) or `ERR_AUTH_STORE_UNAVAILABLE` (503). */

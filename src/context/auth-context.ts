@@ -6,8 +6,8 @@
  * @module
  */
 import type { JWTHeaderParameters } from 'jose'
-import type { AuthContext, AuthUser, TokenSource } from './context.js'
-import type { VerifiedToken } from './verified-cache.js'
+import type { AuthContext, AuthUser, TokenSource } from './types.js'
+import type { VerifiedToken } from '../pipeline/verified-cache.js'
 
 /** The {@link AuthContext} implementation. */
 export class RequestAuthContext implements AuthContext {

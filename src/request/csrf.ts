@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { AuthError } from './errors.js'
+import { AuthError } from '../errors.js'
 import { readHeader } from './headers.js'
 import type { HeaderSource } from './headers.js'
 

@@ -16,11 +16,11 @@
  * @module
  */
 import { KeyObject, constants, timingSafeEqual, verify } from 'node:crypto'
-import { InvalidTokenError } from './errors.js'
+import { InvalidTokenError } from '../errors.js'
 import { hmacLatin1 } from './hmac.js'
 import type { HmacHash } from './hmac.js'
 import type { webcrypto } from 'node:crypto'
-import type { VerificationKey } from './keys/remote-jwks.js'
+import type { VerificationKey } from '../keys/remote-jwks.js'
 
 interface AlgorithmSpec {
   hash: 'sha256' | 'sha384' | 'sha512' | null

@@ -7,22 +7,22 @@
  */
 import { z } from 'zod'
 import type { ZodType } from 'zod'
-import { AuthConfigError } from './errors.js'
-import { createKeyResolver } from './keys/key-resolver.js'
-import type { KeyResolver } from './keys/key-resolver.js'
-import { normalizeTyp } from './compact.js'
+import { AuthConfigError } from '../errors.js'
+import { createKeyResolver } from '../keys/key-resolver.js'
+import type { KeyResolver } from '../keys/key-resolver.js'
+import { normalizeTyp } from '../jws/compact.js'
 import {
   refuseSecretsEqualToPublicKeys,
   refuseSecretsSharedByIssuers,
-} from './keys/secret-checks.js'
-import { warnOnce } from './warnings.js'
+} from '../keys/secret-checks.js'
+import { warnOnce } from '../warnings.js'
 import { unknownOptionProblem } from './suggest.js'
-import { authOTronClaims, clusterCockpitClaims } from './claims/presets.js'
-import { compilePath, readPath } from './claims/mapping.js'
-import type { CompiledPath } from './claims/mapping.js'
-import type { RegisteredClaimPolicy } from './claims/registered.js'
-import { asClaimsSchema } from './claims/parse.js'
-import type { StandardSchemaV1 } from './claims/parse.js'
+import { authOTronClaims, clusterCockpitClaims } from '../claims/presets.js'
+import { compilePath, readPath } from '../claims/mapping.js'
+import type { CompiledPath } from '../claims/mapping.js'
+import type { RegisteredClaimPolicy } from '../claims/registered.js'
+import { asClaimsSchema } from '../claims/parse.js'
+import type { StandardSchemaV1 } from '../claims/parse.js'
 import type {
   AuthenticateOptions,
   ConflictPolicy,
@@ -30,11 +30,11 @@ import type {
   IssuerOptions,
   RejectionEvent,
   SourceName,
-} from './options.js'
-import type { AuthContext } from './context.js'
-import type { RevocationStore, UserStore } from './stores/types.js'
-import { MAX_CLOCK_TOLERANCE } from './stores/validate.js'
-import type { CsrfPolicy } from './csrf.js'
+} from './types.js'
+import type { AuthContext } from '../context/types.js'
+import type { RevocationStore, UserStore } from '../stores/types.js'
+import { MAX_CLOCK_TOLERANCE } from '../stores/validate.js'
+import type { CsrfPolicy } from '../request/csrf.js'
 
 /** One issuer, ready for the request path. */
 export interface ResolvedIssuer {

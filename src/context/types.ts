@@ -4,7 +4,7 @@
  * @module
  */
 import type { JWTHeaderParameters } from 'jose'
-import type { UserRecord } from './stores/types.js'
+import type { UserRecord } from '../stores/types.js'
 
 /** Where the token was found. Cookie-borne tokens need CSRF care; header-borne ones do not. */
 export type TokenSource = 'header' | 'cookie' | 'custom'

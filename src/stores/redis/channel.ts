@@ -11,8 +11,8 @@
  * @module
  */
 import type { Redis } from 'ioredis'
-import type { Invalidation, InvalidationListener, InvalidationSource } from './invalidation.js'
-import { parseInvalidation } from './invalidation.js'
+import type { Invalidation, InvalidationListener, InvalidationSource } from '../invalidation.js'
+import { parseInvalidation } from '../invalidation.js'
 
 /** A Redis pub/sub invalidation channel. */
 export interface RedisInvalidationChannel extends InvalidationSource {

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { InvalidTokenError } from './errors.js'
-import type { ResolvedConfig } from './config.js'
-import type { UserRecord } from './stores/types.js'
-import { isInexactUserMatch } from './stores/validate.js'
+import { InvalidTokenError } from '../errors.js'
+import type { ResolvedConfig } from '../options/resolve.js'
+import type { UserRecord } from '../stores/types.js'
+import { isInexactUserMatch } from '../stores/validate.js'
 import { callStore, garbageFrom } from './store-calls.js'
 
 type UserCheck = NonNullable<ResolvedConfig['users']>

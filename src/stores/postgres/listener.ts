@@ -10,9 +10,9 @@
  * @module
  */
 import type { Notification, Pool, PoolClient } from 'pg'
-import type { Invalidation, InvalidationListener, InvalidationSource } from './invalidation.js'
-import { parseInvalidation } from './invalidation.js'
-import { quoteIdentifier } from './sql-identifier.js'
+import type { Invalidation, InvalidationListener, InvalidationSource } from '../invalidation.js'
+import { parseInvalidation } from '../invalidation.js'
+import { quoteIdentifier } from '../sql-identifier.js'
 
 /** A LISTEN/NOTIFY source that can be stopped. */
 export interface PostgresListener extends InvalidationSource {
