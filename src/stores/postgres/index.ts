@@ -20,12 +20,12 @@
  *
  * @module
  */
-import pg from 'pg'
-import type { Pool, PoolConfig } from 'pg'
+import type { Pool } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
 import type { UserRecord, UserStore } from '../types.js'
+import { openPool } from './connection.js'
+import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
-import type { PostgresListenerOptions } from './listener.js'
 import { quoteIdentifier } from '../sql-identifier.js'
 import {
   assertColumnsPresent,
@@ -53,25 +53,8 @@ export interface PostgresTableOptions {
   channel?: string | false
 }
 
-/** Options of {@link createPostgresUserStore}: a pool of the app's, or a connection string. */
-export type PostgresUserStoreOptions = PostgresTableOptions &
-  (
-    | { pool: Pool; connectionString?: never }
-    | {
-        connectionString: string
-        pool?: never
-        /**
-         * Extra pool settings. The defaults fail fast: `connectionTimeoutMillis: 2000`,
-         * `query_timeout: 2000`, `statement_timeout: 2000`, `max: 10`.
-         */
-        poolConfig?: PoolConfig
-      }
-  ) & {
-    /** Run {@link migratePostgresUserStore} before the first query. @defaultValue false */
-    migrate?: boolean
-    /** Reconnect backoff and health check of the LISTEN connection. */
-    listener?: Omit<PostgresListenerOptions, 'channel'>
-  }
+/** Options of {@link createPostgresUserStore}: the table, and how to reach the database. */
+export type PostgresUserStoreOptions = PostgresTableOptions & PostgresConnectionOptions
 
 /** The PostgreSQL user store. */
 export interface PostgresUserStore extends UserStore {
@@ -92,16 +75,6 @@ export interface PostgresUserStore extends UserStore {
   /** Stops listening, and ends the pool if the store created it. Idempotent. */
   close(): Promise<void>
 }
-
-/** Pool settings used with a connection string: fail within about two seconds, then recover. */
-export const FAIL_FAST_POOL_CONFIG: Readonly<PoolConfig> = Object.freeze({
-  max: 10,
-  connectionTimeoutMillis: 2000,
-  query_timeout: 2000,
-  statement_timeout: 2000,
-  idleTimeoutMillis: 30_000,
-  keepAlive: true,
-})
 
 function names(options: PostgresTableOptions): {
   table: string
@@ -215,17 +188,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION ${truncateFn}()`)
  */
 export function createPostgresUserStore(options: PostgresUserStoreOptions): PostgresUserStore {
   const { table, tableName, channel, columns } = names(options)
-  const owned = options.pool === undefined
-  const pool: Pool =
-    options.pool ??
-    new pg.Pool({
-      ...FAIL_FAST_POOL_CONFIG,
-      ...options.poolConfig,
-      connectionString: options.connectionString,
-    })
-  // An idle connection dying (server restart) is reported here; without a listener it would
-  // crash the process. The pool replaces the connection on the next query.
-  if (owned) pool.on('error', () => undefined)
+  const { pool, owned } = openPool(options)
 
   // Migration, then the column check, once; a failure is retried on the next call rather than
   // remembered, so a table fixed (or created) later is picked up without a restart.
@@ -289,4 +252,6 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
   return store
 }
 
+export { FAIL_FAST_POOL_CONFIG } from './connection.js'
+export type { PostgresConnectionOptions } from './connection.js'
 export * from './revocation.js'

@@ -28,14 +28,11 @@
  *
  * @module
  */
-import pg from 'pg'
-import type { Pool, PoolConfig } from 'pg'
+import type { Pool } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
-// index.ts (the postgres entry) re-exports this module; the cycle is harmless because the constant is read only
-// when a store is created, never while the modules load.
-import { FAIL_FAST_POOL_CONFIG } from './index.js'
+import { openPool } from './connection.js'
+import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
-import type { PostgresListenerOptions } from './listener.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
 import { quoteIdentifier } from '../sql-identifier.js'
 import {
@@ -61,24 +58,9 @@ export interface PostgresRevocationTableOptions {
   channel?: string | false
 }
 
-/**
- * Options of {@link createPostgresRevocationStore}: a pool of the app's, or a connection string
- * for a pool the store owns (configured by `FAIL_FAST_POOL_CONFIG`).
- */
+/** Options of {@link createPostgresRevocationStore}: the tables, and how to reach the database. */
 export type PostgresRevocationStoreOptions = PostgresRevocationTableOptions &
-  (
-    | { pool: Pool; connectionString?: never }
-    | {
-        connectionString: string
-        pool?: never
-        /** Extra pool settings over `FAIL_FAST_POOL_CONFIG`. */
-        poolConfig?: PoolConfig
-      }
-  ) & {
-    /** Run {@link migratePostgresRevocationStore} before the first query. @defaultValue false */
-    migrate?: boolean
-    /** Reconnect backoff and health check of the LISTEN connection. */
-    listener?: Omit<PostgresListenerOptions, 'channel'>
+  PostgresConnectionOptions & {
     /**
      * The clock expiries are compared with. It is the app's, not the database's, because the
      * middleware decides on the app's clock how long a token is accepted; pass the middleware's
@@ -212,19 +194,6 @@ ${notify(5)}`,
   }
 }
 
-function ownedPool(options: PostgresRevocationStoreOptions): { pool: Pool; owned: boolean } {
-  if (options.pool !== undefined) return { pool: options.pool, owned: false }
-  const pool = new pg.Pool({
-    ...FAIL_FAST_POOL_CONFIG,
-    ...options.poolConfig,
-    connectionString: options.connectionString,
-  })
-  // An idle connection dying (server restart) is reported here; without a listener it would
-  // crash the process. The pool replaces the connection on the next query.
-  pool.on('error', () => undefined)
-  return { pool, owned: true }
-}
-
 /** Reads the one row of the `isRevoked` query, or throws {@link StoreDataError}. */
 function readAnswer(rows: unknown[]): { token: boolean; before: number | null } {
   const row = rows[0] as { token?: unknown; before?: unknown } | undefined
@@ -247,7 +216,7 @@ export function createPostgresRevocationStore(
   const checked = names(options)
   const sql = statements(checked)
   const { channel } = checked
-  const { pool, owned } = ownedPool(options)
+  const { pool, owned } = openPool(options)
   const clock = options.clock ?? (() => new Date())
   const nowSeconds = (): number => clock().getTime() / 1000
 

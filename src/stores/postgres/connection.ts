@@ -1,0 +1,54 @@
+/**
+ * How the PostgreSQL stores reach the database: a pool of the app's, or a connection string for a
+ * pool the store owns, with settings that fail fast. One place for both stores, so the user and
+ * the revocation store are configured, and behave when PostgreSQL is down, the same way.
+ *
+ * @module
+ */
+import pg from 'pg'
+import type { Pool, PoolConfig } from 'pg'
+import type { PostgresListenerOptions } from './listener.js'
+
+/** Pool settings used with a connection string: fail within about two seconds, then recover. */
+export const FAIL_FAST_POOL_CONFIG: Readonly<PoolConfig> = Object.freeze({
+  max: 10,
+  connectionTimeoutMillis: 2000,
+  query_timeout: 2000,
+  statement_timeout: 2000,
+  idleTimeoutMillis: 30_000,
+  keepAlive: true,
+})
+
+/** A pool of the app's, or a connection string for a pool the store owns; and what both share. */
+export type PostgresConnectionOptions = (
+  | { pool: Pool; connectionString?: never }
+  | {
+      connectionString: string
+      pool?: never
+      /**
+       * Extra pool settings over {@link FAIL_FAST_POOL_CONFIG}, whose defaults fail fast:
+       * `connectionTimeoutMillis: 2000`, `query_timeout: 2000`, `statement_timeout: 2000`,
+       * `max: 10`.
+       */
+      poolConfig?: PoolConfig
+    }
+) & {
+  /** Run the store's migration before the first query. @defaultValue false */
+  migrate?: boolean
+  /** Reconnect backoff and health check of the LISTEN connection. */
+  listener?: Omit<PostgresListenerOptions, 'channel'>
+}
+
+/** The app's pool, or a new fail-fast pool the store owns (and must end on close). */
+export function openPool(options: PostgresConnectionOptions): { pool: Pool; owned: boolean } {
+  if (options.pool !== undefined) return { pool: options.pool, owned: false }
+  const pool = new pg.Pool({
+    ...FAIL_FAST_POOL_CONFIG,
+    ...options.poolConfig,
+    connectionString: options.connectionString,
+  })
+  // An idle connection dying (server restart) is reported here; without a listener it would
+  // crash the process. The pool replaces the connection on the next query.
+  pool.on('error', () => undefined)
+  return { pool, owned: true }
+}
