@@ -52,3 +52,22 @@ export function openPool(options: PostgresConnectionOptions): { pool: Pool; owne
   pool.on('error', () => undefined)
   return { pool, owned: true }
 }
+
+/**
+ * An idempotent `close()` for a store: stops listening, then ends the pool if the store owns it
+ * (an app's own pool stays open for the app).
+ */
+export function closeOnce(
+  listener: { close(): Promise<void> } | undefined,
+  pool: Pool,
+  owned: boolean,
+): () => Promise<void> {
+  let closing: Promise<void> | undefined
+  return () => {
+    closing ??= (async () => {
+      await listener?.close()
+      if (owned) await pool.end()
+    })()
+    return closing
+  }
+}

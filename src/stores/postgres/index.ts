@@ -23,7 +23,7 @@
 import type { Pool } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
 import type { UserRecord, UserStore } from '../types.js'
-import { openPool } from './connection.js'
+import { closeOnce, openPool } from './connection.js'
 import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
 import { quoteIdentifier } from '../sql-identifier.js'
@@ -217,7 +217,6 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
     channel === undefined
       ? undefined
       : createPostgresListener(pool, { ...options.listener, channel })
-  let closing: Promise<void> | undefined
 
   const store: PostgresUserStore = {
     async findUser(username) {
@@ -240,13 +239,7 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
       await pool.query(statements.update, updateValues(user, columns))
     },
     checkSchema: prepared,
-    close() {
-      closing ??= (async () => {
-        await listener?.close()
-        if (owned) await pool.end()
-      })()
-      return closing
-    },
+    close: closeOnce(listener, pool, owned),
   }
   if (listener !== undefined) store.invalidations = listener
   return store

@@ -30,7 +30,7 @@
  */
 import type { Pool } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
-import { openPool } from './connection.js'
+import { closeOnce, openPool } from './connection.js'
 import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
@@ -245,7 +245,6 @@ export function createPostgresRevocationStore(
       : createPostgresListener(pool, { ...options.listener, channel })
   // The payload fits NOTIFY's 8000 bytes: keys are at most MAX_KEY_LENGTH (1024) UTF-16 units.
   const message = (event: object): string => JSON.stringify(event)
-  let closing: Promise<void> | undefined
 
   const store: PostgresRevocationStore = {
     async isRevoked(query: RevocationQuery) {
@@ -289,13 +288,7 @@ export function createPostgresRevocationStore(
       ])
       await purge(sql.purgeSubjects, now)
     },
-    close() {
-      closing ??= (async () => {
-        await listener?.close()
-        if (owned) await pool.end()
-      })()
-      return closing
-    },
+    close: closeOnce(listener, pool, owned),
   }
   if (listener !== undefined) store.invalidations = listener
   return store
