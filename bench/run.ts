@@ -11,7 +11,7 @@
  *
  * Options: `--rounds N` (default 3), `--seconds S` per slice (default 5), `--connections N`
  * (default 10), `--algs EdDSA,ES256,RS256,HS256`, `--out DIR` (results directory; the chart goes
- * to DIR/bench.svg unless DIR is the default), and `--smoke`: one algorithm, one short round,
+ * to DIR/bench.svg unless DIR is the default), and `--smoke`: one algorithm, one round of 0.5 s slices,
  * results in a temporary directory, then the micro-benchmark in its smoke mode. The smoke run
  * checks that the suite works (every server answers 200 with the token and 401 without it, no
  * slice has a failed request); it asserts no numbers.
@@ -60,7 +60,7 @@ function num(value: string | undefined, fallback: number, min: number, max: numb
   return n
 }
 const rounds = num(args.rounds, smoke ? 1 : 3, 1, 20)
-const seconds = num(args.seconds, smoke ? 1 : 5, 0.5, 60)
+const seconds = num(args.seconds, smoke ? 0.5 : 5, 0.5, 60)
 const connections = num(args.connections, 10, 1, 100)
 const algs = (args.algs?.split(',') ?? (smoke ? ['ES256'] : [...ALGORITHMS])) as BenchAlgorithm[]
 for (const alg of algs) if (!ALGORITHMS.includes(alg)) throw new Error(`unknown algorithm ${alg}`)
@@ -195,7 +195,10 @@ async function measureAlgorithm(alg: BenchAlgorithm, fixtureFile: string, token:
   const specs = SERVERS.filter((s) => alg !== 'EdDSA' || !('eddsa' in s))
   const servers: Server[] = []
   try {
-    for (const spec of specs) servers.push(await start(spec, alg, fixtureFile))
+    // Started together (startup is mostly module loading), stopped together in `finally`.
+    const started = await Promise.allSettled(specs.map((spec) => start(spec, alg, fixtureFile)))
+    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value)
+    for (const s of started) if (s.status === 'rejected') throw s.reason
     console.log(`  ${alg}: ${servers.length} servers listening`)
     for (const server of servers) await check(server, token)
     // Warm-up, not recorded: JIT, connection pools, and the token's second verification (jwt-gate
