@@ -1,419 +1,315 @@
 /**
- * `npm run bench`: every server as its own process (pinned to CPU 0 when `taskset` exists), this
- * process as the load generator (CPU 1), all scenarios repeated in alternating order, medians
- * reported as a Markdown table, a JSON file and an SVG chart. jwt-gate's repeated-token rows are
- * paired: each of their runs has a bare Express run of its own next to it (see `pairsWithBare`).
- * A last pass measures the comparisons whose targets sit within the machine's noise again, with
- * the servers side by side and the load interleaved in short slices (`bench/interleaved-pass.ts`).
+ * `npm run bench`: jwt-gate and its peers side by side under autocannon, on loopback.
  *
- * Throughput runs use autocannon as fast as it goes (`bench/load.ts`). The fixed-rate latency run
- * (bare Express against jwt-gate, one repeated token) uses the open-loop generator of
- * `bench/paced.ts` instead: one request every 1/R s over a keep-alive pool, latency from each
- * request's intended send time (coordinated omission corrected), the achieved rate checked. Not
- * autocannon's `overallRate`: that is a per-second quota (send flat out until the second's quota is
- * met, then idle), so its load is bursty and its p99 measured queueing behind the burst.
+ * For each algorithm, every server of `SERVERS` runs as its own process (pinned to CPU 0 when
+ * `taskset` exists; this process, the load generator, to CPU 1). Each round gives every server one
+ * slice of load in a rotating order, so slow drifts of the machine fall on all of them alike.
+ * Every slice is bounded in time and in requests. Around each slice the runner reads the server's
+ * own `process.cpuUsage()` (`GET /__cpu`), so CPU per request is the server's alone.
  *
- * Options: `--smoke` (a few scenarios, very short runs, results in a temporary directory),
- * `--rounds N`, `--seconds S`, `--pool N` (tokens per algorithm for distinct-token runs), `--warmup S` (also the fixed-rate warm-up), `--connections N` (also
- * the paced pool), `--rate R` (fixed-rate latency run; default a quarter of bare Express's req/s
- * in the same run), `--rate-seconds S`, `--filter TEXT[,TEXT…]` (scenario ids containing one of the TEXTs), `--out DIR`, `--chart FILE`,
- * `--shape` (bare Express against no-op middlewares: what the middleware shape alone costs),
- * `--declared` (each repeated-token row beside its twin that calls `declareRequestAuth`),
- * `--answer sync|immediate` (how every server's protected route answers; see `ANSWER_MODES`),
- * `--cycles N` and `--slice-seconds S` (the interleaved pass of close comparisons; `--cycles 0`
- * skips it; see `bench/interleaved-pass.ts`), `--baseline-dist DIR` (the interleaved pass also runs
- * each compared jwt-gate row on the build in DIR).
+ * Writes bench/results/latest.md, bench/results/latest.json and docs/images/bench.svg.
+ *
+ * Options: `--rounds N` (default 3), `--seconds S` per slice (default 5), `--connections N`
+ * (default 10), `--algs EdDSA,ES256,RS256,HS256`, `--out DIR` (results directory; the chart goes
+ * to DIR/bench.svg unless DIR is the default), and `--smoke`: one algorithm, one round of 0.5 s slices,
+ * results in a temporary directory, then the micro-benchmark in its smoke mode. The smoke run
+ * checks that the suite works (every server answers 200 with the token and 401 without it, no
+ * slice has a failed request); it asserts no numbers.
  */
-import { execFileSync } from 'node:child_process'
-import { cpus, loadavg, tmpdir } from 'node:os'
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { execFileSync, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
-import { createFixture, signTokens } from './fixture.js'
+import autocannon from 'autocannon'
+import { ALGORITHMS, createFixture, signTokens } from './fixture.js'
 import type { BenchAlgorithm } from './fixture.js'
-import { measure } from './load.js'
-import type { RunResult } from './load.js'
-import { renderMarkdown } from './markdown.js'
-import { measurePaced } from './paced.js'
-import type { PacedRun } from './paced.js'
-import type { RunInfo } from './markdown.js'
-import { closeComparisons, runInterleavedLatency, runInterleavedPass } from './interleaved-pass.js'
-import { BARE, FIXED_RATE, declaredSuite, fullSuite, shapeSuite, smokeSuite } from './scenarios.js'
-import type { Scenario } from './scenarios.js'
-import { writeResult } from './output.js'
-import { PINNING, pinLoadGenerator, startScenarioServer } from './server-process.js'
-import { POSTGRES_URL } from './servers/user-stores.js'
-import { median } from './statistics.js'
-import { checkTargets, summarise, summariseLatency } from './summary.js'
-import { chartSubtitle, renderSvg } from './svg.js'
+import { markdown, median, svg } from './report.js'
+import type { Row, Run, Slice } from './report.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** The servers of `bench/servers/`, in the order of the table. */
+const SERVERS = [
+  { name: 'bare Express', file: 'bare' },
+  { name: 'jwt-gate', file: 'jwt-gate' },
+  { name: 'jwt-gate, cache: false', file: 'jwt-gate', variant: 'cache-off' },
+  { name: 'jose, hand-written', file: 'jose' },
+  { name: 'express-jwt', file: 'express-jwt', variant: 'keyobject', eddsa: false },
+  { name: 'passport-jwt', file: 'passport-jwt', eddsa: false },
+  { name: 'express-oauth2-jwt-bearer', file: 'oauth2-bearer' },
+] as const
+type ServerSpec = (typeof SERVERS)[number]
 
 const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
-    shape: { type: 'boolean', default: false },
-    declared: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
-    warmup: { type: 'string' },
     connections: { type: 'string' },
-    rate: { type: 'string' },
-    'rate-seconds': { type: 'string' },
-    filter: { type: 'string' },
+    algs: { type: 'string' },
     out: { type: 'string' },
-    chart: { type: 'string' },
-    pool: { type: 'string' },
-    answer: { type: 'string', default: 'sync' },
-    cycles: { type: 'string' },
-    'slice-seconds': { type: 'string' },
-    'baseline-dist': { type: 'string' },
   },
 })
-
 const smoke = args.smoke
-const num = (value: string | undefined, fallback: number, min: number, max: number): number => {
+function num(value: string | undefined, fallback: number, min: number, max: number): number {
   const n = value === undefined ? fallback : Number(value)
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`option out of range: ${value}`)
   return n
 }
 const rounds = num(args.rounds, smoke ? 1 : 3, 1, 20)
-const seconds = num(args.seconds, smoke ? 1 : 5, 0.5, 120)
-const warmupSeconds = num(args.warmup, smoke ? 0.3 : 1, 0, 30)
-const connections = num(args.connections, 50, 1, 1000)
-const rateOption = args.rate === undefined ? undefined : num(args.rate, 0, 10, 1_000_000)
-/**
- * The default fixed rate: a quarter of what bare Express sustains in the same run, rounded to
- * 100 req/s. Latency compared at a fixed share of capacity means the same on a fast and on a slow
- * machine (the issue's reference, 3,000 req/s against 11,500 for bare Express, is about a quarter);
- * a fixed number would load a slower machine closer to saturation, where queueing rather than the
- * middleware decides the tail.
- */
-const RATE_SHARE = 0.25
-function fixedRate(bareRps: number | undefined): number {
-  if (rateOption !== undefined) return rateOption
-  if (smoke || bareRps === undefined) return 500
-  return Math.max(100, Math.round((bareRps * RATE_SHARE) / 100) * 100)
-}
-/** The interleaved pass (`bench/interleaved-pass.ts`): cycles (0 skips it) and slice length. */
-const interleaveCycles = num(args.cycles, smoke ? 2 : 30, 0, 100)
-const sliceSeconds = num(args['slice-seconds'], smoke ? 0.25 : 1, 0.1, 30)
-/** The warm-up of each interleaved fixed-rate window: its connections are new (seconds). */
-const LATENCY_WINDOW_WARMUP_SECONDS = 0.25
-const rateSeconds = num(args['rate-seconds'], smoke ? 1 : 10, 0.5, 300)
-/** The small jwt-gate cache of the `cycling` row, and the pool (five times larger) it cycles. */
-const cacheMax = smoke ? 100 : 1000
-const cyclePool = cacheMax * 5
-/**
- * Tokens per algorithm for `distinct` runs: enough that none is sent twice in a run (warm-up
- * included) up to 16,000 req/s, above what bare Express answers on this machine when it is quiet
- * (about 13,000): at 8,000 the HS256 and RS256 rows of a quiet run ran out. A run that still runs
- * out is reported as not valid.
- */
-const poolSize = num(args.pool, Math.ceil(16_000 * (seconds + warmupSeconds)), cyclePool, 1_000_000)
-/**
- * How the protected route of every server answers:
- * - `sync` (the default): `res.json()` at once, in the same turn of the event loop as the
- *   middleware before it;
- * - `immediate`: from `setImmediate()`, so that every server writes its answers in the same phase
- *   of the event loop (after all connections that were ready have been read), whatever its
- *   middleware does.
- * The mode matters on loopback: writing an answer wakes the load generator, and answers written
- * one by one during the poll phase cost the server more kernel time per request than answers
- * written together afterwards. express-jwt calls `next()` from `setImmediate()`, so in `sync` mode
- * its rows get the cheaper pattern and the others do not; `immediate` gives it to every row, so
- * that only what the middlewares compute is compared.
- */
-const ANSWER_MODES: readonly RunInfo['answer'][] = ['sync', 'immediate']
-function answerMode(value: string): RunInfo['answer'] {
-  const mode = ANSWER_MODES.find((known) => known === value)
-  if (mode === undefined) throw new Error(`--answer must be one of ${ANSWER_MODES.join(', ')}`)
-  return mode
-}
-const answer = answerMode(args.answer)
-/**
- * `--baseline-dist DIR`: another build of jwt-gate (`npx tsc -p tsconfig.build.json --outDir DIR`
- * on an earlier commit, say), which the interleaved pass runs beside each compared jwt-gate row.
- */
-const baseline = baselineBuild(args['baseline-dist'])
-function baselineBuild(dir: string | undefined): { dist: string; name: string } | undefined {
-  if (dir === undefined) return undefined
-  const dist = resolve(dir)
-  if (!existsSync(join(dist, 'index.js'))) {
-    throw new Error(`--baseline-dist: ${dir} holds no build of jwt-gate (no index.js)`)
-  }
-  return { dist, name: dir }
-}
-// Only the full suite in its default mode writes the committed results and the README chart.
-const partial =
-  smoke ||
-  args.shape ||
-  args.declared ||
-  args.filter !== undefined ||
-  answer !== 'sync' ||
-  baseline !== undefined
-const outDir = args.out ?? (partial ? join(tmpdir(), 'jwt-gate-bench-smoke') : 'bench/results')
-const chartFile = args.chart ?? (partial ? join(outDir, 'bench.svg') : 'docs/images/bench.svg')
+const seconds = num(args.seconds, smoke ? 0.5 : 5, 0.5, 60)
+const connections = num(args.connections, 10, 1, 100)
+const algs = (args.algs?.split(',') ?? (smoke ? ['ES256'] : [...ALGORITHMS])) as BenchAlgorithm[]
+for (const alg of algs) if (!ALGORITHMS.includes(alg)) throw new Error(`unknown algorithm ${alg}`)
+const START_TIMEOUT_MS = 30_000
 
-async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 1500 })
-  client.on('error', () => undefined)
+const PINNING = (() => {
+  if (process.platform !== 'linux' || availableParallelism() < 2) return false
   try {
-    await client.connect()
+    execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' })
     return true
   } catch {
     return false
-  } finally {
-    await client.end().catch(() => undefined)
+  }
+})()
+
+/** A running server process. */
+interface Server {
+  spec: ServerSpec
+  url: string
+  child: ChildProcess
+}
+
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+async function start(spec: ServerSpec, alg: BenchAlgorithm, fixtureFile: string): Promise<Server> {
+  const script = ['--import', 'tsx', `bench/servers/${spec.file}.ts`]
+  const [command, argv] = PINNING
+    ? ['taskset', ['-c', '0', process.execPath, ...script]]
+    : [process.execPath, script]
+  const child = spawn(command, argv, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      BENCH_FIXTURE: fixtureFile,
+      BENCH_ALG: alg,
+      BENCH_VARIANT: 'variant' in spec ? spec.variant : '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.add(child)
+  let output = ''
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${spec.name}: not listening`)),
+      START_TIMEOUT_MS,
+    )
+    const onData = (chunk: Buffer): void => {
+      output = (output + chunk.toString()).slice(-4000)
+      const match = /listening (\d+)/.exec(output)
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve(Number(match[1]))
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${spec.name} exited with ${code}:\n${output}`))
+    })
+  })
+  return { spec, url: `http://127.0.0.1:${port}`, child }
+}
+
+async function stop(server: Server): Promise<void> {
+  const { child } = server
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+    await exited
+    clearTimeout(timer)
+  }
+  children.delete(child)
+}
+
+async function cpuMicros(server: Server): Promise<number> {
+  const usage = (await (await fetch(`${server.url}/__cpu`)).json()) as {
+    user: number
+    system: number
+  }
+  return usage.user + usage.system
+}
+
+/** Fails unless the server accepts the token and refuses a request without one. */
+async function check(server: Server, token: string): Promise<void> {
+  const ok = await fetch(`${server.url}/`, { headers: { authorization: `Bearer ${token}` } })
+  const none = await fetch(`${server.url}/`)
+  await Promise.all([ok.text(), none.text()])
+  const expected = server.spec.file === 'bare' ? 200 : 401
+  if (ok.status !== 200 || none.status !== expected) {
+    throw new Error(`${server.spec.name}: ${ok.status} with the token, ${none.status} without`)
   }
 }
 
-function gitCommit(): string {
+async function slice(server: Server, token: string, round: number, s: number): Promise<Slice> {
+  const before = await cpuMicros(server)
+  // Bounded in time (autocannon's `duration`) and in count (stopped at `maxRequests`; autocannon's
+  // own `amount` would make it ignore the duration).
+  const maxRequests = Math.ceil(s * 50_000)
+  const instance = autocannon({
+    url: `${server.url}/`,
+    connections,
+    duration: s,
+    timeout: 10,
+    headers: { authorization: `Bearer ${token}` },
+  })
+  let answered = 0
+  instance.on('response', () => {
+    if (++answered === maxRequests) instance.stop()
+  })
+  const result = await instance
+  const after = await cpuMicros(server)
+  const requests = result.requests.total
+  return {
+    round,
+    requests,
+    seconds: result.duration,
+    cpuMicros: after - before,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  }
+}
+
+/** Runs every server of one algorithm, rounds in rotating order; one row per server. */
+async function measureAlgorithm(alg: BenchAlgorithm, fixtureFile: string, token: string) {
+  const specs = SERVERS.filter((s) => alg !== 'EdDSA' || !('eddsa' in s))
+  const servers: Server[] = []
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+    // Started together (startup is mostly module loading), stopped together in `finally`.
+    const started = await Promise.allSettled(specs.map((spec) => start(spec, alg, fixtureFile)))
+    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value)
+    for (const s of started) if (s.status === 'rejected') throw s.reason
+    console.log(`  ${alg}: ${servers.length} servers listening`)
+    for (const server of servers) await check(server, token)
+    // Warm-up, not recorded: JIT, connection pools, and the token's second verification (jwt-gate
+    // caches a token from its second verification on).
+    for (const server of servers) await slice(server, token, 0, Math.min(1, seconds / 2))
+    const slices = new Map<Server, Slice[]>(servers.map((s) => [s, []]))
+    for (let round = 1; round <= rounds; round++) {
+      const shift = (round - 1) % servers.length
+      for (const server of [...servers.slice(shift), ...servers.slice(0, shift)]) {
+        const result = await slice(server, token, round, seconds)
+        slices.get(server)!.push(result)
+        const rate = Math.round(result.requests / result.seconds)
+        console.log(`  ${alg} round ${round}: ${server.spec.name} ${rate} req/s`)
+      }
+    }
+    return summarise(alg, servers, slices)
+  } finally {
+    await Promise.all(servers.map(stop))
+  }
+}
+
+function summarise(alg: string, servers: Server[], slices: Map<Server, Slice[]>): Row[] {
+  const rate = (s: Slice): number => s.requests / s.seconds
+  const cpu = (s: Slice): number => s.cpuMicros / s.requests
+  const bare = slices.get(servers.find((s) => s.spec.file === 'bare')!)!
+  const bareOf = (round: number): Slice => bare.find((s) => s.round === round)!
+  return servers.map((server) => {
+    const own = slices.get(server)!
+    return {
+      alg,
+      server: server.spec.name,
+      reqPerSec: median(own.map(rate)),
+      cpuMicrosPerRequest: median(own.map(cpu)),
+      reqPerSecVsBare: median(own.map((s) => rate(s) / rate(bareOf(s.round)))),
+      cpuVsBare: median(own.map((s) => cpu(s) / cpu(bareOf(s.round)))),
+      p99Ms: median(own.map((s) => s.p99Ms)),
+      failures: own.reduce((sum, s) => sum + s.failures, 0),
+      slices: own,
+    }
+  })
+}
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim()
   } catch {
     return 'unknown'
   }
 }
 
-/** Loads one running server and measures it (autocannon or the paced generator). */
-type Measurer<R extends RunResult> = (
-  server: { url: string; cpuSeconds(): number | undefined },
-  scenario: Scenario,
-  tokens: readonly string[],
-) => Promise<R>
-
-async function runOnce<R extends RunResult>(
-  scenario: Scenario,
-  env: Record<string, string>,
-  tokens: readonly string[],
-  run: Measurer<R>,
-): Promise<R> {
-  const server = await startScenarioServer(scenario, env)
-  try {
-    return await run(server, scenario, tokens)
-  } finally {
-    await server.stop()
-  }
-}
-
-const isPaced = (result: RunResult): result is PacedRun => 'targetRate' in result
-
-/** Whole milliseconds as they are (autocannon), sub-millisecond precision with 2 decimals (paced). */
-const msText = (value: number): string =>
-  Number.isInteger(value) ? String(value) : value.toFixed(2)
-
-/**
- * Whether a row gets a bare Express run of its own beside each of its runs: every jwt-gate row with
- * one repeated token, whose target is a share of bare Express. On a machine whose speed drifts by
- * ±20 % from minute to minute, a ratio to the bare Express run of the same round, minutes away,
- * measured the drift as much as the middleware; a ratio to a run made seconds before (or after)
- * compares like with like.
- */
-const pairsWithBare = (scenario: Scenario): boolean =>
-  scenario.kind === 'jwt-gate' && scenario.tokens === 'repeated'
-
-/** One step of a round: a scenario, or (with `beside`) the bare Express run next to the paired scenario of that id. */
-interface Step {
-  scenario: Scenario
-  beside?: string
-}
-
-/** The runs of every scenario, and the bare Express runs made beside paired ones (by id). */
-interface Rounds<R extends RunResult> {
-  runs: Map<string, R[]>
-  bareBeside: Map<string, R[]>
-}
-
-/**
- * Runs every scenario `rounds` times, reversing the order every other round (A B C, C B A…). A
- * scenario that `paired` selects is preceded by a bare Express run of its own, so that in reversed
- * rounds that run follows it.
- */
-async function runRounds<R extends RunResult>(
-  scenarios: readonly Scenario[],
-  env: Record<string, string>,
-  tokensOf: (scenario: Scenario) => readonly string[],
-  run: Measurer<R>,
-  paired: (scenario: Scenario) => boolean = () => false,
-): Promise<Rounds<R>> {
-  const runs = new Map<string, R[]>(scenarios.map((s) => [s.id, []]))
-  const bareBeside = new Map<string, R[]>()
-  const steps: Step[] = scenarios.flatMap((scenario) => {
-    if (!paired(scenario)) return [{ scenario }]
-    bareBeside.set(scenario.id, [])
-    return [{ scenario: BARE, beside: scenario.id }, { scenario }]
-  })
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? steps : [...steps].reverse()
-    for (const { scenario, beside } of order) {
-      const result = await runOnce(scenario, env, tokensOf(scenario), run)
-      ;(beside === undefined ? runs.get(scenario.id) : bareBeside.get(beside))!.push(result)
-      const name = beside === undefined ? scenario.id : `${scenario.id} (beside ${beside})`
-      const warn =
-        (result.failures > 0 ? `  ⚠ ${result.failures} failed` : '') +
-        (result.tokensReused > 0 ? `  ⚠ pool ran out: ${result.tokensReused} tokens re-sent` : '')
-      const paced = isPaced(result)
-        ? `  p99.9 ${msText(result.p999)} ms  (paced: ${result.rps.toFixed(1)} of ${result.targetRate} req/s, send lag p99 ${msText(result.sendLagP99)} ms (clock ${msText(result.clockLagP99)} ms), generator CPU ${(result.generatorCpu * 100).toFixed(0)} %)`
-        : ''
-      process.stdout.write(
-        `  [${round + 1}/${rounds}] ${name.padEnd(44)} ${Math.round(result.rps).toString().padStart(6)} req/s  p50 ${msText(result.p50)} ms  p99 ${msText(result.p99)} ms  cpu ${result.cpuMicros?.toFixed(0) ?? '?'} µs/req${paced}${warn}\n`,
-      )
-    }
-  }
-  return { runs, bareBeside }
-}
-
 async function main(): Promise<void> {
-  const started = Date.now()
-  pinLoadGenerator()
   const loadBefore = loadavg()
-  const postgres = !smoke && (await postgresAvailable())
-  let scenarios = args.shape
-    ? shapeSuite()
-    : args.declared
-      ? declaredSuite()
-      : smoke
-        ? smokeSuite()
-        : fullSuite({ postgres })
-  if (args.filter !== undefined) {
-    const filters = args.filter.split(',').filter(Boolean)
-    scenarios = scenarios.filter(
-      (s) => s.id === 'express' || filters.some((filter) => s.id.includes(filter)),
-    )
-  }
-  if (!smoke && !postgres)
-    process.stdout.write('PostgreSQL not reachable: its user-check row is skipped\n')
-
   const fixture = createFixture()
+  const rows: Row[] = []
   try {
-    const algs = new Set<BenchAlgorithm>(['EdDSA'])
-    for (const s of scenarios) if (s.alg !== undefined) algs.add(s.alg)
-    const pools = new Map<BenchAlgorithm, string[]>()
-    const signing = Date.now()
-    for (const alg of algs) pools.set(alg, await signTokens(fixture, alg, poolSize))
-    process.stdout.write(
-      `signed ${poolSize.toLocaleString('en-US')} tokens for each of ${[...algs].join(', ')} in ${((Date.now() - signing) / 1000).toFixed(0)} s\n`,
-    )
-    const cycles = new Map([...pools].map(([alg, pool]) => [alg, pool.slice(0, cyclePool)]))
-    const tokensOf = (s: Scenario): readonly string[] =>
-      s.alg === undefined ? [] : (s.tokens === 'cycling' ? cycles : pools).get(s.alg)!
-    const env = {
-      BENCH_FIXTURE: fixture.file,
-      BENCH_CACHE_MAX: String(cacheMax),
-      BENCH_ANSWER: answer,
-    }
-
-    process.stdout.write(
-      `${scenarios.length} scenarios × ${rounds} rounds, ${seconds} s each (${PINNING ? 'server on CPU 0, load on CPU 1' : 'no CPU pinning'})\n`,
-    )
-    const throughput = { seconds, warmupSeconds, connections }
-    const { runs, bareBeside } = await runRounds(
-      scenarios,
-      env,
-      tokensOf,
-      (server, scenario, tokens) => measure(server, scenario, tokens, throughput),
-      pairsWithBare,
-    )
-
-    // A fixed-rate scenario runs when its throughput scenario is in this run; `--shape` and
-    // `--declared` compare throughput only.
-    const rateScenarios =
-      args.shape || args.declared
-        ? []
-        : FIXED_RATE.filter((s) =>
-            scenarios.some((t) => s.id === t.id || s.id.startsWith(`${t.id}/`)),
-          )
-    const bareRuns = runs.get('express')
-    const rate = fixedRate(bareRuns === undefined ? undefined : median(bareRuns.map((r) => r.rps)))
-    if (rateScenarios.length > 0) {
-      process.stdout.write(
-        `fixed rate: ${rate} req/s evenly paced over ${connections} connections, ${warmupSeconds} s warm-up + ${rateSeconds} s\n`,
-      )
-    }
-    const paced = { rate, seconds: rateSeconds, warmupSeconds, connections }
-    const { runs: rateRuns } = await runRounds(
-      rateScenarios,
-      env,
-      tokensOf,
-      (server, scenario, tokens) => measurePaced(server, scenario, tokens, paced),
-    )
-
-    const latencyWindows =
-      interleaveCycles === 0
-        ? new Map<string, PacedRun[]>()
-        : await runInterleavedLatency(rateScenarios, env, tokensOf, interleaveCycles, {
-            ...paced,
-            seconds: sliceSeconds,
-            warmupSeconds: LATENCY_WINDOW_WARMUP_SECONDS,
-          })
-    const interleaved =
-      interleaveCycles === 0
-        ? []
-        : await runInterleavedPass(closeComparisons(scenarios, baseline), env, tokensOf, {
-            cycles: interleaveCycles,
-            sliceSeconds,
-            warmupSeconds,
-            connections,
-          })
-
-    const rows = summarise(scenarios, runs, bareBeside)
-    const latency = summariseLatency(rateScenarios, rateRuns, rate)
-    const latencyInterleaved = summariseLatency(rateScenarios, latencyWindows, rate)
-    const targets = partial ? [] : checkTargets(rows, latency, interleaved, latencyInterleaved)
-    const info: RunInfo = {
-      date: new Date().toISOString(),
-      commit: gitCommit(),
-      node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown CPU',
-      cores: cpus().length,
-      pinned: PINNING,
-      loadBefore,
-      loadAfter: loadavg(),
-      rounds,
-      seconds,
-      connections,
-      cycles: interleaveCycles,
-      sliceSeconds,
-      poolSize,
-      cyclePool,
-      cacheMax,
-      answer,
-      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-    }
-    const markdown = renderMarkdown(info, rows, latency, latencyInterleaved, interleaved, targets)
-    process.stdout.write(`\n${markdown}\n`)
-
-    const base = smoke
-      ? 'smoke'
-      : args.shape
-        ? 'shape'
-        : args.declared
-          ? 'declared'
-          : baseline !== undefined
-            ? 'baseline'
-            : 'latest'
-    await writeResult(join(outDir, `${base}.md`), markdown)
-    await writeResult(
-      join(outDir, `${base}.json`),
-      `${JSON.stringify({ info, rows, latency, latencyInterleaved, interleaved, targets }, null, 2)}\n`,
-    )
-    const subtitle = chartSubtitle(info)
-    await writeResult(chartFile, renderSvg(rows, subtitle))
-    const failed =
-      rows.some((r) => r.failures > 0) ||
-      latency.some((r) => r.failures > 0) ||
-      latencyInterleaved.some((r) => r.failures > 0) ||
-      interleaved.some((r) => r.failures > 0)
-    process.stdout.write(
-      `\nwrote ${join(outDir, `${base}.md`)}, ${join(outDir, `${base}.json`)}, ${chartFile} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
-    )
-    if (failed) {
-      process.stderr.write('some runs had failed requests: the numbers above are not valid\n')
-      process.exitCode = 1
+    for (const alg of algs) {
+      console.log(`${alg}: ${rounds} rounds of ${seconds} s per server`)
+      const [token] = await signTokens(fixture, alg, 1)
+      rows.push(...(await measureAlgorithm(alg, fixture.file, token!)))
     }
   } finally {
     fixture.dispose()
   }
+  const run: Run = {
+    smoke,
+    date: new Date().toISOString(),
+    commit: commit(),
+    node: process.version,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    pinned: PINNING,
+    loadBefore,
+    loadAfter: loadavg(),
+    rounds,
+    secondsPerSlice: seconds,
+    connections,
+    rows,
+  }
+  const defaultOut = join(ROOT, 'bench', 'results')
+  const out = args.out ?? (smoke ? mkdtempSync(join(tmpdir(), 'jwt-gate-bench-')) : defaultOut)
+  mkdirSync(out, { recursive: true })
+  const chart =
+    out === defaultOut ? join(ROOT, 'docs', 'images', 'bench.svg') : join(out, 'bench.svg')
+  const table = markdown(run)
+  writeFileSync(join(out, 'latest.md'), table)
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(run, null, 2)}\n`)
+  writeFileSync(chart, svg(run))
+  console.log(`\n${table}\nwrote ${join(out, 'latest.md')}, latest.json and ${chart}`)
+  const failed = rows.filter((r) => r.failures > 0)
+  if (failed.length > 0) {
+    throw new Error(`failed requests: ${failed.map((r) => `${r.alg} ${r.server}`).join(', ')}`)
+  }
+  if (smoke) await microSmoke()
+}
+
+/** The micro-benchmark in its smoke mode: each verifier checked, a few iterations each. */
+function microSmoke(): Promise<void> {
+  const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs')
+  const child = spawn(process.execPath, [vitest, 'bench', '--run', 'bench/micro'], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_SMOKE: '1' },
+    stdio: 'inherit',
+  })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`micro-benchmark exited with ${code}`)),
+    )
+  })
 }
 
 await main()

@@ -1,6 +1,6 @@
 /**
  * What every benchmark server shares: the same trivial route, a loopback listener on a free port
- * announced on stdout (`listening <port>`), an optional stats route, and a clean exit on SIGTERM.
+ * announced on stdout (`listening <port>`), a CPU-time route, and a clean exit on SIGTERM.
  */
 import type { Express, Request, RequestHandler, Response } from 'express'
 import type { BenchAlgorithm } from '../fixture.js'
@@ -18,41 +18,21 @@ export function benchVariant(): string {
   return process.env.BENCH_VARIANT ?? ''
 }
 
-/**
- * The protected route: answers the subject, like a real handler that reads the identity. With
- * `BENCH_ANSWER=immediate` (`npm run bench -- --answer immediate`) it answers from `setImmediate()`,
- * so that every server writes its answers in the same event-loop phase (see `bench/run.ts`).
- */
+/** The protected route: answers the subject, like a real handler that reads the identity. */
 export function protectedRoute(subjectOf: (req: Request) => unknown): RequestHandler {
-  if (process.env.BENCH_ANSWER === 'immediate') {
-    return (req: Request, res: Response) => {
-      const sub = subjectOf(req)
-      setImmediate(() => res.json({ sub }))
-    }
-  }
   return (req: Request, res: Response) => {
     res.json({ sub: subjectOf(req) })
   }
 }
 
 /**
- * `GET /__stats` (mounted before authentication, only when `BENCH_STATS=1`): memory of this
- * process plus what `extra` reports (cache sizes).
+ * `GET /__cpu`, mounted before authentication: this process's `process.cpuUsage()` (user and
+ * system microseconds). The runner reads it before and after each slice of load, so CPU per
+ * request is the server's own, not the load generator's.
  */
-export function mountStats(app: Express, extra: () => Record<string, number> = () => ({})): void {
-  if (process.env.BENCH_STATS !== '1') return
-  app.get('/__stats', (req, res) => {
-    // With --expose-gc, `?gc=1` collects first, so "after" reflects what is really retained.
-    const gc = (globalThis as { gc?: () => void }).gc
-    if (req.query.gc === '1' && gc !== undefined) gc()
-    const memory = process.memoryUsage()
-    res.json({
-      rss: memory.rss,
-      heapUsed: memory.heapUsed,
-      heapTotal: memory.heapTotal,
-      external: memory.external,
-      ...extra(),
-    })
+export function mountCpu(app: Express): void {
+  app.get('/__cpu', (_req, res) => {
+    res.json(process.cpuUsage())
   })
 }
 

@@ -7,7 +7,7 @@ import express from 'express'
 import { expressjwt } from 'express-jwt'
 import type { Request as JwtRequest } from 'express-jwt'
 import { readPublicFixture } from '../fixture.js'
-import { benchAlgorithm, benchVariant, mountStats, protectedRoute, serve } from './common.js'
+import { benchAlgorithm, benchVariant, mountCpu, protectedRoute, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -24,7 +24,7 @@ const secret =
       : material.pem!
 
 const app = express()
-mountStats(app)
+mountCpu(app)
 app.use(
   expressjwt({ secret, algorithms: [alg], issuer: fixture.issuer, audience: fixture.audience }),
 )

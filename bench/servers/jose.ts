@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
 import { importJoseKey, readPublicFixture } from '../fixture.js'
-import { bearerToken, benchAlgorithm, mountStats, protectedRoute, serve } from './common.js'
+import { bearerToken, benchAlgorithm, mountCpu, protectedRoute, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -33,7 +33,7 @@ function verify(req: Request, res: Response, next: NextFunction): void {
 }
 
 const app = express()
-mountStats(app)
+mountCpu(app)
 app.use(verify)
 app.get(
   '/',

@@ -5,14 +5,14 @@
 import express from 'express'
 import { auth } from 'express-oauth2-jwt-bearer'
 import { readPublicFixture } from '../fixture.js'
-import { benchAlgorithm, mountStats, protectedRoute, serve } from './common.js'
+import { benchAlgorithm, mountCpu, protectedRoute, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
 const material = fixture.keys[alg]
 
 const app = express()
-mountStats(app)
+mountCpu(app)
 app.use(
   auth({
     issuer: fixture.issuer,

@@ -3,7 +3,7 @@ import express from 'express'
 import passport from 'passport'
 import { ExtractJwt, Strategy } from 'passport-jwt'
 import { readPublicFixture } from '../fixture.js'
-import { benchAlgorithm, mountStats, protectedRoute, serve } from './common.js'
+import { benchAlgorithm, mountCpu, protectedRoute, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -26,7 +26,7 @@ passport.use(
 )
 
 const app = express()
-mountStats(app)
+mountCpu(app)
 app.use(passport.initialize())
 app.get(
   '/',
