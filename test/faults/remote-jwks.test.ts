@@ -15,8 +15,8 @@ import { expectPassed, expectRejected, send, startServer } from '../attacks/help
 import type { Answer, AttackServer } from '../attacks/helpers/harness.js'
 import { AUDIENCE, ISSUER, NOW, tokenFor } from '../attacks/helpers/targets.js'
 import type { Target } from '../attacks/helpers/targets.js'
-import { startJwksServer } from './helpers/jwks-server.js'
-import type { JwksServer } from './helpers/jwks-server.js'
+import { startJwksServer } from '../helpers/jwks-server.js'
+import type { JwksServer } from '../helpers/jwks-server.js'
 
 const TIMEOUT = 300
 const COOLDOWN = 1_000
