@@ -20,8 +20,8 @@ import { KNOWN_USERS, NOW, NOW_S, target, tokenFor } from '../attacks/helpers/ta
 import type { Target } from '../attacks/helpers/targets.js'
 import { skipWithout } from './helpers/reachable.js'
 import { deleteRedisPrefix } from './helpers/redis-cleanup.js'
-import { startRelay } from './helpers/tcp-cut.js'
-import type { TcpRelay } from './helpers/tcp-cut.js'
+import { createTcpProxy } from '../helpers/tcp-proxy.js'
+import type { TcpProxy } from '../helpers/tcp-proxy.js'
 
 const STORE_TIMEOUT = 200
 const noPostgres = await skipWithout('PostgreSQL', 5432)
@@ -269,11 +269,11 @@ async function eventually(check: () => Promise<boolean>, ms = 8_000): Promise<vo
 
 describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP relay)', () => {
   const table = `faults_users_${randomBytes(4).toString('hex')}`
-  let relay: TcpRelay
+  let relay: TcpProxy
   let store: ReturnType<typeof createPostgresUserStore> | undefined
   afterAll(async () => {
     await store?.close()
-    await relay?.close()
+    await relay?.stop()
     // Leave the shared test database as it was.
     const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
     await client.connect()
@@ -285,7 +285,7 @@ describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP r
   })
 
   it('cut and black-holed connections: 503 while failing, normal service after healing', async () => {
-    relay = await startRelay(5432)
+    relay = await createTcpProxy(5432)
     store = createPostgresUserStore({
       connectionString: `postgres://postgres@127.0.0.1:${relay.port}/test`,
       table,
@@ -315,17 +315,17 @@ describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP r
 })
 
 describe.skipIf(noRedis)('Redis revocation store faults (real, through a TCP relay)', () => {
-  let relay: TcpRelay
+  let relay: TcpProxy
   let store: ReturnType<typeof createRedisRevocationStore> | undefined
   const prefix = `jwt-gate-faults-${randomBytes(4).toString('hex')}:`
   afterAll(async () => {
     await store?.close()
-    await relay?.close()
+    await relay?.stop()
     await deleteRedisPrefix(prefix)
   })
 
   it('cut and black-holed connections: 503 while failing, normal service after healing', async () => {
-    relay = await startRelay(6379)
+    relay = await createTcpProxy(6379)
     store = createRedisRevocationStore({
       redis: `redis://127.0.0.1:${relay.port}`,
       prefix,
