@@ -22,13 +22,14 @@ let hitsBefore = 0
 let base = ''
 let server: JwksServer
 const certificate =
-  attackerCertificate() ?? b64u(Buffer.concat([Buffer.from([0x30, 0x82]), attackerKeys.rsa.der]))
+  attackerCertificate() ??
+  b64u(Buffer.concat([Buffer.from([0x30, 0x82]), attackerKeys.rsa.publicDer]))
 
 beforeAll(async () => {
   server = await startJwksServer([
-    { ...attackerKeys.ed25519.jwk, kid: 'attacker' },
-    { ...attackerKeys.es256.jwk, kid: 'attacker-ec' },
-    { ...attackerKeys.rsa.jwk, kid: 'attacker-rsa' },
+    { ...attackerKeys.ed25519.publicJwk, kid: 'attacker' },
+    { ...attackerKeys.es256.publicJwk, kid: 'attacker-ec' },
+    { ...attackerKeys.rsa.publicJwk, kid: 'attacker-rsa' },
   ])
   base = server.origin
   // The host really answers (so zero hits below means nobody asked), then the count starts over.
@@ -49,11 +50,11 @@ function attackerFor(t: Target): { key: SigningKey; jwk: Record<string, unknown>
     case 'HS256':
       return { key: attackerKeys.secret, jwk: { kty: 'oct', k: b64u(attackerKeys.secret) } }
     case 'ES256':
-      return { key: attackerKeys.es256.privateKey, jwk: { ...attackerKeys.es256.jwk } }
+      return { key: attackerKeys.es256.privateKey, jwk: { ...attackerKeys.es256.publicJwk } }
     case 'RS256':
-      return { key: attackerKeys.rsa.privateKey, jwk: { ...attackerKeys.rsa.jwk } }
+      return { key: attackerKeys.rsa.privateKey, jwk: { ...attackerKeys.rsa.publicJwk } }
     default:
-      return { key: attackerKeys.ed25519.privateKey, jwk: { ...attackerKeys.ed25519.jwk } }
+      return { key: attackerKeys.ed25519.privateKey, jwk: { ...attackerKeys.ed25519.publicJwk } }
   }
 }
 

@@ -15,7 +15,8 @@ import type { AuthContext, AuthenticateOptions, AuthRequest } from '../../src/in
 import { checkRegisteredClaims } from '../../src/claims/registered.js'
 import { issuerKeys } from '../attacks/helpers/keys.js'
 import { forge } from '../attacks/helpers/forge.js'
-import { AUDIENCE, ISSUER, NOW, NOW_S, validClaims } from '../attacks/helpers/targets.js'
+import { ISSUER, NOW, NOW_S } from '../helpers/tokens.js'
+import { AUDIENCE, validClaims } from '../attacks/helpers/targets.js'
 import {
   FUZZ_TIMEOUT,
   RUNS,
