@@ -7,11 +7,13 @@ import { describe, it } from 'vitest'
 import type { AuthErrorCode } from '../../src/index.js'
 import { b64u } from './helpers/forge.js'
 import type { SigningKey } from './helpers/forge.js'
-import { attackerKeys, issuerKeys, rawEd25519, rawPublicBytes } from './helpers/keys.js'
-import type { KeyPair } from './helpers/keys.js'
-import { expectRejected, runAttackTable, send, startServer } from './helpers/harness.js'
+import { rawEd25519Base64 } from '../helpers/keys.js'
+import { attackerKeys, issuerKeys, rawPublicBytes } from './helpers/keys.js'
+import type { TestKeyPair } from '../helpers/keys.js'
+import { expectAttackRejected, runAttackTable, send, startServer } from './helpers/harness.js'
 import type { AttackRow } from './helpers/harness.js'
-import { ISSUER, JWKS_KIDS, tokenFor, validClaims } from './helpers/targets.js'
+import { ISSUER } from '../helpers/tokens.js'
+import { JWKS_KIDS, tokenFor, validClaims } from './helpers/targets.js'
 import type { Target } from './helpers/targets.js'
 import { forge } from './helpers/forge.js'
 
@@ -197,8 +199,8 @@ rows.push(
 )
 
 /** Every spelling of a public key an attacker could find and feed to HMAC. */
-function confusionSecrets(keys: KeyPair): [string, SigningKey][] {
-  const pem = keys.pem
+function confusionSecrets(keys: TestKeyPair): [string, SigningKey][] {
+  const pem = keys.publicPem
   const raw = rawPublicBytes(keys)
   return [
     ['PEM text', pem],
@@ -206,9 +208,9 @@ function confusionSecrets(keys: KeyPair): [string, SigningKey][] {
     ['PEM with CRLF line ends', pem.replace(/\n/g, '\r\n')],
     ['PEM with stray surrounding whitespace', `  \n${pem}\n\n `],
     ['PEM body only (base64 of the DER)', pem.split('\n').slice(1, -2).join('')],
-    ['DER bytes', keys.der],
-    ['JWK JSON', JSON.stringify(keys.jwk)],
-    ['JWK JSON, pretty-printed', JSON.stringify(keys.jwk, null, 2)],
+    ['DER bytes', keys.publicDer],
+    ['JWK JSON', JSON.stringify(keys.publicJwk)],
+    ['JWK JSON, pretty-printed', JSON.stringify(keys.publicJwk, null, 2)],
     ['raw public key bytes', raw],
     ['raw public key, standard base64', raw.toString('base64')],
     ['raw public key, base64url', b64u(raw)],
@@ -242,7 +244,7 @@ rows.push({
   name: 'HS256 signed with the raw Ed25519 key in the configured base64 spelling',
   applies: (t) => t.alg === 'EdDSA',
   build: (t) => ({
-    token: tokenFor(t, { header: { alg: 'HS256' }, alg: 'HS256', key: rawEd25519(t.keys!) }),
+    token: tokenFor(t, { header: { alg: 'HS256' }, alg: 'HS256', key: rawEd25519Base64(t.keys!) }),
   }),
   codes: ALG_REFUSED,
 })
@@ -258,7 +260,7 @@ describe('alg allowed for another issuer of the same app', () => {
     options: () => ({
       issuers: [
         { issuer: ISSUER, key: { secret: issuerKeys.secret, encoding: 'utf8' as const } },
-        { issuer: RS_ISSUER, key: { pem: issuerKeys.rsa.pem } },
+        { issuer: RS_ISSUER, key: { pem: issuerKeys.rsa.publicPem } },
       ],
       clock: () => new Date('2026-06-01T12:00:00Z'),
     }),
@@ -270,7 +272,7 @@ describe('alg allowed for another issuer of the same app', () => {
         forge({
           header: { alg: 'HS256', typ: 'JWT' },
           payload: { ...validClaims(), iss: RS_ISSUER, aud: undefined },
-          sign: { alg: 'HS256', key: issuerKeys.rsa.pem },
+          sign: { alg: 'HS256', key: issuerKeys.rsa.publicPem },
         }),
     ],
     [
@@ -297,7 +299,7 @@ describe('alg allowed for another issuer of the same app', () => {
       const srv = await startServer(app)
       try {
         const before = srv.ran()
-        expectRejected(await send(srv, { token: build() }), srv, before, ALG_REFUSED)
+        expectAttackRejected(await send(srv, { token: build() }), srv, before, ALG_REFUSED)
       } finally {
         await srv.close()
       }

@@ -9,7 +9,7 @@ import type { AuthenticateOptions, AuthErrorCode, UserRecord } from '../../src/i
 import { createMemoryRevocationStore, createMemoryUserStore } from '../../src/stores/memory.js'
 import { forge } from './helpers/forge.js'
 import { issuerKeys } from './helpers/keys.js'
-import { ISSUER, NOW, NOW_S } from './helpers/targets.js'
+import { ISSUER, NOW, NOW_S } from '../helpers/tokens.js'
 
 function setup(extra: Partial<AuthenticateOptions> = {}, maxTokenAge?: number) {
   let now = NOW

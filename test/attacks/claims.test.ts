@@ -7,7 +7,8 @@
 import type { AuthErrorCode } from '../../src/index.js'
 import { runAttackTable } from './helpers/harness.js'
 import type { AttackRow } from './helpers/harness.js'
-import { AUDIENCE, ISSUER, NOW_S, tokenFor, validClaims } from './helpers/targets.js'
+import { ISSUER, NOW_S } from '../helpers/tokens.js'
+import { AUDIENCE, tokenFor, validClaims } from './helpers/targets.js'
 import type { Target } from './helpers/targets.js'
 
 const CLAIMS_INVALID: AuthErrorCode[] = ['ERR_AUTH_CLAIMS_INVALID']

@@ -5,9 +5,6 @@
  * values, unknown kids, a kid naming a key of another type).
  */
 import { createHash } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthErrorCode } from '../../src/index.js'
 import { b64u } from './helpers/forge.js'
@@ -17,40 +14,34 @@ import { runAttackTable } from './helpers/harness.js'
 import type { AttackRow } from './helpers/harness.js'
 import { JWKS_KIDS, tokenFor } from './helpers/targets.js'
 import type { Target } from './helpers/targets.js'
+import { startJwksServer } from '../helpers/jwks-server.js'
+import type { JwksServer } from '../helpers/jwks-server.js'
 
-let hits = 0
+/** Requests the host had answered when the rows started. */
+let hitsBefore = 0
 let base = ''
-let server: Server
+let server: JwksServer
 const certificate =
-  attackerCertificate() ?? b64u(Buffer.concat([Buffer.from([0x30, 0x82]), attackerKeys.rsa.der]))
+  attackerCertificate() ??
+  b64u(Buffer.concat([Buffer.from([0x30, 0x82]), attackerKeys.rsa.publicDer]))
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
-    hits++
-    res.setHeader('Content-Type', 'application/json')
-    res.end(
-      JSON.stringify({
-        keys: [
-          { ...attackerKeys.ed25519.jwk, kid: 'attacker' },
-          { ...attackerKeys.es256.jwk, kid: 'attacker-ec' },
-          { ...attackerKeys.rsa.jwk, kid: 'attacker-rsa' },
-        ],
-      }),
-    )
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await startJwksServer([
+    { ...attackerKeys.ed25519.publicJwk, kid: 'attacker' },
+    { ...attackerKeys.es256.publicJwk, kid: 'attacker-ec' },
+    { ...attackerKeys.rsa.publicJwk, kid: 'attacker-rsa' },
+  ])
+  base = server.origin
   // The host really answers (so zero hits below means nobody asked), then the count starts over.
   const probe = await fetch(`${base}/jwks.json`)
   expect(probe.status).toBe(200)
   await probe.arrayBuffer()
-  expect(hits).toBe(1)
-  hits = 0
+  expect(server.hits()).toBe(1)
+  hitsBefore = server.hits()
 })
 
 afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await server.close()
 })
 
 /** The attacker's key of the target's type, and its public JWK. */
@@ -59,11 +50,11 @@ function attackerFor(t: Target): { key: SigningKey; jwk: Record<string, unknown>
     case 'HS256':
       return { key: attackerKeys.secret, jwk: { kty: 'oct', k: b64u(attackerKeys.secret) } }
     case 'ES256':
-      return { key: attackerKeys.es256.privateKey, jwk: { ...attackerKeys.es256.jwk } }
+      return { key: attackerKeys.es256.privateKey, jwk: { ...attackerKeys.es256.publicJwk } }
     case 'RS256':
-      return { key: attackerKeys.rsa.privateKey, jwk: { ...attackerKeys.rsa.jwk } }
+      return { key: attackerKeys.rsa.privateKey, jwk: { ...attackerKeys.rsa.publicJwk } }
     default:
-      return { key: attackerKeys.ed25519.privateKey, jwk: { ...attackerKeys.ed25519.jwk } }
+      return { key: attackerKeys.ed25519.privateKey, jwk: { ...attackerKeys.ed25519.publicJwk } }
   }
 }
 
@@ -233,6 +224,6 @@ runAttackTable('header injection', rows)
 describe('header injection: nothing was fetched', () => {
   it('the loopback jku/x5u host saw zero requests after every row ran', () => {
     expect(base).not.toBe('')
-    expect(hits).toBe(0)
+    expect(server.hits() - hitsBefore).toBe(0)
   })
 })

@@ -9,17 +9,19 @@ import { createHmac } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthErrorCode } from '../../src/index.js'
-import { attackerKeys, issuerKeys, rawEd25519 } from './helpers/keys.js'
+import { rawEd25519Base64 } from '../helpers/keys.js'
+import { attackerKeys, issuerKeys } from './helpers/keys.js'
 import { forge } from './helpers/forge.js'
 import {
   expectPassed,
-  expectRejected,
+  expectAttackRejected,
   runAttackTable,
   send,
   startServer,
 } from './helpers/harness.js'
 import type { AttackRow, AttackServer } from './helpers/harness.js'
-import { COOKIE, ISSUER, NOW, NOW_S, TARGETS, tokenFor, validClaims } from './helpers/targets.js'
+import { ISSUER, NOW, NOW_S } from '../helpers/tokens.js'
+import { COOKIE, TARGETS, tokenFor, validClaims } from './helpers/targets.js'
 import type { Target } from './helpers/targets.js'
 
 const attackerKey = (t: Target): Buffer | KeyObject =>
@@ -48,7 +50,7 @@ const FORGERIES: AttackRow[] = [
     name: 'HS256 signed with the public PEM',
     applies: (t) => t.keys !== undefined,
     build: (t) => ({
-      token: tokenFor(t, { header: { alg: 'HS256' }, alg: 'HS256', key: t.keys!.pem }),
+      token: tokenFor(t, { header: { alg: 'HS256' }, alg: 'HS256', key: t.keys!.publicPem }),
     }),
   },
   {
@@ -134,7 +136,7 @@ describe('optional credentials never fail open (CWE-636)', () => {
     })
     it('an empty bearer token is a malformed request, not anonymous access', async () => {
       const before = srv.ran()
-      expectRejected(await send(srv, { headers: { Authorization: 'Bearer' } }), srv, before, [
+      expectAttackRejected(await send(srv, { headers: { Authorization: 'Bearer' } }), srv, before, [
         'ERR_AUTH_HEADER_MALFORMED',
       ])
     })
@@ -287,9 +289,13 @@ describe('several issuers: one issuer’s token never passes with another’s ke
     signingKey: issuerKeys.ed25519.privateKey,
     options: () => ({
       issuers: [
-        { issuer: ISSUER, key: { ed25519: rawEd25519(issuerKeys.ed25519) } },
-        { issuer: OTHER, key: { pem: issuerKeys.es256.pem } },
-        { issuer: null, key: { ed25519: rawEd25519(attackerKeys.ed25519) }, requireExpiry: false },
+        { issuer: ISSUER, key: { ed25519: rawEd25519Base64(issuerKeys.ed25519) } },
+        { issuer: OTHER, key: { pem: issuerKeys.es256.publicPem } },
+        {
+          issuer: null,
+          key: { ed25519: rawEd25519Base64(attackerKeys.ed25519) },
+          requireExpiry: false,
+        },
       ],
       clock: () => NOW,
     }),
@@ -381,7 +387,7 @@ describe('several issuers: one issuer’s token never passes with another’s ke
   for (const [name, build, codes] of cases) {
     it(`RFC 8725 §3.8 (issuer-bound keys): ${name}`, async () => {
       const before = srv.ran()
-      expectRejected(await send(srv, { token: build() }), srv, before, codes)
+      expectAttackRejected(await send(srv, { token: build() }), srv, before, codes)
     })
   }
 })
@@ -399,7 +405,7 @@ describe('explicit typing is per issuer (RFC 8725 §3.11, cross-JWT confusion)',
           key: { secret: issuerKeys.secret, encoding: 'utf8' as const },
           typ: ['at+jwt'],
         },
-        { issuer: OTHER, key: { ed25519: rawEd25519(issuerKeys.ed25519) } },
+        { issuer: OTHER, key: { ed25519: rawEd25519Base64(issuerKeys.ed25519) } },
       ],
       clock: () => NOW,
     }),
@@ -428,6 +434,6 @@ describe('explicit typing is per issuer (RFC 8725 §3.11, cross-JWT confusion)',
       payload: { ...claims, iss: OTHER },
       sign: { alg: 'EdDSA', key: issuerKeys.ed25519.privateKey },
     })
-    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_TOKEN_HEADER_INVALID'])
+    expectAttackRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_TOKEN_HEADER_INVALID'])
   })
 })

@@ -10,9 +10,10 @@ import { createMemoryRevocationStore } from '../../src/stores/memory.js'
 import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
 import { deleteRedisPrefix } from '../faults/helpers/redis-cleanup.js'
 import { skipWithout } from '../faults/helpers/reachable.js'
-import { expectPassed, expectRejected, send, startServer } from './helpers/harness.js'
+import { expectPassed, expectAttackRejected, send, startServer } from './helpers/harness.js'
 import type { AttackServer } from './helpers/harness.js'
-import { NOW_S, target, tokenFor } from './helpers/targets.js'
+import { NOW_S } from '../helpers/tokens.js'
+import { target, tokenFor } from './helpers/targets.js'
 import type { Target } from './helpers/targets.js'
 
 const REVOKED: AuthErrorCode[] = ['ERR_AUTH_TOKEN_REVOKED']
@@ -100,7 +101,7 @@ describe.each(stores)('revocation bypass attempts [%s]', (name, make, skip) => {
       if (expected === 'pass') {
         const subject = typeof claims.sub === 'string' ? claims.sub : 'alice'
         expectPassed(res, srv, before, subject)
-      } else expectRejected(res, srv, before, expected)
+      } else expectAttackRejected(res, srv, before, expected)
       expect(res.status).not.toBe(503)
     })
   }

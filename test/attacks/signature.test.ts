@@ -247,7 +247,7 @@ for (const [name, make] of ED_CASES) {
     name: `Ed25519 ${name}`,
     applies: isEd25519,
     build: (t) => ({
-      token: resigned(t, (s) => make(s, Buffer.from(t.keys!.jwk.x!, 'base64url'))),
+      token: resigned(t, (s) => make(s, Buffer.from(t.keys!.publicJwk.x!, 'base64url'))),
     }),
     codes: SIGNATURE_INVALID,
   })
@@ -269,7 +269,7 @@ for (const [name, make] of RSA_CASES) {
     name: `RSA signature ${name}`,
     applies: isRsa,
     build: (t) => {
-      const n = bytesToBig(Buffer.from(t.keys!.jwk.n!, 'base64url'))
+      const n = bytesToBig(Buffer.from(t.keys!.publicJwk.n!, 'base64url'))
       return { token: resigned(t, (s) => make(s, n)) }
     },
     codes: SIGNATURE_INVALID,

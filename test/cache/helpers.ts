@@ -3,13 +3,13 @@
  * clock, and a claims schema that counts how often a token is fully verified (the schema runs only
  * on a cache miss, so the count tells a hit from a miss without peeking inside the cache).
  */
-import { generateKeyPairSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { SignJWT } from 'jose'
 import { z } from 'zod'
+import { keyPair, rawEd25519Base64 } from '../helpers/keys.js'
+import { ISSUER, sign } from '../helpers/tokens.js'
 
-/** The trusted issuer of these tests. */
-export const ISSUER = 'https://issuer.test'
+/** The trusted issuer of these tests: the tests' one issuer. */
+export { ISSUER }
 
 /** 2030-01-01T00:00:00Z, in seconds. */
 export const T0 = 1_893_456_000
@@ -23,20 +23,25 @@ export interface Ed25519Pair {
 
 /** A fresh Ed25519 key pair. */
 export function ed25519Pair(): Ed25519Pair {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  const x = publicKey.export({ format: 'jwk' }).x!
-  return { privateKey, publicKey, raw: Buffer.from(x, 'base64url').toString('base64') }
+  const pair = keyPair('ed25519')
+  return { privateKey: pair.privateKey, publicKey: pair.publicKey, raw: rawEd25519Base64(pair) }
 }
 
-/** Signs an EdDSA token of {@link ISSUER}; `exp` defaults to an hour after {@link T0}. */
+/**
+ * Signs an EdDSA token of {@link ISSUER} for `alice`, issued at {@link T0}, with the tests' one
+ * signer; `exp` defaults to an hour after {@link T0}, and there is no `nbf` or `roles`.
+ */
 export async function signToken(
   privateKey: KeyObject,
   claims: Record<string, unknown> = {},
   header: { kid?: string } = {},
 ): Promise<string> {
-  return new SignJWT({ iss: ISSUER, sub: 'alice', iat: T0, exp: T0 + 3600, ...claims })
-    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', ...header })
-    .sign(privateKey)
+  return sign(privateKey, {
+    alg: 'EdDSA',
+    typ: 'JWT',
+    header,
+    claims: { iat: T0, nbf: undefined, exp: T0 + 3600, roles: undefined, ...claims },
+  })
 }
 
 /** A clock the test moves by hand. */

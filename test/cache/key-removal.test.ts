@@ -1,7 +1,5 @@
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { KeyObject } from 'node:crypto'
+import type { JWK } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
 import type { Authenticator } from '../../src/index.js'
@@ -14,27 +12,23 @@ import {
   movableClock,
   signToken,
 } from './helpers.js'
+import { startJwksServer } from '../helpers/jwks-server.js'
+import type { JwksServer } from '../helpers/jwks-server.js'
 
-/** The JWKS the loopback IdP currently publishes; tests replace it to rotate keys. */
-let published: { keys: object[] } = { keys: [] }
-let server: Server
+/** The loopback IdP; tests replace the key set it publishes to rotate keys. */
+let idp: JwksServer
 let jwksUrl: string
 
-function jwk(publicKey: KeyObject, kid: string): object {
+function jwk(publicKey: KeyObject, kid: string): JWK {
   return { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'EdDSA' }
 }
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify(published))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`
+  idp = await startJwksServer([])
+  jwksUrl = idp.url
 })
 afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await idp.close()
 })
 
 /** The smallest cooldown allowed; jose's key set reads `Date.now()`, so only `Date` is faked. */
@@ -65,7 +59,7 @@ describe('verified-token cache: keys that leave the key set', () => {
   it('refuses a cached token once its key is removed from the JWKS', async () => {
     const one = ed25519Pair()
     const two = ed25519Pair()
-    published = { keys: [jwk(one.publicKey, 'k1')] }
+    idp.setKeys([jwk(one.publicKey, 'k1')])
     const { authenticator, counter } = gate()
     const token = await signToken(one.privateKey, {}, { kid: 'k1' })
     await cacheToken(authenticator, token)
@@ -75,7 +69,7 @@ describe('verified-token cache: keys that leave the key set', () => {
 
     // The IdP rotates: k1 is withdrawn, k2 published. A token with the new kid makes the key set
     // refetch; from then on the cached k1 token must fail, although its cache entry is still live.
-    published = { keys: [jwk(two.publicKey, 'k2')] }
+    idp.setKeys([jwk(two.publicKey, 'k2')])
     vi.setSystemTime(Date.now() + COOLDOWN + 1)
     const fresh = await signToken(two.privateKey, { jti: 'new' }, { kid: 'k2' })
     await expect(cacheToken(authenticator, fresh)).resolves.toBeDefined()
@@ -94,13 +88,13 @@ describe('verified-token cache: keys that leave the key set', () => {
   it('refuses a cached token when its kid now names different key material', async () => {
     const old = ed25519Pair()
     const replacement = ed25519Pair()
-    published = { keys: [jwk(old.publicKey, 'k1')] }
+    idp.setKeys([jwk(old.publicKey, 'k1')])
     const { authenticator, counter } = gate()
     const token = await signToken(old.privateKey, {}, { kid: 'k1' })
     await cacheToken(authenticator, token)
     expect(authenticator.cacheSize).toBe(1)
 
-    published = { keys: [jwk(replacement.publicKey, 'k1')] }
+    idp.setKeys([jwk(replacement.publicKey, 'k1')])
     await authenticator.warmUp() // what a scheduled refresh does
     await expect(authenticator.authenticate(bearer(token))).rejects.toMatchObject({
       code: 'ERR_AUTH_SIGNATURE_INVALID',
@@ -112,7 +106,7 @@ describe('verified-token cache: keys that leave the key set', () => {
 
   it('keeps accepting a cached token whose key is still published after a refresh', async () => {
     const one = ed25519Pair()
-    published = { keys: [jwk(one.publicKey, 'k1')] }
+    idp.setKeys([jwk(one.publicKey, 'k1')])
     const { authenticator, counter } = gate()
     const token = await signToken(one.privateKey, {}, { kid: 'k1' })
     await cacheToken(authenticator, token)

@@ -7,8 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
 import { MAIN, cliProcess, tempDir } from './run-cli.js'
-
-const ISSUER = 'https://auth.example'
+import { ISSUER } from '../helpers/tokens.js'
 
 function jwtGate(args: string[], input?: string) {
   return cliProcess(args, input === undefined ? {} : { input })

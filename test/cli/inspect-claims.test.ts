@@ -9,8 +9,8 @@ import { SignJWT, type JWTPayload } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
 import { NOW, NOW_S, cli } from './run-cli.js'
+import { ISSUER } from '../helpers/tokens.js'
 
-const ISSUER = 'https://idp.example'
 const SECRET = 'inspect-claims-test-hmac-secret-of-32-bytes+'
 
 function token(claims: JWTPayload): Promise<string> {
@@ -74,7 +74,7 @@ describe('jwt-gate inspect --roles-claim, --scopes-claim, --username-claim', () 
     const result = await inspect(keycloak, '--username-claim', 'preferred_username')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(
-      'PASS: verified as subject "u-1", issuer "https://idp.example", roles [], scopes [], username "alice"\n',
+      `PASS: verified as subject "u-1", issuer "${ISSUER}", roles [], scopes [], username "alice"\n`,
     )
   })
 

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { NOW_S, cli, cliProcess, tempDir } from './run-cli.js'
+import { ISSUER } from '../helpers/tokens.js'
 
-const ISSUER = 'https://auth.example'
 const SECRET = 'inspect-test-hmac-secret-32-bytes-or-more'
 const pair = generateKeyPairSync('ed25519')
 const other = generateKeyPairSync('ed25519')
@@ -49,7 +49,7 @@ describe('jwt-gate inspect', () => {
     expect(result.stdout).toContain('  exp  2026-03-01T12:12:00.000Z  (in 12 min)\n')
     expect(result.stdout).toContain('Signature\n  64 bytes (not shown)\n')
     expect(result.stdout).toContain(
-      'Verification\n  PASS: verified as subject "alice", issuer "https://auth.example", roles ["user"], scopes []\n',
+      `Verification\n  PASS: verified as subject "alice", issuer "${ISSUER}", roles ["user"], scopes []\n`,
     )
   })
 

@@ -11,9 +11,9 @@ import { join } from 'node:path'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NOW_S, cli, tempDir, type CliResult, type CliRunOptions } from './run-cli.js'
+import { ISSUER } from '../helpers/tokens.js'
 
 const WINDOW = 8
-const ISSUER = 'https://auth.example'
 
 /** A malformed (or misplaced) piece of key material and the parts of it that must never show. */
 interface Fixture {

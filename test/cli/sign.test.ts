@@ -14,13 +14,13 @@ import {
   type KeySource,
 } from '../../src/index.js'
 import { NOW, NOW_S, cli, cliProcess, tempDir } from './run-cli.js'
+import { ISSUER } from '../helpers/tokens.js'
 
 let dir: string
 let cleanup: () => Promise<void>
 beforeEach(async () => ({ dir, cleanup } = await tempDir()))
 afterEach(() => cleanup())
 
-const ISSUER = 'https://auth.example'
 const SECRET = 'a-test-hmac-secret-of-at-least-32-bytes!'
 
 async function privateKeyFile(key: KeyObject): Promise<string> {

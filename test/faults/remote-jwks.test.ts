@@ -11,12 +11,18 @@ import type { JWK } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthConfigError } from '../../src/index.js'
 import type { AuthErrorCode } from '../../src/index.js'
-import { expectPassed, expectRejected, send, startServer } from '../attacks/helpers/harness.js'
+import {
+  expectPassed,
+  expectAttackRejected,
+  send,
+  startServer,
+} from '../attacks/helpers/harness.js'
 import type { Answer, AttackServer } from '../attacks/helpers/harness.js'
-import { AUDIENCE, ISSUER, NOW, tokenFor } from '../attacks/helpers/targets.js'
+import { ISSUER, NOW } from '../helpers/tokens.js'
+import { AUDIENCE, tokenFor } from '../attacks/helpers/targets.js'
 import type { Target } from '../attacks/helpers/targets.js'
-import { startJwksServer } from './helpers/jwks-server.js'
-import type { JwksServer } from './helpers/jwks-server.js'
+import { startJwksServer } from '../helpers/jwks-server.js'
+import type { JwksServer } from '../helpers/jwks-server.js'
 
 const TIMEOUT = 300
 const COOLDOWN = 1_000
@@ -337,7 +343,7 @@ describe('remote JWKS key rotation', () => {
     jwks.setKeys([k1.jwk, k3.jwk])
     at(COOLDOWN / 2)
     const early = await request(k3)
-    expectRejected(early.res, srv, early.before, ['ERR_AUTH_KEY_NOT_FOUND'])
+    expectAttackRejected(early.res, srv, early.before, ['ERR_AUTH_KEY_NOT_FOUND'])
     expect(jwks.hits()).toBe(1)
     at(COOLDOWN + 1)
     const later = await request(k3)
@@ -431,11 +437,11 @@ describe('remote JWKS drops a key', () => {
     jwks.setKeys([k1.jwk])
     at(MAX_AGE + 1)
     const cachedBefore = srv.ran()
-    expectRejected(await send(srv, { token: cachedToken }), srv, cachedBefore, [
+    expectAttackRejected(await send(srv, { token: cachedToken }), srv, cachedBefore, [
       'ERR_AUTH_KEY_NOT_FOUND',
     ])
     const fresh = await request(k2)
-    expectRejected(fresh.res, srv, fresh.before, ['ERR_AUTH_KEY_NOT_FOUND'])
+    expectAttackRejected(fresh.res, srv, fresh.before, ['ERR_AUTH_KEY_NOT_FOUND'])
     const kept = await request(k1)
     expectPassed(kept.res, srv, kept.before)
   })
@@ -446,7 +452,7 @@ describe('remote JWKS drops a key', () => {
     jwks.setKeys([])
     at(MAX_AGE + 1)
     const { res, before } = await request()
-    expectRejected(res, srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
+    expectAttackRejected(res, srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
   })
 })
 
@@ -461,7 +467,7 @@ describe('remote JWKS with keys that must not be used', () => {
       alg: 'RS256',
       key: weak.privateKey,
     })
-    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
+    expectAttackRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
   })
 
   it('a symmetric (oct) key published in the set cannot verify HS256 tokens', async () => {
@@ -473,7 +479,7 @@ describe('remote JWKS with keys that must not be used', () => {
       alg: 'HS256',
       key: secret,
     })
-    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_ALG_NOT_ALLOWED'])
+    expectAttackRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_ALG_NOT_ALLOWED'])
   })
 
   it('a key declared for one alg is not used with another (RFC 7517 §4.4)', async () => {
@@ -485,14 +491,14 @@ describe('remote JWKS with keys that must not be used', () => {
       alg: 'PS256',
       key: rsa.privateKey,
     })
-    expectRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
+    expectAttackRejected(await send(srv, { token }), srv, before, ['ERR_AUTH_KEY_NOT_FOUND'])
   })
 
   it('a key published for encryption (use: enc) is not used to verify (RFC 7517 §4.2)', async () => {
     const encKey = signer('enc')
     await start([k1.jwk, { ...encKey.jwk, use: 'enc' }])
     const before = srv.ran()
-    expectRejected(await send(srv, { token: tokenOf(encKey) }), srv, before, [
+    expectAttackRejected(await send(srv, { token: tokenOf(encKey) }), srv, before, [
       'ERR_AUTH_KEY_NOT_FOUND',
     ])
   })

@@ -14,14 +14,20 @@ import { createMemoryRevocationStore } from '../../src/stores/memory.js'
 import { createPostgresUserStore } from '../../src/stores/postgres/index.js'
 import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
 import { createSqliteUserStore } from '../../src/stores/sqlite/index.js'
-import { expectPassed, expectRejected, send, startServer } from '../attacks/helpers/harness.js'
+import {
+  expectPassed,
+  expectAttackRejected,
+  send,
+  startServer,
+} from '../attacks/helpers/harness.js'
 import type { Answer, AttackServer } from '../attacks/helpers/harness.js'
-import { KNOWN_USERS, NOW, NOW_S, target, tokenFor } from '../attacks/helpers/targets.js'
+import { NOW, NOW_S } from '../helpers/tokens.js'
+import { KNOWN_USERS, target, tokenFor } from '../attacks/helpers/targets.js'
 import type { Target } from '../attacks/helpers/targets.js'
 import { skipWithout } from './helpers/reachable.js'
 import { deleteRedisPrefix } from './helpers/redis-cleanup.js'
-import { startRelay } from './helpers/tcp-cut.js'
-import type { TcpRelay } from './helpers/tcp-cut.js'
+import { createTcpProxy } from '../helpers/tcp-proxy.js'
+import type { TcpProxy } from '../helpers/tcp-proxy.js'
 
 const STORE_TIMEOUT = 200
 const noPostgres = await skipWithout('PostgreSQL', 5432)
@@ -174,7 +180,7 @@ describe('user store faults (in-test store)', () => {
       expectPassed(back.res, srv, back.before)
       // Unknown and disabled users are 401 again, not 503: the store answers honestly.
       const unknown = await call(srv, { sub: 'mallory' })
-      expectRejected(unknown.res, srv, unknown.before, ['ERR_AUTH_USER_UNKNOWN'])
+      expectAttackRejected(unknown.res, srv, unknown.before, ['ERR_AUTH_USER_UNKNOWN'])
     })
   }
 
@@ -183,7 +189,7 @@ describe('user store faults (in-test store)', () => {
     store.behave(() => Promise.resolve(null))
     srv = await startServer(withStores(store))
     const { res, before } = await call(srv)
-    expectRejected(res, srv, before, ['ERR_AUTH_USER_UNKNOWN'])
+    expectAttackRejected(res, srv, before, ['ERR_AUTH_USER_UNKNOWN'])
   })
 })
 
@@ -217,7 +223,7 @@ describe('revocation store faults (in-test store)', () => {
       const back = await call(srv)
       expectPassed(back.res, srv, back.before)
       const revoked = await call(srv, { jti: 'revoked-jti' })
-      expectRejected(revoked.res, srv, revoked.before, ['ERR_AUTH_TOKEN_REVOKED'])
+      expectAttackRejected(revoked.res, srv, revoked.before, ['ERR_AUTH_TOKEN_REVOKED'])
     })
   }
 })
@@ -269,11 +275,11 @@ async function eventually(check: () => Promise<boolean>, ms = 8_000): Promise<vo
 
 describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP relay)', () => {
   const table = `faults_users_${randomBytes(4).toString('hex')}`
-  let relay: TcpRelay
+  let relay: TcpProxy
   let store: ReturnType<typeof createPostgresUserStore> | undefined
   afterAll(async () => {
     await store?.close()
-    await relay?.close()
+    await relay?.stop()
     // Leave the shared test database as it was.
     const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
     await client.connect()
@@ -285,7 +291,7 @@ describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP r
   })
 
   it('cut and black-holed connections: 503 while failing, normal service after healing', async () => {
-    relay = await startRelay(5432)
+    relay = await createTcpProxy(5432)
     store = createPostgresUserStore({
       connectionString: `postgres://postgres@127.0.0.1:${relay.port}/test`,
       table,
@@ -310,22 +316,22 @@ describe.skipIf(noPostgres)('PostgreSQL user store faults (real, through a TCP r
       expectPassed(back.res, srv, back.before)
     }
     const unknown = await call(srv, { sub: 'mallory' })
-    expectRejected(unknown.res, srv, unknown.before, ['ERR_AUTH_USER_UNKNOWN'])
+    expectAttackRejected(unknown.res, srv, unknown.before, ['ERR_AUTH_USER_UNKNOWN'])
   })
 })
 
 describe.skipIf(noRedis)('Redis revocation store faults (real, through a TCP relay)', () => {
-  let relay: TcpRelay
+  let relay: TcpProxy
   let store: ReturnType<typeof createRedisRevocationStore> | undefined
   const prefix = `jwt-gate-faults-${randomBytes(4).toString('hex')}:`
   afterAll(async () => {
     await store?.close()
-    await relay?.close()
+    await relay?.stop()
     await deleteRedisPrefix(prefix)
   })
 
   it('cut and black-holed connections: 503 while failing, normal service after healing', async () => {
-    relay = await startRelay(6379)
+    relay = await createTcpProxy(6379)
     store = createRedisRevocationStore({
       redis: `redis://127.0.0.1:${relay.port}`,
       prefix,
@@ -336,7 +342,7 @@ describe.skipIf(noRedis)('Redis revocation store faults (real, through a TCP rel
     // Redis expires the mark on its own (real) clock, so the expiry is real time, not the app's NOW.
     await store.revokeToken('revoked-jti', Math.floor(Date.now() / 1000) + 3600)
     const revoked = await call(srv, { jti: 'revoked-jti' })
-    expectRejected(revoked.res, srv, revoked.before, ['ERR_AUTH_TOKEN_REVOKED'])
+    expectAttackRejected(revoked.res, srv, revoked.before, ['ERR_AUTH_TOKEN_REVOKED'])
 
     for (const state of ['cut', 'blackhole'] as const) {
       relay.set(state)
@@ -349,7 +355,7 @@ describe.skipIf(noRedis)('Redis revocation store faults (real, through a TCP rel
       const back = await call(srv)
       expectPassed(back.res, srv, back.before)
       const stillRevoked = await call(srv, { jti: 'revoked-jti' })
-      expectRejected(stillRevoked.res, srv, stillRevoked.before, ['ERR_AUTH_TOKEN_REVOKED'])
+      expectAttackRejected(stillRevoked.res, srv, stillRevoked.before, ['ERR_AUTH_TOKEN_REVOKED'])
     }
   })
 })

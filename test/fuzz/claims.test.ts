@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/index.js'
 import { checkRegisteredClaims } from '../../src/claims/registered.js'
 import type { RegisteredClaimPolicy } from '../../src/claims/registered.js'
-import { AUDIENCE, ISSUER, NOW_S } from '../attacks/helpers/targets.js'
+import { ISSUER, NOW_S } from '../helpers/tokens.js'
+import { AUDIENCE } from '../attacks/helpers/targets.js'
 import { FUZZ_TIMEOUT, claims, fuzzOptions, jsonValue } from './helpers/arbitraries.js'
 
 const policy = fc.record({

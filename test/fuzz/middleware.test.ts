@@ -5,17 +5,17 @@
  * protected handler runs only for passes.
  */
 import { createServer } from 'node:http'
-import express from 'express'
-import cookieParser from 'cookie-parser'
 import fc from 'fast-check'
 import request from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
-import { authenticate, createAuthenticator, isAuthError } from '../../src/index.js'
+import { createAuthenticator, isAuthError } from '../../src/index.js'
+import { createTestApp } from '../helpers/app.js'
 import type { AuthContext, AuthenticateOptions, AuthRequest } from '../../src/index.js'
 import { checkRegisteredClaims } from '../../src/claims/registered.js'
 import { issuerKeys } from '../attacks/helpers/keys.js'
 import { forge } from '../attacks/helpers/forge.js'
-import { AUDIENCE, ISSUER, NOW, NOW_S, validClaims } from '../attacks/helpers/targets.js'
+import { ISSUER, NOW, NOW_S } from '../helpers/tokens.js'
+import { AUDIENCE, validClaims } from '../attacks/helpers/targets.js'
 import {
   FUZZ_TIMEOUT,
   RUNS,
@@ -128,15 +128,9 @@ describe('createAuthenticator().authenticate fuzzing', () => {
 })
 
 describe('authenticate() over HTTP fuzzing', () => {
-  let runs = 0
-  const app = express()
-  app.use(cookieParser())
-  app.use(authenticate(options))
-  app.get('/protected', (req, res) => {
-    runs++
-    res.json({ subject: req.auth?.subject })
-  })
-  const server = createServer(app)
+  // Unsigned cookies only, as in the in-process half: no cookie-parser secret.
+  const protectedApp = createTestApp(options, { cookieParser: { secret: undefined } })
+  const server = createServer(protectedApp.app)
   afterAll(() => {
     server.close()
   })
@@ -148,7 +142,7 @@ describe('authenticate() over HTTP fuzzing', () => {
       await fc.assert(
         fc.asyncProperty(requestInput, async (input) => {
           const req = toRequest(input)
-          const before = runs
+          const before = protectedApp.ran()
           let test = request(server).get('/protected')
           // Node refuses header values with control characters before sending; those are not
           // requests a client could make, so they are left out here (the raw-socket tests cover them).
@@ -158,9 +152,9 @@ describe('authenticate() over HTTP fuzzing', () => {
           }
           const res = await test.timeout(10_000)
           expect(res.status).toBeLessThan(500)
-          if (res.status === 200) expect(runs).toBe(before + 1)
+          if (res.status === 200) expect(protectedApp.ran()).toBe(before + 1)
           else {
-            expect(runs).toBe(before)
+            expect(protectedApp.ran()).toBe(before)
             expect([400, 401]).toContain(res.status)
             expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api"/)
           }

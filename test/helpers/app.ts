@@ -31,7 +31,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   version?: ExpressVersion
-  cookieParser?: boolean
+  /** cookie-parser with {@link COOKIE_SECRET} (the default), with another secret or none, or off. */
+  cookieParser?: boolean | { secret: string | undefined }
   errorHandler?: boolean | { problemJson: boolean }
   /** Guards placed before the protected handler on GET /protected. */
   guards?: RequestHandler[]
@@ -48,7 +49,8 @@ export function createTestApp(
   const app = factory()
   let runs = 0
   if (settings.declareAuth === true) declareRequestAuth(app)
-  if (settings.cookieParser !== false) app.use(cookieParser(COOKIE_SECRET))
+  const parser = settings.cookieParser ?? true
+  if (parser !== false) app.use(cookieParser(parser === true ? COOKIE_SECRET : parser.secret))
   app.use(authenticate(options))
   app.get('/protected', ...(settings.guards ?? []), (req, res) => {
     runs++

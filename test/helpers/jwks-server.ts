@@ -1,50 +1,115 @@
 /**
- * A loopback JWKS endpoint whose answer the test controls: the key set, an outage (500), a hang,
- * or garbage. It counts the requests it receives.
+ * The one fake JWKS endpoint of the tests, on a loopback port. It serves a key set on any path, or
+ * fails in a chosen way (HTTP error, hang, slow body, oversized or malformed body, redirect, reset),
+ * and counts every request it receives.
  */
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { JSONWebKeySet } from 'jose'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import type { JWK } from 'jose'
 
-export type JwksBehaviour = 'ok' | 'error' | 'hang' | 'garbage'
+/** How the endpoint answers the next requests. */
+export type JwksMode =
+  | { kind: 'ok' }
+  | { kind: 'status'; status: number }
+  | { kind: 'hang' }
+  | { kind: 'slow-body'; chunkEveryMs: number }
+  | { kind: 'oversized'; declareLength: boolean }
+  | { kind: 'body'; body: string; contentType?: string }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'reset' }
 
+/** A running fake JWKS endpoint. */
 export interface JwksServer {
-  url: string
+  /** `http://127.0.0.1:<port>`; every path under it answers the same way. */
+  readonly origin: string
+  /** `<origin>/jwks`. */
+  readonly url: string
+  /** Requests received so far. */
   hits(): number
-  setKeys(jwks: JSONWebKeySet): void
-  setBehaviour(behaviour: JwksBehaviour): void
+  /** Replaces the served keys. */
+  setKeys(keys: JWK[]): void
+  /** Changes how requests are answered. */
+  setMode(mode: JwksMode): void
   close(): Promise<void>
 }
 
-export async function startJwksServer(initial: JSONWebKeySet): Promise<JwksServer> {
-  let jwks = initial
-  let behaviour: JwksBehaviour = 'ok'
-  let hits = 0
-  const server = createServer((_req, res) => {
-    hits++
-    if (behaviour === 'hang') return
-    if (behaviour === 'error') {
-      res.writeHead(500).end()
-      return
+/** Starts the endpoint, serving `keys`. */
+export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
+  let served = keys
+  let mode: JwksMode = { kind: 'ok' }
+  let count = 0
+  const sockets = new Set<Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    count++
+    req.resume()
+    switch (mode.kind) {
+      case 'ok':
+        res.setHeader('Content-Type', 'application/jwk-set+json')
+        res.end(JSON.stringify({ keys: served }))
+        return
+      case 'status':
+        res.statusCode = mode.status
+        res.end('unavailable')
+        return
+      case 'hang':
+        return
+      case 'slow-body': {
+        res.setHeader('Content-Type', 'application/json')
+        res.write('{"keys":[')
+        const timer = setInterval(() => res.write(' '), mode.chunkEveryMs)
+        timers.add(timer)
+        res.on('close', () => clearInterval(timer))
+        return
+      }
+      case 'oversized': {
+        const filler = { kty: 'oct', k: 'A'.repeat(1000) }
+        const body = JSON.stringify({
+          keys: [...served, ...Array.from({ length: 600 }, () => filler)],
+        })
+        res.setHeader('Content-Type', 'application/json')
+        if (mode.declareLength) res.setHeader('Content-Length', Buffer.byteLength(body))
+        res.end(body)
+        return
+      }
+      case 'body':
+        res.setHeader('Content-Type', mode.contentType ?? 'application/json')
+        res.end(mode.body)
+        return
+      case 'redirect':
+        res.statusCode = 302
+        res.setHeader('Location', mode.location)
+        res.end()
+        return
+      case 'reset':
+        req.socket.destroy()
+        return
     }
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(behaviour === 'garbage' ? '{"keys": nope' : JSON.stringify(jwks))
+  }
+
+  const server: Server = createServer(answer)
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
-    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-    hits: () => hits,
-    setKeys: (next) => {
-      jwks = next
+    origin,
+    url: `${origin}/jwks`,
+    hits: () => count,
+    setKeys(next) {
+      served = next
     },
-    setBehaviour: (next) => {
-      behaviour = next
+    setMode(next) {
+      mode = next
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    async close() {
+      for (const timer of timers) clearInterval(timer)
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
   }
 }

@@ -19,9 +19,7 @@ afterEach(async () => {
 })
 
 async function setup(remote: Record<string, unknown> = {}) {
-  server = await startJwksServer({
-    keys: [await jwkWithKid(rsa, 'rsa-1'), await jwkWithKid(es256, 'ec-1')],
-  })
+  server = await startJwksServer([await jwkWithKid(rsa, 'rsa-1'), await jwkWithKid(es256, 'ec-1')])
   const t = createTestApp(
     {
       issuers: [
@@ -64,7 +62,7 @@ describe('remote JWKS', () => {
 
   it('answers 503 with Retry-After when the endpoint is down and no keys were ever fetched', async () => {
     const { t, server } = await setup()
-    server.setBehaviour('error')
+    server.setMode({ kind: 'status', status: 500 })
     const token = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expect(res.status).toBe(503)
@@ -76,7 +74,7 @@ describe('remote JWKS', () => {
 
   it('answers 503 promptly when the endpoint hangs (timeout)', async () => {
     const { t, server } = await setup({ timeout: 200 })
-    server.setBehaviour('hang')
+    server.setMode({ kind: 'hang' })
     const token = await sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expect(res.status).toBe(503)
@@ -90,7 +88,7 @@ describe('remote JWKS', () => {
     expect(
       (await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)).status,
     ).toBe(200)
-    server.setBehaviour('garbage')
+    server.setMode({ kind: 'body', body: '{"keys": nope' })
     vi.setSystemTime(Date.now() + MIN_MS + 1)
     const other = await sign(es256.privateKey, { alg: 'ES256', kid: 'ec-1' })
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${other}`)
@@ -108,7 +106,7 @@ describe('remote JWKS', () => {
         (await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)).status,
       ).toBe(200)
     }
-    server.setKeys({ keys: [await jwkWithKid(es256, 'ec-1')] })
+    server.setKeys([await jwkWithKid(es256, 'ec-1')])
     vi.setSystemTime(Date.now() + MIN_MS + 1)
     const res = await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`)
     expectRejected(
@@ -147,8 +145,8 @@ describe('warmUp() failures name the issuer option and the URL (issue 21, point 
   }
 
   it('an endpoint answering 500', async () => {
-    server = await startJwksServer({ keys: [] })
-    server.setBehaviour('error')
+    server = await startJwksServer([])
+    server.setMode({ kind: 'status', status: 500 })
     const error = await warmUpError(server.url)
     expect(error.message).toContain(`'issuers[1].key.jwksUrl' (${server.url})`)
     expect(error.message).toMatch(/could not fetch the key set/)
@@ -158,7 +156,7 @@ describe('warmUp() failures name the issuer option and the URL (issue 21, point 
   })
 
   it('nothing listening', async () => {
-    const probe = await startJwksServer({ keys: [] })
+    const probe = await startJwksServer([])
     await probe.close()
     const error = await warmUpError(probe.url)
     expect(error.message).toContain(`'issuers[1].key.jwksUrl' (${probe.url})`)
@@ -167,8 +165,8 @@ describe('warmUp() failures name the issuer option and the URL (issue 21, point 
   })
 
   it('never shows the query of the URL', async () => {
-    server = await startJwksServer({ keys: [] })
-    server.setBehaviour('error')
+    server = await startJwksServer([])
+    server.setMode({ kind: 'status', status: 500 })
     const error = await warmUpError(`${server.url}?api_key=s3cr3t`)
     expect(error.message).toContain(`'issuers[1].key.jwksUrl' (${server.url})`)
     expect(error.message).not.toContain('s3cr3t')

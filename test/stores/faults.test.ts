@@ -16,7 +16,7 @@ import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
 import pg from 'pg'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
 import { POSTGRES_URL, REDIS_URL, serviceAvailable, uniqueName } from './services.js'
-import { closedPort, createSilentServer, createTcpProxy } from './tcp-proxy.js'
+import { closedPort, createSilentServer, createTcpProxy } from '../helpers/tcp-proxy.js'
 
 const pgAvailable = await serviceAvailable('postgres', 'PostgreSQL fault')
 const redisAvailable = await serviceAvailable('redis', 'Redis fault')

@@ -3,18 +3,16 @@
  * the store HTTP tests. Tokens use the wall clock because the stores (Redis expiry, subject
  * marks) do too.
  */
-import { generateKeyPairSync } from 'node:crypto'
 import express from 'express'
 import type { Express } from 'express'
-import { SignJWT } from 'jose'
-import type { JWK } from 'jose'
 import { authErrorHandler, authenticate } from '../../src/index.js'
 import type { AuthenticateMiddleware } from '../../src/index.js'
 import type { RevocationStore, UserStore } from '../../src/stores/types.js'
+import { keyPair } from '../helpers/keys.js'
+import { ISSUER, sign } from '../helpers/tokens.js'
 
-export const ISSUER = 'https://login.stores.test'
-const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-const jwk = publicKey.export({ format: 'jwk' }) as JWK
+export { ISSUER }
+const { privateKey, publicJwk: jwk } = keyPair('ed25519')
 
 /** Current time in whole seconds. */
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
@@ -22,9 +20,16 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 /** Signs a token for `sub`, valid for ten minutes, with a `jti` unless one is given. */
 export function signToken(claims: Record<string, unknown> & { sub: string }): Promise<string> {
   const iat = nowSeconds()
-  return new SignJWT({ iss: ISSUER, iat, exp: iat + 600, jti: crypto.randomUUID(), ...claims })
-    .setProtectedHeader({ alg: 'EdDSA' })
-    .sign(privateKey)
+  return sign(privateKey, {
+    claims: {
+      iat,
+      nbf: undefined,
+      exp: iat + 600,
+      roles: undefined,
+      jti: crypto.randomUUID(),
+      ...claims,
+    },
+  })
 }
 
 /** The expected challenge of a rejected token. */

@@ -24,7 +24,7 @@ import { createStoreApp, nowSeconds, signToken } from './http-app.js'
 import type { StoreApp } from './http-app.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
 import { POSTGRES_URL, REDIS_URL, serviceAvailable, uniqueName } from './services.js'
-import { createTcpProxy } from './tcp-proxy.js'
+import { createTcpProxy } from '../helpers/tcp-proxy.js'
 
 const pgAvailable = await serviceAvailable('postgres', 'HTTP PostgreSQL fault')
 const redisAvailable = await serviceAvailable('redis', 'HTTP Redis fault')

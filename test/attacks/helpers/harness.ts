@@ -183,7 +183,7 @@ const CHALLENGE =
  * The promise every attack must keep: 400 or 401, an RFC 6750 challenge whose `error` fits the
  * status, an answer well within {@link PROMPT_MS}, and the protected handler never ran.
  */
-export function expectRejected(
+export function expectAttackRejected(
   res: Answer,
   srv: AttackServer,
   ranBefore: number,
@@ -269,7 +269,7 @@ export function runAttackTable(
         const before = srv.ran()
         const res = await send(srv, req)
         if (row.byNode === true) expectRefusedByNode(res, srv, before)
-        else expectRejected(res, srv, before, row.codes)
+        else expectAttackRejected(res, srv, before, row.codes)
         expectNoLeak(res, req)
       })
     }

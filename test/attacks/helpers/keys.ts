@@ -1,70 +1,36 @@
 /**
  * Key material of the attack suite, generated once per test file: the issuer's keys (the ones the
- * apps trust) and an attacker's keys of every type (never trusted anywhere).
+ * apps trust) and an attacker's keys of every type (never trusted anywhere), made by the tests'
+ * one key generator.
  */
 import { execFileSync } from 'node:child_process'
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { JWK } from 'jose'
-
-/** A generated key pair with the public half in the formats an attacker could find published. */
-export interface KeyPair {
-  privateKey: KeyObject
-  publicKey: KeyObject
-  /** SPKI PEM text. */
-  pem: string
-  /** SPKI DER bytes. */
-  der: Buffer
-  /** Public JWK (no kid). */
-  jwk: JWK
-}
-
-function pair(type: 'ed25519' | 'ec' | 'rsa'): KeyPair {
-  const options =
-    type === 'ec' ? { namedCurve: 'P-256' } : type === 'rsa' ? { modulusLength: 2048 } : {}
-  const { privateKey, publicKey } = (
-    generateKeyPairSync as (
-      type: string,
-      options: object,
-    ) => { privateKey: KeyObject; publicKey: KeyObject }
-  )(type, options)
-  return {
-    privateKey,
-    publicKey,
-    pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    der: publicKey.export({ type: 'spki', format: 'der' }),
-    jwk: publicKey.export({ format: 'jwk' }),
-  }
-}
+import { keyPair } from '../../helpers/keys.js'
+import type { TestKeyPair } from '../../helpers/keys.js'
 
 /** The trusted issuer's keys. */
 export const issuerKeys = {
-  ed25519: pair('ed25519'),
-  es256: pair('ec'),
-  rsa: pair('rsa'),
+  ed25519: keyPair('ed25519'),
+  es256: keyPair('ec'),
+  rsa: keyPair('rsa'),
   /** A 40-byte UTF-8 HMAC secret (Auth-O-Tron style `{ secret, encoding: 'utf8' }`). */
   secret: 'trusted-hmac-secret-for-the-attack-suite!',
 }
 
 /** The attacker's keys: same types, never configured anywhere. */
 export const attackerKeys = {
-  ed25519: pair('ed25519'),
-  es256: pair('ec'),
-  rsa: pair('rsa'),
+  ed25519: keyPair('ed25519'),
+  es256: keyPair('ec'),
+  rsa: keyPair('rsa'),
   secret: randomBytes(32),
 }
 
-/** Standard base64 of the raw 32-byte Ed25519 public key (ClusterCockpit's `JWT_PUBLIC_KEY`). */
-export function rawEd25519(keys: KeyPair): string {
-  return Buffer.from(keys.jwk.x!, 'base64url').toString('base64')
-}
-
 /** The raw public key bytes: Ed25519 `x`, the uncompressed EC point, or the RSA modulus. */
-export function rawPublicBytes(keys: KeyPair): Buffer {
-  const { jwk } = keys
+export function rawPublicBytes(keys: TestKeyPair): Buffer {
+  const jwk = keys.publicJwk
   if (jwk.kty === 'OKP') return Buffer.from(jwk.x!, 'base64url')
   if (jwk.kty === 'EC') {
     return Buffer.concat([

@@ -6,15 +6,13 @@ import type { AuthenticateOptions, IssuerOptions, UserRecord } from '../../../sr
 import { createMemoryUserStore } from '../../../src/stores/memory.js'
 import { forge } from './forge.js'
 import type { SegmentInput, SigningKey } from './forge.js'
-import { issuerKeys, rawEd25519 } from './keys.js'
-import type { KeyPair } from './keys.js'
+import { rawEd25519Base64 } from '../../helpers/keys.js'
+import { ISSUER, NOW, NOW_S } from '../../helpers/tokens.js'
+import { issuerKeys } from './keys.js'
+import type { TestKeyPair } from '../../helpers/keys.js'
 
-export const ISSUER = 'https://auth.example.org'
 export const AUDIENCE = 'api://gate'
 export const COOKIE = 'access_token'
-/** The frozen "now" of every app: no test depends on the wall clock. */
-export const NOW = new Date('2026-06-01T12:00:00Z')
-export const NOW_S = Math.floor(NOW.getTime() / 1000)
 
 export type TargetName =
   'ed25519-raw' | 'es256-pem' | 'rs256-pem' | 'hs256-secret' | 'jwks' | 'users'
@@ -31,7 +29,7 @@ export interface Target {
   /** The kid valid tokens carry, if any. */
   readonly kid?: string
   /** The issuer's public key pair (undefined for HMAC). */
-  readonly keys?: KeyPair
+  readonly keys?: TestKeyPair
   /** Run on Express 4 instead of 5. */
   readonly express4?: boolean
   /** cookie-parser's secret, for signed-cookie setups. */
@@ -62,30 +60,30 @@ export const JWKS_KIDS = { ed25519: 'ed-2026', es256: 'ec-2026', rsa: 'rsa-2026'
 
 const jwks = {
   keys: [
-    { ...issuerKeys.ed25519.jwk, kid: JWKS_KIDS.ed25519 },
-    { ...issuerKeys.es256.jwk, kid: JWKS_KIDS.es256, alg: 'ES256', use: 'sig' },
-    { ...issuerKeys.rsa.jwk, kid: JWKS_KIDS.rsa, alg: 'RS256' },
+    { ...issuerKeys.ed25519.publicJwk, kid: JWKS_KIDS.ed25519 },
+    { ...issuerKeys.es256.publicJwk, kid: JWKS_KIDS.es256, alg: 'ES256', use: 'sig' },
+    { ...issuerKeys.rsa.publicJwk, kid: JWKS_KIDS.rsa, alg: 'RS256' },
   ],
 }
 
 export const TARGETS: readonly Target[] = [
   {
     name: 'ed25519-raw',
-    options: () => base(issuer({ ed25519: rawEd25519(issuerKeys.ed25519) })),
+    options: () => base(issuer({ ed25519: rawEd25519Base64(issuerKeys.ed25519) })),
     alg: 'EdDSA',
     signingKey: issuerKeys.ed25519.privateKey,
     keys: issuerKeys.ed25519,
   },
   {
     name: 'es256-pem',
-    options: () => base(issuer({ pem: issuerKeys.es256.pem })),
+    options: () => base(issuer({ pem: issuerKeys.es256.publicPem })),
     alg: 'ES256',
     signingKey: issuerKeys.es256.privateKey,
     keys: issuerKeys.es256,
   },
   {
     name: 'rs256-pem',
-    options: () => base(issuer({ pem: issuerKeys.rsa.pem })),
+    options: () => base(issuer({ pem: issuerKeys.rsa.publicPem })),
     alg: 'RS256',
     signingKey: issuerKeys.rsa.privateKey,
     keys: issuerKeys.rsa,
@@ -107,7 +105,7 @@ export const TARGETS: readonly Target[] = [
   {
     name: 'users',
     options: () => ({
-      ...base(issuer({ ed25519: rawEd25519(issuerKeys.ed25519) })),
+      ...base(issuer({ ed25519: rawEd25519Base64(issuerKeys.ed25519) })),
       users: { store: createMemoryUserStore(KNOWN_USERS) },
     }),
     alg: 'EdDSA',

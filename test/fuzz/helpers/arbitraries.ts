@@ -6,7 +6,8 @@
 import fc from 'fast-check'
 import { b64u, forge } from '../../attacks/helpers/forge.js'
 import { issuerKeys } from '../../attacks/helpers/keys.js'
-import { AUDIENCE, ISSUER, NOW_S } from '../../attacks/helpers/targets.js'
+import { ISSUER, NOW_S } from '../../helpers/tokens.js'
+import { AUDIENCE } from '../../attacks/helpers/targets.js'
 
 /**
  * Runs per property: bounded in CI, raised on demand

@@ -1,9 +1,14 @@
 /**
- * A loopback TCP proxy in front of a real server, used to simulate faults: refuse connections
- * (closed port), stop answering (paused connection: bytes are held, sockets stay open), drop
- * every connection, and recover on the same port.
+ * The one TCP fault proxy of the tests: a loopback relay in front of a real server (PostgreSQL,
+ * Redis) that makes it fail the way networks do. It can hold every byte while the sockets stay
+ * open (a hung server), drop every connection, stop listening (connections refused) and listen
+ * again on the same port, cut (every connection reset, new ones too) and black-hole (connections
+ * accepted, nothing forwarded).
  */
 import net from 'node:net'
+
+/** What happens to connections: forwarded, reset, or accepted and never forwarded. */
+export type ProxyState = 'open' | 'cut' | 'blackhole'
 
 /** See the module description. */
 export interface TcpProxy {
@@ -15,20 +20,37 @@ export interface TcpProxy {
   resume(): void
   /** Destroy every open connection (the server went away). */
   dropConnections(): void
+  /**
+   * `cut`: every connection is reset, new ones as soon as they open; `blackhole`: open connections
+   * are dropped, new ones accepted and never forwarded; `open`: forward again.
+   */
+  set(state: ProxyState): void
   /** Stop listening and drop connections: new connections are refused. */
   stop(): Promise<void>
   /** Listen again on the same port. */
   start(): Promise<void>
-  /** Number of connections currently open. */
-  readonly connections: number
 }
 
-/** Starts a {@link TcpProxy} on an ephemeral loopback port forwarding to `targetPort`. */
-export async function createTcpProxy(targetPort: number): Promise<TcpProxy> {
+/** Starts a {@link TcpProxy} on an ephemeral loopback port forwarding to `host:targetPort`. */
+export async function createTcpProxy(targetPort: number, host = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>()
+  /** Black-holed client sockets, never paired with an upstream. */
+  const held = new Set<net.Socket>()
   let paused = false
+  let state: ProxyState = 'open'
   const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1')
+    if (state === 'cut') {
+      client.on('error', () => undefined)
+      client.destroy()
+      return
+    }
+    if (state === 'blackhole') {
+      held.add(client)
+      client.on('error', () => undefined)
+      client.on('close', () => held.delete(client))
+      return
+    }
+    const upstream = net.connect(targetPort, host)
     const pair: [net.Socket, net.Socket] = [client, upstream]
     pairs.add(pair)
     if (paused) {
@@ -66,6 +88,8 @@ export async function createTcpProxy(targetPort: number): Promise<TcpProxy> {
       upstream.destroy()
     }
     pairs.clear()
+    for (const socket of held) socket.destroy()
+    held.clear()
   }
 
   return {
@@ -91,14 +115,15 @@ export async function createTcpProxy(targetPort: number): Promise<TcpProxy> {
       }
     },
     dropConnections,
+    set(next) {
+      state = next
+      if (next !== 'open') dropConnections()
+    },
     stop() {
       dropConnections()
       return new Promise((resolve) => server.close(() => resolve()))
     },
     start: () => listen(port),
-    get connections() {
-      return pairs.size
-    },
   }
 }
 
