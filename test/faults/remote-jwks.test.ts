@@ -147,12 +147,13 @@ describe('remote JWKS down at start', () => {
     jwks.setMode({ kind: 'hang' })
     const first = await request()
     expectUnavailable(first.res, first.before)
+    // "At once" without a stopwatch: a later request that waited on the hung endpoint would have
+    // had to ask it, and the endpoint counts every request it receives.
     for (let i = 0; i < 5; i++) {
       const { res, before } = await request()
       expectUnavailable(res, before)
-      expect(res.elapsed).toBeLessThan(TIMEOUT / 2)
+      expect(jwks.hits()).toBe(1)
     }
-    expect(jwks.hits()).toBe(1)
   })
 
   it('connection refused (nothing listening): 503 promptly', async () => {
