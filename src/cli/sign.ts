@@ -26,9 +26,8 @@ import {
   pickJwk,
   toPublicJwk,
 } from './key-formats.js'
+import { HMAC_ALGORITHMS } from '../index.js'
 import { envNotSet, readSecret, secretBytes, secretOptionsConfig, wantsSecret } from './secret.js'
-
-const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
 
 const help = `Usage: jwt-gate sign (--key FILE | --ed25519-private-env NAME | --secret-env NAME |
                      --secret-file FILE) [claims and options]
@@ -74,7 +73,7 @@ Examples:
 /** The signing key with its allowed algorithms and a default kid. */
 interface SigningKey {
   key: KeyObject | Uint8Array
-  algorithms: string[]
+  algorithms: readonly string[]
   description: string
   kid: string | undefined
 }
