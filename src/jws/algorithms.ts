@@ -7,6 +7,7 @@
  * @module
  */
 import type { KeyObject } from 'node:crypto'
+import { InvalidTokenError } from '../errors.js'
 
 /** How one algorithm verifies: its family, hash, key and (where fixed) signature length. */
 export interface AlgorithmSpec {
@@ -62,6 +63,19 @@ export type Algorithm = keyof typeof ALGORITHMS
 /** The table's entry for `alg`, or undefined for an algorithm jwt-gate does not verify. */
 export function algorithmSpec(alg: string): AlgorithmSpec | undefined {
   return Object.hasOwn(ALGORITHMS, alg) ? ALGORITHMS[alg as Algorithm] : undefined
+}
+
+/**
+ * The token-time `alg` rule: the header's algorithm must be in the issuer's locked list (which
+ * start-up keeps inside the table). Returns the algorithm's table entry. The compact gate before it
+ * only refuses a missing `alg` and `none`, as a matter of header form.
+ */
+export function allowedAlgorithm(alg: string, locked: ReadonlySet<string>): AlgorithmSpec {
+  const spec = locked.has(alg) ? algorithmSpec(alg) : undefined
+  if (spec === undefined) {
+    throw new InvalidTokenError('ERR_AUTH_ALG_NOT_ALLOWED', 'algorithm not allowed')
+  }
+  return spec
 }
 
 /** Every algorithm jwt-gate can verify, asymmetric first. */
