@@ -30,6 +30,7 @@ import { checkRevocation } from '../checks/revocation.js'
 import { checkUser } from '../checks/user.js'
 import { checkCsrf } from '../request/csrf.js'
 import { RequestAuthContext } from '../context/auth-context.js'
+import { warnOnce } from '../warnings.js'
 
 export type { AuthRequest } from '../request/extract.js'
 
@@ -357,7 +358,6 @@ function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>
   return value instanceof Promise ? value.then(next) : next(value)
 }
 
-let warnedHook = false
 /**
  * Observability hooks must never change the outcome of a request, nor end the process: a hook
  * that throws, or an async hook whose promise rejects, is reported once and otherwise ignored.
@@ -381,10 +381,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function reportHookFailure(error: unknown): void {
-  if (warnedHook) return
-  warnedHook = true
-  process.emitWarning(
+  warnOnce(
+    'JWT_GATE_HOOK_FAILED',
     `jwt-gate: an onAuthenticated/onRejected hook failed: ${error instanceof Error ? error.name : 'error'}`,
-    { code: 'JWT_GATE_HOOK_FAILED' },
+    'Warning',
   )
 }
