@@ -5,6 +5,7 @@
  */
 import type { JSONWebKeySet } from 'jose'
 import { decodeStdBase64, type KeySource } from '../../src/index.js'
+import { MIN_SECRET_BYTES } from '../../src/jws/algorithms.js'
 import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js'
 
 /** Reads files; tests pass a fake. */
@@ -123,8 +124,8 @@ export function readKeySource(env: Env, readFile: ReadFile): KeySource {
 
   // Not trimmed: the secret's bytes are exactly what the issuer signs with.
   const secret = env['JWT_SECRET'] ?? ''
-  if (Buffer.byteLength(secret, 'utf8') < 32) {
-    throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes long')
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`)
   }
   return { secret, encoding: 'utf8' }
 }
