@@ -16,6 +16,7 @@ import {
 import type { ProblemList } from './problems.js'
 import { isCookieName } from '../request/cookie-name.js'
 import { MIN_SECRET_BYTES } from '../jws/algorithms.js'
+import { rawEd25519PublicProblem } from '../keys/import-key.js'
 
 type Kind =
   'duration' | 'cookie-name' | 'string' | 'boolean' | 'public-key' | 'private-key' | 'hmac'
@@ -253,8 +254,9 @@ export function checkPublicKey([source, value]: [string, string], problems: Prob
     problems.error(source, `${base64Problem(value)} (expected the raw 32-byte Ed25519 key)`)
     return false
   }
-  if (bytes.length !== 32) {
-    const hint = bytes.length === 64 ? ': 64 bytes is a private key' : ''
+  const problem = rawEd25519PublicProblem(bytes)
+  if (problem !== undefined) {
+    const hint = problem === 'private key' ? ': 64 bytes is a private key' : ''
     problems.error(source, `decodes to ${bytes.length} bytes, an Ed25519 public key has 32${hint}`)
     return false
   }
