@@ -6,6 +6,7 @@
 import type { JSONWebKeySet } from 'jose'
 import { decodeStdBase64, type KeySource } from '../../src/index.js'
 import { MIN_SECRET_BYTES } from '../../src/jws/algorithms.js'
+import { isPrivateKeyPem } from '../../src/keys/import-key.js'
 import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js'
 
 /** Reads files; tests pass a fake. */
@@ -46,7 +47,7 @@ export function keySourceFromFileText(variable: string, text: string): KeySource
   const trimmed = text.trim()
   if (trimmed.startsWith('-----BEGIN')) {
     if (/-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(trimmed)) return { pem: trimmed }
-    if (/PRIVATE KEY-----/.test(trimmed)) {
+    if (isPrivateKeyPem(trimmed)) {
       throw new ConfigError(variable, 'holds a private key; give the public key or a certificate')
     }
     throw new ConfigError(variable, 'PEM must be a PUBLIC KEY or a CERTIFICATE')
