@@ -161,10 +161,10 @@ export function rowToUser(store: string, row: UserRow, requested: string): UserR
   else if (row.disabled === 0 || row.disabled === 1) disabled = row.disabled === 1
   else if (row.disabled === null || row.disabled === undefined) disabled = false
   else throw new StoreDataError(store, 'disabled is not a boolean')
-  if (row.name !== null && row.name !== undefined && typeof row.name !== 'string')
-    throw new StoreDataError(store, 'name is not a string')
-  const user: UserRecord = { username: row.username, roles: [...roles], disabled }
-  if (typeof row.name === 'string') user.name = row.name
+  // Decoded, the row is held to the record's shape rule; roles and disabled are settled above (in
+  // the order of the errors), so only the name can still be wrong.
+  const user = readUserRecord({ roles, disabled, name: row.name }, row.username)
+  if (typeof user === 'string') throw new StoreDataError(store, 'name is not a string')
   return user
 }
 
