@@ -29,10 +29,11 @@ function invalid(code: AuthErrorCode, message: string): InvalidTokenError {
 }
 
 /**
- * The issuer rule, its one home: `iss` is exactly a trusted issuer's value, or absent for the issuer
- * configured with `issuer: null`. Applied twice: {@link selectTrustedIssuer} picks the issuer by the
- * still unverified `iss` (it only chooses among configured issuers, never brings in a key), and
- * {@link checkRegisteredClaims} states it again for the verified claims of that issuer.
+ * The issuer rule, its one home: `iss` is exactly a trusted issuer's value, or absent for the
+ * issuer configured with `issuer: null`. Applied twice: {@link selectTrustedIssuer} picks the
+ * issuer by the still unverified `iss` (it only chooses among configured issuers, never brings in
+ * a key), and {@link checkRegisteredClaims} states it again for the verified claims of that
+ * issuer.
  */
 function issuerMatches(iss: unknown, issuer: string | null): boolean {
   return issuer === null ? iss === undefined : iss === issuer

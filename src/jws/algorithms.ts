@@ -21,7 +21,7 @@ export interface AlgorithmSpec {
   signatureLength?: number
 }
 
-/** Every algorithm jwt-gate verifies, asymmetric first (the order of {@link SUPPORTED_ALGORITHMS}). */
+/** Every algorithm jwt-gate verifies, asymmetric first (the order of SUPPORTED_ALGORITHMS). */
 export const ALGORITHMS = {
   EdDSA: { family: 'ed25519', hash: null, keyTypes: ['ed25519'], signatureLength: 64 },
   Ed25519: { family: 'ed25519', hash: null, keyTypes: ['ed25519'], signatureLength: 64 },

@@ -85,7 +85,7 @@ export function isStringArray(value: unknown): value is string[] {
   return true
 }
 
-/** A field of a user record that can have the wrong shape (the username is checked by each caller). */
+/** A user-record field that can have the wrong shape (each caller checks the username). */
 export type UserRecordField = 'roles' | 'disabled' | 'name'
 
 /**
