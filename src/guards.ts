@@ -74,52 +74,52 @@ export function isAuthenticated(): AuthCheck {
   }
 }
 
+/**
+ * The one shape of the role and scope guards: the request's list (roles or scopes) holds `every`
+ * one or `some` of the wanted values, or the guard throws `refuse()`.
+ */
+function holds(
+  wanted: readonly string[],
+  mode: 'every' | 'some',
+  list: 'roles' | 'scopes',
+  refuse: () => InsufficientScopeError,
+): AuthCheck {
+  return (auth) => {
+    const held = authenticated(auth)[list]
+    if (!wanted[mode]((value) => held.includes(value))) throw refuse()
+  }
+}
+
+function missingRole(): InsufficientScopeError {
+  return new InsufficientScopeError('ERR_AUTH_ROLE_INSUFFICIENT', 'missing required role')
+}
+
+/** The challenge names the scopes (RFC 6750 §3). */
+function missingScope(scope: readonly string[]): () => InsufficientScopeError {
+  return () =>
+    new InsufficientScopeError('ERR_AUTH_SCOPE_INSUFFICIENT', 'insufficient scope', { scope })
+}
+
 /** Requires every one of the roles. */
 export function hasAllRoles(...roles: string[]): AuthCheck {
-  const needed = nonEmptyStrings(roles, 'requireRoles()')
-  return (auth) => {
-    const held = authenticated(auth).roles
-    if (!needed.every((role) => held.includes(role))) {
-      throw new InsufficientScopeError('ERR_AUTH_ROLE_INSUFFICIENT', 'missing required role')
-    }
-  }
+  return holds(nonEmptyStrings(roles, 'requireRoles()'), 'every', 'roles', missingRole)
 }
 
 /** Requires at least one of the roles. */
 export function hasAnyRole(...roles: string[]): AuthCheck {
-  const accepted = nonEmptyStrings(roles, 'requireAnyRole()')
-  return (auth) => {
-    const held = authenticated(auth).roles
-    if (!accepted.some((role) => held.includes(role))) {
-      throw new InsufficientScopeError('ERR_AUTH_ROLE_INSUFFICIENT', 'missing required role')
-    }
-  }
+  return holds(nonEmptyStrings(roles, 'requireAnyRole()'), 'some', 'roles', missingRole)
 }
 
 /** Requires every one of the scopes; the challenge names them (RFC 6750 §3). */
 export function hasAllScopes(...scopes: string[]): AuthCheck {
   const needed = scopeTokens(scopes, 'requireScopes()')
-  return (auth) => {
-    const held = authenticated(auth).scopes
-    if (!needed.every((scope) => held.includes(scope))) {
-      throw new InsufficientScopeError('ERR_AUTH_SCOPE_INSUFFICIENT', 'insufficient scope', {
-        scope: needed,
-      })
-    }
-  }
+  return holds(needed, 'every', 'scopes', missingScope(needed))
 }
 
 /** Requires at least one of the scopes. */
 export function hasAnyScope(...scopes: string[]): AuthCheck {
   const accepted = scopeTokens(scopes, 'requireAnyScope()')
-  return (auth) => {
-    const held = authenticated(auth).scopes
-    if (!accepted.some((scope) => held.includes(scope))) {
-      throw new InsufficientScopeError('ERR_AUTH_SCOPE_INSUFFICIENT', 'insufficient scope', {
-        scope: accepted,
-      })
-    }
-  }
+  return holds(accepted, 'some', 'scopes', missingScope(accepted))
 }
 
 /** A value a claim guard compares with (a JSON scalar). */

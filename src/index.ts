@@ -9,14 +9,16 @@
 //   options/   the options: types.ts (what a user writes), resolve.ts (the zod schema, defaults,
 //              start-up refusals and warnings), suggest.ts ("did you mean" for option names)
 //   request/   reading the token: extract.ts (header, cookie, sources and the conflict rule),
-//              headers.ts, csrf.ts
+//              headers.ts, csrf.ts, cookie-name.ts (the cookie-name grammar)
 //   jws/       the verification path, hand-written for speed and tested against jose:
-//              algorithms.ts (the algorithm table), compact.ts (compact form, alg and typ in the
-//              header), json.ts (strict JSON), verify.ts and hmac.ts (signatures)
+//              algorithms.ts (the ALGORITHMS table, key fit, the alg rule), compact.ts
+//              (compact form, header, the typ rule), json.ts (strict JSON), verify.ts and hmac.ts
+//              (signatures)
 //   keys/      verification keys: import-key.ts (PEM, JWK, raw), key-resolver.ts (the key and the
 //              locked algorithms of an issuer), remote-jwks.ts (JWKS over HTTP), secret-checks.ts
-//   claims/    registered.ts (iss, aud, exp, nbf, iat, max age), parse.ts (the claims schema),
-//              mapping.ts (roles, scopes and username paths), presets.ts (ready-made schemas)
+//   claims/    registered.ts (the issuer rule, aud, exp, nbf, iat, max age), parse.ts (the
+//              claims schema), mapping.ts (roles, scopes and username paths), presets.ts
+//              (ready-made schemas)
 //   pipeline/  authenticator.ts (createAuthenticator: issuer selection and the order of the
 //              steps), verified-cache.ts (the verified-token cache)
 //   checks/    user.ts (the user check), revocation.ts, store-calls.ts (timeouts, 503s)

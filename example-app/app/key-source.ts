@@ -5,6 +5,8 @@
  */
 import type { JSONWebKeySet } from 'jose'
 import { decodeStdBase64, type KeySource } from '../../src/index.js'
+import { MIN_SECRET_BYTES } from '../../src/jws/algorithms.js'
+import { isPrivateKeyPem } from '../../src/keys/import-key.js'
 import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js'
 
 /** Reads files; tests pass a fake. */
@@ -45,7 +47,7 @@ export function keySourceFromFileText(variable: string, text: string): KeySource
   const trimmed = text.trim()
   if (trimmed.startsWith('-----BEGIN')) {
     if (/-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(trimmed)) return { pem: trimmed }
-    if (/PRIVATE KEY-----/.test(trimmed)) {
+    if (isPrivateKeyPem(trimmed)) {
       throw new ConfigError(variable, 'holds a private key; give the public key or a certificate')
     }
     throw new ConfigError(variable, 'PEM must be a PUBLIC KEY or a CERTIFICATE')
@@ -123,8 +125,8 @@ export function readKeySource(env: Env, readFile: ReadFile): KeySource {
 
   // Not trimmed: the secret's bytes are exactly what the issuer signs with.
   const secret = env['JWT_SECRET'] ?? ''
-  if (Buffer.byteLength(secret, 'utf8') < 32) {
-    throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes long')
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`)
   }
   return { secret, encoding: 'utf8' }
 }

@@ -82,7 +82,5 @@ export function readHttpUrl(env: Env, name: string): URL | undefined {
   return url
 }
 
-/** The RFC 6265 cookie-name token: visible ASCII except separators. */
-export function isCookieName(name: string): boolean {
-  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)
-}
+/** The RFC 6265 cookie-name token, as the library reads it. */
+export { isCookieName } from '../../src/request/cookie-name.js'

@@ -9,7 +9,7 @@
 import { InvalidTokenError } from '../errors.js'
 import type { ResolvedConfig } from '../options/resolve.js'
 import type { UserRecord } from '../stores/types.js'
-import { isInexactUserMatch } from '../stores/validate.js'
+import { isInexactUserMatch, readUserRecord } from '../stores/validate.js'
 import { callStore, garbageFrom } from './store-calls.js'
 
 type UserCheck = NonNullable<ResolvedConfig['users']>
@@ -22,24 +22,12 @@ type UserCheck = NonNullable<ResolvedConfig['users']>
 function snapshotUser(value: unknown, username: string): UserRecord | undefined {
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'object') throw garbageFrom('user store')
-  const user = value as Record<string, unknown>
-  const { roles, disabled, name } = user
-  if (
-    // Exact match guards against stores that fold case or trim (collations, normalising drivers).
-    user.username !== username ||
-    !Array.isArray(roles) ||
-    !roles.every((role) => typeof role === 'string') ||
-    (disabled !== undefined && typeof disabled !== 'boolean') ||
-    (name !== undefined && name !== null && typeof name !== 'string')
-  ) {
-    throw garbageFrom('user store')
-  }
-  return {
-    username,
-    roles: [...roles],
-    ...(disabled === undefined ? {} : { disabled }),
-    ...(typeof name === 'string' ? { name } : {}),
-  }
+  const record = value as Record<string, unknown>
+  // Exact match guards against stores that fold case or trim (collations, normalising drivers).
+  if (record.username !== username) throw garbageFrom('user store')
+  const user = readUserRecord(record, username)
+  if (typeof user === 'string') throw garbageFrom('user store')
+  return user
 }
 
 function sameRoles(a: readonly string[], b: readonly string[]): boolean {

@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidTokenError } from '../errors.js'
+import { isStringArray } from '../stores/validate.js'
 
 /**
  * How a claim is named in an option or a guard: a string is the whole claim name first (Auth0's
@@ -51,13 +52,6 @@ export function readPath(source: unknown, path: CompiledPath): unknown {
     value = value[segment]
   }
   return value
-}
-
-function isStringArray(value: unknown): value is string[] {
-  if (!Array.isArray(value)) return false
-  // A loop rather than every(): this runs for each freshly verified token.
-  for (const item of value) if (typeof item !== 'string') return false
-  return true
 }
 
 /** Roles: an array of strings or a single string; absent means none. */

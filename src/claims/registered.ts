@@ -28,6 +28,35 @@ function invalid(code: AuthErrorCode, message: string): InvalidTokenError {
   return new InvalidTokenError(code, message)
 }
 
+/**
+ * The issuer rule, its one home: `iss` is exactly a trusted issuer's value, or absent for the
+ * issuer configured with `issuer: null`. Applied twice: {@link selectTrustedIssuer} picks the
+ * issuer by the still unverified `iss` (it only chooses among configured issuers, never brings in
+ * a key), and {@link checkRegisteredClaims} states it again for the verified claims of that
+ * issuer.
+ */
+function issuerMatches(iss: unknown, issuer: string | null): boolean {
+  return issuer === null ? iss === undefined : iss === issuer
+}
+
+/**
+ * The configured issuer that the unverified `iss` names: looked up by value, or the `issuer: null`
+ * one when there is no `iss`. Throws `ERR_AUTH_ISSUER_UNTRUSTED` when none matches.
+ */
+export function selectTrustedIssuer<T extends { readonly issuer: string | null }>(
+  payload: Record<string, unknown>,
+  byIss: ReadonlyMap<string, T>,
+  withoutIss: T | undefined,
+): T {
+  const iss = payload.iss
+  const issuer =
+    typeof iss === 'string' ? byIss.get(iss) : iss === undefined ? withoutIss : undefined
+  if (issuer === undefined || !issuerMatches(iss, issuer.issuer)) {
+    throw invalid('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
+  }
+  return issuer
+}
+
 function numericDate(payload: Record<string, unknown>, claim: string): number | undefined {
   const value = payload[claim]
   if (value === undefined) return undefined
@@ -47,7 +76,7 @@ export function checkRegisteredClaims(
   policy: RegisteredClaimPolicy,
   now: number,
 ): void {
-  if (policy.issuer === null ? payload.iss !== undefined : payload.iss !== policy.issuer) {
+  if (!issuerMatches(payload.iss, policy.issuer)) {
     throw invalid('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
   }
   if (typeof payload.sub !== 'string' || payload.sub === '') {

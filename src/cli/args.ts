@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { UsageError } from './io.js'
 
 /** Arguments longer than this are never quoted: a long one may be key material put in by mistake. */
@@ -98,4 +99,25 @@ export function isoDate(option: string, value: string | undefined): Date | undef
     throw new UsageError(`--${option} must be an ISO 8601 date (got ${quoteArgument(value)})`)
   }
   return date
+}
+
+type CommandOptions = NonNullable<ParseArgsConfig['options']>
+type CommandArgs<O extends CommandOptions> = {
+  args: string[]
+  strict: true
+  allowPositionals: true
+  options: O
+}
+
+/**
+ * A command's command line, parsed the one way every command wants it: strict (unknown options
+ * are errors), positionals allowed (each command then bounds them), parse errors as usage errors.
+ */
+export function parseCommandArgs<const O extends CommandOptions>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<CommandArgs<O>>> {
+  return usageErrors(() =>
+    parseArgs<CommandArgs<O>>({ args: argv, strict: true, allowPositionals: true, options }),
+  )
 }

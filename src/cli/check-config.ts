@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { parseArgs, parseEnv } from 'node:util'
-import { atMostPositionals, usageErrors } from './args.js'
+import { parseEnv } from 'node:util'
+import { atMostPositionals, parseCommandArgs } from './args.js'
 import type { Command } from './command.js'
 import { checkExampleEnv } from './example-env.js'
 import { EXIT, UsageError, printJson, readTextInput, type CliIo } from './io.js'
@@ -75,18 +75,11 @@ export const checkConfigCommand: Command = {
   summary: "validate a ClusterCockpit config.json jwts section, or the example app's env",
   help,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: argv,
-        strict: true,
-        options: {
-          env: { type: 'boolean', default: false },
-          'env-file': { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-        allowPositionals: true,
-      }),
-    )
+    const { values, positionals } = parseCommandArgs(argv, {
+      env: { type: 'boolean', default: false },
+      'env-file': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    })
     atMostPositionals(positionals, 1)
     const [file] = positionals
     if (values.env === (file !== undefined)) {

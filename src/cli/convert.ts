@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util'
-import { atMostPositionals, oneOf, usageErrors } from './args.js'
+import { atMostPositionals, oneOf, parseCommandArgs } from './args.js'
 import type { Command } from './command.js'
 import { EXIT, UsageError, parseInput, printJson, readTextInput } from './io.js'
 import {
@@ -50,20 +49,13 @@ export const convertCommand: Command = {
   summary: 'convert a public key between PEM, JWK and ClusterCockpit raw base64',
   help,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: argv,
-        strict: true,
-        options: {
-          from: { type: 'string' },
-          to: { type: 'string' },
-          kid: { type: 'string' },
-          'env-name': { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-        allowPositionals: true,
-      }),
-    )
+    const { values, positionals } = parseCommandArgs(argv, {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      kid: { type: 'string' },
+      'env-name': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    })
     atMostPositionals(positionals, 1)
     const to = oneOf('to', values.to, FORMATS)
     if (to === undefined) throw new UsageError('--to is required (pem, jwk or raw)')

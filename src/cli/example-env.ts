@@ -8,7 +8,9 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { HMAC_ALGORITHMS, SUPPORTED_ALGORITHMS } from '../index.js'
-import { checkJwtsConfig, checkPublicKey, isCookieName } from './jwts-config.js'
+import { checkJwtsConfig, checkPublicKey } from './jwts-config.js'
+import { isCookieName } from '../request/cookie-name.js'
+import { MIN_SECRET_BYTES } from '../jws/algorithms.js'
 import {
   detectKeyFormat,
   describeKey,
@@ -192,8 +194,8 @@ async function checkKeyVariables(
   if (read(env, 'JWT_JWKS_URL') !== undefined) return undefined
 
   // The secret's bytes are what the issuer signs with: not trimmed, and never echoed.
-  if (Buffer.byteLength(env.JWT_SECRET ?? '', 'utf8') < 32) {
-    problems.error('JWT_SECRET', 'must be at least 32 bytes long')
+  if (Buffer.byteLength(env.JWT_SECRET ?? '', 'utf8') < MIN_SECRET_BYTES) {
+    problems.error('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`)
     return undefined
   }
   return { kind: 'hmac' }

@@ -6,8 +6,7 @@
  */
 import type { Algorithm, ClaimsPreset } from '../index.js'
 import { SUPPORTED_ALGORITHMS } from '../index.js'
-import { parseArgs } from 'node:util'
-import { atMostPositionals, isoDate, nonNegativeNumber, oneOf, usageErrors } from './args.js'
+import { atMostPositionals, isoDate, nonNegativeNumber, oneOf, parseCommandArgs } from './args.js'
 import type { Command } from './command.js'
 import { CommandError, EXIT, UsageError, printJson, type CliIo } from './io.js'
 import { keySourceFromFlags, verifyWithCore, type VerifyOutcome } from './inspect-verify.js'
@@ -165,31 +164,24 @@ export const inspectCommand: Command = {
   summary: 'show a token and, with a key, run the middleware verification on it',
   help,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: argv,
-        strict: true,
-        options: {
-          key: { type: 'string' },
-          jwks: { type: 'string' },
-          ed25519: { type: 'string' },
-          ...secretOptionsConfig,
-          issuer: { type: 'string' },
-          'no-iss': { type: 'boolean', default: false },
-          audience: { type: 'string', multiple: true },
-          alg: { type: 'string', multiple: true },
-          'clock-tolerance': { type: 'string' },
-          'max-token-age': { type: 'string' },
-          'claims-preset': { type: 'string' },
-          'roles-claim': { type: 'string' },
-          'scopes-claim': { type: 'string' },
-          'username-claim': { type: 'string' },
-          now: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-        allowPositionals: true,
-      }),
-    )
+    const { values, positionals } = parseCommandArgs(argv, {
+      key: { type: 'string' },
+      jwks: { type: 'string' },
+      ed25519: { type: 'string' },
+      ...secretOptionsConfig,
+      issuer: { type: 'string' },
+      'no-iss': { type: 'boolean', default: false },
+      audience: { type: 'string', multiple: true },
+      alg: { type: 'string', multiple: true },
+      'clock-tolerance': { type: 'string' },
+      'max-token-age': { type: 'string' },
+      'claims-preset': { type: 'string' },
+      'roles-claim': { type: 'string' },
+      'scopes-claim': { type: 'string' },
+      'username-claim': { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    })
     atMostPositionals(positionals, 1)
     if (values['no-iss'] && values.issuer !== undefined) {
       throw new UsageError('--issuer and --no-iss contradict each other')

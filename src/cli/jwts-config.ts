@@ -14,6 +14,9 @@ import {
   toRawPublic,
 } from './key-formats.js'
 import type { ProblemList } from './problems.js'
+import { isCookieName } from '../request/cookie-name.js'
+import { MIN_SECRET_BYTES } from '../jws/algorithms.js'
+import { rawEd25519PublicProblem } from '../keys/import-key.js'
 
 type Kind =
   'duration' | 'cookie-name' | 'string' | 'boolean' | 'public-key' | 'private-key' | 'hmac'
@@ -37,14 +40,6 @@ const SETTINGS: Setting[] = [
   { names: ['cross-login-public-key'], kind: 'public-key', env: 'CROSS_LOGIN_JWT_PUBLIC_KEY' },
   { names: ['cross-login-hs512-key'], kind: 'hmac', env: 'CROSS_LOGIN_JWT_HS512_KEY' },
 ]
-
-/** RFC 6265 §4.1.1 cookie-name = token (RFC 2616 §2.2). */
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** Whether a text is a valid cookie name. */
-export function isCookieName(name: string): boolean {
-  return COOKIE_NAME.test(name)
-}
 
 const normalise = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
 
@@ -259,8 +254,9 @@ export function checkPublicKey([source, value]: [string, string], problems: Prob
     problems.error(source, `${base64Problem(value)} (expected the raw 32-byte Ed25519 key)`)
     return false
   }
-  if (bytes.length !== 32) {
-    const hint = bytes.length === 64 ? ': 64 bytes is a private key' : ''
+  const problem = rawEd25519PublicProblem(bytes)
+  if (problem !== undefined) {
+    const hint = problem === 'private key' ? ': 64 bytes is a private key' : ''
     problems.error(source, `decodes to ${bytes.length} bytes, an Ed25519 public key has 32${hint}`)
     return false
   }
@@ -298,8 +294,11 @@ function checkHmacKey([source, value]: [string, string], problems: ProblemList):
   const bytes = decodeStdBase64(value)
   if (bytes === undefined) {
     problems.error(source, `${base64Problem(value)} (ClusterCockpit decodes it as base64)`)
-  } else if (bytes.length < 32) {
-    problems.error(source, `decodes to ${bytes.length} bytes; an HMAC key needs at least 32`)
+  } else if (bytes.length < MIN_SECRET_BYTES) {
+    problems.error(
+      source,
+      `decodes to ${bytes.length} bytes; an HMAC key needs at least ${MIN_SECRET_BYTES}`,
+    )
   } else if (bytes.length < 64) {
     problems.warning(
       source,

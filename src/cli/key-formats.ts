@@ -16,6 +16,13 @@ import {
   type KeyObject,
 } from 'node:crypto'
 import { algorithmsForKey, decodeStdBase64 } from '../index.js'
+import {
+  ED25519_GO_PRIVATE_BYTES,
+  ED25519_PUBLIC_BYTES,
+  ed25519PublicKey,
+  isPrivateKeyPem,
+  rawEd25519PublicProblem,
+} from '../keys/import-key.js'
 import { CommandError } from './io.js'
 
 // One rule for standard base64 and one table of algorithms per key type, shared with the
@@ -34,8 +41,6 @@ export interface PublicJwk extends JsonWebKey {
   alg?: string
 }
 
-const ED25519_RAW_BYTES = 32
-const GO_ED25519_PRIVATE_BYTES = 64
 /** DER of a PKCS#8 Ed25519 private key up to its 32-byte seed (RFC 8410 §7). */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
@@ -60,18 +65,16 @@ export function base64Problem(text: string): string {
 export function ed25519PublicFromRaw(base64: string): KeyObject {
   const bytes = decodeStdBase64(base64.trim())
   if (bytes === undefined) throw new CommandError(`raw key ${base64Problem(base64.trim())}`)
-  if (bytes.length === GO_ED25519_PRIVATE_BYTES) {
+  const problem = rawEd25519PublicProblem(bytes)
+  if (problem === 'private key') {
     throw new CommandError(
       'raw key is 64 bytes: that is a private key (JWT_PRIVATE_KEY); a public key has 32 bytes',
     )
   }
-  if (bytes.length !== ED25519_RAW_BYTES) {
+  if (problem === 'length') {
     throw new CommandError(`raw Ed25519 public key must be 32 bytes, got ${bytes.length}`)
   }
-  return createPublicKey({
-    key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') },
-    format: 'jwk',
-  })
+  return ed25519PublicKey(bytes)
 }
 
 /**
@@ -82,18 +85,18 @@ export function ed25519PublicFromRaw(base64: string): KeyObject {
 export function ed25519PrivateFromRaw(base64: string): KeyObject {
   const bytes = decodeStdBase64(base64.trim())
   if (bytes === undefined) throw new CommandError(`raw private key ${base64Problem(base64.trim())}`)
-  if (bytes.length !== GO_ED25519_PRIVATE_BYTES && bytes.length !== ED25519_RAW_BYTES) {
+  if (bytes.length !== ED25519_GO_PRIVATE_BYTES && bytes.length !== ED25519_PUBLIC_BYTES) {
     throw new CommandError(`raw Ed25519 private key must be 64 (or 32) bytes, got ${bytes.length}`)
   }
-  const seed = bytes.subarray(0, ED25519_RAW_BYTES)
+  const seed = bytes.subarray(0, ED25519_PUBLIC_BYTES)
   const key = createPrivateKey({
     key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
     format: 'der',
     type: 'pkcs8',
   })
-  if (bytes.length === GO_ED25519_PRIVATE_BYTES) {
+  if (bytes.length === ED25519_GO_PRIVATE_BYTES) {
     const derived = rawPublicBytes(createPublicKey(key))
-    if (!derived.equals(bytes.subarray(ED25519_RAW_BYTES))) {
+    if (!derived.equals(bytes.subarray(ED25519_PUBLIC_BYTES))) {
       throw new CommandError('raw private key: its public half does not match its seed')
     }
   }
@@ -200,7 +203,7 @@ export function isPrivateKeyText(text: string): boolean {
       return false
     }
   }
-  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(trimmed)
+  return isPrivateKeyPem(trimmed)
 }
 
 /**

@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util'
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WEAK_SECRET_RULE, weakSecretReason } from '../keys/secret-checks.js'
-import { oneOf, atMostPositionals, usageErrors } from './args.js'
+import { oneOf, atMostPositionals, parseCommandArgs } from './args.js'
 import type { Command } from './command.js'
 import { CommandError, EXIT, printJson, type CliIo } from './io.js'
 import { toPublicJwk, toRawPrivate, toRawPublic, toSpkiPem, type PublicJwk } from './key-formats.js'
@@ -235,20 +234,13 @@ export const keygenCommand: Command = {
   summary: 'generate a key pair (PEM, JWK, JWKS, ClusterCockpit raw base64) or HMAC secret',
   help,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: argv,
-        strict: true,
-        options: {
-          alg: { type: 'string' },
-          bits: { type: 'string' },
-          out: { type: 'string' },
-          force: { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-        },
-        allowPositionals: true,
-      }),
-    )
+    const { values, positionals } = parseCommandArgs(argv, {
+      alg: { type: 'string' },
+      bits: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    })
     atMostPositionals(positionals, 0)
     const alg = oneOf('alg', values.alg, ALGORITHMS) ?? 'EdDSA'
     const bits = Number(oneOf('bits', values.bits, RSA_BITS) ?? '2048')

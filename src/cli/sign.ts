@@ -4,9 +4,8 @@
  * @module
  */
 import type { KeyObject } from 'node:crypto'
-import { parseArgs } from 'node:util'
 import { SignJWT, type JWTPayload } from 'jose'
-import { atMostPositionals, isoDate, oneOf, usageErrors } from './args.js'
+import { atMostPositionals, isoDate, oneOf, parseCommandArgs } from './args.js'
 import type { Command } from './command.js'
 import { parseGoDuration } from './duration.js'
 import {
@@ -26,9 +25,8 @@ import {
   pickJwk,
   toPublicJwk,
 } from './key-formats.js'
+import { HMAC_ALGORITHMS } from '../index.js'
 import { envNotSet, readSecret, secretBytes, secretOptionsConfig, wantsSecret } from './secret.js'
-
-const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
 
 const help = `Usage: jwt-gate sign (--key FILE | --ed25519-private-env NAME | --secret-env NAME |
                      --secret-file FILE) [claims and options]
@@ -74,7 +72,7 @@ Examples:
 /** The signing key with its allowed algorithms and a default kid. */
 interface SigningKey {
   key: KeyObject | Uint8Array
-  algorithms: string[]
+  algorithms: readonly string[]
   description: string
   kid: string | undefined
 }
@@ -183,33 +181,26 @@ export const signCommand: Command = {
   summary: 'mint a token with a private key or HMAC secret (tests, local development)',
   help,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(() =>
-      parseArgs({
-        args: argv,
-        strict: true,
-        options: {
-          key: { type: 'string' },
-          'ed25519-private-env': { type: 'string' },
-          ...secretOptionsConfig,
-          alg: { type: 'string' },
-          claims: { type: 'string' },
-          claim: { type: 'string', multiple: true },
-          iss: { type: 'string' },
-          sub: { type: 'string' },
-          aud: { type: 'string', multiple: true },
-          jti: { type: 'string' },
-          exp: { type: 'string' },
-          'no-exp': { type: 'boolean', default: false },
-          nbf: { type: 'string' },
-          'no-iat': { type: 'boolean', default: false },
-          now: { type: 'string' },
-          kid: { type: 'string' },
-          typ: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-        allowPositionals: true,
-      }),
-    )
+    const { values, positionals } = parseCommandArgs(argv, {
+      key: { type: 'string' },
+      'ed25519-private-env': { type: 'string' },
+      ...secretOptionsConfig,
+      alg: { type: 'string' },
+      claims: { type: 'string' },
+      claim: { type: 'string', multiple: true },
+      iss: { type: 'string' },
+      sub: { type: 'string' },
+      aud: { type: 'string', multiple: true },
+      jti: { type: 'string' },
+      exp: { type: 'string' },
+      'no-exp': { type: 'boolean', default: false },
+      nbf: { type: 'string' },
+      'no-iat': { type: 'boolean', default: false },
+      now: { type: 'string' },
+      kid: { type: 'string' },
+      typ: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    })
     atMostPositionals(positionals, 0)
     if (values['no-exp'] && values.exp !== undefined) {
       throw new UsageError('--exp and --no-exp contradict each other')

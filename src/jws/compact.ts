@@ -121,6 +121,17 @@ export class KnownHeaders {
 }
 
 /**
+ * The `typ` rule, its one home: absent, or a string that {@link typAccepted} accepts. Run twice per
+ * fresh token: here against the union of every issuer's set (before any crypto, when the issuer is
+ * not chosen yet), then by the pipeline against the chosen issuer's set.
+ */
+export function checkTyp(typ: unknown, extraTyp: ReadonlySet<string>): void {
+  if (typ === undefined) return
+  if (typeof typ !== 'string') throw headerInvalid("invalid 'typ'")
+  if (!typAccepted(typ, extraTyp)) throw headerInvalid("unexpected 'typ'")
+}
+
+/**
  * Checks the compact serialisation and decodes header and payload.
  *
  * @param extraTyp - normalised `typ` values accepted besides `JWT` (see {@link normalizeTyp}).
@@ -159,10 +170,7 @@ function checkHeader(header: Record<string, unknown>, extraTyp: ReadonlySet<stri
   for (const name of REFUSED_HEADER_PARAMETERS) {
     if (name in header) throw headerInvalid(`unsupported '${name}' header parameter`)
   }
-  if (header.typ !== undefined) {
-    if (typeof header.typ !== 'string') throw headerInvalid("invalid 'typ'")
-    if (!typAccepted(header.typ, extraTyp)) throw headerInvalid("unexpected 'typ'")
-  }
+  checkTyp(header.typ, extraTyp)
   if (header.cty !== undefined) {
     if (typeof header.cty !== 'string') throw headerInvalid("invalid 'cty'")
     if (normalizeTyp(header.cty) === JWT_TYP) throw headerInvalid('nested tokens are not accepted')

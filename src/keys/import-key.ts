@@ -31,30 +31,55 @@ export function decodeStdBase64(text: string): Buffer | undefined {
   return bytes.toString('base64') === text ? bytes : undefined
 }
 
+/** Bytes of a raw Ed25519 public key (RFC 8032), ClusterCockpit's `JWT_PUBLIC_KEY`. */
+export const ED25519_PUBLIC_BYTES = 32
+/** Bytes of Go's raw Ed25519 private key, `seed || public` (ClusterCockpit's `JWT_PRIVATE_KEY`). */
+export const ED25519_GO_PRIVATE_BYTES = 64
+
+/**
+ * The raw Ed25519 public-key rule, its one home (the library and the CLI word their errors
+ * differently): 32 bytes; 64 bytes is Go's private key, given by mistake. Returns what is wrong, or
+ * undefined when the bytes have the length of a public key.
+ */
+export function rawEd25519PublicProblem(raw: Uint8Array): 'private key' | 'length' | undefined {
+  if (raw.length === ED25519_GO_PRIVATE_BYTES) return 'private key'
+  return raw.length === ED25519_PUBLIC_BYTES ? undefined : 'length'
+}
+
+/** The Ed25519 public key of 32 raw bytes (checked with {@link rawEd25519PublicProblem}). */
+export function ed25519PublicKey(raw: Buffer): KeyObject {
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
+    format: 'jwk',
+  })
+}
+
+/** Whether a text holds a PEM private key (any `-----BEGIN ... PRIVATE KEY-----` label). */
+export function isPrivateKeyPem(text: string): boolean {
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)
+}
+
 /** Ed25519 public key from standard base64 of the raw 32 bytes. */
 export function importEd25519Raw(base64: string, option: string): ImportedKey {
   const raw = decodeStdBase64(base64.trim())
   if (raw === undefined) throw new AuthConfigError(option, 'not standard base64')
-  if (raw.length === 64) {
+  const problem = rawEd25519PublicProblem(raw)
+  if (problem === 'private key') {
     throw new AuthConfigError(
       option,
       'this is a 64-byte Ed25519 private key; give the 32-byte public key',
     )
   }
-  if (raw.length !== 32) {
+  if (problem === 'length') {
     throw new AuthConfigError(option, `an Ed25519 public key has 32 bytes, got ${raw.length}`)
   }
-  const key = createPublicKey({
-    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
-    format: 'jwk',
-  })
-  return { key }
+  return { key: ed25519PublicKey(raw) }
 }
 
 /** SPKI `PUBLIC KEY` or X.509 `CERTIFICATE` PEM. Private keys are refused. */
 export function importPem(pem: string, option: string): ImportedKey {
   const text = pem.trim()
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+  if (isPrivateKeyPem(text)) {
     throw new AuthConfigError(option, 'a private key was given; give the public key or certificate')
   }
   let key: KeyObject

@@ -35,6 +35,7 @@ import type { AuthContext } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import { MAX_CLOCK_TOLERANCE } from '../stores/validate.js'
 import type { CsrfPolicy } from '../request/csrf.js'
+import { COOKIE_NAME } from '../request/cookie-name.js'
 
 /** One issuer, ready for the request path. */
 export interface ResolvedIssuer {
@@ -91,9 +92,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   cookie: z
     .strictObject({
-      name: z
-        .string()
-        .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid cookie name (RFC 6265 token)'),
+      name: z.string().regex(COOKIE_NAME, 'must be a valid cookie name (RFC 6265 token)'),
       signed: z.boolean().optional(),
     })
     .optional(),

@@ -10,6 +10,7 @@ import type { AuthContext, TokenSource } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'
+import type { Algorithm } from '../jws/algorithms.js'
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -73,22 +74,8 @@ export type KeySource =
   | RemoteJwksKeySource
   | SecretKeySource
 
-/** JWS algorithms jwt-gate verifies. `none` is never among them. */
-export type Algorithm =
-  | 'EdDSA'
-  | 'Ed25519'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'HS256'
-  | 'HS384'
-  | 'HS512'
+/** JWS algorithms jwt-gate verifies (the keys of the table in `jws/algorithms.ts`). */
+export type { Algorithm }
 
 /** Built-in claim schemas for well-known issuers. */
 export type ClaimsPreset = 'default' | 'clustercockpit' | 'authotron'

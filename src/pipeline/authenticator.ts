@@ -5,19 +5,24 @@
  *
  * @module
  */
-import { CredentialsRequiredError, InvalidTokenError, isAuthError } from '../errors.js'
+import { CredentialsRequiredError, isAuthError } from '../errors.js'
 import { resolveConfig } from '../options/resolve.js'
-import type { ResolvedConfig, ResolvedIssuer } from '../options/resolve.js'
+import type { ResolvedIssuer } from '../options/resolve.js'
 import type { AuthContext, TokenSource } from '../context/types.js'
 import type { AuthenticateOptions } from '../options/types.js'
-import { KnownHeaders, decodeCompact, typAccepted } from '../jws/compact.js'
+import { KnownHeaders, checkTyp, decodeCompact } from '../jws/compact.js'
+import { allowedAlgorithm } from '../jws/algorithms.js'
 import type { DecodedToken } from '../jws/compact.js'
 import { extractCustom, extractFromSources } from '../request/extract.js'
 import type { AuthRequest, ExtractedToken } from '../request/extract.js'
 import { verifySignature } from '../jws/verify.js'
 import type { VerificationKey } from '../keys/remote-jwks.js'
 import { parseClaims } from '../claims/parse.js'
-import { checkRegisteredClaims, checkTimeWindow } from '../claims/registered.js'
+import {
+  checkRegisteredClaims,
+  checkTimeWindow,
+  selectTrustedIssuer,
+} from '../claims/registered.js'
 import { readRoles, readScopes } from '../claims/mapping.js'
 import { VerifiedTokenCache, deepFreeze } from './verified-cache.js'
 import type { VerifiedToken } from './verified-cache.js'
@@ -25,6 +30,7 @@ import { checkRevocation } from '../checks/revocation.js'
 import { checkUser } from '../checks/user.js'
 import { checkCsrf } from '../request/csrf.js'
 import { RequestAuthContext } from '../context/auth-context.js'
+import { warnOnce } from '../warnings.js'
 
 export type { AuthRequest } from '../request/extract.js'
 
@@ -111,15 +117,12 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
     progress: RequestState,
   ): VerifiedToken | Promise<VerifiedToken> {
     const decoded = decodeCompact(token, config.maxTokenLength, config.extraTyp, knownHeaders)
-    const issuer = selectIssuer(config, decoded)
+    const issuer = selectTrustedIssuer(decoded.payload, config.issuers, config.issuerWithoutIss)
     const { header } = decoded
-    if (!issuer.keys.algorithms.has(header.alg)) {
-      throw new InvalidTokenError('ERR_AUTH_ALG_NOT_ALLOWED', 'algorithm not allowed')
-    }
-    // The compact gate accepted any configured issuer's typ; this issuer must accept it too.
-    if (typeof header.typ === 'string' && !typAccepted(header.typ, issuer.typ)) {
-      throw new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', "unexpected 'typ'")
-    }
+    allowedAlgorithm(header.alg, issuer.keys.algorithms)
+    // The compact gate checked typ against every configured issuer's set, before any crypto and
+    // before the issuer is known; now that it is, this issuer must accept it too.
+    checkTyp(header.typ, issuer.typ)
     return andThen(issuer.keys.getKey(header), (key) =>
       verifyWithKey(decoded, issuer, key, nowMs, progress),
     )
@@ -348,23 +351,6 @@ export function createAuthenticator(options: AuthenticateOptions): Authenticator
 }
 
 /**
- * Picks the configured issuer by the unverified `iss`. The value only selects among configured
- * issuers; it never brings in a key. No `iss` selects the issuer configured with `issuer: null`.
- */
-function selectIssuer(config: ResolvedConfig, decoded: DecodedToken): ResolvedIssuer {
-  const iss = decoded.payload.iss
-  const issuer =
-    iss === undefined
-      ? config.issuerWithoutIss
-      : typeof iss === 'string'
-        ? config.issuers.get(iss)
-        : undefined
-  if (issuer === undefined)
-    throw new InvalidTokenError('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
-  return issuer
-}
-
-/**
  * Applies `next` to a value, or to a promise's value once it settles: a step that can be
  * synchronous stays synchronous.
  */
@@ -372,7 +358,6 @@ function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>
   return value instanceof Promise ? value.then(next) : next(value)
 }
 
-let warnedHook = false
 /**
  * Observability hooks must never change the outcome of a request, nor end the process: a hook
  * that throws, or an async hook whose promise rejects, is reported once and otherwise ignored.
@@ -396,10 +381,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function reportHookFailure(error: unknown): void {
-  if (warnedHook) return
-  warnedHook = true
-  process.emitWarning(
+  warnOnce(
+    'JWT_GATE_HOOK_FAILED',
     `jwt-gate: an onAuthenticated/onRejected hook failed: ${error instanceof Error ? error.name : 'error'}`,
-    { code: 'JWT_GATE_HOOK_FAILED' },
+    'Warning',
   )
 }

@@ -10,6 +10,7 @@ import { InvalidRequestError, InvalidTokenError, ServerMisconfiguredError } from
 import type { TokenSource } from '../context/types.js'
 import type { ConflictPolicy, ExtractorRequest, SourceName } from '../options/types.js'
 import { readHeader } from './headers.js'
+import { warnOnce } from '../warnings.js'
 
 /** The parts of an HTTP request extraction reads (an Express `req` fits). */
 export interface AuthRequest extends ExtractorRequest {
@@ -190,8 +191,6 @@ export function readCookie(header: string | readonly string[], name: string): st
   }
 }
 
-let warnedMissingParser = false
-
 /**
  * The token cookie; undefined when absent or empty. An unsigned cookie is read from the raw
  * `Cookie` header, so cookie-parser is not needed for it (a caller without raw headers, such as a
@@ -216,13 +215,11 @@ export function fromCookie(
 
 function fromSignedCookie(req: AuthRequest, name: string): string | undefined {
   if (req.cookies === undefined) {
-    if (!warnedMissingParser) {
-      warnedMissingParser = true
-      process.emitWarning(
-        'jwt-gate: a signed token cookie is configured but req.cookies is undefined; mount cookie-parser(secret) before jwt-gate',
-        { code: 'JWT_GATE_COOKIE_PARSER_MISSING' },
-      )
-    }
+    warnOnce(
+      'JWT_GATE_COOKIE_PARSER_MISSING',
+      'jwt-gate: a signed token cookie is configured but req.cookies is undefined; mount cookie-parser(secret) before jwt-gate',
+      'Warning',
+    )
     throw new ServerMisconfiguredError(
       'ERR_AUTH_COOKIE_PARSER_MISSING',
       'cookie-parser is not mounted',

@@ -77,9 +77,35 @@ export function isUsableKey(value: unknown): value is string {
   )
 }
 
-/** True for an array whose every element is a string. */
+/** True for an array whose every element is a string (a hole in a sparse array is not one). */
 export function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+  if (!Array.isArray(value)) return false
+  // A loop rather than every(): claims mapping runs this for each freshly verified token.
+  for (const item of value) if (typeof item !== 'string') return false
+  return true
+}
+
+/** A user-record field that can have the wrong shape (each caller checks the username). */
+export type UserRecordField = 'roles' | 'disabled' | 'name'
+
+/**
+ * The user record's shape rule, its one home: `roles` an array of strings, `disabled` a boolean or
+ * absent, `name` a string or absent (null, as SQL rows hold it, counts as absent). Reads each field
+ * once and returns a deep copy with the given username, or the first field that is wrong. Each
+ * caller keeps its error: a store's bad answer is a 503, an app's bad input a `TypeError`.
+ */
+export function readUserRecord(
+  record: Record<string, unknown>,
+  username: string,
+): UserRecord | UserRecordField {
+  const { roles, disabled, name } = record
+  if (!isStringArray(roles)) return 'roles'
+  if (disabled !== undefined && typeof disabled !== 'boolean') return 'disabled'
+  if (name !== undefined && name !== null && typeof name !== 'string') return 'name'
+  const user: UserRecord = { username, roles: [...roles] }
+  if (disabled !== undefined) user.disabled = disabled
+  if (typeof name === 'string') user.name = name
+  return user
 }
 
 /**
@@ -91,11 +117,16 @@ export function assertUserInput(user: unknown): asserts user is UserRecord {
   const record = user as Record<string, unknown>
   if (!isUsableKey(record.username))
     throw new TypeError('user.username must be a non-empty well-formed string')
-  if (!isStringArray(record.roles)) throw new TypeError('user.roles must be an array of strings')
-  if (record.disabled !== undefined && typeof record.disabled !== 'boolean')
-    throw new TypeError('user.disabled must be a boolean')
-  if (record.name !== undefined && typeof record.name !== 'string')
-    throw new TypeError('user.name must be a string')
+  const read = readUserRecord(record, record.username)
+  // Unlike a row, an app's record has no use for a null name.
+  const problem = typeof read === 'string' ? read : record.name === null ? 'name' : undefined
+  if (problem !== undefined) throw new TypeError(USER_INPUT_PROBLEMS[problem])
+}
+
+const USER_INPUT_PROBLEMS: Readonly<Record<UserRecordField, string>> = {
+  roles: 'user.roles must be an array of strings',
+  disabled: 'user.disabled must be a boolean',
+  name: 'user.name must be a string',
 }
 
 /** The columns every SQL adapter reads, as the driver returned them. */
@@ -130,10 +161,10 @@ export function rowToUser(store: string, row: UserRow, requested: string): UserR
   else if (row.disabled === 0 || row.disabled === 1) disabled = row.disabled === 1
   else if (row.disabled === null || row.disabled === undefined) disabled = false
   else throw new StoreDataError(store, 'disabled is not a boolean')
-  if (row.name !== null && row.name !== undefined && typeof row.name !== 'string')
-    throw new StoreDataError(store, 'name is not a string')
-  const user: UserRecord = { username: row.username, roles: [...roles], disabled }
-  if (typeof row.name === 'string') user.name = row.name
+  // Decoded, the row is held to the record's shape rule; roles and disabled are settled above (in
+  // the order of the errors), so only the name can still be wrong.
+  const user = readUserRecord({ roles, disabled, name: row.name }, row.username)
+  if (typeof user === 'string') throw new StoreDataError(store, 'name is not a string')
   return user
 }
 
@@ -151,14 +182,15 @@ export function checkFoundUser(
   const record = value as Record<string, unknown>
   if (record.username !== requested)
     throw new StoreDataError(store, 'user.username differs from the requested username')
-  if (!isStringArray(record.roles))
-    throw new StoreDataError(store, 'user.roles is not an array of strings')
-  if (record.disabled !== undefined && typeof record.disabled !== 'boolean')
-    throw new StoreDataError(store, 'user.disabled is not a boolean')
-  // null is "no name", as SQL rows and the middleware read it.
-  if (record.name !== undefined && record.name !== null && typeof record.name !== 'string')
-    throw new StoreDataError(store, 'user.name is not a string')
-  return copyUser(record as unknown as UserRecord)
+  const user = readUserRecord(record, requested)
+  if (typeof user === 'string') throw new StoreDataError(store, FOUND_USER_PROBLEMS[user])
+  return user
+}
+
+const FOUND_USER_PROBLEMS: Readonly<Record<UserRecordField, string>> = {
+  roles: 'user.roles is not an array of strings',
+  disabled: 'user.disabled is not a boolean',
+  name: 'user.name is not a string',
 }
 
 /** A deep copy, so that no caller can change what a store or cache holds. A null name is dropped. */

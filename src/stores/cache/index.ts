@@ -139,27 +139,19 @@ export function cacheUserStore(store: UserStore, options: UserCacheOptions = {})
     },
     close: closer(sources.stop, store),
   }
-  if (store.createUser !== undefined) {
-    const create = store.createUser.bind(store)
-    cached.createUser = async (user) => {
+  /** A write passed through, dropping the user's entry whether it succeeds or not. */
+  const writeThrough =
+    (write: (user: UserRecord) => Promise<void>) =>
+    async (user: UserRecord): Promise<void> => {
       try {
-        await create(user)
+        await write(user)
       } finally {
         cache.delete(user.username)
       }
     }
-  }
+  if (store.createUser !== undefined) cached.createUser = writeThrough(store.createUser.bind(store))
   if (store.checkSchema !== undefined) cached.checkSchema = store.checkSchema.bind(store)
-  if (store.updateUser !== undefined) {
-    const update = store.updateUser.bind(store)
-    cached.updateUser = async (user) => {
-      try {
-        await update(user)
-      } finally {
-        cache.delete(user.username)
-      }
-    }
-  }
+  if (store.updateUser !== undefined) cached.updateUser = writeThrough(store.updateUser.bind(store))
   return cached
 }
 

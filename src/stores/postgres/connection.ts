@@ -6,7 +6,7 @@
  * @module
  */
 import pg from 'pg'
-import type { Pool, PoolConfig } from 'pg'
+import type { Pool, PoolClient, PoolConfig } from 'pg'
 import type { PostgresListenerOptions } from './listener.js'
 
 /** Pool settings used with a connection string: fail within about two seconds, then recover. */
@@ -69,5 +69,29 @@ export function closeOnce(
       if (owned) await pool.end()
     })()
     return closing
+  }
+}
+
+/**
+ * Runs a schema change in one transaction on a pooled client, under a transaction-scoped advisory
+ * lock on `lock` so that instances starting together do not race: COMMIT after `work`, ROLLBACK if
+ * it throws, the client released either way.
+ */
+export async function inLockedTransaction(
+  pool: Pool,
+  lock: string,
+  work: (client: PoolClient) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jwt-gate:${lock}`])
+    await work(client)
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
   }
 }

@@ -23,7 +23,7 @@
 import type { Pool } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
 import type { UserRecord, UserStore } from '../types.js'
-import { closeOnce, openPool } from './connection.js'
+import { closeOnce, inLockedTransaction, openPool } from './connection.js'
 import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
 import { quoteIdentifier } from '../sql-identifier.js'
@@ -128,10 +128,7 @@ export async function migratePostgresUserStore(
     ...(sql.disabled === undefined ? [] : [`${sql.disabled} boolean NOT NULL DEFAULT false`]),
     ...(sql.name === undefined ? [] : [`${sql.name} text`]),
   ]
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jwt-gate:${tableName}`])
+  await inLockedTransaction(pool, tableName, async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS ${table} (\n  ${definitions.join(',\n  ')}\n)`)
     if (channel !== undefined) {
       const rowFn = quoteIdentifier('table', `${tableName}_notify_row`)
@@ -171,13 +168,7 @@ FOR EACH ROW EXECUTE FUNCTION ${rowFn}()`)
       await client.query(`CREATE TRIGGER ${truncateTrigger} AFTER TRUNCATE ON ${table}
 FOR EACH STATEMENT EXECUTE FUNCTION ${truncateFn}()`)
     }
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }
 
 /**

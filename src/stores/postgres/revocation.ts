@@ -30,7 +30,7 @@
  */
 import type { Pool } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
-import { closeOnce, openPool } from './connection.js'
+import { closeOnce, inLockedTransaction, openPool } from './connection.js'
 import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
@@ -124,10 +124,7 @@ export async function migratePostgresRevocationStore(
   options: Pick<PostgresRevocationTableOptions, 'prefix'> = {},
 ): Promise<void> {
   const { prefix, tokens, subjects } = names({ ...options, channel: false })
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jwt-gate:${prefix}`])
+  await inLockedTransaction(pool, prefix, async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS ${tokens} (
   jti text PRIMARY KEY,
   keep_until double precision NOT NULL
@@ -145,13 +142,7 @@ export async function migratePostgresRevocationStore(
         `CREATE INDEX IF NOT EXISTS ${quoteIdentifier('prefix', name)} ON ${table} (keep_until)`,
       )
     }
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }
 
 /** The SQL of the store, built once from checked identifiers; every value is a parameter. */
