@@ -22,24 +22,17 @@ import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'
 
 const pgAvailable = await serviceAvailable('postgres', 'existing user table (PostgreSQL)')
 
-/** ClusterCockpit's `user` table, in each dialect's types: no `disabled` column. */
-const CC_TABLE = {
-  sqlite: (table: string) => `CREATE TABLE "${table}" (
+/** ClusterCockpit's `user` table: no `disabled` column. The dialects differ in one type only. */
+function ccTable(table: string, dialect: 'sqlite' | 'postgres'): string {
+  const ldap = dialect === 'sqlite' ? 'tinyint ' : 'smallint'
+  return `CREATE TABLE "${table}" (
     username varchar(255) PRIMARY KEY NOT NULL,
     password varchar(255) DEFAULT NULL,
-    ldap     tinyint      NOT NULL DEFAULT 0,
+    ldap     ${ldap}     NOT NULL DEFAULT 0,
     name     varchar(255) DEFAULT NULL,
     roles    varchar(255) NOT NULL DEFAULT '[]',
     email    varchar(255) DEFAULT NULL,
-    projects varchar(255) NOT NULL DEFAULT '[]')`,
-  postgres: (table: string) => `CREATE TABLE "${table}" (
-    username varchar(255) PRIMARY KEY NOT NULL,
-    password varchar(255) DEFAULT NULL,
-    ldap     smallint     NOT NULL DEFAULT 0,
-    name     varchar(255) DEFAULT NULL,
-    roles    varchar(255) NOT NULL DEFAULT '[]',
-    email    varchar(255) DEFAULT NULL,
-    projects varchar(255) NOT NULL DEFAULT '[]')`,
+    projects varchar(255) NOT NULL DEFAULT '[]')`
 }
 const CC_ROWS = [
   ['alice', '["admin","user"]', 'Alice A.'],
@@ -82,7 +75,7 @@ const sqlite: Dialect = {
   skip: false,
   async ccTable() {
     const table = uniqueName('user')
-    db.exec(CC_TABLE.sqlite(table))
+    db.exec(ccTable(table, 'sqlite'))
     const insert = db.prepare(`INSERT INTO "${table}" (username, roles, name) VALUES (?, ?, ?)`)
     for (const row of CC_ROWS) insert.run(...row)
     return Promise.resolve(table)
@@ -110,7 +103,7 @@ const postgres: Dialect = {
   async ccTable() {
     const table = uniqueName('user')
     pgTables.push(table)
-    await pool.query(CC_TABLE.postgres(table))
+    await pool.query(ccTable(table, 'postgres'))
     for (const row of CC_ROWS)
       await pool.query(`INSERT INTO "${table}" (username, roles, name) VALUES ($1, $2, $3)`, [
         ...row,
@@ -249,7 +242,7 @@ for (const dialect of [sqlite, postgres]) {
     it('a table created later without the column: 503, and the cause names the column', async () => {
       const table = uniqueName('user')
       const store = dialect.storeBeforeTable(table)
-      await dialect.sql(CC_TABLE[dialect === postgres ? 'postgres' : 'sqlite'](table))
+      await dialect.sql(ccTable(table, dialect === postgres ? 'postgres' : 'sqlite'))
       const check = store as UserStore & { checkSchema(): Promise<void> }
       await expect(check.checkSchema()).rejects.toMatchObject({ option: 'columns.disabled' })
       const server = createStoreApp({ users: store })

@@ -25,6 +25,7 @@ import type { StoreApp } from './http-app.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
 import { POSTGRES_URL, REDIS_URL, serviceAvailable, uniqueName } from './services.js'
 import { createTcpProxy } from '../helpers/tcp-proxy.js'
+import type { TcpProxy } from '../helpers/tcp-proxy.js'
 
 const pgAvailable = await serviceAvailable('postgres', 'HTTP PostgreSQL fault')
 const redisAvailable = await serviceAvailable('redis', 'HTTP Redis fault')
@@ -72,6 +73,15 @@ describe('SQLite store failures over HTTP', () => {
   })
 })
 
+/** A fault proxy in front of the test PostgreSQL, and the connection string that goes through it. */
+async function proxiedPostgres(): Promise<{ proxy: TcpProxy; url: string }> {
+  const proxy = await createTcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
+  const url = new URL(POSTGRES_URL)
+  url.hostname = '127.0.0.1'
+  url.port = String(proxy.port)
+  return { proxy, url: url.toString() }
+}
+
 describe.skipIf(!pgAvailable)('PostgreSQL failures over HTTP', () => {
   it('answers 503 within the timeout while paused or stopped, and 200 after recovery', async () => {
     const table = uniqueName('jwtg_http_fault')
@@ -82,12 +92,9 @@ describe.skipIf(!pgAvailable)('PostgreSQL failures over HTTP', () => {
     })
     await migratePostgresUserStore(admin, { table, channel: false })
     await admin.query(`INSERT INTO "${table}" (username, roles) VALUES ('alice', '["user"]')`)
-    const proxy = await createTcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
-    const url = new URL(POSTGRES_URL)
-    url.hostname = '127.0.0.1'
-    url.port = String(proxy.port)
+    const { proxy, url } = await proxiedPostgres()
     const users = createPostgresUserStore({
-      connectionString: url.toString(),
+      connectionString: url,
       table,
       channel: false,
       poolConfig: { connectionTimeoutMillis: TIMEOUT, query_timeout: TIMEOUT },
@@ -195,12 +202,9 @@ describe.skipIf(!pgAvailable)('PostgreSQL revocation store failures over HTTP', 
       await admin.end()
     })
     await migratePostgresRevocationStore(admin, { prefix })
-    const proxy = await createTcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
-    const url = new URL(POSTGRES_URL)
-    url.hostname = '127.0.0.1'
-    url.port = String(proxy.port)
+    const { proxy, url } = await proxiedPostgres()
     const revocation = createPostgresRevocationStore({
-      connectionString: url.toString(),
+      connectionString: url,
       prefix,
       channel: false,
       poolConfig: { connectionTimeoutMillis: TIMEOUT, query_timeout: TIMEOUT },

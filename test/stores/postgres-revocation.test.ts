@@ -113,16 +113,21 @@ describe.skipIf(!available)('postgres revocation store', () => {
     ])
   })
 
-  it('keeps a denial until exp plus MAX_CLOCK_TOLERANCE, a mark until ttl plus it', async () => {
-    const prefix = newPrefix()
-    const now = 1_800_000_000
-    const store = createPostgresRevocationStore({
+  /** A store on the shared pool, silent (no NOTIFY), whose clock reads `seconds()`. */
+  function storeOnClock(prefix: string, seconds: () => number) {
+    return createPostgresRevocationStore({
       pool: admin,
       prefix,
       migrate: true,
       channel: false,
-      clock: () => new Date(now * 1000),
+      clock: () => new Date(seconds() * 1000),
     })
+  }
+
+  it('keeps a denial until exp plus MAX_CLOCK_TOLERANCE, a mark until ttl plus it', async () => {
+    const prefix = newPrefix()
+    const now = 1_800_000_000
+    const store = storeOnClock(prefix, () => now)
     await store.revokeToken('j1', now - 10)
     await store.revokeSubject('alice', now, 600)
     expect((await admin.query(`SELECT jti, keep_until FROM "${prefix}tokens"`)).rows).toEqual([
@@ -149,13 +154,7 @@ describe.skipIf(!available)('postgres revocation store', () => {
   it('replaces an expired subject mark instead of merging with it', async () => {
     const prefix = newPrefix()
     let now = 1_800_000_000
-    const store = createPostgresRevocationStore({
-      pool: admin,
-      prefix,
-      migrate: true,
-      channel: false,
-      clock: () => new Date(now * 1000),
-    })
+    const store = storeOnClock(prefix, () => now)
     await store.revokeSubject('alice', now + 3600, 1)
     now += 1 + MAX_CLOCK_TOLERANCE
     await store.revokeSubject('alice', now - 60, 600)
@@ -202,13 +201,7 @@ describe.skipIf(!available)('postgres revocation store', () => {
   it('purges expired rows on writes, a bounded batch at a time', async () => {
     const prefix = newPrefix()
     const now = 1_800_000_000
-    const store = createPostgresRevocationStore({
-      pool: admin,
-      prefix,
-      migrate: true,
-      channel: false,
-      clock: () => new Date(now * 1000),
-    })
+    const store = storeOnClock(prefix, () => now)
     await store.revokeToken('live', now + 60)
     // Long expired rows, written by hand, and one that only just expired.
     await admin.query(
