@@ -14,37 +14,41 @@
  * @module
  */
 
-/** Every request-time error code, stable across releases and documented in the README. */
-export type AuthErrorCode =
-  | 'ERR_AUTH_TOKEN_MISSING'
-  | 'ERR_AUTH_HEADER_MALFORMED'
-  | 'ERR_AUTH_CREDENTIALS_AMBIGUOUS'
-  | 'ERR_AUTH_COOKIE_SIGNATURE_INVALID'
-  | 'ERR_AUTH_TOKEN_TOO_LONG'
-  | 'ERR_AUTH_TOKEN_MALFORMED'
-  | 'ERR_AUTH_TOKEN_HEADER_INVALID'
-  | 'ERR_AUTH_ALG_NOT_ALLOWED'
-  | 'ERR_AUTH_ISSUER_UNTRUSTED'
-  | 'ERR_AUTH_KEY_NOT_FOUND'
-  | 'ERR_AUTH_SIGNATURE_INVALID'
-  | 'ERR_AUTH_TOKEN_EXPIRED'
-  | 'ERR_AUTH_TOKEN_NOT_YET_VALID'
-  | 'ERR_AUTH_TOKEN_ISSUED_IN_FUTURE'
-  | 'ERR_AUTH_TOKEN_TOO_OLD'
-  | 'ERR_AUTH_AUDIENCE_INVALID'
-  | 'ERR_AUTH_CLAIMS_INVALID'
-  | 'ERR_AUTH_TOKEN_REVOKED'
-  | 'ERR_AUTH_USER_UNKNOWN'
-  | 'ERR_AUTH_USER_DISABLED'
-  | 'ERR_AUTH_ROLE_INSUFFICIENT'
-  | 'ERR_AUTH_SCOPE_INSUFFICIENT'
-  | 'ERR_AUTH_CLAIM_MISMATCH'
-  | 'ERR_AUTH_POLICY_DENIED'
-  | 'ERR_AUTH_KEYS_UNAVAILABLE'
-  | 'ERR_AUTH_STORE_UNAVAILABLE'
-  | 'ERR_AUTH_COOKIE_PARSER_MISSING'
-  | 'ERR_AUTH_GATE_MISSING'
-  | 'ERR_AUTH_CSRF_REJECTED'
+/**
+ * Every request-time error code, stable across releases and documented in docs/errors.md. Each
+ * code belongs to exactly one error class, which fixes its status and RFC 6750 `error`: the union
+ * is read off the classes ({@link JwtGateError}), so a new code is written once, in its class.
+ */
+export type AuthErrorCode = JwtGateError['code']
+
+/**
+ * Every request-time error jwt-gate raises. Each class has a fixed set of codes, so a `switch` on
+ * `error.code` narrows to the class (and `error.scope` is there for the scope codes):
+ *
+ * @example
+ * ```ts
+ * app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+ *   if (!isAuthError(err)) return next(err)
+ *   const error = err as JwtGateError
+ *   switch (error.code) {
+ *     case 'ERR_AUTH_TOKEN_EXPIRED':
+ *       return res.status(401).json({ reason: 'session expired, please log in again' })
+ *     case 'ERR_AUTH_STORE_UNAVAILABLE':
+ *       return res.status(503).set(error.headers).json({ reason: 'try again shortly' })
+ *     default:
+ *       return res.status(error.status).set(error.headers).end()
+ *   }
+ * })
+ * ```
+ */
+export type JwtGateError =
+  | CredentialsRequiredError
+  | InvalidRequestError
+  | InvalidTokenError
+  | InsufficientScopeError
+  | CsrfRejectedError
+  | ServiceUnavailableError
+  | ServerMisconfiguredError
 
 /** The RFC 6750 §3.1 `error` attribute values. */
 export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
@@ -173,6 +177,8 @@ export class AuthError extends Error {
 
 /** 401 without an `error` attribute: the request carried no credentials (RFC 6750 §3.1). */
 export class CredentialsRequiredError extends AuthError {
+  declare readonly code: 'ERR_AUTH_TOKEN_MISSING'
+
   constructor(options: AuthErrorOptions = {}) {
     super('ERR_AUTH_TOKEN_MISSING', 401, undefined, 'no credentials provided', options)
   }
@@ -180,32 +186,49 @@ export class CredentialsRequiredError extends AuthError {
 
 /** 400 `invalid_request`: a malformed or ambiguous request. */
 export class InvalidRequestError extends AuthError {
-  constructor(
-    code: Extract<AuthErrorCode, 'ERR_AUTH_HEADER_MALFORMED' | 'ERR_AUTH_CREDENTIALS_AMBIGUOUS'>,
-    message: string,
-    options: AuthErrorOptions = {},
-  ) {
+  declare readonly code: 'ERR_AUTH_HEADER_MALFORMED' | 'ERR_AUTH_CREDENTIALS_AMBIGUOUS'
+
+  constructor(code: InvalidRequestError['code'], message: string, options: AuthErrorOptions = {}) {
     super(code, 400, 'invalid_request', message, options)
   }
 }
 
 /** 401 `invalid_token`: the token is malformed, forged, expired, revoked or otherwise unusable. */
 export class InvalidTokenError extends AuthError {
-  constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
+  declare readonly code:
+    | 'ERR_AUTH_COOKIE_SIGNATURE_INVALID'
+    | 'ERR_AUTH_TOKEN_TOO_LONG'
+    | 'ERR_AUTH_TOKEN_MALFORMED'
+    | 'ERR_AUTH_TOKEN_HEADER_INVALID'
+    | 'ERR_AUTH_ALG_NOT_ALLOWED'
+    | 'ERR_AUTH_ISSUER_UNTRUSTED'
+    | 'ERR_AUTH_KEY_NOT_FOUND'
+    | 'ERR_AUTH_SIGNATURE_INVALID'
+    | 'ERR_AUTH_TOKEN_EXPIRED'
+    | 'ERR_AUTH_TOKEN_NOT_YET_VALID'
+    | 'ERR_AUTH_TOKEN_ISSUED_IN_FUTURE'
+    | 'ERR_AUTH_TOKEN_TOO_OLD'
+    | 'ERR_AUTH_AUDIENCE_INVALID'
+    | 'ERR_AUTH_CLAIMS_INVALID'
+    | 'ERR_AUTH_TOKEN_REVOKED'
+    | 'ERR_AUTH_USER_UNKNOWN'
+    | 'ERR_AUTH_USER_DISABLED'
+
+  constructor(code: InvalidTokenError['code'], message: string, options: AuthErrorOptions = {}) {
     super(code, 401, 'invalid_token', message, options)
   }
 }
 
 /** 403 `insufficient_scope`: authenticated, but not allowed by a guard. */
 export class InsufficientScopeError extends AuthError {
+  declare readonly code:
+    | 'ERR_AUTH_SCOPE_INSUFFICIENT'
+    | 'ERR_AUTH_ROLE_INSUFFICIENT'
+    | 'ERR_AUTH_CLAIM_MISMATCH'
+    | 'ERR_AUTH_POLICY_DENIED'
+
   constructor(
-    code: Extract<
-      AuthErrorCode,
-      | 'ERR_AUTH_SCOPE_INSUFFICIENT'
-      | 'ERR_AUTH_ROLE_INSUFFICIENT'
-      | 'ERR_AUTH_CLAIM_MISMATCH'
-      | 'ERR_AUTH_POLICY_DENIED'
-    >,
+    code: InsufficientScopeError['code'],
     message: string,
     options: AuthErrorOptions & { scope?: readonly string[] } = {},
   ) {
@@ -214,12 +237,26 @@ export class InsufficientScopeError extends AuthError {
 }
 
 /**
+ * 403 without an `error` attribute (the token is fine; the request is not): the `csrf` option
+ * refused a cross-site unsafe request authenticated by the cookie.
+ */
+export class CsrfRejectedError extends AuthError {
+  declare readonly code: 'ERR_AUTH_CSRF_REJECTED'
+
+  constructor() {
+    super('ERR_AUTH_CSRF_REJECTED', 403, undefined, 'cross-site request refused')
+  }
+}
+
+/**
  * 503 with `Retry-After`: a dependency the server needs (JWKS endpoint, user or revocation store)
  * is unavailable. The client cannot fix this, and the request never passes.
  */
 export class ServiceUnavailableError extends AuthError {
+  declare readonly code: 'ERR_AUTH_KEYS_UNAVAILABLE' | 'ERR_AUTH_STORE_UNAVAILABLE'
+
   constructor(
-    code: Extract<AuthErrorCode, 'ERR_AUTH_KEYS_UNAVAILABLE' | 'ERR_AUTH_STORE_UNAVAILABLE'>,
+    code: ServiceUnavailableError['code'],
     message: string,
     options: AuthErrorOptions & { retryAfter?: number } = {},
   ) {
@@ -232,10 +269,9 @@ export class ServiceUnavailableError extends AuthError {
  * on a route no `authenticate()` covers).
  */
 export class ServerMisconfiguredError extends AuthError {
-  constructor(
-    code: Extract<AuthErrorCode, 'ERR_AUTH_COOKIE_PARSER_MISSING' | 'ERR_AUTH_GATE_MISSING'>,
-    message: string,
-  ) {
+  declare readonly code: 'ERR_AUTH_COOKIE_PARSER_MISSING' | 'ERR_AUTH_GATE_MISSING'
+
+  constructor(code: ServerMisconfiguredError['code'], message: string) {
     super(code, 500, undefined, message)
   }
 }

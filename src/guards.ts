@@ -1,7 +1,9 @@
 /**
- * Framework-free authorization checks on an {@link AuthContext}. Each factory validates its
- * arguments at once (an {@link AuthConfigError}, a TypeError, at start-up) and returns a check that throws: 401 when the request
- * is not authenticated, 403 `insufficient_scope` when it is but is not allowed.
+ * The authorization checks behind the Express guards (`express/guards.ts`), kept free of Express so
+ * that each rule is readable on its own. Internal: the public vocabulary is the `require*` guards.
+ * Each factory validates its arguments at once (an {@link AuthConfigError}, a TypeError, at
+ * start-up) and returns a check that throws: 401 when the request is not authenticated, 403
+ * `insufficient_scope` when it is but is not allowed.
  *
  * @module
  */

@@ -32,10 +32,15 @@
 // eslint.config.js keeps these boundaries (express, zod, jose's runtime, node:crypto).
 import './express/augment.js'
 
+// The public surface: 44 names, each group here for a reason a user has. Everything else is
+// internal; the repository's own tools (CLI, example app, benchmark, tests) import it by path.
+// api/jwt-gate.api.md lists every export with its signature; `npm run api:check` guards it.
+
+// The middleware, its result type, and the opt-in that declares req.auth once per app.
 export { authenticate } from './express/authenticate.js'
 export type { AuthenticateMiddleware } from './express/authenticate.js'
 export { declareRequestAuth } from './express/declare-auth.js'
-export type { AppWithRequestPrototype } from './express/declare-auth.js'
+// The guards: the one authorization vocabulary (custom rules go through requirePolicy).
 export {
   requireAuth,
   requireRoles,
@@ -46,31 +51,31 @@ export {
   requireClaimIncludes,
   requirePolicy,
 } from './express/guards.js'
+// Renders jwt-gate's errors (problem+json) and passes every other error on.
 export { authErrorHandler } from './express/error-handler.js'
-export type { AuthErrorHandlerOptions } from './express/error-handler.js'
 
+// The framework-free core, for servers other than Express (and for tests without HTTP).
 export { createAuthenticator } from './pipeline/authenticator.js'
 export type { Authenticator, AuthRequest } from './pipeline/authenticator.js'
-export {
-  isAuthenticated,
-  hasAllRoles,
-  hasAnyRole,
-  hasAllScopes,
-  hasAnyScope,
-  claimEquals,
-  claimIncludes,
-  policy,
-} from './guards.js'
-export type { AuthCheck, AuthPredicate, ClaimValue } from './guards.js'
-export type { ClaimPath } from './claims/mapping.js'
-export type { StandardSchemaV1, StandardSchemaIssue, StandardSchemaResult } from './claims/parse.js'
-export { extractToken, fromAuthorizationHeader, fromCookie } from './request/extract.js'
-export type { ExtractedToken, ExtractionPolicy } from './request/extract.js'
-export { decodeStdBase64 } from './keys/import-key.js'
-export { SUPPORTED_ALGORITHMS, HMAC_ALGORITHMS, algorithmsForKey } from './jws/algorithms.js'
+
+// The options: what users write, typed; a key source is one member of the KeySource union.
+export type {
+  Algorithm,
+  AuthenticateOptions,
+  IssuerOptions,
+  KeySource,
+  RejectionEvent,
+} from './options/types.js'
+// The algorithm names, to validate a list from the environment before building the options.
+export { SUPPORTED_ALGORITHMS } from './jws/algorithms.js'
+// Ready-made claims schemas, and the claims types they produce (for AuthContext<…>).
 export { defaultClaims, clusterCockpitClaims, authOTronClaims } from './claims/presets.js'
 export type { ClusterCockpitClaims, AuthOTronClaims } from './claims/presets.js'
 
+// What req.auth carries, and the registry an app augments to type its claims and user.
+export type { AuthContext, AuthTypes } from './context/types.js'
+
+// The errors: one class per status and RFC 6750 `error`, one union to switch on by `code`.
 export {
   AuthError,
   AuthConfigError,
@@ -78,40 +83,12 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   InsufficientScopeError,
+  CsrfRejectedError,
   ServiceUnavailableError,
   ServerMisconfiguredError,
-  buildChallenge,
   isAuthError,
 } from './errors.js'
-export type { AuthErrorCode, AuthErrorOptions, BearerErrorValue, ClaimIssue } from './errors.js'
+export type { AuthErrorCode, JwtGateError } from './errors.js'
 
-export type {
-  AuthContext,
-  AuthTypes,
-  AuthClaims,
-  AuthUser,
-  DefaultClaims,
-  DeepReadonly,
-  TokenSource,
-} from './context/types.js'
-export type {
-  Algorithm,
-  AuthenticateOptions,
-  ClaimsPreset,
-  ConflictPolicy,
-  Ed25519RawKeySource,
-  ExtractorRequest,
-  IssuerOptions,
-  JwkKeySource,
-  JwksKeySource,
-  KeySource,
-  PemKeySource,
-  RejectionEvent,
-  RemoteJwksKeySource,
-  RevocationOptions,
-  SecretKeySource,
-  SourceName,
-  UserCheckOptions,
-  VerifiedCacheOptions,
-} from './options/types.js'
+// The store contracts, for writing an adapter (the shipped ones are under jwt-gate/stores/*).
 export type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './stores/types.js'

@@ -4,9 +4,9 @@
  * @module
  */
 import type { JSONWebKeySet } from 'jose'
-import { decodeStdBase64, type KeySource } from '../../src/index.js'
+import type { KeySource } from '../../src/index.js'
 import { MIN_SECRET_BYTES } from '../../src/jws/algorithms.js'
-import { isPrivateKeyPem } from '../../src/keys/import-key.js'
+import { decodeStdBase64, isPrivateKeyPem } from '../../src/keys/import-key.js'
 import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js'
 
 /** Reads files; tests pass a fake. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { decodeStdBase64 } from '../../src/index.js'
+import { decodeStdBase64 } from '../../src/keys/import-key.js'
 
 // DER prefixes of an Ed25519 SubjectPublicKeyInfo and PKCS#8 PrivateKeyInfo (RFC 8410): the raw
 // 32 key bytes follow them directly.

@@ -7,7 +7,6 @@
  * @module
  */
 import { InvalidTokenError } from '../errors.js'
-import type { AuthErrorCode } from '../errors.js'
 
 /** The registered-claim rules of one issuer. */
 export interface RegisteredClaimPolicy {
@@ -24,7 +23,7 @@ export interface RegisteredClaimPolicy {
 /** ECMAScript Dates span ±8.64e15 ms; a NumericDate outside that cannot be compared safely. */
 const MAX_NUMERIC_DATE = 8.64e12
 
-function invalid(code: AuthErrorCode, message: string): InvalidTokenError {
+function invalid(code: InvalidTokenError['code'], message: string): InvalidTokenError {
   return new InvalidTokenError(code, message)
 }
 

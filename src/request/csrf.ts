@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { AuthError } from '../errors.js'
+import { CsrfRejectedError } from '../errors.js'
 import { readHeader } from './headers.js'
 import type { HeaderSource } from './headers.js'
 
@@ -32,10 +32,6 @@ function header(req: CsrfRequest, name: string, label: string): string | undefin
   return Array.isArray(value) ? value[0] : value
 }
 
-function rejected(): AuthError {
-  return new AuthError('ERR_AUTH_CSRF_REJECTED', 403, undefined, 'cross-site request refused')
-}
-
 /** Throws a 403 `ERR_AUTH_CSRF_REJECTED` for a cross-site unsafe request. */
 export function checkCsrf(req: CsrfRequest, policy: CsrfPolicy): void {
   // A caller that does not say the method gets the check, as for an unsafe one (fail closed).
@@ -45,7 +41,7 @@ export function checkCsrf(req: CsrfRequest, policy: CsrfPolicy): void {
   const site = header(req, 'sec-fetch-site', 'Sec-Fetch-Site')
   if (site !== undefined) {
     if (site === 'same-origin' || site === 'none' || trusted) return
-    throw rejected()
+    throw new CsrfRejectedError()
   }
   if (origin === undefined || trusted) return
   const host = header(req, 'host', 'Host')
@@ -55,5 +51,5 @@ export function checkCsrf(req: CsrfRequest, policy: CsrfPolicy): void {
   } catch {
     originHost = undefined
   }
-  if (originHost === undefined || originHost !== host) throw rejected()
+  if (originHost === undefined || originHost !== host) throw new CsrfRejectedError()
 }

@@ -4,8 +4,9 @@
  * keep every cache within its bound.
  */
 import { describe, expect, it } from 'vitest'
-import { createAuthenticator, extractToken, isAuthError } from '../../src/index.js'
+import { createAuthenticator, isAuthError } from '../../src/index.js'
 import type { AuthenticateOptions } from '../../src/index.js'
+import { extractToken } from '../../src/request/extract.js'
 import { decodeCompact } from '../../src/jws/compact.js'
 import { hasDuplicateOrProtoMember } from '../../src/jws/json.js'
 import { b64u, forge } from './helpers/forge.js'

@@ -7,11 +7,9 @@ import {
   requireRoles,
   type AuthContext,
   type AuthenticateMiddleware,
-  type DeepReadonly,
-  type DefaultClaims,
-  type TokenSource,
   type UserRecord,
 } from '../../src/index.js'
+import type { DeepReadonly, DefaultClaims, TokenSource } from '../../src/context/types.js'
 
 describe('req.auth typing', () => {
   it('is an optional AuthContext on every Express request', () => {

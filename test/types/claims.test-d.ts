@@ -10,9 +10,9 @@ import {
   type AuthContext,
   type AuthOTronClaims,
   type ClusterCockpitClaims,
-  type DeepReadonly,
-  type StandardSchemaV1,
 } from '../../src/index.js'
+import type { DeepReadonly } from '../../src/context/types.js'
+import type { StandardSchemaV1 } from '../../src/claims/parse.js'
 
 declare function isMember(user: string, project: string): Promise<boolean>
 

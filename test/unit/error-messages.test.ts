@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildChallenge, createAuthenticator, requirePolicy } from '../../src/index.js'
+import { createAuthenticator, requirePolicy } from '../../src/index.js'
+import { buildChallenge } from '../../src/errors.js'
 import { hmacSecret } from '../helpers/keys.js'
 import { ISSUER, NOW_S, clock, signHmac } from '../helpers/tokens.js'
 

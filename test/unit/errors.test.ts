@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import {
   AuthError,
-  buildChallenge,
   CredentialsRequiredError,
+  CsrfRejectedError,
   InsufficientScopeError,
   InvalidTokenError,
   isAuthError,
   ServiceUnavailableError,
 } from '../../src/index.js'
+import { buildChallenge } from '../../src/errors.js'
 
 describe('errors', () => {
   it('carry what Express default handler reads', () => {
@@ -48,6 +49,18 @@ describe('errors', () => {
     )
     expect(error.expose).toBe(false)
     expect(error.headers).toEqual({ 'Retry-After': '5' })
+  })
+
+  it('refuse a cross-site request with 403 and a challenge without error (RFC 6750 §3.1)', () => {
+    const error = new CsrfRejectedError()
+    expect(error).toBeInstanceOf(AuthError)
+    expect(error).toMatchObject({
+      code: 'ERR_AUTH_CSRF_REJECTED',
+      status: 403,
+      error: undefined,
+      name: 'CsrfRejectedError',
+    })
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="api"' })
   })
 
   it('never let quotes or control characters break the challenge', () => {
