@@ -25,8 +25,8 @@ export interface AuthErrorHandlerOptions {
 }
 
 /**
- * Renders jwt-gate errors, and logs the cause of server-side ones (see
- * {@link AuthErrorHandlerOptions.logger}). Mount after your routes: `app.use(authErrorHandler())`.
+ * Renders jwt-gate errors, and logs the cause of server-side ones (see the `logger` option).
+ * Mount after your routes: `app.use(authErrorHandler())`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9457
  */
