@@ -22,21 +22,20 @@
 export type AuthErrorCode = JwtGateError['code']
 
 /**
- * Every request-time error jwt-gate raises. Each class has a fixed set of codes, so a `switch` on
- * `error.code` narrows to the class (and `error.scope` is there for the scope codes):
+ * Every request-time error jwt-gate raises. Each class has a fixed set of codes, so after
+ * {@link isAuthError} a `switch` on `err.code` narrows to the class:
  *
  * @example
  * ```ts
  * app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
  *   if (!isAuthError(err)) return next(err)
- *   const error = err as JwtGateError
- *   switch (error.code) {
+ *   switch (err.code) {
  *     case 'ERR_AUTH_TOKEN_EXPIRED':
- *       return res.status(401).json({ reason: 'session expired, please log in again' })
- *     case 'ERR_AUTH_STORE_UNAVAILABLE':
- *       return res.status(503).set(error.headers).json({ reason: 'try again shortly' })
+ *       return res.status(401).set(err.headers).json({ reason: 'session expired, log in again' })
+ *     case 'ERR_AUTH_SCOPE_INSUFFICIENT':
+ *       return res.status(403).set(err.headers).json({ needed: err.scope })
  *     default:
- *       return res.status(error.status).set(error.headers).end()
+ *       return next(err)
  *   }
  * })
  * ```
@@ -292,8 +291,11 @@ export class AuthConfigError extends TypeError {
   }
 }
 
-/** True for any jwt-gate request-time error, across module copies (checks shape, not identity). */
-export function isAuthError(value: unknown): value is AuthError {
+/**
+ * True for any jwt-gate request-time error, across module copies (checks shape, not identity).
+ * Narrows to {@link JwtGateError}, so a `switch` on `code` then narrows to the class.
+ */
+export function isAuthError(value: unknown): value is JwtGateError {
   return (
     value instanceof AuthError ||
     (typeof value === 'object' &&

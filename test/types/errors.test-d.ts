@@ -1,4 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
 import type {
   CredentialsRequiredError,
   CsrfRejectedError,
@@ -7,6 +9,7 @@ import type {
   ServerMisconfiguredError,
 } from '../../src/index.js'
 import {
+  isAuthError,
   InvalidTokenError,
   ServiceUnavailableError,
   type AuthErrorCode,
@@ -43,6 +46,23 @@ describe('the error union', () => {
       }
     }
     expectTypeOf(describe).parameter(0).toEqualTypeOf<JwtGateError>()
+  })
+
+  it('narrows after isAuthError, as in the docs/errors.md example', () => {
+    const app = express()
+    app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+      if (!isAuthError(err)) return next(err)
+      expectTypeOf(err).toEqualTypeOf<JwtGateError>()
+      switch (err.code) {
+        case 'ERR_AUTH_TOKEN_EXPIRED':
+          return res.status(401).set(err.headers).json({ reason: 'session expired, log in again' })
+        case 'ERR_AUTH_SCOPE_INSUFFICIENT':
+          expectTypeOf(err).toEqualTypeOf<InsufficientScopeError>()
+          return res.status(403).set(err.headers).json({ needed: err.scope })
+        default:
+          return next(err)
+      }
+    })
   })
 
   it('keeps the documented codes, each in one class', () => {
