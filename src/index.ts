@@ -23,7 +23,7 @@
 //              steps), verified-cache.ts (the verified-token cache)
 //   checks/    user.ts (the user check), revocation.ts, store-calls.ts (timeouts, 503s)
 //   context/   what req.auth carries: types.ts (AuthContext) and auth-context.ts (its class)
-//   errors.ts  every error class and code; guards.ts the framework-free authorization checks;
+//   errors.ts  every error class and code; guards.ts the checks behind the Express guards;
 //   warnings.ts the once-per-process start-up warnings
 //   express/   the only importer of express: middleware, guards, error handler, req.auth typing
 //   stores/    user and revocation stores behind the contracts in types.ts, one folder per driver,

@@ -17,6 +17,15 @@ import type { StandardSchemaV1 } from '../../src/claims/parse.js'
 declare function isMember(user: string, project: string): Promise<boolean>
 
 describe('the README examples compile with Express 5 types', () => {
+  it("requirePolicy's predicate type stays expressible from the public API", () => {
+    type Policy = Parameters<typeof requirePolicy>[0]
+    const ownsProject: Policy = (auth, req) => auth.subject === req.params.owner
+    expectTypeOf(ownsProject).parameter(0).toEqualTypeOf<AuthContext>()
+    expectTypeOf(ownsProject).parameter(1).toEqualTypeOf<Request>()
+    expectTypeOf(ownsProject).returns.toEqualTypeOf<boolean | Promise<boolean>>()
+    expectTypeOf(requirePolicy(ownsProject)).toBeFunction()
+  })
+
   it('requirePolicy reading a route parameter (string | string[] in Express 5)', () => {
     const app = express()
     app.post(
