@@ -27,13 +27,8 @@ export function quoteArgument(value: string): string {
  * positional) into usage errors. Node's messages quote the offending argument, so an unknown
  * option is re-worded through {@link quoteArgument}; the messages about a known option's value
  * name the option only and are kept.
- *
- * @example
- * ```ts
- * const { values } = usageErrors(() => parseArgs({ args: argv, strict: true, options }))
- * ```
  */
-export function usageErrors<T>(parse: () => T): T {
+function usageErrors<T>(parse: () => T): T {
   try {
     return parse()
   } catch (err) {
@@ -60,7 +55,7 @@ function parseArgsMessage(err: TypeError & { code: unknown }): string {
 }
 
 /** Throws a usage error unless there are at most `max` positionals. */
-export function atMostPositionals(positionals: string[], max: number): void {
+function atMostPositionals(positionals: string[], max: number): void {
   if (positionals.length > max) {
     throw new UsageError(`unexpected argument ${quoteArgument(positionals[max] ?? '')}`)
   }
@@ -109,15 +104,52 @@ type CommandArgs<O extends CommandOptions> = {
   options: O
 }
 
+/** Options that take a value: `--name VALUE`. */
+export function valueOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<
+    N,
+    { type: 'string' }
+  >
+}
+
+/** Options that take a value and may repeat: `--name A --name B`. */
+export function repeatableOptions<const N extends string>(
+  ...names: N[]
+): Record<N, { type: 'string'; multiple: true }> {
+  return Object.fromEntries(
+    names.map((name) => [name, { type: 'string', multiple: true }]),
+  ) as Record<N, { type: 'string'; multiple: true }>
+}
+
+/** Switches, off unless given: `--name`. */
+export function switchOptions<const N extends string>(
+  ...names: N[]
+): Record<N, { type: 'boolean'; default: false }> {
+  return Object.fromEntries(
+    names.map((name) => [name, { type: 'boolean', default: false }]),
+  ) as Record<N, { type: 'boolean'; default: false }>
+}
+
 /**
  * A command's command line, parsed the one way every command wants it: strict (unknown options
- * are errors), positionals allowed (each command then bounds them), parse errors as usage errors.
+ * are errors), at most `maxPositionals` positionals, parse errors as usage errors.
+ *
+ * @example
+ * ```ts
+ * const { values, positionals } = parseCommandArgs(argv, 1, {
+ *   ...valueOptions('to', 'kid'),
+ *   ...switchOptions('json'),
+ * })
+ * ```
  */
 export function parseCommandArgs<const O extends CommandOptions>(
   argv: string[],
+  maxPositionals: number,
   options: O,
 ): ReturnType<typeof parseArgs<CommandArgs<O>>> {
-  return usageErrors(() =>
+  const parsed = usageErrors(() =>
     parseArgs<CommandArgs<O>>({ args: argv, strict: true, allowPositionals: true, options }),
   )
+  atMostPositionals(parsed.positionals, maxPositionals)
+  return parsed
 }

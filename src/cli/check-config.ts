@@ -6,7 +6,7 @@
  * @module
  */
 import { parseEnv } from 'node:util'
-import { atMostPositionals, parseCommandArgs } from './args.js'
+import { parseCommandArgs, switchOptions, valueOptions } from './args.js'
 import type { Command } from './command.js'
 import { checkExampleEnv } from './example-env.js'
 import { EXIT, UsageError, printJson, readTextInput, type CliIo } from './io.js'
@@ -75,12 +75,10 @@ export const checkConfigCommand: Command = {
   summary: "validate a ClusterCockpit config.json jwts section, or the example app's env",
   help,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      env: { type: 'boolean', default: false },
-      'env-file': { type: 'string' },
-      json: { type: 'boolean', default: false },
+    const { values, positionals } = parseCommandArgs(argv, 1, {
+      ...switchOptions('env', 'json'),
+      ...valueOptions('env-file'),
     })
-    atMostPositionals(positionals, 1)
     const [file] = positionals
     if (values.env === (file !== undefined)) {
       throw new UsageError('give either a config FILE or --env')
@@ -97,7 +95,7 @@ export const checkConfigCommand: Command = {
       } catch {
         problems.error(file ?? '-', 'is not valid JSON')
       }
-      if (!problems.hasErrors) checkJwtsConfig(config, env, problems)
+      if (!problems.hasErrors) await checkJwtsConfig(config, env, problems)
     }
     report(io, problems, values.json)
     return problems.hasErrors ? EXIT.failed : EXIT.ok

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { atMostPositionals, oneOf, parseCommandArgs } from './args.js'
+import { oneOf, parseCommandArgs, switchOptions, valueOptions } from './args.js'
 import type { Command } from './command.js'
 import { EXIT, UsageError, parseInput, printJson, readTextInput } from './io.js'
 import {
@@ -49,14 +49,10 @@ export const convertCommand: Command = {
   summary: 'convert a public key between PEM, JWK and ClusterCockpit raw base64',
   help,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      kid: { type: 'string' },
-      'env-name': { type: 'string' },
-      json: { type: 'boolean', default: false },
+    const { values, positionals } = parseCommandArgs(argv, 1, {
+      ...valueOptions('from', 'to', 'kid', 'env-name'),
+      ...switchOptions('json'),
     })
-    atMostPositionals(positionals, 1)
     const to = oneOf('to', values.to, FORMATS)
     if (to === undefined) throw new UsageError('--to is required (pem, jwk or raw)')
     const envName = values['env-name']
