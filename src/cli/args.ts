@@ -96,57 +96,43 @@ export function isoDate(option: string, value: string | undefined): Date | undef
   return date
 }
 
-type CommandOptions = NonNullable<ParseArgsConfig['options']>
+/** The options of a command, as `parseArgs` takes them. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>
 type CommandArgs<O extends CommandOptions> = {
   args: string[]
   strict: true
   allowPositionals: true
   options: O
 }
+/** A command line parsed against `O`: `values` typed by the options, and `positionals`. */
+export type ParsedArgs<O extends CommandOptions> = ReturnType<typeof parseArgs<CommandArgs<O>>>
+
+/** One option configuration under several names. */
+function named<const C, const N extends string>(config: C, names: N[]): Record<N, C> {
+  return Object.fromEntries(names.map((name) => [name, config])) as Record<N, C>
+}
 
 /** Options that take a value: `--name VALUE`. */
-export function valueOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
-  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<
-    N,
-    { type: 'string' }
-  >
-}
+export const valueOptions = <const N extends string>(...names: N[]) =>
+  named({ type: 'string' } as const, names)
 
 /** Options that take a value and may repeat: `--name A --name B`. */
-export function repeatableOptions<const N extends string>(
-  ...names: N[]
-): Record<N, { type: 'string'; multiple: true }> {
-  return Object.fromEntries(
-    names.map((name) => [name, { type: 'string', multiple: true }]),
-  ) as Record<N, { type: 'string'; multiple: true }>
-}
+export const repeatableOptions = <const N extends string>(...names: N[]) =>
+  named({ type: 'string', multiple: true } as const, names)
 
 /** Switches, off unless given: `--name`. */
-export function switchOptions<const N extends string>(
-  ...names: N[]
-): Record<N, { type: 'boolean'; default: false }> {
-  return Object.fromEntries(
-    names.map((name) => [name, { type: 'boolean', default: false }]),
-  ) as Record<N, { type: 'boolean'; default: false }>
-}
+export const switchOptions = <const N extends string>(...names: N[]) =>
+  named({ type: 'boolean', default: false } as const, names)
 
 /**
  * A command's command line, parsed the one way every command wants it: strict (unknown options
  * are errors), at most `maxPositionals` positionals, parse errors as usage errors.
- *
- * @example
- * ```ts
- * const { values, positionals } = parseCommandArgs(argv, 1, {
- *   ...valueOptions('to', 'kid'),
- *   ...switchOptions('json'),
- * })
- * ```
  */
 export function parseCommandArgs<const O extends CommandOptions>(
   argv: string[],
   maxPositionals: number,
   options: O,
-): ReturnType<typeof parseArgs<CommandArgs<O>>> {
+): ParsedArgs<O> {
   const parsed = usageErrors(() =>
     parseArgs<CommandArgs<O>>({ args: argv, strict: true, allowPositionals: true, options }),
   )

@@ -10,12 +10,12 @@ import {
   isoDate,
   nonNegativeNumber,
   oneOf,
-  parseCommandArgs,
   repeatableOptions,
   switchOptions,
   valueOptions,
+  type ParsedArgs,
 } from './args.js'
-import type { Command } from './command.js'
+import { defineCommand } from './command.js'
 import { CommandError, EXIT, UsageError, printJson, type CliIo } from './io.js'
 import {
   keySourceFromFlags,
@@ -179,7 +179,7 @@ const OPTIONS = {
   ...repeatableOptions('audience', 'alg'),
   ...switchOptions('no-iss', 'json'),
 }
-type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values']
+type Values = ParsedArgs<typeof OPTIONS>['values']
 
 /** The issuer policy of the command line, but for the issuer (see {@link pinnedIssuer}). */
 function policyOf(values: Values): Omit<PolicyFlags, 'issuer'> {
@@ -228,12 +228,13 @@ async function readToken(io: CliIo, positional: string | undefined): Promise<str
 }
 
 /** `jwt-gate inspect`. */
-export const inspectCommand: Command = {
+export const inspectCommand = defineCommand({
   name: 'inspect',
   summary: 'show a token and, with a key, run the middleware verification on it',
   help,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, 1, OPTIONS)
+  options: OPTIONS,
+  maxPositionals: 1,
+  async run({ values, positionals }, io) {
     if (values['no-iss'] && values.issuer !== undefined) {
       throw new UsageError('--issuer and --no-iss contradict each other')
     }
@@ -274,4 +275,4 @@ export const inspectCommand: Command = {
     if (verification !== undefined) return verification.result === 'pass' ? EXIT.ok : EXIT.failed
     return decoded.problems.length === 0 ? EXIT.ok : EXIT.failed
   },
-}
+})

@@ -8,8 +8,8 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { SUPPORTED_ALGORITHMS, type Algorithm } from '../index.js'
-import { oneOf, parseCommandArgs, switchOptions, valueOptions } from './args.js'
-import type { Command } from './command.js'
+import { oneOf, switchOptions, valueOptions } from './args.js'
+import { defineCommand } from './command.js'
 import { CommandError, EXIT, printJson, type CliIo } from './io.js'
 import { toPublicJwk, toRawPrivate, toRawPublic, toSpkiPem, type PublicJwk } from './key-formats.js'
 import { hmacAlgorithms, probeOptions, verdict } from './library.js'
@@ -239,17 +239,13 @@ async function runSecret(
 }
 
 /** `jwt-gate keygen`. */
-export const keygenCommand: Command = {
+export const keygenCommand = defineCommand({
   name: 'keygen',
   summary: 'generate a key pair (PEM, JWK, JWKS, ClusterCockpit raw base64) or HMAC secret',
-  get help() {
-    return help()
-  },
-  async run(argv, io) {
-    const { values } = parseCommandArgs(argv, 0, {
-      ...valueOptions('alg', 'bits', 'out'),
-      ...switchOptions('force', 'json'),
-    })
+  help,
+  options: { ...valueOptions('alg', 'bits', 'out'), ...switchOptions('force', 'json') },
+  maxPositionals: 0,
+  async run({ values }, io) {
     const alg = oneOf('alg', values.alg, keygenAlgorithms()) ?? 'EdDSA'
     const bits = Number(oneOf('bits', values.bits, RSA_BITS) ?? '2048')
     if (!Object.hasOwn(KEY_PAIRS, alg)) return runSecret(io, alg, values)
@@ -276,4 +272,4 @@ export const keygenCommand: Command = {
     }
     return EXIT.ok
   },
-}
+})

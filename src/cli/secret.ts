@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { valueOptions } from './args.js'
 import { CommandError, UsageError, type CliIo } from './io.js'
 import { PROBE_KEY_OPTION, problemOf, probeOptions, reworded, verdict } from './library.js'
 import { decodeStdBase64 } from './raw-keys.js'
@@ -19,11 +20,7 @@ export interface SecretOptions {
 }
 
 /** The CLI options every secret-taking command declares. */
-export const secretOptionsConfig = {
-  'secret-env': { type: 'string' },
-  'secret-file': { type: 'string' },
-  'secret-encoding': { type: 'string' },
-} as const
+export const secretOptionsConfig = valueOptions('secret-env', 'secret-file', 'secret-encoding')
 
 /** Whether the command line asks for a secret at all. */
 export function wantsSecret(options: SecretOptions): boolean {

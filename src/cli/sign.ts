@@ -5,15 +5,8 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { SignJWT, type JWTPayload } from 'jose'
-import {
-  isoDate,
-  oneOf,
-  parseCommandArgs,
-  repeatableOptions,
-  switchOptions,
-  valueOptions,
-} from './args.js'
-import type { Command } from './command.js'
+import { isoDate, oneOf, repeatableOptions, switchOptions, valueOptions } from './args.js'
+import { defineCommand } from './command.js'
 import { parseGoDuration } from './duration.js'
 import {
   CommandError,
@@ -211,18 +204,19 @@ interface ClaimValues {
 }
 
 /** `jwt-gate sign`. */
-export const signCommand: Command = {
+export const signCommand = defineCommand({
   name: 'sign',
   summary: 'mint a token with a private key or HMAC secret (tests, local development)',
   help,
-  async run(argv, io) {
-    const { values } = parseCommandArgs(argv, 0, {
-      ...valueOptions('key', 'ed25519-private-env', 'alg', 'claims', 'iss', 'sub', 'jti'),
-      ...valueOptions('exp', 'nbf', 'now', 'kid', 'typ'),
-      ...secretOptionsConfig,
-      ...repeatableOptions('claim', 'aud'),
-      ...switchOptions('no-exp', 'no-iat', 'json'),
-    })
+  options: {
+    ...valueOptions('key', 'ed25519-private-env', 'alg', 'claims', 'iss', 'sub', 'jti'),
+    ...valueOptions('exp', 'nbf', 'now', 'kid', 'typ'),
+    ...secretOptionsConfig,
+    ...repeatableOptions('claim', 'aud'),
+    ...switchOptions('no-exp', 'no-iat', 'json'),
+  },
+  maxPositionals: 0,
+  async run({ values }, io) {
     if (values['no-exp'] && values.exp !== undefined) {
       throw new UsageError('--exp and --no-exp contradict each other')
     }
@@ -244,4 +238,4 @@ export const signCommand: Command = {
     else io.stdout(`${token}\n`)
     return EXIT.ok
   },
-}
+})
