@@ -126,9 +126,15 @@ export function isPrivateKeyText(text: string): boolean {
     createPrivateKey(trimmed)
     return true
   } catch (err) {
-    return cryptoReason(err) === 'ERR_MISSING_PASSPHRASE'
+    return PASSPHRASE_NEEDED.has(cryptoReason(err))
   }
 }
+
+/** How `node:crypto` says that a PEM is an encrypted private key (OpenSSL 3, older Node). */
+const PASSPHRASE_NEEDED = new Set([
+  'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED',
+  'ERR_MISSING_PASSPHRASE',
+])
 
 /**
  * Parses a public key in the given format. Private keys (PEM or JWK) are accepted and reduced to

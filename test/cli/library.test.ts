@@ -6,7 +6,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { algorithmsFor } from '../../src/cli/key-formats.js'
+import { algorithmsFor, isPrivateKeyText } from '../../src/cli/key-formats.js'
 import {
   hmacAlgorithms,
   isCookieNameAccepted,
@@ -17,7 +17,7 @@ import {
 } from '../../src/cli/library.js'
 import { decodeStdBase64 } from '../../src/cli/raw-keys.js'
 import { HMAC_ALGORITHMS, algorithmsForKey } from '../../src/jws/algorithms.js'
-import { decodeStdBase64 as libraryDecode } from '../../src/keys/import-key.js'
+import { isPrivateKeyPem, decodeStdBase64 as libraryDecode } from '../../src/keys/import-key.js'
 import { isCookieName } from '../../src/request/cookie-name.js'
 
 const KEYS: [string, KeyObject][] = [
@@ -115,5 +115,25 @@ describe("the CLI's strict base64 reading is the library's", () => {
       }),
       { numRuns: 2000 },
     )
+  })
+})
+
+describe("the CLI tells private PEMs by parsing them, as the library's label rule does", () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const pem = (key: KeyObject, type: 'pkcs8' | 'pkcs1' | 'sec1' | 'spki', cipher?: string) =>
+    key
+      .export({ format: 'pem', type, ...(cipher === undefined ? {} : { cipher, passphrase: 'x' }) })
+      .toString()
+  it.each([
+    ['PKCS#8', pem(rsa.privateKey, 'pkcs8')],
+    ['PKCS#1', pem(rsa.privateKey, 'pkcs1')],
+    ['SEC1', pem(ec.privateKey, 'sec1')],
+    ['encrypted PKCS#8', pem(ec.privateKey, 'pkcs8', 'aes-256-cbc')],
+    ['encrypted PKCS#1', pem(rsa.privateKey, 'pkcs1', 'aes-256-cbc')],
+    ['SPKI', pem(rsa.publicKey, 'spki')],
+    ['PKCS#1 public', pem(rsa.publicKey, 'pkcs1')],
+  ])('%s', (_, text) => {
+    expect(isPrivateKeyText(text)).toBe(isPrivateKeyPem(text))
   })
 })
