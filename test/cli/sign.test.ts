@@ -331,6 +331,17 @@ describe('jwt-gate sign', () => {
     )
   })
 
+  it('refuses a key the middleware refuses (RSA under 2048 bits): it has no algorithm', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    await writeFile(join(dir, 'rsa1024.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }))
+    const result = await cli(['sign', '--key', join(dir, 'rsa1024.pem'), '--sub', 'a'])
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'jwt-gate sign: cannot sign with RSA 1024 bits\n',
+    })
+  })
+
   it('refuses a 64-byte ClusterCockpit key whose halves do not belong together', async () => {
     const forged = Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 2)]).toString('base64')
     const result = await cli(['sign', '--ed25519-private-env', 'K', '--sub', 'a'], {
