@@ -46,9 +46,10 @@ const RESTRICTED = {
 /**
  * One config block forbidding every entry of RESTRICTED except `allowed` in `files`. With
  * `stores` (the relative path from those files up to src/), it also keeps src/stores/ free of the
- * core: a store adapter may import only errors.ts from outside src/stores/.
+ * core: a store adapter may import only errors.ts from outside src/stores/. With `publicApi`
+ * (likewise), the files may import nothing of src/ but the package's public barrel, index.ts.
  */
-function boundaries(files, allowed, { stores } = {}) {
+function boundaries(files, allowed, { stores, publicApi } = {}) {
   const paths = []
   const patterns = []
   for (const [key, { paths: p, patterns: g, message }] of Object.entries(RESTRICTED)) {
@@ -61,6 +62,14 @@ function boundaries(files, allowed, { stores } = {}) {
       group: [`${stores}/*`, `!${stores}/stores`, `!${stores}/errors.js`],
       message:
         'src/stores/ holds the adapters behind the store contracts: they may import errors.ts, nothing else of the core.',
+    })
+  }
+  if (publicApi !== undefined) {
+    patterns.push({
+      group: [`${publicApi}/*`, `!${publicApi}/index.js`],
+      message:
+        "The CLI uses only jwt-gate's public API (src/index.ts), as any user of the package does: " +
+        'it asks the library (createAuthenticator) instead of importing its rules.',
     })
   }
   return [
@@ -102,11 +111,11 @@ export default tseslint.config(
   ...boundaries(['src/keys/remote-jwks.ts'], ['crypto', 'jose']),
   ...boundaries(['src/stores/*.ts'], [], { stores: '..' }),
   ...boundaries(['src/stores/*/*.ts'], [], { stores: '../..' }),
-  // Exceptions, removed when the CLI leaves the library package (issue 22, points 4 and 8): the
-  // CLI generates, converts and inspects keys (node:crypto) and signs test tokens with jose's
-  // SignJWT, which the verifying core never needs.
-  ...boundaries(['src/cli/**/*.ts'], ['crypto', 'cliLayer']),
-  ...boundaries(['src/cli/sign.ts'], ['crypto', 'cliLayer', 'jose']),
+  // The CLI is a user of the library (issue 22, point 8): from src/ it imports index.ts only. It
+  // generates, converts and inspects keys (node:crypto) and signs test tokens with jose's SignJWT,
+  // which the verifying core never needs.
+  ...boundaries(['src/cli/**/*.ts'], ['crypto', 'cliLayer'], { publicApi: '..' }),
+  ...boundaries(['src/cli/sign.ts'], ['crypto', 'cliLayer', 'jose'], { publicApi: '..' }),
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -27,13 +27,8 @@ export function quoteArgument(value: string): string {
  * positional) into usage errors. Node's messages quote the offending argument, so an unknown
  * option is re-worded through {@link quoteArgument}; the messages about a known option's value
  * name the option only and are kept.
- *
- * @example
- * ```ts
- * const { values } = usageErrors(() => parseArgs({ args: argv, strict: true, options }))
- * ```
  */
-export function usageErrors<T>(parse: () => T): T {
+function usageErrors<T>(parse: () => T): T {
   try {
     return parse()
   } catch (err) {
@@ -60,7 +55,7 @@ function parseArgsMessage(err: TypeError & { code: unknown }): string {
 }
 
 /** Throws a usage error unless there are at most `max` positionals. */
-export function atMostPositionals(positionals: string[], max: number): void {
+function atMostPositionals(positionals: string[], max: number): void {
   if (positionals.length > max) {
     throw new UsageError(`unexpected argument ${quoteArgument(positionals[max] ?? '')}`)
   }
@@ -101,23 +96,46 @@ export function isoDate(option: string, value: string | undefined): Date | undef
   return date
 }
 
-type CommandOptions = NonNullable<ParseArgsConfig['options']>
+/** The options of a command, as `parseArgs` takes them. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>
 type CommandArgs<O extends CommandOptions> = {
   args: string[]
   strict: true
   allowPositionals: true
   options: O
 }
+/** A command line parsed against `O`: `values` typed by the options, and `positionals`. */
+export type ParsedArgs<O extends CommandOptions> = ReturnType<typeof parseArgs<CommandArgs<O>>>
+
+/** One option configuration under several names. */
+function named<const C, const N extends string>(config: C, names: N[]): Record<N, C> {
+  return Object.fromEntries(names.map((name) => [name, config])) as Record<N, C>
+}
+
+/** Options that take a value: `--name VALUE`. */
+export const valueOptions = <const N extends string>(...names: N[]) =>
+  named({ type: 'string' } as const, names)
+
+/** Options that take a value and may repeat: `--name A --name B`. */
+export const repeatableOptions = <const N extends string>(...names: N[]) =>
+  named({ type: 'string', multiple: true } as const, names)
+
+/** Switches, off unless given: `--name`. */
+export const switchOptions = <const N extends string>(...names: N[]) =>
+  named({ type: 'boolean', default: false } as const, names)
 
 /**
  * A command's command line, parsed the one way every command wants it: strict (unknown options
- * are errors), positionals allowed (each command then bounds them), parse errors as usage errors.
+ * are errors), at most `maxPositionals` positionals, parse errors as usage errors.
  */
 export function parseCommandArgs<const O extends CommandOptions>(
   argv: string[],
+  maxPositionals: number,
   options: O,
-): ReturnType<typeof parseArgs<CommandArgs<O>>> {
-  return usageErrors(() =>
+): ParsedArgs<O> {
+  const parsed = usageErrors(() =>
     parseArgs<CommandArgs<O>>({ args: argv, strict: true, allowPositionals: true, options }),
   )
+  atMostPositionals(parsed.positionals, maxPositionals)
+  return parsed
 }

@@ -6,8 +6,8 @@
  * @module
  */
 import { parseEnv } from 'node:util'
-import { atMostPositionals, parseCommandArgs } from './args.js'
-import type { Command } from './command.js'
+import { switchOptions, valueOptions } from './args.js'
+import { defineCommand } from './command.js'
 import { checkExampleEnv } from './example-env.js'
 import { EXIT, UsageError, printJson, readTextInput, type CliIo } from './io.js'
 import { checkJwtsConfig } from './jwts-config.js'
@@ -70,17 +70,13 @@ function report(io: CliIo, problems: ProblemList, json: boolean): void {
 }
 
 /** `jwt-gate check-config`. */
-export const checkConfigCommand: Command = {
+export const checkConfigCommand = defineCommand({
   name: 'check-config',
   summary: "validate a ClusterCockpit config.json jwts section, or the example app's env",
   help,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      env: { type: 'boolean', default: false },
-      'env-file': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    })
-    atMostPositionals(positionals, 1)
+  options: { ...switchOptions('env', 'json'), ...valueOptions('env-file') },
+  maxPositionals: 1,
+  async run({ values, positionals }, io) {
     const [file] = positionals
     if (values.env === (file !== undefined)) {
       throw new UsageError('give either a config FILE or --env')
@@ -97,9 +93,9 @@ export const checkConfigCommand: Command = {
       } catch {
         problems.error(file ?? '-', 'is not valid JSON')
       }
-      if (!problems.hasErrors) checkJwtsConfig(config, env, problems)
+      if (!problems.hasErrors) await checkJwtsConfig(config, env, problems)
     }
     report(io, problems, values.json)
     return problems.hasErrors ? EXIT.failed : EXIT.ok
   },
-}
+})

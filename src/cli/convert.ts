@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { atMostPositionals, oneOf, parseCommandArgs } from './args.js'
-import type { Command } from './command.js'
+import { oneOf, switchOptions, valueOptions } from './args.js'
+import { defineCommand } from './command.js'
 import { EXIT, UsageError, parseInput, printJson, readTextInput } from './io.js'
 import {
   detectKeyFormat,
@@ -44,19 +44,13 @@ Examples:
 `
 
 /** `jwt-gate convert`. */
-export const convertCommand: Command = {
+export const convertCommand = defineCommand({
   name: 'convert',
   summary: 'convert a public key between PEM, JWK and ClusterCockpit raw base64',
   help,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      kid: { type: 'string' },
-      'env-name': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    })
-    atMostPositionals(positionals, 1)
+  options: { ...valueOptions('from', 'to', 'kid', 'env-name'), ...switchOptions('json') },
+  maxPositionals: 1,
+  async run({ values, positionals }, io) {
     const to = oneOf('to', values.to, FORMATS)
     if (to === undefined) throw new UsageError('--to is required (pem, jwk or raw)')
     const envName = values['env-name']
@@ -94,4 +88,4 @@ export const convertCommand: Command = {
     }
     return EXIT.ok
   },
-}
+})

@@ -20,14 +20,8 @@ import {
   type UserStore,
 } from '../index.js'
 import { CommandError, UsageError, parseInput, readTextInput, type CliIo } from './io.js'
-import {
-  detectKeyFormat,
-  isPrivateKeyText,
-  parsePrivateKey,
-  pickJwk,
-  pickJwks,
-  toSpkiPem,
-} from './key-formats.js'
+import { pickJwk, pickJwks } from './jwk.js'
+import { detectKeyFormat, isPrivateKeyText, parsePrivateKey, toSpkiPem } from './key-formats.js'
 import { readSecret, type SecretOptions } from './secret.js'
 
 /** The key options of `inspect`; at most one may be given. */
@@ -165,15 +159,10 @@ function audienceOption(audience: string[]): string | string[] | false {
   return audience.length === 1 ? audience[0]! : audience
 }
 
-/** Runs the core verification at time `now` and reports the outcome. */
-export async function verifyWithCore(
-  token: string,
-  key: KeySource,
-  policy: PolicyFlags,
-  now: Date,
-): Promise<VerifyOutcome> {
+/** The issuer options `inspect`'s command line describes. */
+function issuerOptions(key: KeySource, policy: PolicyFlags): IssuerOptions {
   const { mapping } = policy
-  const issuer: IssuerOptions = {
+  return {
     issuer: policy.issuer,
     key,
     ...(policy.algorithms && { algorithms: policy.algorithms }),
@@ -185,10 +174,19 @@ export async function verifyWithCore(
     ...(mapping.scopesClaim !== undefined && { scopesClaim: mapping.scopesClaim }),
     ...(mapping.username !== undefined && { username: mapping.username }),
   }
+}
+
+/** Runs the core verification at time `now` and reports the outcome. */
+export async function verifyWithCore(
+  token: string,
+  key: KeySource,
+  policy: PolicyFlags,
+  now: Date,
+): Promise<VerifyOutcome> {
   const audienceChecked = policy.audience.length > 0
-  const probe = mapping.username === undefined ? undefined : usernameProbe()
+  const probe = policy.mapping.username === undefined ? undefined : usernameProbe()
   const options: AuthenticateOptions = {
-    issuers: [issuer],
+    issuers: [issuerOptions(key, policy)],
     clock: () => now,
     ...(probe && { users: { store: probe.store, createUnknown: true } }),
   }

@@ -6,20 +6,34 @@
  */
 import type { Algorithm, ClaimsPreset } from '../index.js'
 import { SUPPORTED_ALGORITHMS } from '../index.js'
-import { atMostPositionals, isoDate, nonNegativeNumber, oneOf, parseCommandArgs } from './args.js'
-import type { Command } from './command.js'
+import {
+  isoDate,
+  nonNegativeNumber,
+  oneOf,
+  repeatableOptions,
+  switchOptions,
+  valueOptions,
+  type ParsedArgs,
+} from './args.js'
+import { defineCommand } from './command.js'
 import { CommandError, EXIT, UsageError, printJson, type CliIo } from './io.js'
-import { keySourceFromFlags, verifyWithCore, type VerifyOutcome } from './inspect-verify.js'
+import {
+  keySourceFromFlags,
+  verifyWithCore,
+  type PolicyFlags,
+  type VerifyOutcome,
+} from './inspect-verify.js'
 import { formatRelative, numericDate } from './relative-time.js'
 import { secretOptionsConfig } from './secret.js'
 import { cleanTokenInput, decodeToken, type DecodedToken } from './token-parts.js'
 
 const TIME_CLAIMS = ['iat', 'nbf', 'exp'] as const
-const PRESETS = [
-  'default',
-  'clustercockpit',
-  'authotron',
-] as const satisfies readonly ClaimsPreset[]
+/** The library's claims presets by name: every one (the record's keys are checked to be all). */
+const PRESETS = Object.keys({
+  default: true,
+  clustercockpit: true,
+  authotron: true,
+} satisfies Record<ClaimsPreset, true>) as ClaimsPreset[]
 const ALGORITHMS = SUPPORTED_ALGORITHMS
 /** What the middleware's JWT_GATE_AUDIENCE_UNCHECKED start-up warning says, in `inspect`'s terms. */
 const AUDIENCE_NOT_CHECKED =
@@ -158,48 +172,75 @@ function algorithmList(values: string[] | undefined): Algorithm[] | undefined {
     .map((v) => oneOf('alg', v.trim(), ALGORITHMS) as Algorithm)
 }
 
+/** The command line of `inspect`. */
+const OPTIONS = {
+  ...valueOptions('key', 'jwks', 'ed25519', 'issuer', 'clock-tolerance', 'max-token-age'),
+  ...valueOptions('claims-preset', 'roles-claim', 'scopes-claim', 'username-claim', 'now'),
+  ...secretOptionsConfig,
+  ...repeatableOptions('audience', 'alg'),
+  ...switchOptions('no-iss', 'json'),
+}
+type Values = ParsedArgs<typeof OPTIONS>['values']
+
+/** The issuer policy of the command line, but for the issuer (see {@link pinnedIssuer}). */
+function policyOf(values: Values): Omit<PolicyFlags, 'issuer'> {
+  return {
+    audience: values.audience ?? [],
+    algorithms: algorithmList(values.alg),
+    clockTolerance: nonNegativeNumber('clock-tolerance', values['clock-tolerance']),
+    maxTokenAge: nonNegativeNumber('max-token-age', values['max-token-age']),
+    claims: oneOf('claims-preset', values['claims-preset'], PRESETS),
+    // Passed to the core unchecked: the middleware's own option parsing judges them.
+    mapping: {
+      rolesClaim: values['roles-claim'],
+      scopesClaim: values['scopes-claim'],
+      username: values['username-claim'],
+    },
+  }
+}
+
+/** The trusted issuer: `--no-iss`, `--issuer`, or else the token's own `iss`, with a note. */
+function pinnedIssuer(values: Values, decoded: DecodedToken, notes: string[]): string | null {
+  if (values['no-iss']) return null
+  if (values.issuer !== undefined) return values.issuer
+  notes.push('issuer not pinned: trusted the token\'s own "iss"; pass --issuer to check it')
+  const tokenIss = decoded.claims?.iss
+  return typeof tokenIss === 'string' ? tokenIss : null
+}
+
+/** Notes on what the verification did not check, or what it means for a user check. */
+function verificationNotes(values: Values, verification: VerifyOutcome, notes: string[]): void {
+  if (!verification.audienceChecked) notes.push(AUDIENCE_NOT_CHECKED)
+  const usernameClaim = values['username-claim']
+  if (usernameClaim !== undefined && isNoUsername(verification)) {
+    notes.push(
+      `--username-claim ${JSON.stringify(usernameClaim)} gives no username: a user check refuses the token`,
+    )
+  }
+}
+
+/** The token from the argument, or standard input for "-" or none. */
+async function readToken(io: CliIo, positional: string | undefined): Promise<string> {
+  const token = cleanTokenInput(
+    positional === undefined || positional === '-' ? await io.readStdin() : positional,
+  )
+  if (token === '') throw new CommandError('no token given')
+  return token
+}
+
 /** `jwt-gate inspect`. */
-export const inspectCommand: Command = {
+export const inspectCommand = defineCommand({
   name: 'inspect',
   summary: 'show a token and, with a key, run the middleware verification on it',
   help,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      key: { type: 'string' },
-      jwks: { type: 'string' },
-      ed25519: { type: 'string' },
-      ...secretOptionsConfig,
-      issuer: { type: 'string' },
-      'no-iss': { type: 'boolean', default: false },
-      audience: { type: 'string', multiple: true },
-      alg: { type: 'string', multiple: true },
-      'clock-tolerance': { type: 'string' },
-      'max-token-age': { type: 'string' },
-      'claims-preset': { type: 'string' },
-      'roles-claim': { type: 'string' },
-      'scopes-claim': { type: 'string' },
-      'username-claim': { type: 'string' },
-      now: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    })
-    atMostPositionals(positionals, 1)
+  options: OPTIONS,
+  maxPositionals: 1,
+  async run({ values, positionals }, io) {
     if (values['no-iss'] && values.issuer !== undefined) {
       throw new UsageError('--issuer and --no-iss contradict each other')
     }
     const now = isoDate('now', values.now) ?? io.now()
-    const policyBase = {
-      audience: values.audience ?? [],
-      algorithms: algorithmList(values.alg),
-      clockTolerance: nonNegativeNumber('clock-tolerance', values['clock-tolerance']),
-      maxTokenAge: nonNegativeNumber('max-token-age', values['max-token-age']),
-      claims: oneOf('claims-preset', values['claims-preset'], PRESETS),
-      // Passed to the core unchecked: the middleware's own option parsing judges them.
-      mapping: {
-        rolesClaim: values['roles-claim'],
-        scopesClaim: values['scopes-claim'],
-        username: values['username-claim'],
-      },
-    }
+    const policy = policyOf(values)
     const encoding =
       oneOf('secret-encoding', values['secret-encoding'], ['utf8', 'base64'] as const) ?? 'utf8'
     const key = await keySourceFromFlags(io, {
@@ -208,36 +249,17 @@ export const inspectCommand: Command = {
       ed25519: values.ed25519,
       secret: { env: values['secret-env'], file: values['secret-file'], encoding },
     })
-
-    const positional = positionals[0]
-    const token = cleanTokenInput(
-      positional === undefined || positional === '-' ? await io.readStdin() : positional,
-    )
-    if (token === '') throw new CommandError('no token given')
+    const token = await readToken(io, positionals[0])
     const decoded = decodeToken(token)
     const times = timeInfo(decoded.claims, now)
 
     const notes: string[] = []
     let verification: VerifyOutcome | undefined
     if (key !== undefined) {
-      let issuer: string | null
-      if (values['no-iss']) issuer = null
-      else if (values.issuer !== undefined) issuer = values.issuer
-      else {
-        const tokenIss = decoded.claims?.iss
-        issuer = typeof tokenIss === 'string' ? tokenIss : null
-        notes.push('issuer not pinned: trusted the token\'s own "iss"; pass --issuer to check it')
-      }
-      verification = await verifyWithCore(token, key, { ...policyBase, issuer }, now)
-      if (!verification.audienceChecked) notes.push(AUDIENCE_NOT_CHECKED)
-      const usernameClaim = values['username-claim']
-      if (usernameClaim !== undefined && isNoUsername(verification)) {
-        notes.push(
-          `--username-claim ${JSON.stringify(usernameClaim)} gives no username: a user check refuses the token`,
-        )
-      }
+      const issuer = pinnedIssuer(values, decoded, notes)
+      verification = await verifyWithCore(token, key, { ...policy, issuer }, now)
+      verificationNotes(values, verification, notes)
     }
-
     if (values.json) {
       printJson(io, {
         header: decoded.header ?? null,
@@ -251,9 +273,7 @@ export const inspectCommand: Command = {
     } else {
       printText(io, decoded, times, verification, notes)
     }
-    if (verification !== undefined) {
-      return verification.result === 'pass' ? EXIT.ok : EXIT.failed
-    }
+    if (verification !== undefined) return verification.result === 'pass' ? EXIT.ok : EXIT.failed
     return decoded.problems.length === 0 ? EXIT.ok : EXIT.failed
   },
-}
+})

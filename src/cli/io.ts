@@ -100,3 +100,23 @@ export function parseInput<T>(path: string, what: string, parse: () => T): T {
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout(`${JSON.stringify(value, null, 2)}\n`)
 }
+
+/**
+ * A JSON text that must hold an object. `fail` makes the error for text that is not JSON or holds
+ * something else: the parser's own message would quote the text, which may be key material.
+ */
+export function parseJsonObject(
+  text: string,
+  fail: (problem: 'not JSON' | 'not an object') => Error,
+): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw fail('not JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw fail('not an object')
+  }
+  return parsed as Record<string, unknown>
+}

@@ -6,27 +6,10 @@
  *
  * @module
  */
+import { KEY_SETTINGS, checkKeys, type Kind, type Setting } from './cc-keys.js'
 import { WHOLE_SECONDS_MESSAGE, parseGoDurationSeconds } from './duration.js'
-import {
-  base64Problem,
-  decodeStdBase64,
-  ed25519PrivateFromRaw,
-  toRawPublic,
-} from './key-formats.js'
+import { isCookieNameAccepted } from './library.js'
 import type { ProblemList } from './problems.js'
-import { isCookieName } from '../request/cookie-name.js'
-import { MIN_SECRET_BYTES } from '../jws/algorithms.js'
-import { rawEd25519PublicProblem } from '../keys/import-key.js'
-
-type Kind =
-  'duration' | 'cookie-name' | 'string' | 'boolean' | 'public-key' | 'private-key' | 'hmac'
-
-/** One setting: its current name first, then older spellings; the env var that overrides it. */
-interface Setting {
-  names: string[]
-  kind: Kind
-  env?: string
-}
 
 const SETTINGS: Setting[] = [
   { names: ['max-age'], kind: 'duration' },
@@ -35,10 +18,7 @@ const SETTINGS: Setting[] = [
   { names: ['trusted-issuer', 'trustedIssuer', 'trustedExternalIssuer'], kind: 'string' },
   { names: ['sync-user-on-login', 'syncUserOnLogin'], kind: 'boolean' },
   { names: ['update-user-on-login', 'updateUserOnLogin'], kind: 'boolean' },
-  { names: ['public-key'], kind: 'public-key', env: 'JWT_PUBLIC_KEY' },
-  { names: ['private-key'], kind: 'private-key', env: 'JWT_PRIVATE_KEY' },
-  { names: ['cross-login-public-key'], kind: 'public-key', env: 'CROSS_LOGIN_JWT_PUBLIC_KEY' },
-  { names: ['cross-login-hs512-key'], kind: 'hmac', env: 'CROSS_LOGIN_JWT_HS512_KEY' },
+  ...KEY_SETTINGS,
 ]
 
 const normalise = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
@@ -77,46 +57,51 @@ export interface JwtsCheckOptions {
   requireMaxAge?: boolean
 }
 
-/**
- * Checks a parsed config file. `env` holds the variables ClusterCockpit reads next to it; keys
- * set there override the file, as in cc-backend.
- *
- * @param prefix - Prepended to setting paths (e.g. `CONFIG_FILE:` when called for the example app).
- */
-export function checkJwtsConfig(
+/** The `jwts` section of a parsed config file and its path, or undefined (reported). */
+function jwtsSection(
   config: unknown,
-  env: Record<string, string | undefined>,
   problems: ProblemList,
-  prefix = '',
-  options: JwtsCheckOptions = {},
-): void {
+  prefix: string,
+  topLevelOnly: boolean,
+): [path: string, jwts: Record<string, unknown>] | undefined {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     problems.error(prefix || '(file)', 'the configuration must be a JSON object')
-    return
+    return undefined
   }
   const record = config as Record<string, unknown>
-  if (options.topLevelOnly === true && record.jwts === undefined && record.auth !== undefined) {
+  if (topLevelOnly && record.jwts === undefined && record.auth !== undefined) {
     problems.error(`${prefix}auth.jwts`, 'the example app reads only a top-level "jwts" section')
-    return
+    return undefined
   }
   const located = locateSection(record, problems, prefix)
-  if (located === undefined) return
+  if (located === undefined) return undefined
   const [path, section] = located
   if (typeof section !== 'object' || section === null || Array.isArray(section)) {
     problems.error(path, 'must be an object')
-    return
+    return undefined
   }
-  const jwts = section as Record<string, unknown>
-  const known = new Map(SETTINGS.flatMap((s) => s.names.map((n) => [n, s] as const)))
+  return [path, section as Record<string, unknown>]
+}
+
+/** Reports every name that is no setting, with the setting it resembles. */
+function reportUnknownSettings(path: string, jwts: Record<string, unknown>, problems: ProblemList) {
+  const known = SETTINGS.flatMap((s) => s.names)
   for (const name of Object.keys(jwts)) {
-    if (known.has(name)) continue
-    const guess = [...known.keys()].find((k) => normalise(k) === normalise(name))
+    if (known.includes(name)) continue
+    const guess = known.find((k) => normalise(k) === normalise(name))
     problems.error(
       `${path}.${name}`,
       `unknown setting${guess === undefined ? '' : `; did you mean "${guess}"?`}`,
     )
   }
+}
 
+/** Checks each setting given, under whichever of its names; returns the values by setting. */
+function readSettings(
+  path: string,
+  jwts: Record<string, unknown>,
+  problems: ProblemList,
+): Map<Setting, unknown> {
   const values = new Map<Setting, unknown>()
   for (const setting of SETTINGS) {
     const present = setting.names.filter((n) => jwts[n] !== undefined)
@@ -132,6 +117,27 @@ export function checkJwtsConfig(
       checkValue(setting.kind, `${path}.${name}`, jwts[name], problems)
     }
   }
+  return values
+}
+
+/**
+ * Checks a parsed config file. `env` holds the variables ClusterCockpit reads next to it; keys
+ * set there override the file, as in cc-backend.
+ *
+ * @param prefix - Prepended to setting paths (e.g. `CONFIG_FILE:` when called for the example app).
+ */
+export async function checkJwtsConfig(
+  config: unknown,
+  env: Record<string, string | undefined>,
+  problems: ProblemList,
+  prefix = '',
+  options: JwtsCheckOptions = {},
+): Promise<void> {
+  const found = jwtsSection(config, problems, prefix, options.topLevelOnly === true)
+  if (found === undefined) return
+  const [path, jwts] = found
+  reportUnknownSettings(path, jwts, problems)
+  const values = readSettings(path, jwts, problems)
   const [maxAge, cookieName, validateUser, trustedIssuer, syncUsers, updateUsers] = SETTINGS
   if (!values.has(maxAge!)) {
     if (options.requireMaxAge === false) {
@@ -153,7 +159,8 @@ export function checkJwtsConfig(
     )
   }
   if (options.keys !== false) {
-    checkKeys(path, jwts, env, values.has(cookieName!) || values.has(trustedIssuer!), problems)
+    const crossLogin = values.has(cookieName!) || values.has(trustedIssuer!)
+    await checkKeys(path, jwts, env, crossLogin, problems)
   }
 }
 
@@ -176,7 +183,7 @@ function checkValue(kind: Kind, setting: string, value: unknown, problems: Probl
       return
     }
     case 'cookie-name':
-      if (typeof value !== 'string' || !isCookieName(value)) {
+      if (typeof value !== 'string' || !isCookieNameAccepted(value)) {
         problems.error(setting, 'must be a non-empty cookie name (RFC 6265 token characters)')
       }
       return
@@ -191,118 +198,5 @@ function checkValue(kind: Kind, setting: string, value: unknown, problems: Probl
       return
     default:
       if (typeof value !== 'string') problems.error(setting, 'must be a base64 string')
-  }
-}
-
-/** The value ClusterCockpit will use: the env var when set, else the config setting. */
-function effectiveKey(
-  setting: Setting,
-  path: string,
-  jwts: Record<string, unknown>,
-  env: Record<string, string | undefined>,
-): [source: string, value: string] | undefined {
-  const fromEnv = setting.env === undefined ? undefined : env[setting.env]
-  if (fromEnv !== undefined && fromEnv !== '') return [setting.env ?? '', fromEnv]
-  const name = setting.names[0] ?? ''
-  const fromFile = jwts[name]
-  return typeof fromFile === 'string' && fromFile !== '' ? [`${path}.${name}`, fromFile] : undefined
-}
-
-function checkKeys(
-  path: string,
-  jwts: Record<string, unknown>,
-  env: Record<string, string | undefined>,
-  crossLoginConfigured: boolean,
-  problems: ProblemList,
-): void {
-  const byEnv = (name: string) => SETTINGS.find((s) => s.env === name)!
-  const pub = effectiveKey(byEnv('JWT_PUBLIC_KEY'), path, jwts, env)
-  const priv = effectiveKey(byEnv('JWT_PRIVATE_KEY'), path, jwts, env)
-  const cross = effectiveKey(byEnv('CROSS_LOGIN_JWT_PUBLIC_KEY'), path, jwts, env)
-  const hmac = effectiveKey(byEnv('CROSS_LOGIN_JWT_HS512_KEY'), path, jwts, env)
-
-  const pubOk = pub !== undefined && checkPublicKey(pub, problems)
-  if (cross !== undefined) checkPublicKey(cross, problems)
-  if (priv !== undefined) checkPrivateKey(priv, pubOk ? pub?.[1] : undefined, pub?.[0], problems)
-  if (hmac !== undefined) checkHmacKey(hmac, problems)
-
-  if (pub === undefined || priv === undefined) {
-    problems.warning(
-      pub === undefined ? 'JWT_PUBLIC_KEY' : 'JWT_PRIVATE_KEY',
-      "not set (nor in the jwts section): ClusterCockpit's token authentication will not work",
-    )
-  }
-  if (crossLoginConfigured && cross === undefined) {
-    problems.warning(
-      'CROSS_LOGIN_JWT_PUBLIC_KEY',
-      'not set: the cross-login cookie stays disabled (it needs JWT_PUBLIC_KEY, JWT_PRIVATE_KEY, ' +
-        'CROSS_LOGIN_JWT_PUBLIC_KEY, cookie-name and trusted-issuer)',
-    )
-  }
-  if (!crossLoginConfigured && cross !== undefined) {
-    problems.warning(
-      `${path}.trusted-issuer`,
-      'CROSS_LOGIN_JWT_PUBLIC_KEY is set but cookie-name and trusted-issuer are not',
-    )
-  }
-}
-
-/** Reports a bad raw Ed25519 public key; returns whether it is good. */
-export function checkPublicKey([source, value]: [string, string], problems: ProblemList): boolean {
-  const bytes = decodeStdBase64(value)
-  if (bytes === undefined) {
-    problems.error(source, `${base64Problem(value)} (expected the raw 32-byte Ed25519 key)`)
-    return false
-  }
-  const problem = rawEd25519PublicProblem(bytes)
-  if (problem !== undefined) {
-    const hint = problem === 'private key' ? ': 64 bytes is a private key' : ''
-    problems.error(source, `decodes to ${bytes.length} bytes, an Ed25519 public key has 32${hint}`)
-    return false
-  }
-  return true
-}
-
-function checkPrivateKey(
-  [source, value]: [string, string],
-  publicValue: string | undefined,
-  publicSource: string | undefined,
-  problems: ProblemList,
-): void {
-  const bytes = decodeStdBase64(value)
-  if (bytes === undefined) {
-    problems.error(source, `${base64Problem(value)} (expected Go's 64-byte Ed25519 private key)`)
-    return
-  }
-  if (bytes.length !== 64) {
-    problems.error(source, `decodes to ${bytes.length} bytes, Go's Ed25519 private key has 64`)
-    return
-  }
-  let derived: string
-  try {
-    derived = toRawPublic(ed25519PrivateFromRaw(value))
-  } catch {
-    problems.error(source, 'its public half does not match its seed')
-    return
-  }
-  if (publicValue !== undefined && derived !== publicValue) {
-    problems.error(source, `is not the private key of ${publicSource ?? 'the public key'}`)
-  }
-}
-
-function checkHmacKey([source, value]: [string, string], problems: ProblemList): void {
-  const bytes = decodeStdBase64(value)
-  if (bytes === undefined) {
-    problems.error(source, `${base64Problem(value)} (ClusterCockpit decodes it as base64)`)
-  } else if (bytes.length < MIN_SECRET_BYTES) {
-    problems.error(
-      source,
-      `decodes to ${bytes.length} bytes; an HMAC key needs at least ${MIN_SECRET_BYTES}`,
-    )
-  } else if (bytes.length < 64) {
-    problems.warning(
-      source,
-      `${bytes.length} bytes: enough for HS256, but HS512 wants 64 (RFC 7518 §3.2)`,
-    )
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Conversions between the key formats operators meet: PEM (SPKI, PKCS#8, X.509), JWK/JWKS and
- * ClusterCockpit's standard base64 of the raw Ed25519 bytes. Built on `node:crypto` key objects,
- * so every conversion goes through a parsed key and never through string surgery.
+ * ClusterCockpit's standard base64 of the raw Ed25519 bytes (raw-keys.ts). Built on `node:crypto`
+ * key objects, so every conversion goes through a parsed key and never through string surgery.
  *
  * Error messages name the problem, never the key material.
  *
@@ -9,27 +9,24 @@
  */
 import {
   X509Certificate,
-  createHash,
   createPrivateKey,
   createPublicKey,
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto'
-import { algorithmsForKey, decodeStdBase64 } from '../index.js'
-import {
-  ED25519_GO_PRIVATE_BYTES,
-  ED25519_PUBLIC_BYTES,
-  ed25519PublicKey,
-  isPrivateKeyPem,
-  rawEd25519PublicProblem,
-} from '../keys/import-key.js'
+import type { Algorithm } from '../index.js'
 import { CommandError } from './io.js'
+import { cryptoReason, importJwk, jwkThumbprint, pickJwk } from './jwk.js'
+import { algorithmsFittingKey } from './library.js'
+import { ed25519PublicFromRaw, rawPublicBytes } from './raw-keys.js'
 
-// One rule for standard base64 and one table of algorithms per key type, shared with the
-// middleware: the CLI re-exports the core's under the names its commands use.
-export { decodeStdBase64 }
-/** The JWS algorithms a key can be used with; the first is the default. Empty when none fits. */
-export const algorithmsFor = algorithmsForKey
+/**
+ * The JWS algorithms the library accepts for a key (its public half); the first is the default.
+ * Empty when none fits, or when the library refuses the key itself (an RSA key under 2048 bits).
+ */
+export function algorithmsFor(key: KeyObject): Algorithm[] {
+  return algorithmsFittingKey({ pem: toSpkiPem(key) })
+}
 
 /** The public key formats `convert` speaks. */
 export type PublicKeyFormat = 'pem' | 'jwk' | 'raw'
@@ -41,72 +38,12 @@ export interface PublicJwk extends JsonWebKey {
   alg?: string
 }
 
-/** DER of a PKCS#8 Ed25519 private key up to its 32-byte seed (RFC 8410 §7). */
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-
 /** Guesses the format of a key text: JSON is a JWK, `-----BEGIN` is PEM, anything else raw. */
 export function detectKeyFormat(text: string): PublicKeyFormat {
   const trimmed = text.trim()
   if (trimmed.startsWith('{')) return 'jwk'
   if (trimmed.startsWith('-----BEGIN')) return 'pem'
   return 'raw'
-}
-
-/** Why a text is not ClusterCockpit-style base64, for error messages (never echoes the text). */
-export function base64Problem(text: string): string {
-  if (text.trim() !== text) return 'has leading or trailing whitespace'
-  if (/[^A-Za-z0-9+/=_-]/.test(text)) return 'has characters outside standard base64'
-  if (/[-_]/.test(text)) return 'uses the URL-safe alphabet; standard base64 (+ and /) is required'
-  if (text.length % 4 !== 0) return 'is not padded to a multiple of 4 characters'
-  return 'is not valid standard base64'
-}
-
-/** A public Ed25519 key from ClusterCockpit's raw base64 (`JWT_PUBLIC_KEY`). */
-export function ed25519PublicFromRaw(base64: string): KeyObject {
-  const bytes = decodeStdBase64(base64.trim())
-  if (bytes === undefined) throw new CommandError(`raw key ${base64Problem(base64.trim())}`)
-  const problem = rawEd25519PublicProblem(bytes)
-  if (problem === 'private key') {
-    throw new CommandError(
-      'raw key is 64 bytes: that is a private key (JWT_PRIVATE_KEY); a public key has 32 bytes',
-    )
-  }
-  if (problem === 'length') {
-    throw new CommandError(`raw Ed25519 public key must be 32 bytes, got ${bytes.length}`)
-  }
-  return ed25519PublicKey(bytes)
-}
-
-/**
- * A private Ed25519 key from ClusterCockpit's raw base64 (`JWT_PRIVATE_KEY`): Go's 64-byte
- * `seed || public`, or just the 32-byte seed. A 64-byte key whose public half does not belong
- * to its seed is refused, since Go would sign with a key that does not match.
- */
-export function ed25519PrivateFromRaw(base64: string): KeyObject {
-  const bytes = decodeStdBase64(base64.trim())
-  if (bytes === undefined) throw new CommandError(`raw private key ${base64Problem(base64.trim())}`)
-  if (bytes.length !== ED25519_GO_PRIVATE_BYTES && bytes.length !== ED25519_PUBLIC_BYTES) {
-    throw new CommandError(`raw Ed25519 private key must be 64 (or 32) bytes, got ${bytes.length}`)
-  }
-  const seed = bytes.subarray(0, ED25519_PUBLIC_BYTES)
-  const key = createPrivateKey({
-    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  })
-  if (bytes.length === ED25519_GO_PRIVATE_BYTES) {
-    const derived = rawPublicBytes(createPublicKey(key))
-    if (!derived.equals(bytes.subarray(ED25519_PUBLIC_BYTES))) {
-      throw new CommandError('raw private key: its public half does not match its seed')
-    }
-  }
-  return key
-}
-
-/** The raw 32 public bytes of an Ed25519 key (public or private). */
-function rawPublicBytes(key: KeyObject): Buffer {
-  const jwk = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' })
-  return Buffer.from(jwk.x ?? '', 'base64url')
 }
 
 /** ClusterCockpit's `JWT_PUBLIC_KEY` format: standard base64 of the raw 32 bytes. */
@@ -142,27 +79,6 @@ export function toPublicJwk(key: KeyObject): PublicJwk {
   return { ...jwk, kid: jwkThumbprint(jwk), use: 'sig', ...(alg === undefined ? {} : { alg }) }
 }
 
-/**
- * RFC 7638 JWK thumbprint (SHA-256, base64url): the hash of the required members in
- * lexicographic order, serialised without whitespace.
- *
- * @see https://www.rfc-editor.org/rfc/rfc7638#section-3.2
- */
-export function jwkThumbprint(jwk: JsonWebKey): string {
-  const required: Record<string, string[]> = {
-    EC: ['crv', 'kty', 'x', 'y'],
-    OKP: ['crv', 'kty', 'x'],
-    RSA: ['e', 'kty', 'n'],
-    oct: ['k', 'kty'],
-  }
-  const members = required[jwk.kty ?? '']
-  if (members === undefined) throw new CommandError('unsupported JWK key type (kty)')
-  const canonical = JSON.stringify(
-    Object.fromEntries(members.map((name) => [name, (jwk as Record<string, unknown>)[name]])),
-  )
-  return createHash('sha256').update(canonical).digest('base64url')
-}
-
 /** "Ed25519", "EC P-256", "RSA 2048 bits": for messages. */
 export function describeKey(key: KeyObject): string {
   const type = key.asymmetricKeyType ?? 'unknown'
@@ -187,12 +103,15 @@ const CURVE_NAMES: Record<string, string> = {
 
 /** `alg` for a JWK when the key type determines it (not for RSA, which has six). */
 function unambiguousAlgorithm(key: KeyObject): string | undefined {
-  const algs = algorithmsForKey(key)
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA'
+  const algs = algorithmsFor(key)
   return algs.length === 1 ? algs[0] : undefined
 }
 
-/** Whether a PEM or JWK text holds private key material. */
+/**
+ * Whether a PEM or JWK text holds private key material: a JWK with `d`, or a PEM that
+ * `node:crypto` reads as a private key (or would, given the passphrase of an encrypted one).
+ */
 export function isPrivateKeyText(text: string): boolean {
   const trimmed = text.trim()
   if (trimmed.startsWith('{')) {
@@ -203,8 +122,19 @@ export function isPrivateKeyText(text: string): boolean {
       return false
     }
   }
-  return isPrivateKeyPem(trimmed)
+  try {
+    createPrivateKey(trimmed)
+    return true
+  } catch (err) {
+    return PASSPHRASE_NEEDED.has(cryptoReason(err))
+  }
 }
+
+/** How `node:crypto` says that a PEM is an encrypted private key (OpenSSL 3, older Node). */
+const PASSPHRASE_NEEDED = new Set([
+  'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED',
+  'ERR_MISSING_PASSPHRASE',
+])
 
 /**
  * Parses a public key in the given format. Private keys (PEM or JWK) are accepted and reduced to
@@ -251,62 +181,4 @@ export function parsePrivateKey(text: string): KeyObject {
     if (err instanceof CommandError) throw err
     throw new CommandError(`cannot parse the private key (${cryptoReason(err)})`)
   }
-}
-
-/** A JSON key text as an object; the errors never quote the text (JSON.parse's would). */
-function parseKeyJson(text: string): Record<string, unknown> {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw new CommandError('not valid JSON')
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new CommandError('the JWK must be a JSON object')
-  }
-  return parsed as Record<string, unknown>
-}
-
-/** The JWKS of a JSON key text, `undefined` when the text is a single JWK. */
-export function pickJwks(text: string): { keys: JsonWebKey[] } | undefined {
-  const { keys } = parseKeyJson(text)
-  if (keys === undefined) return undefined
-  if (!Array.isArray(keys)) throw new CommandError('the JWKS "keys" member must be an array')
-  return { keys: keys as JsonWebKey[] }
-}
-
-/** The one JWK of a JWK or JWKS text (the one with `kid` when given). */
-export function pickJwk(text: string, kid?: string): JsonWebKey {
-  const jwks = pickJwks(text)
-  if (jwks === undefined) return parseKeyJson(text)
-  const { keys } = jwks
-  const candidates = keys.filter((k) => kid === undefined || (k as { kid?: unknown }).kid === kid)
-  const [only] = candidates
-  if (candidates.length !== 1 || only === undefined) {
-    throw new CommandError(
-      kid === undefined
-        ? `the JWKS holds ${keys.length} keys; pick one with --kid`
-        : `the JWKS holds ${candidates.length} keys with kid "${kid}"`,
-    )
-  }
-  return only
-}
-
-function importJwk(jwk: JsonWebKey): KeyObject {
-  if (jwk.kty === 'oct') {
-    throw new CommandError('the JWK is a symmetric (HMAC) key, not an asymmetric key')
-  }
-  try {
-    return typeof jwk.d === 'string'
-      ? createPrivateKey({ key: jwk, format: 'jwk' })
-      : createPublicKey({ key: jwk, format: 'jwk' })
-  } catch (err) {
-    throw new CommandError(`cannot import the JWK (${cryptoReason(err)})`)
-  }
-}
-
-/** Node's crypto error code, which names the failure without quoting the input. */
-function cryptoReason(err: unknown): string {
-  const code = (err as { code?: unknown }).code
-  return typeof code === 'string' ? code : 'invalid key'
 }

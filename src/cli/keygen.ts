@@ -7,31 +7,43 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { WEAK_SECRET_RULE, weakSecretReason } from '../keys/secret-checks.js'
-import { oneOf, atMostPositionals, parseCommandArgs } from './args.js'
-import type { Command } from './command.js'
+import { SUPPORTED_ALGORITHMS, type Algorithm } from '../index.js'
+import { oneOf, switchOptions, valueOptions } from './args.js'
+import { defineCommand } from './command.js'
 import { CommandError, EXIT, printJson, type CliIo } from './io.js'
 import { toPublicJwk, toRawPrivate, toRawPublic, toSpkiPem, type PublicJwk } from './key-formats.js'
+import { hmacAlgorithms, probeOptions, verdict } from './library.js'
+import { hmacKeyBytes } from './secret.js'
 
-const PAIR_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const
-const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
-const ALGORITHMS = [...PAIR_ALGORITHMS, ...HMAC_ALGORITHMS]
+/** The key pairs keygen makes, one per key type: the type's usual algorithm. */
+const KEY_PAIRS = {
+  EdDSA: () => generateKeyPairSync('ed25519').privateKey,
+  ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+  RS256: (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).privateKey,
+} satisfies Partial<Record<Algorithm, (bits: number) => KeyObject>>
+type PairAlgorithm = keyof typeof KEY_PAIRS
+
+/** keygen's algorithms, in the library's order: its key pairs, then every HMAC algorithm. */
+function keygenAlgorithms(): Algorithm[] {
+  const pairs = SUPPORTED_ALGORITHMS.filter((alg) => Object.hasOwn(KEY_PAIRS, alg))
+  return [...pairs, ...hmacAlgorithms()]
+}
+
 const RSA_BITS = ['2048', '3072', '4096'] as const
-
-type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
-/**
- * HMAC secret sizes: the hash's output, the least RFC 7518 §3.2 allows and all the strength the
- * MAC has; more bytes add nothing.
- */
-const SECRET_BYTES: Readonly<Record<HmacAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 }
 /** The environment variable the printed middleware snippet reads the secret from. */
 const SECRET_ENV = 'JWT_SECRET'
 
-const help = `Usage: jwt-gate keygen [--alg EdDSA|ES256|RS256|HS256|HS384|HS512] [--out DIR] [--force]
+function help(): string {
+  const hmac = hmacAlgorithms()
+  const sizes = hmac
+    .map(hmacKeyBytes)
+    .join(', ')
+    .replace(/, (?=[^,]*$)/, ' or ')
+  return `Usage: jwt-gate keygen [--alg ${keygenAlgorithms().join('|')}] [--out DIR] [--force]
                       [--json]
 
 Generates a signing key pair and writes it in every format jwt-gate and ClusterCockpit read,
-or, with --alg HS256, HS384 or HS512, a random HMAC secret.
+or, with --alg ${hmac.join(', ').replace(/, (?=[^,]*$)/, ' or ')}, a random HMAC secret.
 
 With --out DIR, writes (refusing to overwrite unless --force):
   private.pem           PKCS#8 private key (mode 0600)
@@ -45,8 +57,8 @@ With --out DIR, writes (refusing to overwrite unless --force):
 Without --out, prints all of it to standard output.
 
 Options:
-  --alg ALG      EdDSA (Ed25519, the default), ES256 (P-256) or RS256; or HS256, HS384,
-                 HS512: a secret of 32, 48 or 64 random bytes (the hash's size)
+  --alg ALG      EdDSA (Ed25519, the default), ES256 (P-256) or RS256; or ${hmac.join(', ')}:
+                 a secret of ${sizes} random bytes (the hash's size)
   --bits N       RSA modulus length: 2048 (default), 3072 or 4096
   --out DIR      directory to write the files to (created when missing)
   --force        overwrite existing files
@@ -65,10 +77,19 @@ Examples:
   jwt-gate keygen --alg HS256 --out ./keys
   jwt-gate sign --secret-file ./keys/secret.b64 --secret-encoding base64 --sub alice
 `
+}
+
+/**
+ * The library's weak-secret rule in words (its JWT_GATE_WEAK_SECRET warning gives the reason that
+ * applies). Documentation only: keygen asks the library itself whether a secret is weak, and a
+ * test keeps these words equal to the library's own.
+ */
+const WEAK_SECRET_RULE =
+  'fewer than 8 distinct byte values, a run of 8 identical bytes, or a pattern repeated throughout'
 
 /** A generated HMAC secret and where it goes in the middleware's options. */
 interface SecretMaterial {
-  alg: HmacAlgorithm
+  alg: Algorithm
   bytes: number
   encoding: 'base64'
   secret: string
@@ -84,17 +105,6 @@ interface KeyMaterial {
   publicJwk: PublicJwk
   jwks: { keys: PublicJwk[] }
   clusterCockpit?: { JWT_PUBLIC_KEY: string; JWT_PRIVATE_KEY: string }
-}
-
-function generate(alg: (typeof PAIR_ALGORITHMS)[number], bits: number): KeyObject {
-  switch (alg) {
-    case 'EdDSA':
-      return generateKeyPairSync('ed25519').privateKey
-    case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
-    case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey
-  }
 }
 
 function material(alg: string, privateKey: KeyObject): KeyMaterial {
@@ -178,34 +188,34 @@ function printMaterial(io: CliIo, keys: KeyMaterial): void {
 
 /**
  * A random secret of the algorithm's full strength. Random bytes essentially never look weak;
- * the loop makes "never" exact, so the secret keygen prints is one the middleware takes silently.
+ * the loop makes "never" exact, so the secret keygen prints is one the middleware takes silently:
+ * the library is asked, and a secret it refuses or warns about is thrown away.
  */
-function generateSecret(alg: HmacAlgorithm): SecretMaterial {
+async function generateSecret(alg: Algorithm): Promise<SecretMaterial> {
+  const size = hmacKeyBytes(alg)
   let bytes: Buffer
+  let judged
   do {
-    bytes = randomBytes(SECRET_BYTES[alg])
-  } while (weakSecretReason(bytes) !== undefined)
+    bytes = randomBytes(size)
+    judged = await verdict(probeOptions({ secret: bytes }))
+  } while (judged.refusal !== undefined || judged.warnings.length > 0)
   const secret = bytes.toString('base64')
   return {
     alg,
-    bytes: SECRET_BYTES[alg],
+    bytes: size,
     encoding: 'base64',
     secret,
     middleware: `key: { secret: process.env.${SECRET_ENV}, encoding: 'base64' }, algorithms: ['${alg}']`,
   }
 }
 
-function isHmac(alg: (typeof ALGORITHMS)[number]): alg is HmacAlgorithm {
-  return (HMAC_ALGORITHMS as readonly string[]).includes(alg)
-}
-
 /** `keygen --alg HS…`: the secret to `--out DIR` as secret.b64, or to standard output. */
 async function runSecret(
   io: CliIo,
-  alg: HmacAlgorithm,
+  alg: Algorithm,
   values: { out?: string | undefined; force: boolean; json: boolean },
 ): Promise<typeof EXIT.ok> {
-  const { secret, middleware, ...facts } = generateSecret(alg)
+  const { secret, middleware, ...facts } = await generateSecret(alg)
   const title = `${alg} secret: ${facts.bytes} random bytes, standard base64`
   if (values.out === undefined) {
     if (values.json) printJson(io, { ...facts, secret, middleware })
@@ -229,23 +239,17 @@ async function runSecret(
 }
 
 /** `jwt-gate keygen`. */
-export const keygenCommand: Command = {
+export const keygenCommand = defineCommand({
   name: 'keygen',
   summary: 'generate a key pair (PEM, JWK, JWKS, ClusterCockpit raw base64) or HMAC secret',
   help,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      alg: { type: 'string' },
-      bits: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    })
-    atMostPositionals(positionals, 0)
-    const alg = oneOf('alg', values.alg, ALGORITHMS) ?? 'EdDSA'
+  options: { ...valueOptions('alg', 'bits', 'out'), ...switchOptions('force', 'json') },
+  maxPositionals: 0,
+  async run({ values }, io) {
+    const alg = oneOf('alg', values.alg, keygenAlgorithms()) ?? 'EdDSA'
     const bits = Number(oneOf('bits', values.bits, RSA_BITS) ?? '2048')
-    if (isHmac(alg)) return runSecret(io, alg, values)
-    const keys = material(alg, generate(alg, bits))
+    if (!Object.hasOwn(KEY_PAIRS, alg)) return runSecret(io, alg, values)
+    const keys = material(alg, KEY_PAIRS[alg as PairAlgorithm](bits))
 
     if (values.out === undefined) {
       if (values.json) printJson(io, keys)
@@ -268,4 +272,4 @@ export const keygenCommand: Command = {
     }
     return EXIT.ok
   },
-}
+})

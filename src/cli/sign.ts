@@ -5,27 +5,23 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { SignJWT, type JWTPayload } from 'jose'
-import { atMostPositionals, isoDate, oneOf, parseCommandArgs } from './args.js'
-import type { Command } from './command.js'
+import { isoDate, oneOf, repeatableOptions, switchOptions, valueOptions } from './args.js'
+import { defineCommand } from './command.js'
 import { parseGoDuration } from './duration.js'
 import {
   CommandError,
   EXIT,
   UsageError,
   parseInput,
+  parseJsonObject,
   printJson,
   readTextInput,
   type CliIo,
 } from './io.js'
-import {
-  algorithmsFor,
-  describeKey,
-  ed25519PrivateFromRaw,
-  parsePrivateKey,
-  pickJwk,
-  toPublicJwk,
-} from './key-formats.js'
-import { HMAC_ALGORITHMS } from '../index.js'
+import { pickJwk } from './jwk.js'
+import { algorithmsFor, describeKey, parsePrivateKey, toPublicJwk } from './key-formats.js'
+import { hmacAlgorithms } from './library.js'
+import { ed25519PrivateFromRaw } from './raw-keys.js'
 import { envNotSet, readSecret, secretBytes, secretOptionsConfig, wantsSecret } from './secret.js'
 
 const help = `Usage: jwt-gate sign (--key FILE | --ed25519-private-env NAME | --secret-env NAME |
@@ -77,16 +73,16 @@ interface SigningKey {
   kid: string | undefined
 }
 
-async function signingKey(
-  io: CliIo,
-  values: {
-    key?: string | undefined
-    'ed25519-private-env'?: string | undefined
-    'secret-env'?: string | undefined
-    'secret-file'?: string | undefined
-    'secret-encoding'?: string | undefined
-  },
-): Promise<SigningKey> {
+/** The key options of `sign`, as parsed. */
+interface KeyValues {
+  key?: string | undefined
+  'ed25519-private-env'?: string | undefined
+  'secret-env'?: string | undefined
+  'secret-file'?: string | undefined
+  'secret-encoding'?: string | undefined
+}
+
+async function signingKey(io: CliIo, values: KeyValues): Promise<SigningKey> {
   const encoding = oneOf('secret-encoding', values['secret-encoding'], ['utf8', 'base64'] as const)
   const secret = {
     env: values['secret-env'],
@@ -104,30 +100,12 @@ async function signingKey(
     const bytes = secretBytes(text, secret.encoding) ?? Buffer.alloc(0)
     return {
       key: new Uint8Array(bytes),
-      algorithms: HMAC_ALGORITHMS,
+      algorithms: hmacAlgorithms(),
       description: 'HMAC secret',
       kid: undefined,
     }
   }
-  let key: KeyObject
-  let kid: string | undefined
-  if (values.key !== undefined) {
-    const path = values.key
-    const text = await readTextInput(io, path, 'key file (--key)')
-    key = parseInput(path, 'key file', () => parsePrivateKey(text))
-    // A JWK names its own key; keep that name so the token matches the issuer's JWKS.
-    const jwkKid = text.trim().startsWith('{')
-      ? (pickJwk(text) as { kid?: unknown }).kid
-      : undefined
-    if (typeof jwkKid === 'string') kid = jwkKid
-  } else {
-    const name = values['ed25519-private-env'] ?? ''
-    const raw = io.env[name]
-    if (raw === undefined || raw === '') {
-      throw new CommandError(envNotSet('--ed25519-private-env'))
-    }
-    key = ed25519PrivateFromRaw(raw)
-  }
+  const { key, kid } = await privateKey(io, values)
   if (key.type !== 'private') throw new CommandError('--key must be a private key')
   const algorithms = algorithmsFor(key)
   if (algorithms.length === 0) throw new CommandError(`cannot sign with ${describeKey(key)}`)
@@ -137,6 +115,29 @@ async function signingKey(
     description: describeKey(key),
     kid: kid ?? toPublicJwk(key).kid,
   }
+}
+
+/** The private key of `--key` (with a JWK's own kid) or `--ed25519-private-env`. */
+async function privateKey(
+  io: CliIo,
+  values: KeyValues,
+): Promise<{ key: KeyObject; kid?: string | undefined }> {
+  if (values.key !== undefined) {
+    const path = values.key
+    const text = await readTextInput(io, path, 'key file (--key)')
+    const key = parseInput(path, 'key file', () => parsePrivateKey(text))
+    // A JWK names its own key; keep that name so the token matches the issuer's JWKS.
+    const jwkKid = text.trim().startsWith('{')
+      ? (pickJwk(text) as { kid?: unknown }).kid
+      : undefined
+    return { key, kid: typeof jwkKid === 'string' ? jwkKid : undefined }
+  }
+  const name = values['ed25519-private-env'] ?? ''
+  const raw = io.env[name]
+  if (raw === undefined || raw === '') {
+    throw new CommandError(envNotSet('--ed25519-private-env'))
+  }
+  return { key: ed25519PrivateFromRaw(raw) }
 }
 
 /** Parses `--claim k=v` (string) and `--claim k:=JSON`. */
@@ -155,16 +156,7 @@ function parseClaim(spec: string): [string, unknown] {
 }
 
 function parseClaimsJson(text: string): JWTPayload {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw new UsageError('--claims must be a JSON object')
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError('--claims must be a JSON object')
-  }
-  return parsed as JWTPayload
+  return parseJsonObject(text, () => new UsageError('--claims must be a JSON object'))
 }
 
 function offsetSeconds(option: string, value: string): number {
@@ -175,54 +167,61 @@ function offsetSeconds(option: string, value: string): number {
   return Math.round(ms / 1000)
 }
 
+/** The claims of the token: `--claims`, then `--claim`, then the named options, at `now`. */
+function buildClaims(values: ClaimValues, now: number): JWTPayload {
+  const claims: JWTPayload = values.claims === undefined ? {} : parseClaimsJson(values.claims)
+  for (const spec of values.claim ?? []) {
+    const [name, value] = parseClaim(spec)
+    claims[name] = value
+  }
+  if (values.iss !== undefined) claims.iss = values.iss
+  if (values.sub !== undefined) claims.sub = values.sub
+  if (values.jti !== undefined) claims.jti = values.jti
+  const aud = values.aud ?? []
+  if (aud.length > 0) claims.aud = aud.length === 1 ? aud[0]! : aud
+  if (!values['no-iat']) claims.iat ??= now
+  else delete claims.iat
+  if (values.nbf !== undefined) claims.nbf = now + offsetSeconds('nbf', values.nbf)
+  if (values['no-exp']) delete claims.exp
+  else if (values.exp !== undefined || claims.exp === undefined) {
+    claims.exp = now + offsetSeconds('exp', values.exp ?? '15m')
+  }
+  return claims
+}
+
+/** The claim options of `sign`, as parsed. */
+interface ClaimValues {
+  claims?: string | undefined
+  claim?: string[] | undefined
+  iss?: string | undefined
+  sub?: string | undefined
+  jti?: string | undefined
+  aud?: string[] | undefined
+  exp?: string | undefined
+  nbf?: string | undefined
+  'no-exp': boolean
+  'no-iat': boolean
+}
+
 /** `jwt-gate sign`. */
-export const signCommand: Command = {
+export const signCommand = defineCommand({
   name: 'sign',
   summary: 'mint a token with a private key or HMAC secret (tests, local development)',
   help,
-  async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      key: { type: 'string' },
-      'ed25519-private-env': { type: 'string' },
-      ...secretOptionsConfig,
-      alg: { type: 'string' },
-      claims: { type: 'string' },
-      claim: { type: 'string', multiple: true },
-      iss: { type: 'string' },
-      sub: { type: 'string' },
-      aud: { type: 'string', multiple: true },
-      jti: { type: 'string' },
-      exp: { type: 'string' },
-      'no-exp': { type: 'boolean', default: false },
-      nbf: { type: 'string' },
-      'no-iat': { type: 'boolean', default: false },
-      now: { type: 'string' },
-      kid: { type: 'string' },
-      typ: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    })
-    atMostPositionals(positionals, 0)
+  options: {
+    ...valueOptions('key', 'ed25519-private-env', 'alg', 'claims', 'iss', 'sub', 'jti'),
+    ...valueOptions('exp', 'nbf', 'now', 'kid', 'typ'),
+    ...secretOptionsConfig,
+    ...repeatableOptions('claim', 'aud'),
+    ...switchOptions('no-exp', 'no-iat', 'json'),
+  },
+  maxPositionals: 0,
+  async run({ values }, io) {
     if (values['no-exp'] && values.exp !== undefined) {
       throw new UsageError('--exp and --no-exp contradict each other')
     }
     const now = Math.floor((isoDate('now', values.now) ?? io.now()).getTime() / 1000)
-    const claims: JWTPayload = values.claims === undefined ? {} : parseClaimsJson(values.claims)
-    for (const spec of values.claim ?? []) {
-      const [name, value] = parseClaim(spec)
-      claims[name] = value
-    }
-    if (values.iss !== undefined) claims.iss = values.iss
-    if (values.sub !== undefined) claims.sub = values.sub
-    if (values.jti !== undefined) claims.jti = values.jti
-    const aud = values.aud ?? []
-    if (aud.length > 0) claims.aud = aud.length === 1 ? aud[0]! : aud
-    if (!values['no-iat']) claims.iat ??= now
-    else delete claims.iat
-    if (values.nbf !== undefined) claims.nbf = now + offsetSeconds('nbf', values.nbf)
-    if (values['no-exp']) delete claims.exp
-    else if (values.exp !== undefined || claims.exp === undefined) {
-      claims.exp = now + offsetSeconds('exp', values.exp ?? '15m')
-    }
+    const claims = buildClaims(values, now)
 
     const signer = await signingKey(io, values)
     const alg = values.alg ?? signer.algorithms[0] ?? ''
@@ -239,4 +238,4 @@ export const signCommand: Command = {
     else io.stdout(`${token}\n`)
     return EXIT.ok
   },
-}
+})

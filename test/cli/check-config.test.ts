@@ -283,7 +283,9 @@ describe('jwt-gate check-config --env', () => {
     const result = await cli(['check-config', '--env'], {
       env: { JWT_ISSUER: 'i', JWT_SECRET: secret },
     })
-    expect(result.stdout).toContain('error   JWT_SECRET: must be at least 32 bytes long')
+    expect(result.stdout).toContain(
+      'error   JWT_SECRET: is 16 bytes; at least 32 bytes are required',
+    )
     expect(result.stdout).not.toContain(secret)
   })
 

@@ -309,14 +309,37 @@ describe('jwt-gate sign', () => {
     expect(auth?.subject).toBe('local')
   })
 
+  // The library judges the secret, in its words: the middleware would refuse it the same way.
   it('refuses a secret shorter than 32 bytes, naming its length only', async () => {
     const result = await cli(['sign', '--secret-env', 'S', '--sub', 'a'], {
       env: { S: 'short-secret' },
     })
     expect(result.code).toBe(1)
     expect(result.stderr).toBe(
-      'jwt-gate sign: the secret is 12 bytes; HMAC secrets need at least 32\n',
+      'jwt-gate sign: the secret is 12 bytes; at least 32 bytes are required\n',
     )
+  })
+
+  it('refuses a public key as a secret, which the middleware never takes', async () => {
+    const { publicKey } = generateKeyPairSync('ed25519')
+    const pem = publicKey.export({ format: 'pem', type: 'spki' }).toString()
+    const result = await cli(['sign', '--secret-env', 'S', '--sub', 'a'], { env: { S: pem } })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe(
+      'jwt-gate sign: the secret looks like a public key; a public key is never an HMAC secret\n',
+    )
+  })
+
+  it('refuses a key the middleware refuses (RSA under 2048 bits): it has no algorithm', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    await writeFile(join(dir, 'rsa1024.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }))
+    const result = await cli(['sign', '--key', join(dir, 'rsa1024.pem'), '--sub', 'a'])
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'jwt-gate sign: cannot sign with RSA 1024 bits\n',
+    })
   })
 
   it('refuses a 64-byte ClusterCockpit key whose halves do not belong together', async () => {
