@@ -12,8 +12,7 @@ import {
   isAuthError,
   type Algorithm,
   type AuthenticateOptions,
-  type ClaimIssue,
-  type ClaimsPreset,
+  type AuthError,
   type IssuerOptions,
   type KeySource,
   type UserRecord,
@@ -23,6 +22,11 @@ import { CommandError, UsageError, parseInput, readTextInput, type CliIo } from 
 import { pickJwk, pickJwks } from './jwk.js'
 import { detectKeyFormat, isPrivateKeyText, parsePrivateKey, toSpkiPem } from './key-formats.js'
 import { readSecret, type SecretOptions } from './secret.js'
+
+/** The library's claims presets by name (the string members of the issuer's `claims` option). */
+export type ClaimsPreset = Extract<IssuerOptions['claims'], string>
+/** One finding of a claims schema, as the library's errors carry it. */
+type ClaimIssue = NonNullable<AuthError['issues']>[number]
 
 /** The key options of `inspect`; at most one may be given. */
 export interface KeyFlags {

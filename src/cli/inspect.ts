@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Algorithm, ClaimsPreset } from '../index.js'
+import type { Algorithm } from '../index.js'
 import { SUPPORTED_ALGORITHMS } from '../index.js'
 import {
   isoDate,
@@ -20,6 +20,7 @@ import { CommandError, EXIT, UsageError, printJson, type CliIo } from './io.js'
 import {
   keySourceFromFlags,
   verifyWithCore,
+  type ClaimsPreset,
   type PolicyFlags,
   type VerifyOutcome,
 } from './inspect-verify.js'
