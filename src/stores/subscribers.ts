@@ -1,0 +1,73 @@
+/**
+ * The two pieces every invalidation source shares: the set of subscribed listeners, each isolated
+ * from the others, and a health check that counts a probe as failed once it outlasts its timeout.
+ * Internal: the sources (the hub, Redis pub/sub, PostgreSQL LISTEN) are the public API.
+ *
+ * @module
+ */
+import type { Invalidation, InvalidationListener } from './invalidation.js'
+
+/** Listeners of one source. */
+export interface Subscribers {
+  /** Adds `listener`; the returned function removes exactly this subscription. */
+  add(listener: InvalidationListener): () => void
+  /** Delivers `event` synchronously to every current listener. */
+  emit(event: Invalidation): void
+  /** Removes every listener. */
+  clear(): void
+  /** How many listeners are subscribed. */
+  readonly count: number
+}
+
+/** Creates an empty {@link Subscribers}. */
+export function createSubscribers(): Subscribers {
+  const listeners = new Set<InvalidationListener>()
+  return {
+    add(listener) {
+      // A wrapper per subscription, so subscribing the same function twice unsubscribes cleanly.
+      const entry: InvalidationListener = (event) => listener(event)
+      listeners.add(entry)
+      return () => {
+        listeners.delete(entry)
+      }
+    },
+    emit(event) {
+      for (const listener of [...listeners]) {
+        try {
+          listener(event)
+        } catch {
+          // One faulty listener must not keep the others from invalidating their caches.
+        }
+      }
+    },
+    clear() {
+      listeners.clear()
+    },
+    get count() {
+      return listeners.size
+    },
+  }
+}
+
+/**
+ * Resolves when `probe` answers within `timeoutMs`, rejects when it fails or outlasts it. The
+ * timer is unref'd and cleared, so a health check never keeps the process alive.
+ */
+export function probeWithin(
+  probe: Promise<unknown>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  let deadline: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    deadline = setTimeout(() => reject(new Error(`${what} timed out`)), timeoutMs)
+    deadline.unref()
+  })
+  return Promise.race([probe, timedOut]).then(
+    () => clearTimeout(deadline),
+    (error: unknown) => {
+      clearTimeout(deadline)
+      throw error instanceof Error ? error : new Error(String(error))
+    },
+  )
+}
