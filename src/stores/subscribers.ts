@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Invalidation, InvalidationListener } from './invalidation.js'
+import type { Invalidation, InvalidationListener, InvalidationSource } from './invalidation.js'
 
 /** Listeners of one source. */
 export interface Subscribers {
@@ -70,4 +70,43 @@ export function probeWithin(
       throw error instanceof Error ? error : new Error(String(error))
     },
   )
+}
+
+/** A connection that delivers events to {@link Subscribers} while it is up. */
+export interface SourceConnection {
+  /** Whether events are arriving now (see {@link InvalidationSource.connected}). */
+  readonly connected: boolean
+  /** Opens the connection if it is not open; idempotent. */
+  start(): void
+  /** Closes the connection; a later `start()` opens it again. */
+  stop(): void
+}
+
+/**
+ * The public face of a network source: `subscribe` opens the connection, `close` drops every
+ * listener and closes it. With `stopWhenIdle`, the last unsubscribe closes it too.
+ */
+export function sourceOver(
+  subscribers: Subscribers,
+  connection: SourceConnection,
+  stopWhenIdle: boolean,
+): InvalidationSource & { close(): Promise<void> } {
+  return {
+    get connected() {
+      return connection.connected
+    },
+    subscribe(listener) {
+      const unsubscribe = subscribers.add(listener)
+      connection.start()
+      return () => {
+        unsubscribe()
+        if (stopWhenIdle && subscribers.count === 0) connection.stop()
+      }
+    },
+    close() {
+      subscribers.clear()
+      connection.stop()
+      return Promise.resolve()
+    },
+  }
 }

@@ -13,8 +13,8 @@ import type { Notification, Pool, PoolClient } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
 import { parseInvalidation } from '../invalidation.js'
 import { quoteIdentifier } from '../sql-identifier.js'
-import { createSubscribers, probeWithin } from '../subscribers.js'
-import type { Subscribers } from '../subscribers.js'
+import { createSubscribers, probeWithin, sourceOver } from '../subscribers.js'
+import type { SourceConnection, Subscribers } from '../subscribers.js'
 
 /** A LISTEN/NOTIFY source that can be stopped. */
 export interface PostgresListener extends InvalidationSource {
@@ -48,7 +48,7 @@ interface Timing {
  * The listen connection's life cycle: connect and LISTEN, health checks, loss, capped-backoff
  * reconnects, stop. Every state change is one method; `client` is set only while listening.
  */
-class ListenConnection {
+class ListenConnection implements SourceConnection {
   private client: PoolClient | undefined
   private retryTimer: NodeJS.Timeout | undefined
   private checker: NodeJS.Timeout | undefined
@@ -69,7 +69,7 @@ class ListenConnection {
     this.listenSql = `LISTEN ${quoteIdentifier('channel', channel)}`
   }
 
-  get listening(): boolean {
+  get connected(): boolean {
     return this.client !== undefined
   }
 
@@ -190,22 +190,6 @@ export function createPostgresListener(
     },
     subscribers,
   )
-  return {
-    get connected() {
-      return connection.listening
-    },
-    subscribe(listener) {
-      const unsubscribe = subscribers.add(listener)
-      connection.start()
-      return () => {
-        unsubscribe()
-        if (subscribers.count === 0) connection.stop()
-      }
-    },
-    close() {
-      subscribers.clear()
-      connection.stop()
-      return Promise.resolve()
-    },
-  }
+  // The connection is held only while someone listens: LISTEN takes one pool client.
+  return sourceOver(subscribers, connection, true)
 }

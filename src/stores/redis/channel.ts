@@ -13,8 +13,8 @@
 import type { Redis } from 'ioredis'
 import type { Invalidation, InvalidationSource } from '../invalidation.js'
 import { parseInvalidation } from '../invalidation.js'
-import { createSubscribers, probeWithin } from '../subscribers.js'
-import type { Subscribers } from '../subscribers.js'
+import { createSubscribers, probeWithin, sourceOver } from '../subscribers.js'
+import type { SourceConnection, Subscribers } from '../subscribers.js'
 
 /** A Redis pub/sub invalidation channel. */
 export interface RedisInvalidationChannel extends InvalidationSource {
@@ -41,11 +41,11 @@ export interface RedisInvalidationChannelOptions {
  * counts as subscribed only once the subscription holds, and is dropped (ioredis reconnects) when
  * its health check fails.
  */
-class SubscriberConnection {
+class SubscriberConnection implements SourceConnection {
   private subscriber: Redis | undefined
   private checker: NodeJS.Timeout | undefined
   private checking = false
-  subscribed = false
+  private subscribed = false
 
   constructor(
     private readonly redis: Redis,
@@ -53,6 +53,10 @@ class SubscriberConnection {
     private readonly health: { interval: number; timeout: number },
     private readonly subscribers: Subscribers,
   ) {}
+
+  get connected(): boolean {
+    return this.subscribed
+  }
 
   /** Opens the connection on first use; later calls do nothing. */
   start(): void {
@@ -132,22 +136,10 @@ export function createRedisInvalidationChannel(
     { interval: options.healthCheckInterval ?? 2000, timeout: options.healthCheckTimeout ?? 1000 },
     subscribers,
   )
-  return {
-    get connected() {
-      return connection.subscribed
-    },
-    subscribe(listener) {
-      const unsubscribe = subscribers.add(listener)
-      connection.start()
-      return unsubscribe
-    },
-    async publish(event) {
+  // The subscriber stays connected until `close()`, whoever unsubscribes.
+  return Object.assign(sourceOver(subscribers, connection, false), {
+    async publish(event: Invalidation): Promise<void> {
       await redis.publish(channel, JSON.stringify(event))
     },
-    close() {
-      subscribers.clear()
-      connection.stop()
-      return Promise.resolve()
-    },
-  }
+  })
 }
