@@ -25,7 +25,7 @@ import type { Response } from 'supertest'
 import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { AuthErrorCode, RevocationStore, UserRecord, UserStore } from '../../src/index.js'
-import type { Invalidation } from '../../src/stores/invalidation.js'
+import type { Invalidation, InvalidationSource } from '../../src/stores/invalidation.js'
 import { createMemoryRevocationStore } from '../../src/stores/memory.js'
 import {
   createPostgresRevocationStore,
@@ -352,6 +352,11 @@ function get(server: StoreApp, token: string): Promise<Response> {
   return request(server.app).get('/me').auth(token, { type: 'bearer' })
 }
 
+/** Polls until `token` passes again (the driver reconnected by itself). */
+function passesAgain(server: StoreApp, token: string): Promise<void> {
+  return expect.poll(async () => (await get(server, token)).status, POLL_RECONNECT).toBe(200)
+}
+
 /** The error `promise` rejects with (the test fails if it resolves). */
 async function failureOf(promise: Promise<unknown>): Promise<Error> {
   const error: unknown = await promise.then(
@@ -378,6 +383,8 @@ function withPort(url: string, port: number): string {
 
 /** A real connection coming back (a reconnect) takes real time: poll it, for at most 8 s. */
 const POLL_RECOVERY = { timeout: 8_000, interval: 100 }
+/** The same for a driver reconnecting by itself after a pause or a restart, at most 3 s. */
+const POLL_RECONNECT = { timeout: 3000, interval: 50 }
 
 const pgPort = Number(new URL(POSTGRES_URL).port || 5432)
 const redisPort = Number(new URL(REDIS_URL).port || 6379)
@@ -431,6 +438,31 @@ describe('SQLite user store faults (real)', () => {
     db.close()
   })
 })
+
+/**
+ * A paused connection sends no error and no end: only the source's health check can notice it.
+ * Checks that it does (not connected, `all` reported), that the source listens again once the
+ * connection answers, and that a change made then (`change`) arrives as `expected`.
+ */
+async function expectHealthCheckNotices(
+  source: InvalidationSource,
+  proxy: TcpProxy,
+  expected: Invalidation,
+  change: () => Promise<unknown>,
+): Promise<void> {
+  const events: Invalidation[] = []
+  const stop = source.subscribe((event) => events.push(event))
+  await expect.poll(() => source.connected, { timeout: 3000, interval: 10 }).toBe(true)
+  events.length = 0
+  proxy.pause()
+  await expect.poll(() => source.connected, { timeout: 2000, interval: 10 }).toBe(false)
+  expect(events).toContainEqual({ type: 'all' })
+  proxy.resume()
+  await expect.poll(() => source.connected, { timeout: 5000, interval: 20 }).toBe(true)
+  await change()
+  await expect.poll(() => events, { timeout: 1000, interval: 10 }).toContainEqual(expected)
+  stop()
+}
 
 /** A fault proxy in front of the test PostgreSQL, and the connection string that goes through it. */
 async function proxiedPostgres(): Promise<{ proxy: TcpProxy; url: string }> {
@@ -488,6 +520,10 @@ describe.skipIf(!pgAvailable)('PostgreSQL user store faults (real)', () => {
   it('fails at the query timeout while paused, refused while down, and recovers', async () => {
     const proxy = await createTcpProxy(pgPort)
     const store = storeAt(proxy.port)
+    const answersAgain = (): Promise<void> =>
+      expect
+        .poll(() => store.findUser('alice').then((user) => user?.roles, String), POLL_RECONNECT)
+        .toEqual(['user'])
     expect((await store.findUser('alice'))?.roles).toEqual(['user'])
 
     proxy.pause()
@@ -496,22 +532,12 @@ describe.skipIf(!pgAvailable)('PostgreSQL user store faults (real)', () => {
       expect(error.message).toMatch(i === 0 ? PG_QUERY_TIMEOUT : /timeout/i)
     }
     proxy.resume()
-    await expect
-      .poll(() => store.findUser('alice').then((user) => user?.roles, String), {
-        timeout: 3000,
-        interval: 50,
-      })
-      .toEqual(['user'])
+    await answersAgain()
 
     await proxy.stop()
     expect((await failureOf(store.findUser('alice'))).message).toMatch(REFUSED)
     await proxy.start()
-    await expect
-      .poll(() => store.findUser('alice').then((user) => user?.roles, String), {
-        timeout: 3000,
-        interval: 50,
-      })
-      .toEqual(['user'])
+    await answersAgain()
     await store.close()
     await proxy.stop()
   })
@@ -527,23 +553,12 @@ describe.skipIf(!pgAvailable)('PostgreSQL user store faults (real)', () => {
       poolConfig: { connectionTimeoutMillis: TIMEOUT, query_timeout: TIMEOUT },
       listener: { healthCheckInterval: 100, healthCheckTimeout: 200 },
     })
-    const source = store.invalidations!
-    const events: Invalidation[] = []
-    const stop = source.subscribe((event) => events.push(event))
-    await expect.poll(() => source.connected, { timeout: 3000, interval: 10 }).toBe(true)
-    events.length = 0
-
-    // A paused connection sends no error and no end: only the health check can notice it.
-    proxy.pause()
-    await expect.poll(() => source.connected, { timeout: 2000, interval: 10 }).toBe(false)
-    expect(events).toContainEqual({ type: 'all' })
-    proxy.resume()
-    await expect.poll(() => source.connected, { timeout: 5000, interval: 20 }).toBe(true)
-    await admin.query(`INSERT INTO "${listenTable}" (username) VALUES ('zoe')`)
-    await expect
-      .poll(() => events, { timeout: 1000, interval: 10 })
-      .toContainEqual({ type: 'user', username: 'zoe' })
-    stop()
+    await expectHealthCheckNotices(
+      store.invalidations!,
+      proxy,
+      { type: 'user', username: 'zoe' },
+      () => admin.query(`INSERT INTO "${listenTable}" (username) VALUES ('zoe')`),
+    )
     await store.close()
     await proxy.stop()
   })
@@ -569,18 +584,14 @@ describe.skipIf(!pgAvailable)('PostgreSQL user store faults (real)', () => {
     expectUnavailable(await get(server, token), server, 1)
     expect(causeOf(server.lastRejection())).toMatch(PG_QUERY_TIMEOUT)
     proxy.resume()
-    await expect
-      .poll(async () => (await get(server, token)).status, { timeout: 3000, interval: 50 })
-      .toBe(200)
+    await passesAgain(server, token)
 
     const ran = server.ran()
     await proxy.stop()
     expectUnavailable(await get(server, token), server, ran)
     expect(causeOf(server.lastRejection())).toMatch(REFUSED)
     await proxy.start()
-    await expect
-      .poll(async () => (await get(server, token)).status, { timeout: 3000, interval: 50 })
-      .toBe(200)
+    await passesAgain(server, token)
 
     await server.middleware.close()
     await proxy.stop()
@@ -663,9 +674,7 @@ describe.skipIf(!pgAvailable)('PostgreSQL revocation store faults (real)', () =>
       expect(causeOf(server.lastRejection())).toMatch(/timeout/i)
     }
     proxy.resume()
-    await expect
-      .poll(async () => (await get(server, fine)).status, { timeout: 3000, interval: 50 })
-      .toBe(200)
+    await passesAgain(server, fine)
     expect((await get(server, revoked)).status).toBe(401)
 
     await server.middleware.close()
@@ -711,6 +720,13 @@ describe.skipIf(!redisAvailable)('Redis revocation store faults (real)', () => {
     const proxy = await createTcpProxy(redisPort)
     const redis = await connectRedis(withPort(REDIS_URL, proxy.port), { commandTimeout: TIMEOUT })
     const store = createRedisRevocationStore({ redis, prefix, channel: false })
+    const answersAgain = (): Promise<void> =>
+      expect
+        .poll(
+          () => store.isRevoked({ subject: 'alice', jti: 'paused' }).catch(String),
+          POLL_RECONNECT,
+        )
+        .toBe(true)
     await store.revokeToken('paused', later())
     expect(await store.isRevoked({ subject: 'alice', jti: 'paused' })).toBe(true)
 
@@ -720,23 +736,13 @@ describe.skipIf(!redisAvailable)('Redis revocation store faults (real)', () => {
     // A timer never fires early (Node may round down by a millisecond).
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT - 50)
     proxy.resume()
-    await expect
-      .poll(() => store.isRevoked({ subject: 'alice', jti: 'paused' }).catch(String), {
-        timeout: 3000,
-        interval: 50,
-      })
-      .toBe(true)
+    await answersAgain()
 
     await proxy.stop()
     const down = await failureOf(store.isRevoked({ subject: 'alice', jti: 'paused' }))
     expect(down.message).toMatch(REFUSED)
     await proxy.start()
-    await expect
-      .poll(() => store.isRevoked({ subject: 'alice', jti: 'paused' }).catch(String), {
-        timeout: 3000,
-        interval: 50,
-      })
-      .toBe(true)
+    await answersAgain()
     await store.close()
     redis.disconnect()
     await proxy.stop()
@@ -811,24 +817,13 @@ describe.skipIf(!redisAvailable)('Redis revocation store faults (real)', () => {
       prefix,
       healthCheck: { interval: 100, timeout: 200 },
     })
-    const source = store.invalidations!
-    const events: Invalidation[] = []
-    const stop = source.subscribe((event) => events.push(event))
-    await expect.poll(() => source.connected, { timeout: 3000, interval: 10 }).toBe(true)
-    events.length = 0
-
-    // A paused connection sends no error and no close: only the health check can notice it.
-    proxy.pause()
-    await expect.poll(() => source.connected, { timeout: 2000, interval: 10 }).toBe(false)
-    expect(events).toContainEqual({ type: 'all' })
-    proxy.resume()
-    await expect.poll(() => source.connected, { timeout: 5000, interval: 20 }).toBe(true)
     const direct = createRedisRevocationStore({ redis: admin, prefix })
-    await direct.revokeToken('after-pause', later())
-    await expect
-      .poll(() => events, { timeout: 1000, interval: 10 })
-      .toContainEqual({ type: 'token', jti: 'after-pause' })
-    stop()
+    await expectHealthCheckNotices(
+      store.invalidations!,
+      proxy,
+      { type: 'token', jti: 'after-pause' },
+      () => direct.revokeToken('after-pause', later()),
+    )
     await store.close()
     await direct.close()
     redis.disconnect()
@@ -856,9 +851,7 @@ describe.skipIf(!redisAvailable)('Redis revocation store faults (real)', () => {
     // Reconnecting to a server that does not answer: still 503.
     expect((await get(server, revoked)).status).toBe(503)
     proxy.resume()
-    await expect
-      .poll(async () => (await get(server, fine)).status, { timeout: 3000, interval: 50 })
-      .toBe(200)
+    await passesAgain(server, fine)
     expect((await get(server, revoked)).status).toBe(401)
 
     await server.middleware.close()
