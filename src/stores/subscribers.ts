@@ -1,10 +1,12 @@
 /**
- * The two pieces every invalidation source shares: the set of subscribed listeners, each isolated
- * from the others, and a health check that counts a probe as failed once it outlasts its timeout.
- * Internal: the sources (the hub, Redis pub/sub, PostgreSQL LISTEN) are the public API.
+ * What every invalidation source shares: the set of subscribed listeners, each isolated from the
+ * others; a health check that counts a probe as failed once it outlasts its timeout; and the
+ * public face of a source over a connection (subscribe opens it, close closes it). Internal: the
+ * sources (the hub, Redis pub/sub, PostgreSQL LISTEN) are the public API.
  *
  * @module
  */
+import { asError } from './settle.js'
 import type { Invalidation, InvalidationListener, InvalidationSource } from './invalidation.js'
 
 /** Listeners of one source. */
@@ -67,7 +69,7 @@ export function probeWithin(
     () => clearTimeout(deadline),
     (error: unknown) => {
       clearTimeout(deadline)
-      throw error instanceof Error ? error : new Error(String(error))
+      throw asError(error)
     },
   )
 }

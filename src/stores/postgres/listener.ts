@@ -13,6 +13,7 @@ import type { Notification, Pool, PoolClient } from 'pg'
 import type { InvalidationSource } from '../invalidation.js'
 import { parseInvalidation } from '../invalidation.js'
 import { quoteIdentifier } from '../sql-identifier.js'
+import { asError } from '../settle.js'
 import { createSubscribers, probeWithin, sourceOver } from '../subscribers.js'
 import type { SourceConnection, Subscribers } from '../subscribers.js'
 
@@ -167,10 +168,6 @@ class ListenConnection implements SourceConnection {
     // Releasing with an error destroys the connection instead of pooling a broken one.
     held.release(error ?? true)
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error))
 }
 
 /** Creates a {@link PostgresListener} on `pool`; it connects on the first `subscribe`. */
