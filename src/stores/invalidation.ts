@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { createSubscribers } from './subscribers.js'
 
 /**
  * One invalidation. `all` means "drop everything": sources send it when they may have missed
@@ -42,25 +43,10 @@ export interface InvalidationHub extends InvalidationSource {
 
 /** Creates an in-process {@link InvalidationHub}. */
 export function createInvalidationHub(): InvalidationHub {
-  const listeners = new Set<InvalidationListener>()
+  const subscribers = createSubscribers()
   return {
-    subscribe(listener) {
-      // A wrapper per subscription, so subscribing the same function twice unsubscribes cleanly.
-      const entry: InvalidationListener = (event) => listener(event)
-      listeners.add(entry)
-      return () => {
-        listeners.delete(entry)
-      }
-    },
-    publish(event) {
-      for (const listener of [...listeners]) {
-        try {
-          listener(event)
-        } catch {
-          // One faulty listener must not keep the others from invalidating their caches.
-        }
-      }
-    },
+    subscribe: (listener) => subscribers.add(listener),
+    publish: (event) => subscribers.emit(event),
   }
 }
 

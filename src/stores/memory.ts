@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { AuthConfigError } from '../errors.js'
 import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './types.js'
 import {
   MAX_CLOCK_TOLERANCE,
@@ -82,6 +83,43 @@ export interface MemoryRevocationStoreOptions {
   max?: number
 }
 
+/** Seconds (since the epoch) until which each entry is kept: its expiry plus the tolerance. */
+interface Entries {
+  tokens: Map<string, number>
+  subjects: Map<string, { before: number; expiresAt: number }>
+}
+
+/** The answer to `query` at `now`, dropping the expired entries it meets. */
+function lookUp({ tokens, subjects }: Entries, query: RevocationQuery, now: number): boolean {
+  if (isUsableKey(query.jti)) {
+    const expiresAt = tokens.get(query.jti)
+    if (expiresAt !== undefined) {
+      if (expiresAt > now) return true
+      tokens.delete(query.jti)
+    }
+  }
+  if (!isUsableKey(query.subject)) return false
+  const mark = subjects.get(query.subject)
+  if (mark === undefined) return false
+  if (mark.expiresAt <= now) {
+    subjects.delete(query.subject)
+    return false
+  }
+  // Without a numeric iat the token cannot prove it was issued after the mark.
+  return typeof query.issuedAt !== 'number' || !(query.issuedAt >= mark.before)
+}
+
+/**
+ * Makes room for one new entry: drops expired entries when full, and refuses when still full
+ * rather than evicting a live one, which would silently un-revoke a token.
+ */
+function makeRoom({ tokens, subjects }: Entries, max: number, now: number): void {
+  if (tokens.size + subjects.size < max) return
+  for (const [jti, expiresAt] of tokens) if (expiresAt <= now) tokens.delete(jti)
+  for (const [subject, mark] of subjects) if (mark.expiresAt <= now) subjects.delete(subject)
+  if (tokens.size + subjects.size >= max) throw new Error('memory revocation store is full')
+}
+
 /**
  * Creates an in-memory {@link RevocationStore}. Entries expire by themselves ({@link
  * MAX_CLOCK_TOLERANCE} seconds after the token's expiry or the subject mark's ttl, as the contract
@@ -93,43 +131,14 @@ export function createMemoryRevocationStore(
 ): RevocationStore {
   const clock = options.clock ?? (() => new Date())
   const max = options.max ?? 100_000
-  if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer')
-  // Each entry holds the time (seconds) until which it is kept: expiry plus MAX_CLOCK_TOLERANCE.
-  const tokens = new Map<string, number>()
-  const subjects = new Map<string, { before: number; expiresAt: number }>()
+  if (!Number.isInteger(max) || max < 1)
+    throw new AuthConfigError('max', 'must be a positive integer')
+  const entries: Entries = { tokens: new Map(), subjects: new Map() }
+  const { tokens, subjects } = entries
   const nowSeconds = (): number => clock().getTime() / 1000
 
-  const sweep = (now: number): void => {
-    for (const [jti, expiresAt] of tokens) if (expiresAt <= now) tokens.delete(jti)
-    for (const [subject, mark] of subjects) if (mark.expiresAt <= now) subjects.delete(subject)
-  }
-  const makeRoom = (now: number, isNew: boolean): void => {
-    if (!isNew || tokens.size + subjects.size < max) return
-    sweep(now)
-    if (tokens.size + subjects.size >= max) throw new Error('memory revocation store is full')
-  }
-
   return {
-    isRevoked(query: RevocationQuery) {
-      const now = nowSeconds()
-      if (isUsableKey(query.jti)) {
-        const expiresAt = tokens.get(query.jti)
-        if (expiresAt !== undefined) {
-          if (expiresAt > now) return Promise.resolve(true)
-          tokens.delete(query.jti)
-        }
-      }
-      if (isUsableKey(query.subject)) {
-        const mark = subjects.get(query.subject)
-        if (mark !== undefined) {
-          if (mark.expiresAt <= now) subjects.delete(query.subject)
-          // Without a numeric iat the token cannot prove it was issued after the mark.
-          else if (typeof query.issuedAt !== 'number' || !(query.issuedAt >= mark.before))
-            return Promise.resolve(true)
-        }
-      }
-      return Promise.resolve(false)
-    },
+    isRevoked: (query: RevocationQuery) => Promise.resolve(lookUp(entries, query, nowSeconds())),
     revokeToken: (jti, expiresAt) =>
       settle(() => {
         assertRevokeToken(jti, expiresAt)
@@ -137,14 +146,14 @@ export function createMemoryRevocationStore(
         const keepUntil = expiresAt + MAX_CLOCK_TOLERANCE
         // Past every tolerance, verification rejects the token anyway; nothing to remember.
         if (keepUntil <= now) return
-        makeRoom(now, !tokens.has(jti))
+        if (!tokens.has(jti)) makeRoom(entries, max, now)
         tokens.set(jti, Math.max(keepUntil, tokens.get(jti) ?? 0))
       }),
     revokeSubject: (subject, before, ttl) =>
       settle(() => {
         assertRevokeSubject(subject, before, ttl)
         const now = nowSeconds()
-        makeRoom(now, !subjects.has(subject))
+        if (!subjects.has(subject)) makeRoom(entries, max, now)
         const current = subjects.get(subject)
         // Marks only move forward: a late, older "logout everywhere" must not weaken a newer one.
         const live = current !== undefined && current.expiresAt > now ? current : undefined

@@ -10,6 +10,11 @@ export function settle<T>(fn: () => T): Promise<T> {
   try {
     return Promise.resolve(fn())
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    return Promise.reject(asError(error))
   }
+}
+
+/** `error` itself when it is an `Error`, else an `Error` carrying its text (stores may throw anything). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
 }

@@ -4,12 +4,16 @@
  *
  * @module
  */
+import { AuthConfigError } from '../errors.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
-/** Returns `name` double-quoted, or throws a `TypeError` if it is not a plain identifier. */
+/**
+ * Returns `name` double-quoted, or throws an {@link AuthConfigError} naming `option` if it is not
+ * a plain identifier.
+ */
 export function quoteIdentifier(option: string, name: string): string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name))
-    throw new TypeError(`${option} must match ${String(IDENTIFIER)}`)
+    throw new AuthConfigError(option, `must match ${String(IDENTIFIER)}`)
   return `"${name}"`
 }

@@ -58,12 +58,7 @@ export function resolveColumns(columns: UserColumns = {}): ResolvedColumns {
   }
   const quote = (key: (typeof KEYS)[number]): string | undefined => {
     const name = names[key]
-    if (name === undefined) return undefined
-    try {
-      return quoteIdentifier(`columns.${key}`, name)
-    } catch (error) {
-      throw new AuthConfigError(`columns.${key}`, (error as Error).message)
-    }
+    return name === undefined ? undefined : quoteIdentifier(`columns.${key}`, name)
   }
   const sql = {
     username: quote('username')!,

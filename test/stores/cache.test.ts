@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { AuthConfigError } from '../../src/errors.js'
 import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache/index.js'
 import { createInvalidationHub } from '../../src/stores/invalidation.js'
 import type { InvalidationListener } from '../../src/stores/invalidation.js'
@@ -284,12 +285,25 @@ describe('cacheUserStore', () => {
     expect(cache.size).toBe(1)
   })
 
-  it.each([[{ ttl: -1 }], [{ negativeTtl: Number.NaN }], [{ max: 0 }], [{ max: 1.5 }]])(
-    'refuses options %j',
-    (options) => {
-      expect(() => cacheUserStore(new ProbeUserStore(), options)).toThrow(TypeError)
-    },
-  )
+  it.each([
+    ['ttl', { ttl: -1 }],
+    ['negativeTtl', { negativeTtl: Number.NaN }],
+    ['max', { max: 0 }],
+    ['max', { max: 1.5 }],
+  ])('refuses the option %s in %j at creation', (option, options) => {
+    const create = (): unknown => cacheUserStore(new ProbeUserStore(), options)
+    expect(create).toThrow(AuthConfigError)
+    expect(create).toThrow(expect.objectContaining({ option }))
+  })
+
+  it.each([
+    ['ttl', { ttl: Number.POSITIVE_INFINITY }],
+    ['max', { max: -3 }],
+  ])('the revocation cache refuses the option %s in %j at creation', (option, options) => {
+    const create = (): unknown => cacheRevocationStore(new ProbeRevocationStore(), options)
+    expect(create).toThrow(AuthConfigError)
+    expect(create).toThrow(expect.objectContaining({ option }))
+  })
 })
 
 /** A revocation store that counts queries and can answer with a fault. */

@@ -6,7 +6,7 @@
 import express from 'express'
 import type { Express } from 'express'
 import { authErrorHandler, authenticate } from '../../src/index.js'
-import type { AuthenticateMiddleware } from '../../src/index.js'
+import type { AuthenticateMiddleware, RejectionEvent } from '../../src/index.js'
 import type { RevocationStore, UserStore } from '../../src/stores/types.js'
 import { keyPair } from '../helpers/keys.js'
 import { ISSUER, sign } from '../helpers/tokens.js'
@@ -42,6 +42,8 @@ export interface StoreApp {
   middleware: AuthenticateMiddleware
   /** How many times the protected handler ran. */
   ran: () => number
+  /** The last rejection reported through `onRejected` (its `cause` is the store's own error). */
+  lastRejection: () => RejectionEvent | undefined
 }
 
 /** Builds the app: GET /me answers the authenticated subject, roles and user. */
@@ -61,7 +63,11 @@ export function createStoreApp(stores: {
     createUnknown: stores.createUnknown ?? false,
     updateExisting: stores.updateExisting ?? false,
   }
+  let last: RejectionEvent | undefined
   const middleware = authenticate({
+    onRejected: (event) => {
+      last = event
+    },
     issuers: [
       {
         issuer: ISSUER,
@@ -83,5 +89,5 @@ export function createStoreApp(stores: {
     res.json({ subject: req.auth?.subject, roles: req.auth?.roles, user: req.auth?.user })
   })
   app.use(authErrorHandler())
-  return { app, middleware, ran: () => count }
+  return { app, middleware, ran: () => count, lastRejection: () => last }
 }

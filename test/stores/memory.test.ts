@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { AuthConfigError } from '../../src/errors.js'
 import { cacheRevocationStore, cacheUserStore } from '../../src/stores/cache/index.js'
 import { createMemoryRevocationStore, createMemoryUserStore } from '../../src/stores/memory.js'
 import { MAX_CLOCK_TOLERANCE } from '../../src/stores/validate.js'
@@ -81,8 +82,11 @@ describe('memory revocation store bound', () => {
     expect(await store.isRevoked({ subject: 'x', jti: 'a' })).toBe(false)
   })
 
-  it('rejects a bound that is not a positive integer', () => {
-    expect(() => createMemoryRevocationStore({ max: 0 })).toThrow(TypeError)
+  it.each([0, 1.5, Number.NaN])('rejects the bound %s at creation, naming the option', (max) => {
+    expect(() => createMemoryRevocationStore({ max })).toThrow(AuthConfigError)
+    expect(() => createMemoryRevocationStore({ max })).toThrow(
+      expect.objectContaining({ option: 'max' }),
+    )
   })
 })
 

@@ -6,6 +6,7 @@
 import { EventEmitter, once } from 'node:events'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AuthConfigError } from '../../src/errors.js'
 import type { Invalidation } from '../../src/stores/invalidation.js'
 import {
   createPostgresRevocationStore,
@@ -275,12 +276,14 @@ describe.skipIf(!available)('postgres revocation store', () => {
 
   it('refuses names that are not plain identifiers or too long for the derived names', () => {
     for (const prefix of ['a-b', 'x"; DROP TABLE t; --', '1a', 'a'.repeat(45)]) {
-      expect(() => createPostgresRevocationStore({ pool: admin, prefix, channel: false })).toThrow(
-        TypeError,
-      )
+      const create = (): unknown =>
+        createPostgresRevocationStore({ pool: admin, prefix, channel: false })
+      expect(create).toThrow(AuthConfigError)
+      expect(create).toThrow(expect.objectContaining({ option: 'prefix' }))
     }
-    expect(() =>
-      createPostgresRevocationStore({ pool: admin, prefix: 'ok_', channel: 'no-good' }),
-    ).toThrow(TypeError)
+    const badChannel = (): unknown =>
+      createPostgresRevocationStore({ pool: admin, prefix: 'ok_', channel: 'no-good' })
+    expect(badChannel).toThrow(AuthConfigError)
+    expect(badChannel).toThrow(expect.objectContaining({ option: 'channel' }))
   })
 })

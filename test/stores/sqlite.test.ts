@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
+import { AuthConfigError } from '../../src/errors.js'
 import { createSqliteUserStore, migrateSqliteUserStore } from '../../src/stores/sqlite/index.js'
 import { InexactUserMatchError, StoreDataError } from '../../src/stores/validate.js'
 import { GARBAGE_ROWS } from './garbage.js'
@@ -53,7 +54,10 @@ describe('sqlite user store', () => {
   it.each(['users; DROP TABLE x', 'a"b', '1users', '', 'x'.repeat(64)])(
     'refuses the table name %j',
     (table) => {
-      expect(() => createSqliteUserStore({ filename: tempFile(), table })).toThrow(TypeError)
+      expect(() => createSqliteUserStore({ filename: tempFile(), table })).toThrow(
+        expect.objectContaining({ name: 'AuthConfigError', option: 'table' }),
+      )
+      expect(() => createSqliteUserStore({ filename: tempFile(), table })).toThrow(AuthConfigError)
     },
   )
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { AuthConfigError } from '../../errors.js'
 import type { Invalidation, InvalidationSource } from '../invalidation.js'
 import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from '../types.js'
 import { createLookupCache } from './lookup-cache.js'
@@ -60,13 +61,14 @@ export type CachedRevocationStore = RevocationStore & CacheControl
 function duration(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback
   if (typeof result !== 'number' || !Number.isFinite(result) || result < 0)
-    throw new TypeError(`${name} must be a non-negative number of milliseconds`)
+    throw new AuthConfigError(name, 'must be a non-negative number of milliseconds')
   return result
 }
 
 function bound(value: number | undefined, fallback: number): number {
   const result = value ?? fallback
-  if (!Number.isInteger(result) || result < 1) throw new TypeError('max must be a positive integer')
+  if (!Number.isInteger(result) || result < 1)
+    throw new AuthConfigError('max', 'must be a positive integer')
   return result
 }
 

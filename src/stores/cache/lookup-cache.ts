@@ -9,6 +9,14 @@
  * - Errors are never cached, and a load that was invalidated while running is not cached either,
  *   so an invalidation can never be undone by a slow query that started before it.
  *
+ * Why not `lru-cache` (issue 22, point 5), measured side by side (200,000 one-off lookups, `max`
+ * 10,000, 1 s ttl, Node 20, one quiet run): this map took 0.37 s, `lru-cache` 11 0.69 s without
+ * dropping expired entries (twice as long in two more runs too), and 128 s with `purgeStale()`
+ * after each insert, which keeping expired one-off entries from filling the bound would need
+ * (test/stores/cache.test.ts). Its ttl 0 means "forever" where ours means "not kept", and it has
+ * no per-entry metadata for invalidating entries and loads in flight by subject or `jti`: a side
+ * map would duplicate the bookkeeping this module is.
+ *
  * @module
  */
 
@@ -47,6 +55,43 @@ export interface LookupCache<V, M> {
   readonly size: number
 }
 
+/** The entry of `key` if it is still fresh at `now`, made the most recently used; else none. */
+function freshEntry<V, M>(
+  entries: Map<string, Entry<V, M>>,
+  key: string,
+  now: number,
+): Entry<V, M> | undefined {
+  const hit = entries.get(key)
+  if (hit === undefined) return undefined
+  entries.delete(key)
+  if (!(hit.expiresAt > now)) return undefined
+  entries.set(key, hit)
+  return hit
+}
+
+/** Keeps `entry` as the most recently used, then trims expired and excess entries. */
+function keepEntry<V, M>(
+  entries: Map<string, Entry<V, M>>,
+  max: number,
+  key: string,
+  entry: Entry<V, M>,
+  now: number,
+): void {
+  // Expired entries at the old end go first: without this, a cache that sees few repeats (one
+  // revocation lookup per fresh `jti`) would sit at `max` entries that nobody can use.
+  for (const [oldKey, oldEntry] of entries) {
+    if (oldEntry.expiresAt > now) break
+    entries.delete(oldKey)
+  }
+  entries.delete(key)
+  entries.set(key, entry)
+  while (entries.size > max) {
+    const oldest = entries.keys().next()
+    if (oldest.done === true) break
+    entries.delete(oldest.value)
+  }
+}
+
 /** Creates a {@link LookupCache}. */
 export function createLookupCache<V, M>(options: LookupCacheOptions<V>): LookupCache<V, M> {
   const entries = new Map<string, Entry<V, M>>()
@@ -56,51 +101,33 @@ export function createLookupCache<V, M>(options: LookupCacheOptions<V>): LookupC
     const ttl = options.ttlOf(value)
     if (!(ttl > 0)) return
     const now = options.now()
-    // Expired entries at the old end go first: without this, a cache that sees few repeats (one
-    // revocation lookup per fresh `jti`) would sit at `max` entries that nobody can use.
-    for (const [oldKey, oldEntry] of entries) {
-      if (oldEntry.expiresAt > now) break
-      entries.delete(oldKey)
-    }
-    entries.delete(key)
-    entries.set(key, { value, meta, expiresAt: now + ttl })
-    while (entries.size > options.max) {
-      const oldest = entries.keys().next()
-      if (oldest.done === true) break
-      entries.delete(oldest.value)
-    }
+    keepEntry(entries, options.max, key, { value, meta, expiresAt: now + ttl }, now)
+  }
+  const fly = (key: string, meta: M, load: () => Promise<V>): Promise<V> => {
+    const flight = { meta } as Flight<V, M>
+    flight.promise = new Promise<V>((resolve) => resolve(load())).then(
+      (value) => {
+        // Only the flight still registered may fill the cache: a deleted one was invalidated.
+        if (flights.get(key) === flight) {
+          flights.delete(key)
+          keep(key, value, meta)
+        }
+        return value
+      },
+      (error: unknown) => {
+        if (flights.get(key) === flight) flights.delete(key)
+        throw error
+      },
+    )
+    flights.set(key, flight)
+    return flight.promise
   }
 
   return {
     get(key, meta, load) {
-      const hit = entries.get(key)
-      if (hit !== undefined) {
-        entries.delete(key)
-        if (hit.expiresAt > options.now()) {
-          entries.set(key, hit)
-          return Promise.resolve(hit.value)
-        }
-      }
-      const running = flights.get(key)
-      if (running !== undefined) return running.promise
-
-      const flight = { meta } as Flight<V, M>
-      flight.promise = new Promise<V>((resolve) => resolve(load())).then(
-        (value) => {
-          // Only the flight still registered may fill the cache: a deleted one was invalidated.
-          if (flights.get(key) === flight) {
-            flights.delete(key)
-            keep(key, value, meta)
-          }
-          return value
-        },
-        (error: unknown) => {
-          if (flights.get(key) === flight) flights.delete(key)
-          throw error
-        },
-      )
-      flights.set(key, flight)
-      return flight.promise
+      const hit = freshEntry(entries, key, options.now())
+      if (hit !== undefined) return Promise.resolve(hit.value)
+      return flights.get(key)?.promise ?? fly(key, meta, load)
     },
     delete(key) {
       entries.delete(key)

@@ -10,9 +10,12 @@
  * @module
  */
 import type { Notification, Pool, PoolClient } from 'pg'
-import type { Invalidation, InvalidationListener, InvalidationSource } from '../invalidation.js'
+import type { InvalidationSource } from '../invalidation.js'
 import { parseInvalidation } from '../invalidation.js'
 import { quoteIdentifier } from '../sql-identifier.js'
+import { asError } from '../settle.js'
+import { createSubscribers, probeWithin, sourceOver } from '../subscribers.js'
+import type { SourceConnection, Subscribers } from '../subscribers.js'
 
 /** A LISTEN/NOTIFY source that can be stopped. */
 export interface PostgresListener extends InvalidationSource {
@@ -34,144 +37,156 @@ export interface PostgresListenerOptions {
   healthCheckTimeout?: number
 }
 
+/** Reconnect and health-check timing, defaults applied. */
+interface Timing {
+  firstDelay: number
+  maxDelay: number
+  checkInterval: number
+  checkTimeout: number
+}
+
+/**
+ * The listen connection's life cycle: connect and LISTEN, health checks, loss, capped-backoff
+ * reconnects, stop. Every state change is one method; `client` is set only while listening.
+ */
+class ListenConnection implements SourceConnection {
+  private client: PoolClient | undefined
+  private retryTimer: NodeJS.Timeout | undefined
+  private checker: NodeJS.Timeout | undefined
+  private delay: number
+  private running = false
+  private connecting = false
+  private checking = false
+  private readonly listenSql: string
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly channel: string,
+    private readonly timing: Timing,
+    private readonly subscribers: Subscribers,
+  ) {
+    this.delay = timing.firstDelay
+    // Built now, so that a bad channel name is a start-up error rather than a reconnect loop.
+    this.listenSql = `LISTEN ${quoteIdentifier('channel', channel)}`
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    void this.connect()
+  }
+
+  stop(): void {
+    this.running = false
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+    const held = this.client
+    this.client = undefined
+    if (held !== undefined) this.release(held, undefined)
+  }
+
+  private readonly onNotification = (message: Notification): void => {
+    if (message.channel === this.channel)
+      this.subscribers.emit(parseInvalidation(message.payload ?? ''))
+  }
+
+  private readonly onLost = (error: Error): void => {
+    const held = this.client
+    if (held === undefined) return
+    this.client = undefined
+    this.release(held, error)
+    this.subscribers.emit({ type: 'all' })
+    this.scheduleReconnect()
+  }
+
+  private readonly onEnd = (): void => this.onLost(new Error('listen connection ended'))
+
+  private async connect(): Promise<void> {
+    if (!this.running || this.connecting || this.client !== undefined) return
+    this.connecting = true
+    let held: PoolClient | undefined
+    try {
+      held = await this.pool.connect()
+      held.on('notification', this.onNotification)
+      held.on('error', this.onLost)
+      held.on('end', this.onEnd)
+      await held.query(this.listenSql)
+      if (this.running) this.listen(held)
+      else this.release(held, undefined)
+    } catch (error) {
+      if (held !== undefined) this.release(held, asError(error))
+      this.scheduleReconnect()
+    } finally {
+      this.connecting = false
+    }
+  }
+
+  /** The connection now listens: notifications may have been missed until now, so `all`. */
+  private listen(held: PoolClient): void {
+    this.client = held
+    this.delay = this.timing.firstDelay
+    if (this.timing.checkInterval > 0) {
+      this.checker = setInterval(() => this.check(held), this.timing.checkInterval)
+      this.checker.unref()
+    }
+    this.subscribers.emit({ type: 'all' })
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.retryTimer !== undefined) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      void this.connect()
+    }, this.delay)
+    this.retryTimer.unref()
+    this.delay = Math.min(this.delay * 2, this.timing.maxDelay)
+  }
+
+  /** `SELECT 1` within the timeout, or the connection counts as lost. */
+  private check(held: PoolClient): void {
+    if (this.checking || this.client !== held) return
+    this.checking = true
+    void probeWithin(held.query('SELECT 1'), this.timing.checkTimeout, 'listen health check')
+      .catch((error: unknown) => {
+        if (this.client === held) this.onLost(asError(error))
+      })
+      .finally(() => {
+        this.checking = false
+      })
+  }
+
+  private release(held: PoolClient, error: Error | undefined): void {
+    if (this.checker !== undefined) clearInterval(this.checker)
+    this.checker = undefined
+    held.off('notification', this.onNotification)
+    held.off('error', this.onLost)
+    held.off('end', this.onEnd)
+    // Releasing with an error destroys the connection instead of pooling a broken one.
+    held.release(error ?? true)
+  }
+}
+
 /** Creates a {@link PostgresListener} on `pool`; it connects on the first `subscribe`. */
 export function createPostgresListener(
   pool: Pool,
   options: PostgresListenerOptions,
 ): PostgresListener {
-  const listenSql = `LISTEN ${quoteIdentifier('channel', options.channel)}`
-  const firstDelay = options.retryDelay ?? 100
-  const maxDelay = options.maxRetryDelay ?? 2000
-  const checkInterval = options.healthCheckInterval ?? 2000
-  const checkTimeout = options.healthCheckTimeout ?? 1000
-  const listeners = new Set<InvalidationListener>()
-  let client: PoolClient | undefined
-  let timer: NodeJS.Timeout | undefined
-  let checker: NodeJS.Timeout | undefined
-  let delay = firstDelay
-  let running = false
-  let connecting = false
-
-  const emit = (event: Invalidation): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(event)
-      } catch {
-        // Isolate listeners from each other.
-      }
-    }
-  }
-  const onNotification = (message: Notification): void => {
-    if (message.channel === options.channel) emit(parseInvalidation(message.payload ?? ''))
-  }
-  const drop = (held: PoolClient, error: Error | undefined): void => {
-    if (checker !== undefined) clearInterval(checker)
-    checker = undefined
-    held.off('notification', onNotification)
-    held.off('error', onLost)
-    held.off('end', onEnd)
-    // Releasing with an error destroys the connection instead of pooling a broken one.
-    held.release(error ?? true)
-  }
-  function onLost(error: Error): void {
-    const held = client
-    if (held === undefined) return
-    client = undefined
-    drop(held, error)
-    emit({ type: 'all' })
-    schedule()
-  }
-  function onEnd(): void {
-    onLost(new Error('listen connection ended'))
-  }
-  function schedule(): void {
-    if (!running || timer !== undefined) return
-    timer = setTimeout(() => {
-      timer = undefined
-      void connect()
-    }, delay)
-    timer.unref()
-    delay = Math.min(delay * 2, maxDelay)
-  }
-  async function connect(): Promise<void> {
-    if (!running || connecting || client !== undefined) return
-    connecting = true
-    let held: PoolClient | undefined
-    try {
-      held = await pool.connect()
-      held.on('notification', onNotification)
-      held.on('error', onLost)
-      held.on('end', onEnd)
-      await held.query(listenSql)
-      if (!running) {
-        drop(held, undefined)
-        return
-      }
-      const listening = held
-      client = listening
-      delay = firstDelay
-      if (checkInterval > 0) {
-        checker = setInterval(() => check(listening), checkInterval)
-        checker.unref()
-      }
-      emit({ type: 'all' })
-    } catch (error) {
-      if (held !== undefined) drop(held, error instanceof Error ? error : new Error(String(error)))
-      schedule()
-    } finally {
-      connecting = false
-    }
-  }
-  let checking = false
-  function check(held: PoolClient): void {
-    if (checking || client !== held) return
-    checking = true
-    let deadline: NodeJS.Timeout | undefined
-    const timedOut = new Promise<never>((_, reject) => {
-      deadline = setTimeout(() => reject(new Error('listen health check timed out')), checkTimeout)
-      deadline.unref()
-    })
-    Promise.race([held.query('SELECT 1'), timedOut])
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          if (client === held) onLost(error instanceof Error ? error : new Error(String(error)))
-        },
-      )
-      .finally(() => {
-        clearTimeout(deadline)
-        checking = false
-      })
-  }
-  const stop = (): void => {
-    running = false
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
-    const held = client
-    client = undefined
-    if (held !== undefined) drop(held, undefined)
-  }
-
-  return {
-    get connected() {
-      return client !== undefined
+  const subscribers = createSubscribers()
+  const connection = new ListenConnection(
+    pool,
+    options.channel,
+    {
+      firstDelay: options.retryDelay ?? 100,
+      maxDelay: options.maxRetryDelay ?? 2000,
+      checkInterval: options.healthCheckInterval ?? 2000,
+      checkTimeout: options.healthCheckTimeout ?? 1000,
     },
-    subscribe(listener) {
-      const entry: InvalidationListener = (event) => listener(event)
-      listeners.add(entry)
-      if (!running) {
-        running = true
-        void connect()
-      }
-      return () => {
-        listeners.delete(entry)
-        if (listeners.size === 0) stop()
-      }
-    },
-    close() {
-      listeners.clear()
-      stop()
-      return Promise.resolve()
-    },
-  }
+    subscribers,
+  )
+  // The connection is held only while someone listens: LISTEN takes one pool client.
+  return sourceOver(subscribers, connection, true)
 }

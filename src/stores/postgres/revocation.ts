@@ -33,11 +33,11 @@ import type { InvalidationSource } from '../invalidation.js'
 import { closeOnce, inLockedTransaction, openPool } from './connection.js'
 import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
+import { decide, names, readAnswer, statements } from './revocation-sql.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
 import { quoteIdentifier } from '../sql-identifier.js'
 import {
   MAX_CLOCK_TOLERANCE,
-  StoreDataError,
   assertRevokeSubject,
   assertRevokeToken,
   isUsableKey,
@@ -80,40 +80,11 @@ export interface PostgresRevocationStore extends RevocationStore {
   close(): Promise<void>
 }
 
-/** Expired rows deleted per table by one write; more than a write adds, so tables stay bounded. */
-const PURGE_BATCH = 100
-
 /**
  * Seconds an expired row is kept before it is purged. Each instance compares expiries with its
  * own clock, so one whose clock runs ahead must not delete rows another still needs.
  */
 const PURGE_GRACE = 60
-
-/** The longest name derived from the prefix, which must stay a valid identifier. */
-const LONGEST_SUFFIX = 'subjects_keep_until'
-const MAX_PREFIX_LENGTH = 63 - LONGEST_SUFFIX.length
-
-interface Names {
-  prefix: string
-  tokens: string
-  subjects: string
-  channel: string | undefined
-}
-
-function names(options: PostgresRevocationTableOptions): Names {
-  const prefix = options.prefix ?? 'jwt_gate_revocation_'
-  if (typeof prefix !== 'string' || prefix.length > MAX_PREFIX_LENGTH)
-    throw new TypeError(`prefix must be a string of at most ${MAX_PREFIX_LENGTH} characters`)
-  const channel =
-    options.channel === false ? undefined : (options.channel ?? `${prefix}invalidations`)
-  if (channel !== undefined) quoteIdentifier('channel', channel)
-  return {
-    prefix,
-    tokens: quoteIdentifier('prefix', `${prefix}tokens`),
-    subjects: quoteIdentifier('prefix', `${prefix}subjects`),
-    channel,
-  }
-}
 
 /**
  * Creates the two tables and their expiry indexes. Idempotent and safe to run from several
@@ -145,54 +116,27 @@ export async function migratePostgresRevocationStore(
   })
 }
 
-/** The SQL of the store, built once from checked identifiers; every value is a parameter. */
-function statements({ tokens, subjects }: Names): {
-  isRevoked: string
-  revokeToken: string
-  revokeSubject: string
-  purgeTokens: string
-  purgeSubjects: string
-} {
-  // The NOTIFY runs only when the write returned a row, and only with a channel ($n not null).
-  const notify = (channel: number): string =>
-    `SELECT pg_notify($${channel}, $${channel + 1}) FROM written WHERE $${channel}::text IS NOT NULL`
-  const purge = (table: string, key: string): string =>
-    `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE keep_until <= $1
-ORDER BY keep_until LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)`
-  return {
-    isRevoked: `SELECT
-  EXISTS (SELECT 1 FROM ${tokens} WHERE jti = $1 AND keep_until > $3) AS token,
-  (SELECT issued_before FROM ${subjects} WHERE subject = $2 AND keep_until > $3) AS before`,
-    // A later expiry extends a denial; an earlier one never shortens it.
-    revokeToken: `WITH written AS (
-  INSERT INTO ${tokens} AS t (jti, keep_until) VALUES ($1, $2)
-  ON CONFLICT (jti) DO UPDATE SET keep_until = GREATEST(t.keep_until, EXCLUDED.keep_until)
-  RETURNING 1
-)
-${notify(3)}`,
-    // Marks only move forward while live; an expired one is replaced, not merged.
-    revokeSubject: `WITH written AS (
-  INSERT INTO ${subjects} AS s (subject, issued_before, keep_until) VALUES ($1, $2, $3)
-  ON CONFLICT (subject) DO UPDATE SET
-    issued_before = CASE WHEN s.keep_until > $4
-      THEN GREATEST(s.issued_before, EXCLUDED.issued_before) ELSE EXCLUDED.issued_before END,
-    keep_until = GREATEST(s.keep_until, EXCLUDED.keep_until)
-  RETURNING 1
-)
-${notify(5)}`,
-    purgeTokens: purge(tokens, 'jti'),
-    purgeSubjects: purge(subjects, 'subject'),
-  }
+/**
+ * Housekeeping after a write: a failure leaves expired rows, which every query ignores, for the
+ * next write to delete; it must not report the revocation itself as failed.
+ */
+function purgeExpired(pool: Pool, statement: string, now: number): Promise<void> {
+  return pool.query(statement, [now - PURGE_GRACE]).then(
+    () => undefined,
+    () => undefined,
+  )
 }
 
-/** Reads the one row of the `isRevoked` query, or throws {@link StoreDataError}. */
-function readAnswer(rows: unknown[]): { token: boolean; before: number | null } {
-  const row = rows[0] as { token?: unknown; before?: unknown } | undefined
-  if (rows.length !== 1 || typeof row?.token !== 'boolean')
-    throw new StoreDataError('postgres revocation store', 'the lookup returned a wrong shape')
-  if (row.before !== null && (typeof row.before !== 'number' || !Number.isFinite(row.before)))
-    throw new StoreDataError('postgres revocation store', 'subject mark is not a number')
-  return { token: row.token, before: row.before }
+/** Runs the migration once before the first query; a failed one is retried on the next call. */
+function migrateOnce(pool: Pool, prefix: string): () => Promise<void> {
+  let ready: Promise<void> | undefined
+  return () => {
+    ready ??= migratePostgresRevocationStore(pool, { prefix }).catch((error: unknown) => {
+      ready = undefined
+      throw error
+    })
+    return ready
+  }
 }
 
 /**
@@ -210,26 +154,10 @@ export function createPostgresRevocationStore(
   const { pool, owned } = openPool(options)
   const clock = options.clock ?? (() => new Date())
   const nowSeconds = (): number => clock().getTime() / 1000
-
-  let ready: Promise<void> | undefined
-  const migrated = (): Promise<void> => {
-    if (options.migrate !== true) return Promise.resolve()
-    // A failed migration is retried on the next call rather than remembered.
-    ready ??= migratePostgresRevocationStore(pool, { prefix: checked.prefix }).catch(
-      (error: unknown) => {
-        ready = undefined
-        throw error
-      },
-    )
-    return ready
-  }
-  // Housekeeping after a write: a failure leaves expired rows, which every query ignores, for
-  // the next write to delete; it must not report the revocation itself as failed.
+  const migrated =
+    options.migrate === true ? migrateOnce(pool, checked.prefix) : () => Promise.resolve()
   const purge = (statement: string, now: number): Promise<void> =>
-    pool.query(statement, [now - PURGE_GRACE]).then(
-      () => undefined,
-      () => undefined,
-    )
+    purgeExpired(pool, statement, now)
   const listener =
     channel === undefined
       ? undefined
@@ -244,11 +172,7 @@ export function createPostgresRevocationStore(
       if (jti === null && subject === null) return false
       await migrated()
       const result = await pool.query(sql.isRevoked, [jti, subject, nowSeconds()])
-      const { token, before } = readAnswer(result.rows)
-      if (token) return true
-      if (before === null) return false
-      // Without a numeric iat the token cannot prove it was issued after the mark.
-      return typeof query.issuedAt !== 'number' || !(query.issuedAt >= before)
+      return decide(readAnswer(result.rows), query)
     },
     async revokeToken(jti, expiresAt) {
       assertRevokeToken(jti, expiresAt)

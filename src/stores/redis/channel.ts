@@ -11,8 +11,10 @@
  * @module
  */
 import type { Redis } from 'ioredis'
-import type { Invalidation, InvalidationListener, InvalidationSource } from '../invalidation.js'
+import type { Invalidation, InvalidationSource } from '../invalidation.js'
 import { parseInvalidation } from '../invalidation.js'
+import { createSubscribers, probeWithin, sourceOver } from '../subscribers.js'
+import type { SourceConnection, Subscribers } from '../subscribers.js'
 
 /** A Redis pub/sub invalidation channel. */
 export interface RedisInvalidationChannel extends InvalidationSource {
@@ -34,112 +36,110 @@ export interface RedisInvalidationChannelOptions {
   healthCheckTimeout?: number
 }
 
-/** Creates a {@link RedisInvalidationChannel}. */
-export function createRedisInvalidationChannel(
-  options: RedisInvalidationChannelOptions,
-): RedisInvalidationChannel {
-  const { redis, channel } = options
-  const checkInterval = options.healthCheckInterval ?? 2000
-  const checkTimeout = options.healthCheckTimeout ?? 1000
-  const listeners = new Set<InvalidationListener>()
-  let subscriber: Redis | undefined
-  let subscribed = false
-  let checker: NodeJS.Timeout | undefined
+/**
+ * The subscriber connection: a duplicate of the app's client that subscribes on every `ready`,
+ * counts as subscribed only once the subscription holds, and is dropped (ioredis reconnects) when
+ * its health check fails.
+ */
+class SubscriberConnection implements SourceConnection {
+  private subscriber: Redis | undefined
+  private checker: NodeJS.Timeout | undefined
+  private checking = false
+  private subscribed = false
 
-  const emit = (event: Invalidation): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(event)
-      } catch {
-        // Isolate listeners from each other.
-      }
-    }
+  constructor(
+    private readonly redis: Redis,
+    private readonly channel: string,
+    private readonly health: { interval: number; timeout: number },
+    private readonly subscribers: Subscribers,
+  ) {}
+
+  get connected(): boolean {
+    return this.subscribed
   }
-  const start = (): void => {
-    const sub = redis.duplicate({
+
+  /** Opens the connection on first use; later calls do nothing. */
+  start(): void {
+    if (this.subscriber !== undefined) return
+    const sub = this.redis.duplicate({
       autoResubscribe: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       lazyConnect: false,
     })
-    subscriber = sub
+    this.subscriber = sub
+    this.watch(sub)
+    if (this.health.interval > 0) {
+      this.checker = setInterval(() => this.check(sub), this.health.interval)
+      this.checker.unref()
+    }
+  }
+
+  stop(): void {
+    if (this.checker !== undefined) clearInterval(this.checker)
+    this.checker = undefined
+    this.subscribed = false
+    this.subscriber?.disconnect()
+    this.subscriber = undefined
+  }
+
+  private watch(sub: Redis): void {
     // Connection errors are followed by reconnects; they must not crash the process.
     sub.on('error', () => undefined)
     sub.on('message', (from: string, message: string) => {
-      if (from === channel) emit(parseInvalidation(message))
+      if (from === this.channel) this.subscribers.emit(parseInvalidation(message))
     })
     sub.on('close', () => {
-      subscribed = false
-      emit({ type: 'all' })
+      this.subscribed = false
+      this.subscribers.emit({ type: 'all' })
     })
     sub.on('ready', () => {
-      sub.subscribe(channel).then(
+      sub.subscribe(this.channel).then(
         () => {
-          subscribed = true
-          emit({ type: 'all' })
+          this.subscribed = true
+          this.subscribers.emit({ type: 'all' })
         },
         // Without a subscription no event can arrive: drop the connection and let it retry.
         () => sub.disconnect(true),
       )
     })
-    if (checkInterval > 0) {
-      checker = setInterval(() => check(sub), checkInterval)
-      checker.unref()
-    }
-  }
-  let checking = false
-  const check = (sub: Redis): void => {
-    if (checking || !subscribed) return
-    checking = true
-    let deadline: NodeJS.Timeout | undefined
-    const timedOut = new Promise<never>((_, reject) => {
-      deadline = setTimeout(
-        () => reject(new Error('subscriber health check timed out')),
-        checkTimeout,
-      )
-      deadline.unref()
-    })
-    Promise.race([sub.ping(), timedOut])
-      .then(
-        () => undefined,
-        () => {
-          // A silent connection: report it lost now and let ioredis reconnect.
-          if (subscriber === sub && subscribed) {
-            subscribed = false
-            emit({ type: 'all' })
-            sub.disconnect(true)
-          }
-        },
-      )
-      .finally(() => {
-        clearTimeout(deadline)
-        checking = false
-      })
   }
 
-  return {
-    get connected() {
-      return subscribed
-    },
-    subscribe(listener) {
-      const entry: InvalidationListener = (event) => listener(event)
-      listeners.add(entry)
-      if (subscriber === undefined) start()
-      return () => {
-        listeners.delete(entry)
-      }
-    },
-    async publish(event) {
+  /** `PING` within the timeout, or the connection is reported lost and redone. */
+  private check(sub: Redis): void {
+    if (this.checking || !this.subscribed) return
+    this.checking = true
+    void probeWithin(sub.ping(), this.health.timeout, 'subscriber health check')
+      .catch(() => {
+        // A silent connection: report it lost now and let ioredis reconnect.
+        if (this.subscriber === sub && this.subscribed) {
+          this.subscribed = false
+          this.subscribers.emit({ type: 'all' })
+          sub.disconnect(true)
+        }
+      })
+      .finally(() => {
+        this.checking = false
+      })
+  }
+}
+
+/** Creates a {@link RedisInvalidationChannel}. */
+export function createRedisInvalidationChannel(
+  options: RedisInvalidationChannelOptions,
+): RedisInvalidationChannel {
+  const { redis, channel } = options
+  const subscribers = createSubscribers()
+  const connection = new SubscriberConnection(
+    redis,
+    channel,
+    { interval: options.healthCheckInterval ?? 2000, timeout: options.healthCheckTimeout ?? 1000 },
+    subscribers,
+  )
+  // The subscriber stays connected until `close()`, whoever unsubscribes.
+  return Object.assign(sourceOver(subscribers, connection, false), {
+    async publish(event: Invalidation): Promise<void> {
       await redis.publish(channel, JSON.stringify(event))
     },
-    close() {
-      listeners.clear()
-      if (checker !== undefined) clearInterval(checker)
-      checker = undefined
-      subscribed = false
-      subscriber?.disconnect()
-      subscriber = undefined
-      return Promise.resolve()
-    },
-  }
+  })
 }

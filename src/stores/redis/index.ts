@@ -18,6 +18,7 @@ import type { RedisOptions } from 'ioredis'
 import type { InvalidationSource } from '../invalidation.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
 import { createRedisInvalidationChannel } from './channel.js'
+import type { RedisInvalidationChannel } from './channel.js'
 import {
   MAX_CLOCK_TOLERANCE,
   StoreDataError,
@@ -91,32 +92,56 @@ redis.call('SET', KEYS[1], value, 'PX', ttl)
 if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1`
 
+/** The app's client, or a new fail-fast one the store owns (and must disconnect on close). */
+function openClient(redis: Redis | string): { redis: Redis; owned: boolean } {
+  if (typeof redis !== 'string') return { redis, owned: false }
+  const client = new Redis(redis, { ...FAIL_FAST_REDIS_OPTIONS })
+  // An owned client reports connection errors as events; reconnecting is its job, crashing is not.
+  client.on('error', () => undefined)
+  return { redis: client, owned: true }
+}
+
+/** The invalidation channel on `channel`, or none for `''`. */
+function openChannel(
+  redis: Redis,
+  channel: string,
+  healthCheck: RedisRevocationStoreOptions['healthCheck'],
+): RedisInvalidationChannel | undefined {
+  if (channel === '') return undefined
+  return createRedisInvalidationChannel({
+    redis,
+    channel,
+    ...(healthCheck?.interval === undefined ? {} : { healthCheckInterval: healthCheck.interval }),
+    ...(healthCheck?.timeout === undefined ? {} : { healthCheckTimeout: healthCheck.timeout }),
+  })
+}
+
+/**
+ * Decides a query from the MGET answer for its keys (subject mark first, when asked), or throws
+ * {@link StoreDataError} for an answer of the wrong shape.
+ */
+function decide(values: unknown, keyCount: number, query: RevocationQuery): boolean {
+  if (!Array.isArray(values) || values.length !== keyCount)
+    throw new StoreDataError('redis revocation store', 'MGET returned a wrong shape')
+  const answers = values as unknown[]
+  const [mark, token] = isUsableKey(query.subject) ? answers : [null, ...answers]
+  if (token !== null && token !== undefined) return true
+  if (mark === null || mark === undefined) return false
+  const before = Number(mark)
+  if (mark === '' || !Number.isFinite(before))
+    throw new StoreDataError('redis revocation store', 'subject mark is not a number')
+  // Without a numeric iat the token cannot prove it was issued after the mark.
+  return typeof query.issuedAt !== 'number' || !(query.issuedAt >= before)
+}
+
 /** Creates a {@link RedisRevocationStore}. */
 export function createRedisRevocationStore(
   options: RedisRevocationStoreOptions,
 ): RedisRevocationStore {
-  const owned = typeof options.redis === 'string'
-  const redis =
-    typeof options.redis === 'string'
-      ? new Redis(options.redis, { ...FAIL_FAST_REDIS_OPTIONS })
-      : options.redis
-  // An owned client reports connection errors as events; reconnecting is its job, crashing is not.
-  if (owned) redis.on('error', () => undefined)
+  const { redis, owned } = openClient(options.redis)
   const prefix = options.prefix ?? 'jwt-gate:revocation:'
   const channelName = options.channel === false ? '' : (options.channel ?? `${prefix}invalidations`)
-  const channel =
-    channelName === ''
-      ? undefined
-      : createRedisInvalidationChannel({
-          redis,
-          channel: channelName,
-          ...(options.healthCheck?.interval === undefined
-            ? {}
-            : { healthCheckInterval: options.healthCheck.interval }),
-          ...(options.healthCheck?.timeout === undefined
-            ? {}
-            : { healthCheckTimeout: options.healthCheck.timeout }),
-        })
+  const channel = openChannel(redis, channelName, options.healthCheck)
   const tokenKey = (jti: string): string => `${prefix}jti:${jti}`
   const subjectKey = (subject: string): string => `${prefix}sub:${subject}`
   let closing: Promise<void> | undefined
@@ -127,42 +152,29 @@ export function createRedisRevocationStore(
       if (isUsableKey(query.subject)) keys.push(subjectKey(query.subject))
       if (isUsableKey(query.jti)) keys.push(tokenKey(query.jti))
       if (keys.length === 0) return false
-      const values = await redis.mget(...keys)
-      if (!Array.isArray(values) || values.length !== keys.length)
-        throw new StoreDataError('redis revocation store', 'MGET returned a wrong shape')
-      const [mark, token] = isUsableKey(query.subject) ? values : [null, ...values]
-      if (token !== null && token !== undefined) return true
-      if (mark === null || mark === undefined) return false
-      const before = Number(mark)
-      if (mark === '' || !Number.isFinite(before))
-        throw new StoreDataError('redis revocation store', 'subject mark is not a number')
-      // Without a numeric iat the token cannot prove it was issued after the mark.
-      return typeof query.issuedAt !== 'number' || !(query.issuedAt >= before)
+      return decide(await redis.mget(...keys), keys.length, query)
     },
     async revokeToken(jti, expiresAt) {
       assertRevokeToken(jti, expiresAt)
       const expiry = Math.ceil(expiresAt)
+      const keepUntil = String(expiry + MAX_CLOCK_TOLERANCE)
+      const message = JSON.stringify({ type: 'token', jti })
       await redis.eval(
         REVOKE_TOKEN,
         1,
         tokenKey(jti),
         String(expiry),
-        String(expiry + MAX_CLOCK_TOLERANCE),
+        keepUntil,
         channelName,
-        JSON.stringify({ type: 'token', jti }),
+        message,
       )
     },
     async revokeSubject(subject, before, ttl) {
       assertRevokeSubject(subject, before, ttl)
-      await redis.eval(
-        REVOKE_SUBJECT,
-        1,
-        subjectKey(subject),
-        String(before),
-        String(ttl + MAX_CLOCK_TOLERANCE),
-        channelName,
-        JSON.stringify({ type: 'subject', subject }),
-      )
+      const keepFor = String(ttl + MAX_CLOCK_TOLERANCE)
+      const message = JSON.stringify({ type: 'subject', subject })
+      const key = subjectKey(subject)
+      await redis.eval(REVOKE_SUBJECT, 1, key, String(before), keepFor, channelName, message)
     },
     close() {
       closing ??= (async () => {
