@@ -59,6 +59,17 @@ export function isPrivateKeyPem(text: string): boolean {
   return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)
 }
 
+/** The members only a private JWK has (RFC 7518 §6.2.2 for EC and OKP, §6.3.2 for RSA). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const
+
+/**
+ * Whether a JWK holds private key material: the one test of the library, the CLI and the example
+ * app (a symmetric `oct` key is a different refusal: it is a secret, not a private key).
+ */
+export function isPrivateJwk(jwk: object): boolean {
+  return PRIVATE_JWK_MEMBERS.some((member) => member in jwk)
+}
+
 /** Ed25519 public key from standard base64 of the raw 32 bytes. */
 export function importEd25519Raw(base64: string, option: string): ImportedKey {
   const raw = decodeStdBase64(base64.trim())
@@ -102,7 +113,7 @@ export function importPublicJwk(jwk: JWK, option: string): ImportedKey {
   if (jwk.kty === 'oct') {
     throw new AuthConfigError(option, 'symmetric (oct) JWKs are not accepted; use { secret }')
   }
-  if ('d' in jwk || 'p' in jwk) {
+  if (isPrivateJwk(jwk)) {
     throw new AuthConfigError(option, 'a private JWK was given; give the public key')
   }
   let key: KeyObject

@@ -107,6 +107,12 @@ describe('configuration is refused at start-up, naming the option', () => {
       /private JWK/,
     ],
     [
+      'a JWK carrying one private RSA member only',
+      issuerWith({ key: { jwk: { ...rsa.publicJwk, qi: 'AQAB' } } }),
+      'issuers[0].key.jwk',
+      /private JWK/,
+    ],
+    [
       'an oct JWK',
       issuerWith({ key: { jwk: { kty: 'oct', k: 'AAAA' } } }),
       'issuers[0].key.jwk',
