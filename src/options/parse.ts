@@ -70,7 +70,7 @@ function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[]
 
 function objectSchemasIn(node: unknown): z.ZodObject[] {
   if (node instanceof z.ZodOptional) return objectSchemasIn(node.unwrap())
-  if (node instanceof z.ZodUnion) return (node.options as unknown[]).flatMap(objectSchemasIn)
+  if (node instanceof z.ZodUnion) return node.options.flatMap(objectSchemasIn)
   return node instanceof z.ZodObject ? [node] : []
 }
 
@@ -78,6 +78,6 @@ function childSchema(node: unknown, segment: PropertyKey): unknown {
   if (node instanceof z.ZodOptional) return childSchema(node.unwrap(), segment)
   if (typeof segment === 'number') return node instanceof z.ZodArray ? node.element : undefined
   return objectSchemasIn(node)
-    .map((object) => (object.shape as Record<PropertyKey, unknown>)[segment])
+    .map((object): unknown => object.shape[String(segment)])
     .find((child) => child !== undefined)
 }

@@ -99,10 +99,9 @@ const issuerSchema = optionsObject<IssuerOptions>()({
 
 /** Whether `value` has a method `name` (a store implementing its contract). */
 const hasMethod = (value: unknown, name: string): boolean =>
-  typeof value === 'object' &&
+  (typeof value === 'object' || typeof value === 'function') &&
   value !== null &&
-  name in value &&
-  typeof (value as Record<string, unknown>)[name] === 'function'
+  typeof Reflect.get(value, name) === 'function'
 
 /** A store lookup's timeout in ms: at most a minute. */
 const storeTimeout = z.number().int().positive().max(60_000).optional()
