@@ -45,7 +45,8 @@ const algorithms = z
     error: (issue) => {
       const names: unknown[] = Array.isArray(issue.input) ? issue.input : []
       const unsupported = names.find((name) => !isAlgorithm(name))
-      return `${String(unsupported)} is not a supported algorithm (${SUPPORTED_ALGORITHMS.join(', ')})`
+      const supported = SUPPORTED_ALGORITHMS.join(', ')
+      return `${String(unsupported)} is not a supported algorithm (${supported})`
     },
   })
 

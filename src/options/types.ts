@@ -133,8 +133,9 @@ export interface IssuerOptions {
    */
   rolesClaim?: ClaimPath | undefined
   /**
-   * Claim of the scopes, named as in {@link IssuerOptions.rolesClaim}. A string claim is split on spaces (`scope`), an array is taken as is,
-   * an object of arrays (Auth-O-Tron's `scopes` map) is flattened to its values.
+   * Claim of the scopes, named as in {@link IssuerOptions.rolesClaim}. A string claim is split on
+   * spaces (`scope`), an array is taken as is, an object of arrays (Auth-O-Tron's `scopes` map) is
+   * flattened to its values.
    * @defaultValue `'scope'` (then `'scopes'` when absent)
    */
   scopesClaim?: ClaimPath | undefined
@@ -196,7 +197,10 @@ export interface AuthenticateOptions {
    * Header-borne tokens are not affected. @defaultValue false
    */
   csrf?: boolean | { trustedOrigins?: string[] | undefined } | undefined
-  /** `required`: no token is a 401. `optional`: no token continues anonymously. @defaultValue `'required'` */
+  /**
+   * `required`: no token is a 401. `optional`: no token continues anonymously.
+   * @defaultValue `'required'`
+   */
   credentials?: 'required' | 'optional' | undefined
   /** Realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
   realm?: string | undefined

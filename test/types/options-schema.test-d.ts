@@ -46,7 +46,7 @@ describe('a schema pinned to its option type', () => {
     })
   })
 
-  it('refuses a schema that refuses what the type allows (an optional member made required)', () => {
+  it('refuses a schema refusing what the type allows (an optional member made required)', () => {
     cache({
       // @ts-expect-error `max` may be left out
       max: z.number(),
