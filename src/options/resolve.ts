@@ -1,13 +1,12 @@
 /**
  * Turns {@link AuthenticateOptions} into a frozen, fully prepared configuration, once, at start-up.
- * The schema (`schema.ts`) checks each option; here keys are imported, algorithm lists locked,
- * paths compiled, defaults applied, and the rules that span several options are checked, so the
- * request path does no configuration work. Every mistake throws an {@link AuthConfigError}
+ * The schema (`schema.ts`) checks the options; here keys are imported (and checked against each
+ * other), algorithm lists locked, paths compiled and defaults applied, so the request path does
+ * no configuration work. Every mistake throws an `AuthConfigError`
  * naming the option.
  *
  * @module
  */
-import { AuthConfigError } from '../errors.js'
 import {
   refuseSecretsEqualToPublicKeys,
   refuseSecretsSharedByIssuers,
@@ -56,11 +55,10 @@ export interface ResolvedConfig {
   readonly onRejected: ((event: RejectionEvent) => unknown) | undefined
 }
 
-/** Validates and prepares the options; throws {@link AuthConfigError} on the first mistake. */
+/** Validates and prepares the options; throws `AuthConfigError` on the first mistake. */
 export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   const options = parseOptions(input)
   const issuers = resolveIssuers(options)
-  checkUserStore(options.users)
   return Object.freeze({
     ...issuers,
     ...requestOptions(options),
@@ -88,22 +86,14 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
 
 type IssuerIndex = Pick<ResolvedConfig, 'issuers' | 'issuerWithoutIss' | 'extraTyp'>
 
-/** Each issuer by its `iss`, and the one for tokens without `iss`; each `iss` at most once. */
+/** Each issuer by its `iss`, and the one for tokens without `iss` (the schema made each unique). */
 function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   const issuers = new Map<string, ResolvedIssuer>()
   let issuerWithoutIss: ResolvedIssuer | undefined
   options.issuers.forEach((raw, index) => {
     const resolved = resolveIssuer(raw, index)
-    const option = `issuers[${index}].issuer`
-    if (resolved.issuer === null) {
-      if (issuerWithoutIss !== undefined) {
-        throw new AuthConfigError(option, 'only one issuer may be null')
-      }
-      issuerWithoutIss = resolved
-    } else {
-      if (issuers.has(resolved.issuer)) throw new AuthConfigError(option, 'is configured twice')
-      issuers.set(resolved.issuer, resolved)
-    }
+    if (resolved.issuer === null) issuerWithoutIss = resolved
+    else issuers.set(resolved.issuer, resolved)
   })
   const all = [...issuers.values(), ...(issuerWithoutIss ? [issuerWithoutIss] : [])]
   const configuredKeys = all.flatMap((issuer) => issuer.keys.configured)
@@ -147,28 +137,7 @@ function requestOptions(options: AuthenticateOptions): RequestOptions {
 
 /** The token sources: given, or the header (and the cookie, when one is configured). */
 function tokenSources(options: AuthenticateOptions): readonly SourceName[] {
-  const sources: readonly SourceName[] =
-    options.sources ?? (options.cookie === undefined ? ['header'] : ['header', 'cookie'])
-  if (new Set(sources).size !== sources.length) {
-    throw new AuthConfigError('sources', 'lists a source twice')
-  }
-  if (sources.includes('cookie') && options.cookie === undefined) {
-    throw new AuthConfigError('cookie', 'is required when sources include "cookie"')
-  }
-  if (!sources.includes('cookie') && options.cookie !== undefined) {
-    throw new AuthConfigError('sources', 'must include "cookie" when a cookie is configured')
-  }
-  return sources
-}
-
-/** A user check that creates or updates users needs a store that can. */
-function checkUserStore(users: AuthenticateOptions['users']): void {
-  if (users?.createUnknown === true && typeof users.store.createUser !== 'function') {
-    throw new AuthConfigError('users.createUnknown', 'the user store has no createUser()')
-  }
-  if (users?.updateExisting === true && typeof users.store.updateUser !== 'function') {
-    throw new AuthConfigError('users.updateExisting', 'the user store has no updateUser()')
-  }
+  return options.sources ?? (options.cookie === undefined ? ['header'] : ['header', 'cookie'])
 }
 
 function clockMillis(clock: () => Date): () => number {

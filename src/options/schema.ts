@@ -1,8 +1,9 @@
 /**
  * The zod schema of {@link AuthenticateOptions}: every option's shape, range and message, in one
  * place, each options object checked by the compiler against its public type in `types.ts` (see
- * `shape.ts`). What needs more than one option at a time (a cookie source needs a cookie) and what
- * needs the keys imported is checked in `resolve.ts`.
+ * `shape.ts`), and the rules that span several options (a cookie source needs a cookie). What
+ * needs the keys imported (a secret that is another issuer's public key) is checked where they
+ * are imported, from `resolve.ts`.
  *
  * @module
  */
@@ -144,6 +145,43 @@ const csrfSchema = optionsObject<Exclude<AuthenticateOptions['csrf'], boolean | 
   trustedOrigins: z.array(origin).optional(),
 })
 
+type Problem = (path: PropertyKey[], message: string) => void
+
+/** Each `iss` names one issuer, and one issuer at most is for tokens without `iss`. */
+function checkIssuersDistinct(issuers: readonly IssuerOptions[], problem: Problem): void {
+  const seen = new Set<string | null>()
+  issuers.forEach(({ issuer }, index) => {
+    if (seen.has(issuer)) {
+      const message = issuer === null ? 'only one issuer may be null' : 'is configured twice'
+      problem(['issuers', index, 'issuer'], message)
+    }
+    seen.add(issuer)
+  })
+}
+
+/** Given token sources name each source once, and name the cookie exactly when there is one. */
+function checkSources(options: AuthenticateOptions, problem: Problem): void {
+  const { sources, cookie } = options
+  if (sources === undefined) return
+  if (new Set(sources).size !== sources.length) problem(['sources'], 'lists a source twice')
+  if (sources.includes('cookie') && cookie === undefined) {
+    problem(['cookie'], 'is required when sources include "cookie"')
+  }
+  if (!sources.includes('cookie') && cookie !== undefined) {
+    problem(['sources'], 'must include "cookie" when a cookie is configured')
+  }
+}
+
+/** A user check that creates or updates users needs a store that can. */
+function checkUserStore(users: UserCheckOptions | undefined, problem: Problem): void {
+  if (users?.createUnknown === true && typeof users.store.createUser !== 'function') {
+    problem(['users', 'createUnknown'], 'the user store has no createUser()')
+  }
+  if (users?.updateExisting === true && typeof users.store.updateUser !== 'function') {
+    problem(['users', 'updateExisting'], 'the user store has no updateUser()')
+  }
+}
+
 /** The schema of every option; `parse.ts` turns its first issue into an `AuthConfigError`. */
 export const optionsSchema = optionsObject<AuthenticateOptions>()({
   issuers: z.array(issuerSchema).min(1),
@@ -175,4 +213,10 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   corsPreflight: z.enum(['pass', 'authenticate']).optional(),
   onAuthenticated: callback<(auth: AuthContext) => unknown>().optional(),
   onRejected: callback<(event: RejectionEvent) => unknown>().optional(),
+}).superRefine((options, ctx) => {
+  // The rules that span several options, once each option is valid on its own.
+  const problem: Problem = (path, message) => ctx.addIssue({ code: 'custom', path, message })
+  checkIssuersDistinct(options.issuers, problem)
+  checkSources(options, problem)
+  checkUserStore(options.users, problem)
 })
