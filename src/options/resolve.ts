@@ -2,8 +2,7 @@
  * Turns {@link AuthenticateOptions} into a frozen, fully prepared configuration, once, at start-up.
  * The schema (`schema.ts`) checks the options; here keys are imported (and checked against each
  * other), algorithm lists locked, paths compiled and defaults applied, so the request path does
- * no configuration work. Every mistake throws an `AuthConfigError`
- * naming the option.
+ * no configuration work. Every mistake throws an `AuthConfigError` naming the option.
  *
  * @module
  */
