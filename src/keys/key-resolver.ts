@@ -7,9 +7,9 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { AuthConfigError, InvalidTokenError } from '../errors.js'
-import type { Algorithm, KeySource } from '../options/types.js'
+import type { KeySource } from '../options/types.js'
+import type { Algorithm } from '../jws/algorithms.js'
 import {
-  ALL_ALGORITHMS,
   ASYMMETRIC_ALGORITHMS,
   HMAC_ALGORITHMS,
   MIN_RSA_BITS,
@@ -25,7 +25,7 @@ import {
 } from './import-key.js'
 import type { ImportedKey } from './import-key.js'
 import { createRemoteKeySet } from './remote-jwks.js'
-import { unknownOptionProblem } from '../options/suggest.js'
+import type { RemoteKeySet } from './remote-jwks.js'
 import type { ConfiguredKey } from './secret-checks.js'
 import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
 
@@ -43,73 +43,25 @@ export interface KeyResolver {
   readonly configured: readonly ConfiguredKey[]
 }
 
-const KEY_FIELDS = ['ed25519', 'pem', 'jwk', 'jwks', 'jwksUrl', 'secret'] as const
-
-/** The members each key source may have; anything else (a typo, an `agent`) is refused. */
-const KEY_MEMBERS: Readonly<Record<(typeof KEY_FIELDS)[number], readonly string[]>> = {
-  ed25519: ['ed25519'],
-  pem: ['pem'],
-  jwk: ['jwk'],
-  jwks: ['jwks'],
-  jwksUrl: ['jwksUrl', 'timeout', 'cooldown', 'cacheMaxAge', 'staleIfError', 'headers'],
-  secret: ['secret', 'encoding'],
-}
-
-/** Builds the resolver of `issuers[i].key`, validating `issuers[i].algorithms` against it. */
+/**
+ * Builds the resolver of `issuers[i].key`, fitting `issuers[i].algorithms` to it. The options
+ * schema (`options/key-schema.ts`) has checked their shape; this imports the keys.
+ */
 export function createKeyResolver(
   source: KeySource,
-  configuredAlgorithms: readonly string[] | undefined,
+  configuredAlgorithms: readonly Algorithm[] | undefined,
   option: string,
 ): KeyResolver {
-  if (typeof source !== 'object' || source === null) {
-    throw new AuthConfigError(`${option}.key`, 'is required')
-  }
-  const present = KEY_FIELDS.filter((field) => field in source)
   const keyOption = `${option}.key`
-  refuseUnknownMembers(
-    source,
-    present.length === 1 ? KEY_MEMBERS[present[0]!] : KEY_FIELDS,
-    keyOption,
-  )
-  if (present.length !== 1) {
-    throw new AuthConfigError(
-      `${option}.key`,
-      `must have exactly one of ${KEY_FIELDS.join(', ')} (found ${present.length === 0 ? 'none' : present.join(', ')})`,
-    )
-  }
   const algOption = `${option}.algorithms`
-  const field = present[0]!
-  refuseMissingValue((source as unknown as Record<string, unknown>)[field], `${keyOption}.${field}`)
-  checkAlgorithmNames(configuredAlgorithms, algOption)
-
   if ('jwksUrl' in source) {
-    const algorithms = configuredAlgorithms ?? ASYMMETRIC_ALGORITHMS
-    for (const alg of algorithms) {
-      if (HMAC_ALGORITHMS.includes(alg as Algorithm)) {
-        throw new AuthConfigError(algOption, `${alg} cannot be used with a JWKS (public keys only)`)
-      }
-    }
-    const remote = createRemoteKeySet(source, keyOption)
-    return {
-      algorithms: new Set(algorithms),
-      static: false,
-      async getKey(header) {
-        const key = await remote.getKey(header)
-        checkFetchedKeyStrength(key)
-        return key
-      },
-      warmUp: () => remote.reload(),
-      configured: [],
-    }
+    return remoteResolver(createRemoteKeySet(source, keyOption), configuredAlgorithms, algOption)
   }
-
   const configured = importStatic(source, keyOption)
   const keys: ImportedKey[] = configured.map(({ imported }) => imported)
-  const algorithms = lockAlgorithms(keys, configuredAlgorithms, algOption)
   const single = keys.length === 1 ? keys[0] : undefined
-
   return {
-    algorithms,
+    algorithms: lockAlgorithms(keys, configuredAlgorithms, algOption),
     static: true,
     getKey(header) {
       const chosen = single ?? selectFromSet(keys, header)
@@ -119,7 +71,34 @@ export function createKeyResolver(
       return chosen.key
     },
     warmUp: () => Promise.resolve(),
-    configured: configured.map(({ option, imported }) => ({ option, key: imported.key })),
+    configured: configured.map(({ option: from, imported }) => ({
+      option: from,
+      key: imported.key,
+    })),
+  }
+}
+
+/** A remote JWKS holds public keys only, so its algorithms are asymmetric ones. */
+function remoteResolver(
+  remote: RemoteKeySet,
+  configuredAlgorithms: readonly Algorithm[] | undefined,
+  algOption: string,
+): KeyResolver {
+  const algorithms = configuredAlgorithms ?? ASYMMETRIC_ALGORITHMS
+  const hmac = algorithms.find((alg) => HMAC_ALGORITHMS.includes(alg))
+  if (hmac !== undefined) {
+    throw new AuthConfigError(algOption, `${hmac} cannot be used with a JWKS (public keys only)`)
+  }
+  return {
+    algorithms: new Set(algorithms),
+    static: false,
+    async getKey(header) {
+      const key = await remote.getKey(header)
+      checkFetchedKeyStrength(key)
+      return key
+    },
+    warmUp: () => remote.reload(),
+    configured: [],
   }
 }
 
@@ -146,62 +125,23 @@ function importStatic(
   return one(`${keyOption}.secret`, importSecret(source.secret, source.encoding, keyOption))
 }
 
-function refuseUnknownMembers(source: object, known: readonly string[], keyOption: string): void {
-  const unknown = Object.keys(source).find((name) => !known.includes(name))
-  if (unknown !== undefined) {
-    throw new AuthConfigError(`${keyOption}.${unknown}`, unknownOptionProblem(unknown, known))
-  }
-}
-
-/**
- * `{ ed25519: process.env.X! }` with X unset gives `undefined`, with X set to nothing `''`: say so,
- * before any import code trips over the value.
- */
-function refuseMissingValue(value: unknown, option: string): void {
-  if (value === undefined || value === null) {
-    throw new AuthConfigError(
-      option,
-      `is missing (${String(value)}): is the environment variable or file it comes from set?`,
-    )
-  }
-  if (value === '') {
-    throw new AuthConfigError(option, 'is empty: is the environment variable it comes from set?')
-  }
-}
-
-function checkAlgorithmNames(algorithms: readonly string[] | undefined, option: string): void {
-  if (algorithms === undefined) return
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw new AuthConfigError(option, 'must be a non-empty array')
-  }
-  for (const alg of algorithms) {
-    if (typeof alg !== 'string' || !ALL_ALGORITHMS.has(alg)) {
-      throw new AuthConfigError(
-        option,
-        `${String(alg)} is not a supported algorithm (${[...ALL_ALGORITHMS].join(', ')})`,
-      )
-    }
-  }
-}
-
 /**
  * The locked list: the configured algorithms (each must fit every key), or the union of each key's
  * narrow default. HMAC and public keys never mix in one issuer.
  */
 function lockAlgorithms(
   keys: ImportedKey[],
-  configured: readonly string[] | undefined,
+  configured: readonly Algorithm[] | undefined,
   option: string,
 ): Set<string> {
   const kinds = new Set(keys.map(({ key }) => key.type))
-  if (kinds.size > 1)
+  if (kinds.size > 1) {
     throw new AuthConfigError(option, 'HMAC and public keys are mixed in one issuer')
+  }
   if (configured !== undefined) {
     for (const alg of configured) {
       const fits = keys.some(({ key, alg: declared }) =>
-        declared === undefined
-          ? algorithmsForKey(key).includes(alg as Algorithm)
-          : declared === alg,
+        declared === undefined ? algorithmsForKey(key).includes(alg) : declared === alg,
       )
       if (!fits) throw new AuthConfigError(option, `${alg} does not fit the configured key`)
     }

@@ -11,7 +11,7 @@ import type { JSONWebKeySet, JWTVerifyGetKey, FlattenedJWSInput } from 'jose'
 
 /** The protected header a key set is asked about. */
 export type KeyLookupHeader = Parameters<JWTVerifyGetKey>[0]
-import { AuthConfigError, InvalidTokenError, ServiceUnavailableError } from '../errors.js'
+import { InvalidTokenError, ServiceUnavailableError } from '../errors.js'
 import type { RemoteJwksKeySource } from '../options/types.js'
 
 /** Largest JWKS response read; a real key set is a few KiB. */
@@ -46,94 +46,52 @@ class JwksTooLargeError extends Error {}
 /** Key sets pick keys from the header alone; the token argument is not consulted. */
 const NO_TOKEN = undefined as unknown as FlattenedJWSInput
 
-/** Validates the options and builds the key set. Nothing is fetched until the first token. */
-export function createRemoteKeySet(source: RemoteJwksKeySource, option: string): RemoteKeySet {
-  const url = parseJwksUrl(source.jwksUrl, `${option}.jwksUrl`)
-  const timeout = milliseconds(source.timeout, DEFAULTS.timeout, 1, `${option}.timeout`)
-  const cooldown = milliseconds(
-    source.cooldown,
-    DEFAULTS.cooldown,
-    MIN_REFRESH_INTERVAL,
-    `${option}.cooldown`,
-  )
-  const cacheMaxAge = milliseconds(
-    source.cacheMaxAge,
-    DEFAULTS.cacheMaxAge,
-    MIN_REFRESH_INTERVAL,
-    `${option}.cacheMaxAge`,
-  )
-  const staleIfError = milliseconds(
-    source.staleIfError,
-    DEFAULTS.staleIfError,
-    0,
-    `${option}.staleIfError`,
-  )
-
-  let lastGood: { jwks: JSONWebKeySet; at: number; local: JWTVerifyGetKey } | undefined
+/** What the last successful fetch brought, kept to serve while the endpoint fails. */
+class LastGoodKeys {
+  private last: { at: number; keys: JWTVerifyGetKey } | undefined
   /** When the endpoint last failed; while within the cooldown, a sick IdP is not asked again. */
-  let lastFailureAt = -Infinity
+  lastFailureAt = -Infinity
 
-  const staleUsable = (now: number): boolean =>
-    lastGood !== undefined && now - lastGood.at <= cacheMaxAge + staleIfError
+  constructor(private readonly servesFor: number) {}
 
-  const fromStale = async (header: KeyLookupHeader): Promise<VerificationKey> => {
+  remember(jwks: JSONWebKeySet): void {
+    this.last = { at: Date.now(), keys: createLocalJWKSet(jwks) }
+  }
+
+  /** Whether the last good keys may still serve: `cacheMaxAge + staleIfError` after the fetch. */
+  usable(now: number): boolean {
+    return this.last !== undefined && now - this.last.at <= this.servesFor
+  }
+
+  async getKey(header: KeyLookupHeader): Promise<VerificationKey> {
     try {
-      return await lastGood!.local(header, NO_TOKEN)
+      return await this.last!.keys(header, NO_TOKEN)
     } catch (staleError) {
       throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', {
         cause: staleError,
       })
     }
   }
+}
 
-  const limitedFetch = async (input: string, init: RequestInit): Promise<Response> => {
-    const response = await fetch(input, { ...init, redirect: 'error' })
-    const text = await readLimited(response)
-    if (response.status === 200) {
-      const parsed = safeParseJwks(text)
-      if (parsed !== undefined) {
-        lastGood = { jwks: parsed, at: Date.now(), local: createLocalJWKSet(parsed) }
-      }
-    }
-    return new Response(text, { status: response.status, headers: response.headers })
-  }
-
+/**
+ * Builds the key set of a remote JWKS whose options the options schema has checked. Nothing is
+ * fetched until the first token.
+ */
+export function createRemoteKeySet(source: RemoteJwksKeySource, option: string): RemoteKeySet {
+  const url = new URL(source.jwksUrl)
+  const cooldown = source.cooldown ?? DEFAULTS.cooldown
+  const cacheMaxAge = source.cacheMaxAge ?? DEFAULTS.cacheMaxAge
+  const lastGood = new LastGoodKeys(cacheMaxAge + (source.staleIfError ?? DEFAULTS.staleIfError))
   const remote = createRemoteJWKSet(url, {
-    timeoutDuration: timeout,
+    timeoutDuration: source.timeout ?? DEFAULTS.timeout,
     cooldownDuration: cooldown,
     cacheMaxAge,
     ...(source.headers === undefined ? {} : { headers: source.headers }),
-    [customFetch]: limitedFetch,
+    [customFetch]: limitedFetch(lastGood),
   })
-
-  const getKey = async (header: KeyLookupHeader): Promise<VerificationKey> => {
-    const now = Date.now()
-    // After a failed refresh, do not ask the endpoint again until the cooldown has passed: serve the
-    // last good keys, or answer 503 at once. No fetch storm against a sick IdP, and no timeout
-    // added to each request.
-    if (now - lastFailureAt < cooldown) {
-      if (staleUsable(now)) return fromStale(header)
-      throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable')
-    }
-    try {
-      return await remote(header, undefined)
-    } catch (error) {
-      if (
-        error instanceof errors.JWKSNoMatchingKey ||
-        error instanceof errors.JWKSMultipleMatchingKeys
-      ) {
-        throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', { cause: error })
-      }
-      lastFailureAt = Date.now()
-      if (staleUsable(lastFailureAt)) return fromStale(header)
-      throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable', {
-        cause: error,
-      })
-    }
-  }
-
   return {
-    getKey,
+    getKey: (header) => getKeyOrStale(remote, lastGood, cooldown, header),
     async reload() {
       try {
         await remote.reload()
@@ -145,6 +103,50 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
         )
       }
     },
+  }
+}
+
+/** jose's fetch, with a bounded response, no redirects, and each good key set remembered. */
+function limitedFetch(lastGood: LastGoodKeys) {
+  return async (input: string, init: RequestInit): Promise<Response> => {
+    const response = await fetch(input, { ...init, redirect: 'error' })
+    const text = await readLimited(response)
+    if (response.status === 200) {
+      const parsed = safeParseJwks(text)
+      if (parsed !== undefined) lastGood.remember(parsed)
+    }
+    return new Response(text, { status: response.status, headers: response.headers })
+  }
+}
+
+async function getKeyOrStale(
+  remote: JWTVerifyGetKey,
+  lastGood: LastGoodKeys,
+  cooldown: number,
+  header: KeyLookupHeader,
+): Promise<VerificationKey> {
+  const now = Date.now()
+  // After a failed refresh, do not ask the endpoint again until the cooldown has passed: serve the
+  // last good keys, or answer 503 at once. No fetch storm against a sick IdP, and no timeout
+  // added to each request.
+  if (now - lastGood.lastFailureAt < cooldown) {
+    if (lastGood.usable(now)) return lastGood.getKey(header)
+    throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable')
+  }
+  try {
+    return await remote(header, NO_TOKEN)
+  } catch (error) {
+    if (
+      error instanceof errors.JWKSNoMatchingKey ||
+      error instanceof errors.JWKSMultipleMatchingKeys
+    ) {
+      throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', { cause: error })
+    }
+    lastGood.lastFailureAt = Date.now()
+    if (lastGood.usable(lastGood.lastFailureAt)) return lastGood.getKey(header)
+    throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable', {
+      cause: error,
+    })
   }
 }
 
@@ -193,34 +195,4 @@ function safeParseJwks(text: string): JSONWebKeySet | undefined {
     // not JSON: jose reports it, and the last good set stays in place
   }
   return undefined
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
-function parseJwksUrl(value: unknown, option: string): URL {
-  if (typeof value !== 'string') throw new AuthConfigError(option, 'must be a URL string')
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new AuthConfigError(option, 'is not a valid URL')
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new AuthConfigError(option, 'must not contain credentials; send them with `headers`')
-  }
-  if (url.protocol === 'https:') return url
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url
-  throw new AuthConfigError(option, 'must use https (http is allowed for loopback addresses only)')
-}
-
-/** A duration option in ms: an integer of at least `min`, or the default when absent. */
-function milliseconds(value: unknown, fallback: number, min: number, option: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new AuthConfigError(
-      option,
-      `must be an integer number of milliseconds, at least ${min} ms`,
-    )
-  }
-  return value
 }

@@ -1,6 +1,8 @@
 /**
- * The public option types of jwt-gate. Validation and defaults live in `resolve.ts`; this file only
- * describes the shapes, so that it can be read as the reference of every option.
+ * The public option types of jwt-gate, the reference of every option with its unit and default.
+ * They are the source: the schema in `schema.ts` is checked against them by the compiler (see
+ * `shape.ts`), so the two cannot drift. An optional member may be left out or set to `undefined`;
+ * both mean its default.
  *
  * @module
  */
@@ -33,24 +35,24 @@ export interface RemoteJwksKeySource {
   /** `https:` URL of the JWKS (`http:` only for loopback addresses). */
   jwksUrl: string
   /** Fetch timeout, in ms (at least 1). @defaultValue 5000 (5 s) */
-  timeout?: number
+  timeout?: number | undefined
   /**
    * Minimum time between refetches triggered by an unknown `kid`, in ms; at least 1000, so that a
    * flood of unknown `kid`s fetches at most once a second. @defaultValue 30000 (30 s)
    */
-  cooldown?: number
+  cooldown?: number | undefined
   /**
    * How long a fetched set is considered fresh, in ms; at least 1000.
    * @defaultValue 600000 (10 min)
    */
-  cacheMaxAge?: number
+  cacheMaxAge?: number | undefined
   /**
    * How long to keep serving the last good keys after the endpoint starts failing, in ms (0 turns
    * it off). @defaultValue 3600000 (1 h)
    */
-  staleIfError?: number
+  staleIfError?: number | undefined
   /** Extra request headers (an API key for the IdP, say). */
-  headers?: Record<string, string>
+  headers?: Record<string, string> | undefined
 }
 /** An HMAC secret. */
 export interface SecretKeySource {
@@ -62,7 +64,7 @@ export interface SecretKeySource {
    * `JWT_GATE_SECRET_ENCODING` warning, since the two issuers would read it differently.
    * @defaultValue `'utf8'`
    */
-  encoding?: 'utf8' | 'base64'
+  encoding?: 'utf8' | 'base64' | undefined
 }
 
 /** Where the keys of one issuer come from. Exactly one of the members. */
@@ -90,58 +92,59 @@ export interface IssuerOptions {
   /** Where the verification keys come from. */
   key: KeySource
   /** The locked algorithm list. @defaultValue derived from the key */
-  algorithms?: Algorithm[]
+  algorithms?: Algorithm[] | undefined
   /**
    * Required audience(s); the token's `aud` must contain one. `false`: not checked, on purpose (the
    * issuer puts no `aud`). Absent: not checked either, with a `JWT_GATE_AUDIENCE_UNCHECKED` warning
    * at start-up, except with the `clustercockpit` and `authotron` presets, whose tokens carry no
    * `aud`.
    */
-  audience?: string | string[] | false
+  audience?: string | string[] | false | undefined
   /**
    * Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds; at most 300 (5 min).
    * @defaultValue 5
    */
-  clockTolerance?: number
+  clockTolerance?: number | undefined
   /**
    * Maximum age in seconds, measured from `iat` (which then becomes required).
    * @defaultValue none (no limit)
    */
-  maxTokenAge?: number
+  maxTokenAge?: number | undefined
   /**
    * Whether `exp` is required. Turning this off emits a warning at start-up: only for issuers that
    * mint non-expiring tokens. @defaultValue true
    */
-  requireExpiry?: boolean
+  requireExpiry?: boolean | undefined
   /**
    * Accepted `typ` header values besides `JWT`, compared as RFC 7515 §4.1.9 says: in any case, and
    * `at+jwt` is the same as `application/at+jwt`.
    */
-  typ?: string[]
+  typ?: string[] | undefined
   /**
    * Claims schema, run after the signature and registered-claims checks: a preset, or your own
    * schema of any library implementing Standard Schema (zod 3.24+ or 4, valibot, arktype), sync or
    * async, whichever copy of the library built it. Its output becomes `req.auth.claims`.
    */
-  claims?: ClaimsPreset | StandardSchemaV1
+  claims?: ClaimsPreset | StandardSchemaV1 | undefined
   /**
    * Claim of the roles: `roles`, `groups`, `realm_access.roles`, `https://example.com/roles`...
    * A string names a whole claim first, then a dotted path; an array names exact segments.
    * @defaultValue `'roles'`
    */
-  rolesClaim?: ClaimPath
+  rolesClaim?: ClaimPath | undefined
   /**
-   * Claim of the scopes, named as in {@link IssuerOptions.rolesClaim}. A string claim is split on spaces (`scope`), an array is taken as is,
-   * an object of arrays (Auth-O-Tron's `scopes` map) is flattened to its values.
+   * Claim of the scopes, named as in {@link IssuerOptions.rolesClaim}. A string claim is split on
+   * spaces (`scope`), an array is taken as is, an object of arrays (Auth-O-Tron's `scopes` map) is
+   * flattened to its values.
    * @defaultValue `'scope'` (then `'scopes'` when absent)
    */
-  scopesClaim?: ClaimPath
+  scopesClaim?: ClaimPath | undefined
   /**
    * How the user-store username is derived from the claims: a claim (`sub`, `username`,
    * `preferred_username`, named as in {@link IssuerOptions.rolesClaim}) or a function.
    * @defaultValue `'sub'`
    */
-  username?: ClaimPath | ((claims: Record<string, unknown>) => string | undefined)
+  username?: ClaimPath | ((claims: Record<string, unknown>) => string | undefined) | undefined
 }
 
 /** Where a token may come from, in the order they are tried. */
@@ -176,42 +179,46 @@ export interface AuthenticateOptions {
   /** The trusted issuers; at least one. */
   issuers: IssuerOptions[]
   /** Token sources in order. @defaultValue `['header', 'cookie']` with a cookie, else `['header']` */
-  sources?: SourceName[]
+  sources?: SourceName[] | undefined
   /** The token cookie: its name (case-sensitive) and whether it is signed by cookie-parser. */
-  cookie?: { name: string; signed?: boolean }
+  cookie?: { name: string; signed?: boolean | undefined } | undefined
   /** Header and cookie both present and different. @defaultValue `'reject'` */
-  conflict?: ConflictPolicy
+  conflict?: ConflictPolicy | undefined
   /**
    * A custom extractor, tried after the configured sources. The only way to read tokens from a
    * query parameter or another header.
    */
-  extractToken?: (req: ExtractorRequest) => string | undefined | Promise<string | undefined>
+  extractToken?:
+    ((req: ExtractorRequest) => string | undefined | Promise<string | undefined>) | undefined
   /**
    * CSRF protection for cookie-borne tokens: a cookie-authenticated request with an unsafe method
    * (POST, PUT, PATCH, DELETE...) must come from the same origin (by `Sec-Fetch-Site`, else
    * `Origin`) or from one of `trustedOrigins`; otherwise 403 `ERR_AUTH_CSRF_REJECTED`.
    * Header-borne tokens are not affected. @defaultValue false
    */
-  csrf?: boolean | { trustedOrigins?: string[] }
-  /** `required`: no token is a 401. `optional`: no token continues anonymously. @defaultValue `'required'` */
-  credentials?: 'required' | 'optional'
+  csrf?: boolean | { trustedOrigins?: string[] | undefined } | undefined
+  /**
+   * `required`: no token is a 401. `optional`: no token continues anonymously.
+   * @defaultValue `'required'`
+   */
+  credentials?: 'required' | 'optional' | undefined
   /** Realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
-  realm?: string
+  realm?: string | undefined
   /** Longest accepted token, checked before any decoding. @defaultValue 8192 */
-  maxTokenLength?: number
+  maxTokenLength?: number | undefined
   /** Clock used for every time check (tests pass a fixed one). @defaultValue `() => new Date()` */
-  clock?: () => Date
+  clock?: (() => Date) | undefined
   /** User check against a database (ClusterCockpit's `forceJWTValidationViaDatabase`). */
-  users?: UserCheckOptions
+  users?: UserCheckOptions | undefined
   /** Revocation check (`jti` deny list, subject-wide logout). */
-  revocation?: RevocationOptions
+  revocation?: RevocationOptions | undefined
   /**
    * The verified-token cache: repeated tokens skip decoding and signature checks (never the time
    * window, revocation or user checks). A token enters on its second verification, so tokens used
    * once take no entry. `false` turns it off.
    * @defaultValue `{ max: 5000, maxBytes: 16777216, ttl: 300 }` (`ttl` in seconds)
    */
-  cache?: false | VerifiedCacheOptions
+  cache?: false | VerifiedCacheOptions | undefined
   /**
    * After a full signature check (a token the cache did not hold, accepted or not), the Express
    * middleware calls `next()` from `setImmediate()` instead of at once, so the event loop reads
@@ -221,36 +228,36 @@ export interface AuthenticateOptions {
    * check always go on at once. `false` calls `next()` at once after a check too.
    * @defaultValue true
    */
-  yieldAfterVerification?: boolean
+  yieldAfterVerification?: boolean | undefined
   /**
    * A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) never carries
    * credentials. `'pass'`: the Express middleware lets it through anonymous, to the CORS handler
    * wherever it is mounted; `'authenticate'`: it is gated like any request. Other `OPTIONS`
    * requests are always gated. @defaultValue `'pass'`
    */
-  corsPreflight?: 'pass' | 'authenticate'
+  corsPreflight?: 'pass' | 'authenticate' | undefined
   /**
    * Called after a request is authenticated (no token in the event). May be async: what it
    * returns is ignored, but a promise is watched, so a hook that throws or rejects never changes
    * the outcome nor ends the process (one `JWT_GATE_HOOK_FAILED` warning).
    */
-  onAuthenticated?: (auth: AuthContext) => unknown
+  onAuthenticated?: ((auth: AuthContext) => unknown) | undefined
   /** Called when a request is rejected, with the reason code (no token in the event). May be async. */
-  onRejected?: (event: RejectionEvent) => unknown
+  onRejected?: ((event: RejectionEvent) => unknown) | undefined
 }
 
 /** User check options. */
 export interface UserCheckOptions {
   store: UserStore
   /** Create unknown users from a valid token's claims (`syncUserOnLogin`). @defaultValue false */
-  createUnknown?: boolean
+  createUnknown?: boolean | undefined
   /** Update known users' name and roles from the token (`updateUserOnLogin`). @defaultValue false */
-  updateExisting?: boolean
+  updateExisting?: boolean | undefined
   /**
    * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
    * @defaultValue 3000 (3 s)
    */
-  timeout?: number
+  timeout?: number | undefined
 }
 
 /** Revocation options. */
@@ -260,18 +267,18 @@ export interface RevocationOptions {
    * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
    * @defaultValue 3000 (3 s)
    */
-  timeout?: number
+  timeout?: number | undefined
 }
 
 /** Verified-token cache bounds. */
 export interface VerifiedCacheOptions {
   /** Most entries kept. @defaultValue 5000 */
-  max?: number
+  max?: number | undefined
   /** Most bytes of tokens and claims kept (estimated). @defaultValue 16777216 (16 MiB) */
-  maxBytes?: number
+  maxBytes?: number | undefined
   /**
    * Longest time an entry is kept, in seconds (never past the token's `exp`).
    * @defaultValue 300 (5 min)
    */
-  ttl?: number
+  ttl?: number | undefined
 }

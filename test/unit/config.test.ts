@@ -107,6 +107,12 @@ describe('configuration is refused at start-up, naming the option', () => {
       /private JWK/,
     ],
     [
+      'a JWK carrying one private RSA member only',
+      issuerWith({ key: { jwk: { ...rsa.publicJwk, qi: 'AQAB' } } }),
+      'issuers[0].key.jwk',
+      /private JWK/,
+    ],
+    [
       'an oct JWK',
       issuerWith({ key: { jwk: { kty: 'oct', k: 'AAAA' } } }),
       'issuers[0].key.jwk',
@@ -224,6 +230,29 @@ describe('configuration is refused at start-up, naming the option', () => {
       /twice/,
     ],
     [
+      'two issuers for tokens without iss',
+      {
+        issuers: [
+          { issuer: null, key: ed },
+          { issuer: null, key: { pem: rsa.publicPem } },
+        ],
+      },
+      'issuers[1].issuer',
+      /only one issuer may be null/,
+    ],
+    [
+      'a source listed twice',
+      { issuers: [{ issuer: ISSUER, key: ed }], sources: ['header', 'header'] },
+      'sources',
+      /twice/,
+    ],
+    [
+      'a cookie the sources leave out',
+      { issuers: [{ issuer: ISSUER, key: ed }], sources: ['header'], cookie: { name: 'at' } },
+      'sources',
+      /must include "cookie"/,
+    ],
+    [
       'a bad cookie name',
       { issuers: [{ issuer: ISSUER, key: ed }], cookie: { name: 'a b' } },
       'cookie.name',
@@ -255,6 +284,15 @@ describe('configuration is refused at start-up, naming the option', () => {
       },
       'users.createUnknown',
       /createUser/,
+    ],
+    [
+      'updateExisting without updateUser',
+      {
+        issuers: [{ issuer: ISSUER, key: ed }],
+        users: { store: { findUser: async () => undefined }, updateExisting: true },
+      },
+      'users.updateExisting',
+      /updateUser/,
     ],
     [
       'yieldAfterVerification that is not a boolean',

@@ -1,0 +1,105 @@
+/**
+ * Prepares one validated issuer for the request path: its keys imported and algorithms locked,
+ * its claim rules, schema and claim paths, and the start-up warnings its options call for.
+ *
+ * @module
+ */
+import { createKeyResolver } from '../keys/key-resolver.js'
+import type { KeyResolver } from '../keys/key-resolver.js'
+import { normalizeTyp } from '../jws/compact.js'
+import { warnOnce } from '../warnings.js'
+import { authOTronClaims, clusterCockpitClaims } from '../claims/presets.js'
+import { compilePath, readPath } from '../claims/mapping.js'
+import type { CompiledPath } from '../claims/mapping.js'
+import type { RegisteredClaimPolicy } from '../claims/registered.js'
+import type { StandardSchemaV1 } from '../claims/parse.js'
+import type { IssuerOptions } from './types.js'
+
+/** One issuer, ready for the request path. */
+export interface ResolvedIssuer {
+  readonly issuer: string | null
+  readonly keys: KeyResolver
+  readonly policy: RegisteredClaimPolicy
+  /**
+   * The claims schema, or undefined for the default: its one rule (a non-empty `sub`) is already
+   * enforced by the registered-claims check, so running it would only copy the payload.
+   */
+  readonly schema: StandardSchemaV1 | undefined
+  readonly typ: ReadonlySet<string>
+  readonly rolesPath: CompiledPath
+  readonly scopesPaths: readonly CompiledPath[]
+  readonly username: (claims: Record<string, unknown>) => unknown
+}
+
+/** Prepares `issuers[index]`, whose options the schema has validated. */
+export function resolveIssuer(options: IssuerOptions, index: number): ResolvedIssuer {
+  const option = `issuers[${index}]`
+  // Keys first: a key the import refuses stops the start-up before any warning is spent.
+  const keys = createKeyResolver(options.key, options.algorithms, option)
+  const requireExpiry = options.requireExpiry ?? true
+  if (!requireExpiry) {
+    warnOnce(
+      'JWT_GATE_EXPIRY_OPTIONAL',
+      `jwt-gate: ${option}.requireExpiry is false: tokens without "exp" never expire`,
+    )
+  }
+  return Object.freeze({
+    issuer: options.issuer,
+    keys,
+    policy: {
+      issuer: options.issuer,
+      audience: audienceSet(options.audience),
+      clockTolerance: options.clockTolerance ?? 5,
+      maxTokenAge: options.maxTokenAge,
+      requireExpiry,
+    },
+    schema: claimsSchema(options.claims),
+    typ: new Set((options.typ ?? []).map(normalizeTyp)),
+    rolesPath: compilePath(options.rolesClaim ?? 'roles'),
+    scopesPaths:
+      options.scopesClaim === undefined
+        ? [compilePath('scope'), compilePath('scopes')]
+        : [compilePath(options.scopesClaim)],
+    username: usernameOf(options.username),
+  })
+}
+
+function audienceSet(audience: IssuerOptions['audience']): ReadonlySet<string> | undefined {
+  if (audience === undefined || audience === false) return undefined
+  return new Set(typeof audience === 'string' ? [audience] : audience)
+}
+
+function claimsSchema(claims: IssuerOptions['claims']): StandardSchemaV1 | undefined {
+  if (claims === 'clustercockpit') return clusterCockpitClaims
+  if (claims === 'authotron') return authOTronClaims
+  return claims === 'default' ? undefined : claims
+}
+
+function usernameOf(
+  username: IssuerOptions['username'],
+): (claims: Record<string, unknown>) => unknown {
+  if (typeof username === 'function') return username
+  const path = compilePath(username ?? 'sub')
+  return (claims) => readPath(claims, path)
+}
+
+/** Presets of issuers that put no `aud` in their tokens: no audience to check, by design. */
+const PRESETS_WITHOUT_AUDIENCE: ReadonlySet<unknown> = new Set(['clustercockpit', 'authotron'])
+
+/**
+ * An issuer without `audience` accepts every token its issuer mints, for any API. Said once at
+ * start-up, unless `audience: false` says it on purpose or a preset's issuer puts no `aud`.
+ */
+export function warnAboutUncheckedAudiences(issuers: readonly IssuerOptions[]): void {
+  const unchecked = issuers
+    .map((issuer, index) => ({ issuer, option: `"issuers[${index}].audience"` }))
+    .filter(({ issuer }) => issuer.audience === undefined)
+    .filter(({ issuer }) => !PRESETS_WITHOUT_AUDIENCE.has(issuer.claims))
+    .map(({ option }) => option)
+  if (unchecked.length === 0) return
+  warnOnce(
+    'JWT_GATE_AUDIENCE_UNCHECKED',
+    `jwt-gate: no ${unchecked.join(', ')}: tokens the issuer minted for any other API are accepted ` +
+      "too. Set this API's audience, or audience: false if the issuer puts none in its tokens",
+  )
+}
