@@ -7,7 +7,8 @@ import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import { optionsObject } from '../../src/options/shape.js'
 import { optionsSchema } from '../../src/options/schema.js'
-import type { AuthenticateOptions, VerifiedCacheOptions } from '../../src/index.js'
+import type { AuthenticateOptions } from '../../src/index.js'
+import type { VerifiedCacheOptions } from '../../src/options/types.js'
 
 const cache = optionsObject<VerifiedCacheOptions>()
 
