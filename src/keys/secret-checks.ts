@@ -73,6 +73,8 @@ export function refuseEncodedPublicKey(bytes: Buffer, option: string): void {
 /** The byte forms a public key is commonly written in: SPKI DER and its raw public value. */
 function publicKeyForms(key: KeyObject): Buffer[] {
   const forms = [key.export({ type: 'spki', format: 'der' })]
+  // Node cannot export an RSA-PSS key as a JWK: such a key is compared by its SPKI bytes only.
+  if (key.asymmetricKeyType === 'rsa-pss') return forms
   const jwk = key.export({ format: 'jwk' })
   const bytes = (value: string | undefined) => Buffer.from(value ?? '', 'base64url')
   if (jwk.kty === 'OKP') forms.push(bytes(jwk.x))

@@ -34,10 +34,9 @@ describe("the CLI's algorithm lists are the library's", () => {
     expect(algorithmsFor(key)).not.toEqual([])
   })
 
-  // A library bug, reported: createAuthenticator throws a plain `Error: Unsupported JWK Key Type.`
-  // for an RSA-PSS public key (src/keys/secret-checks.ts exports every public key as a JWK, which
-  // Node cannot do for RSA-PSS), so the library has no answer to give. This fails once it has.
-  it.fails('RSA-PSS 2048 (the library cannot answer yet)', () => {
+  // createAuthenticator once threw a plain `Error: Unsupported JWK Key Type.` for an RSA-PSS key
+  // (the public-key-as-secret check exported every public key as a JWK).
+  it('RSA-PSS 2048', () => {
     const key = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey
     expect(algorithmsFor(key)).toEqual(algorithmsForKey(key))
   })

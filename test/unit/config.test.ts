@@ -449,6 +449,21 @@ describe('a public key is never an HMAC secret (issue 21, point 5)', () => {
     }
   })
 
+  it('starts with an RSA-PSS public key (Node exports no JWK for it) and still refuses its SPKI as a secret', () => {
+    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey
+    const pem = pss.export({ type: 'spki', format: 'pem' }).toString()
+    const der = pss.export({ type: 'spki', format: 'der' })
+    expect(() => createAuthenticator(issuerWith({ key: { pem } }))).not.toThrow()
+    const error = refused({
+      issuers: [
+        { issuer: ISSUER, key: { pem } },
+        { issuer: 'other', key: { secret: der.toString('base64'), encoding: 'base64' } },
+      ],
+    })
+    expect(error.option).toBe('issuers[1].key.secret')
+    expect(error.message).toMatch(/public key/)
+  })
+
   it('refuses a base64-wrapped PEM public key as a secret (a Kubernetes secret, say)', () => {
     const error = refused(
       issuerWith({
