@@ -74,7 +74,6 @@ export interface ResolvedConfig {
     | undefined
   readonly revocation: { store: RevocationStore; timeout: number } | undefined
   readonly cache: { max: number; maxBytes: number; ttl: number } | undefined
-  readonly yieldAfterVerification: boolean
   /** Whether the Express middleware lets CORS preflights through anonymous. */
   readonly passCorsPreflight: boolean
   readonly onAuthenticated: ((auth: AuthContext) => unknown) | undefined
@@ -155,7 +154,6 @@ const optionsSchema = z.strictObject({
       { error: 'must be false or { max?, maxBytes?, ttl? }' },
     )
     .optional(),
-  yieldAfterVerification: z.boolean().optional(),
   corsPreflight: z.enum(['pass', 'authenticate']).optional(),
   onAuthenticated: z.function().optional(),
   onRejected: z.function().optional(),
@@ -463,7 +461,6 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         ? undefined
         : { store: options.revocation.store, timeout: options.revocation.timeout ?? 3000 },
     cache,
-    yieldAfterVerification: options.yieldAfterVerification ?? true,
     passCorsPreflight: (options.corsPreflight ?? 'pass') === 'pass',
     onAuthenticated: options.onAuthenticated,
     onRejected: options.onRejected,

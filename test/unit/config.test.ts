@@ -257,10 +257,10 @@ describe('configuration is refused at start-up, naming the option', () => {
       /createUser/,
     ],
     [
-      'yieldAfterVerification that is not a boolean',
-      { issuers: [{ issuer: ISSUER, key: ed }], yieldAfterVerification: 'no' },
+      'yieldAfterVerification, an option that is gone',
+      { issuers: [{ issuer: ISSUER, key: ed }], yieldAfterVerification: true },
       'yieldAfterVerification',
-      /boolean/,
+      /unknown option/,
     ],
   ]
 
