@@ -5,7 +5,7 @@
  * @module
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { createAuthenticator } from '../pipeline/authenticator.js'
+import { createAuthenticatorInternals } from '../pipeline/authenticator.js'
 import type { Authenticator } from '../pipeline/authenticator.js'
 import type { AuthenticateOptions } from '../options/types.js'
 import type { AuthContext } from '../context/types.js'
@@ -38,10 +38,9 @@ export type AuthenticateMiddleware = RequestHandler & {
  * ```
  */
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
-  const authenticator = createAuthenticator(options)
+  const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } =
+    createAuthenticatorInternals(options)
   const realm = authenticator.realm
-  const yieldAfterCheck = authenticator.yieldAfterVerification
-  const passCorsPreflight = authenticator.passCorsPreflight
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
@@ -64,10 +63,6 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     if (req.auth !== undefined) req.auth = undefined
     setRealm(req, realm)
   }
-  /** Whether the synchronous call that began at `checksBefore` checked a signature and must yield. */
-  function yieldsAfter(checksBefore: number): boolean {
-    return yieldAfterCheck && authenticator.signatureChecks !== checksBefore
-  }
 
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
     if (passCorsPreflight && isCorsPreflight(req)) {
@@ -75,16 +70,11 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
       next()
       return
     }
-    const checksBefore = authenticator.signatureChecks
-    let outcome: ReturnType<Authenticator['authenticateNow']>
+    let outcome: ReturnType<typeof authenticateSyncWhenPossible>
     try {
-      outcome = authenticator.authenticateNow(req)
+      outcome = authenticateSyncWhenPossible(req)
     } catch (error) {
-      if (yieldsAfter(checksBefore)) {
-        setImmediate(rejected, req, next, error)
-      } else {
-        rejected(req, next, error)
-      }
+      rejected(req, next, error)
       return
     }
     if (outcome instanceof Promise) {
@@ -94,16 +84,8 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
       )
       return
     }
-    // A token without store checks is settled on the spot: no promise, no extra tick. After a
-    // signature check (tens of microseconds of CPU) the request yields first: the loop then reads
-    // every connection that is ready before any of their answers is written, which measured less
-    // kernel time per request with clients on the same host (docs/performance.md, passes 6-7). A
-    // cache hit costs a few microseconds and goes on at once.
-    if (yieldsAfter(checksBefore)) {
-      setImmediate(settled, req, next, outcome)
-    } else {
-      settled(req, next, outcome)
-    }
+    // Settled on the spot (no promise, no extra tick): a cached token or a static key, no stores.
+    settled(req, next, outcome)
   }
   return Object.assign(middleware, {
     authenticator,

@@ -47,7 +47,6 @@ export interface ResolvedConfig {
     | undefined
   readonly revocation: { store: RevocationStore; timeout: number } | undefined
   readonly cache: { max: number; maxBytes: number; ttl: number } | undefined
-  readonly yieldAfterVerification: boolean
   /** Whether the Express middleware lets CORS preflights through anonymous. */
   readonly passCorsPreflight: boolean
   readonly onAuthenticated: ((auth: AuthContext) => unknown) | undefined
@@ -76,7 +75,6 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         ? undefined
         : { store: options.revocation.store, timeout: options.revocation.timeout ?? 3000 },
     cache: cacheBounds(options.cache),
-    yieldAfterVerification: options.yieldAfterVerification ?? true,
     passCorsPreflight: (options.corsPreflight ?? 'pass') === 'pass',
     onAuthenticated: options.onAuthenticated,
     onRejected: options.onRejected,

@@ -1,0 +1,153 @@
+/**
+ * One request through the pipeline, step by step:
+ *
+ * 1. find the token (header and cookie by the conflict rule, then a custom extractor), or let the
+ *    request pass anonymous when credentials are optional; CSRF for a cookie-borne token;
+ * 2. serve it from the verified-token cache ({@link findCachedToken}), or else
+ * 3. verify it: compact gate, issuer, algorithm and `typ`, key, signature
+ *    ({@link verifySignedToken}); registered claims, claims schema, roles and scopes
+ *    (`verify-claims.ts`); and remember it for the next request;
+ * 4. revocation and user checks when configured (`account.ts`), then the context;
+ * 5. report the outcome to the hooks (`hooks.ts`).
+ *
+ * Every step may be synchronous, and a request whose steps all are gets no promise: the steps
+ * are joined by {@link continueWith} and {@link catchRejection}, which pass the request's
+ * {@link Attempt} along instead of allocating closures.
+ *
+ * @module
+ */
+import { CredentialsRequiredError } from '../errors.js'
+import type { AuthContext, TokenSource } from '../context/types.js'
+import { checkCsrf } from '../request/csrf.js'
+import { extractCustom, extractFromSources } from '../request/extract.js'
+import type { AuthRequest, ExtractedToken } from '../request/extract.js'
+import { catchRejection, continueWith } from './maybe-promise.js'
+import type { MaybePromise } from './maybe-promise.js'
+import type { Pipeline } from './pipeline.js'
+import { findCachedToken, rememberVerifiedToken } from './cached-token.js'
+import { verifySignedToken } from './verify-signature.js'
+import type { SignedToken } from './verify-signature.js'
+import { checkClaims, parseClaimsSchema, toVerifiedToken } from './verify-claims.js'
+import type { VerifiedToken } from './verified-cache.js'
+import { buildContext, checkStoresAndBuildContext, hasStoreChecks } from './account.js'
+import { reportAuthenticated, reportRejection } from './hooks.js'
+
+/** One request's token on its way through the steps. */
+interface Attempt {
+  readonly pipeline: Pipeline
+  readonly token: string
+  readonly source: TokenSource
+  /** The request's time, read once: every time rule of the request uses the same instant. */
+  readonly nowMs: number
+  /**
+   * The payload once its signature is verified (set by this module only): a later rejection
+   * (expired, wrong audience, revoked...) reports an authentic issuer and subject.
+   */
+  verifiedClaims: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * Authenticates one request: the context, or undefined for an anonymous request in optional
+ * mode, or a promise of them when a step had to wait. A rejection is thrown (or the promise
+ * rejects) with an `AuthError` that carries the realm, after `onRejected` has seen it.
+ */
+export function authenticate(
+  pipeline: Pipeline,
+  req: AuthRequest,
+): MaybePromise<AuthContext | undefined> {
+  const found = catchRejection(findToken, rejectBeforeToken, pipeline, req)
+  return continueWith(found, authenticateFoundToken, pipeline, req)
+}
+
+/** The token of the configured sources, else of the custom extractor (asynchronous). */
+function findToken(pipeline: Pipeline, req: AuthRequest): MaybePromise<ExtractedToken | undefined> {
+  const { config, verifiedBefore } = pipeline
+  const extracted = extractFromSources(req, config, verifiedBefore)
+  if (extracted === undefined && config.extractToken !== undefined)
+    return extractCustom(req, config)
+  return extracted
+}
+
+function authenticateFoundToken(
+  extracted: ExtractedToken | undefined,
+  pipeline: Pipeline,
+  req: AuthRequest,
+): MaybePromise<AuthContext | undefined> {
+  const { config } = pipeline
+  if (extracted === undefined) {
+    if (config.credentialsRequired) rejectBeforeToken(new CredentialsRequiredError(), pipeline)
+    return undefined
+  }
+  const { token, source } = extracted
+  if (source === 'cookie' && config.csrf !== undefined) {
+    try {
+      checkCsrf(req, config.csrf)
+    } catch (error) {
+      reportRejection(config, error, source, undefined)
+    }
+  }
+  const attempt: Attempt = {
+    pipeline,
+    token,
+    source,
+    nowMs: config.now(),
+    verifiedClaims: undefined,
+  }
+  return catchRejection(authenticateToken, rejectAttempt, attempt, undefined)
+}
+
+/** The cache step, then (on a miss) full verification; then the store checks and the context. */
+function authenticateToken(attempt: Attempt): MaybePromise<AuthContext> {
+  const cached = findCachedToken(attempt.pipeline.cache, attempt.token, attempt.nowMs)
+  return continueWith(cached, authenticateCachedOrVerify, attempt, undefined)
+}
+
+function authenticateCachedOrVerify(
+  hit: VerifiedToken | undefined,
+  attempt: Attempt,
+): MaybePromise<AuthContext> {
+  // A hit goes straight on: the path most requests take, one step shorter.
+  if (hit !== undefined) return checkStoresAndReport(hit, attempt)
+  const signed = verifySignedToken(attempt.pipeline, attempt.token)
+  const verified = continueWith(signed, verifySignedClaims, attempt, undefined)
+  return continueWith(verified, checkStoresAndReport, attempt, undefined)
+}
+
+function verifySignedClaims(signed: SignedToken, attempt: Attempt): MaybePromise<VerifiedToken> {
+  attempt.verifiedClaims = signed.decoded.payload
+  checkClaims(signed, attempt.nowMs)
+  return continueWith(parseClaimsSchema(signed), rememberVerification, attempt, signed)
+}
+
+function rememberVerification(
+  claims: unknown,
+  attempt: Attempt,
+  signed: SignedToken,
+): VerifiedToken {
+  const verified = toVerifiedToken(signed, claims)
+  rememberVerifiedToken(attempt.pipeline, signed.decoded, verified, attempt.nowMs)
+  return verified
+}
+
+/** Store checks make the context asynchronous; without them it is built on the spot. */
+function checkStoresAndReport(
+  verified: VerifiedToken,
+  attempt: Attempt,
+): MaybePromise<AuthContext> {
+  attempt.verifiedClaims = verified.registered
+  const { pipeline, token, source } = attempt
+  const { config } = pipeline
+  if (!hasStoreChecks(config)) {
+    return reportAuthenticated(buildContext(config, verified, token, source), config)
+  }
+  const context = checkStoresAndBuildContext(config, verified, token, source)
+  return continueWith(context, reportAuthenticated, config, undefined)
+}
+
+function rejectBeforeToken(error: unknown, pipeline: Pipeline): never {
+  return reportRejection(pipeline.config, error, undefined, undefined)
+}
+
+function rejectAttempt(error: unknown, attempt: Attempt): never {
+  return reportRejection(attempt.pipeline.config, error, attempt.source, attempt.verifiedClaims)
+}

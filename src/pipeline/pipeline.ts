@@ -1,0 +1,36 @@
+/**
+ * What one authenticator's requests share: the resolved options, the verified-token cache and the
+ * table of known headers. Built once by `createAuthenticator`; every step reads it, none changes it
+ * (the cache and the table change their own contents).
+ *
+ * @module
+ */
+import type { ResolvedConfig } from '../options/resolve.js'
+import { KnownHeaders } from '../jws/compact.js'
+import type { VerifiedBefore } from '../request/extract.js'
+import { VerifiedTokenCache } from './verified-cache.js'
+
+/** The state an authenticator's requests share. */
+export interface Pipeline {
+  readonly config: ResolvedConfig
+  readonly cache: VerifiedTokenCache | undefined
+  /** Tells extraction which tokens it may skip the syntax scan for (they were verified before). */
+  readonly verifiedBefore: VerifiedBefore | undefined
+  /** Headers of verified tokens, so the compact gate decodes a repeated header only once. */
+  readonly knownHeaders: KnownHeaders
+}
+
+/** The shared state for a resolved configuration. */
+export function createPipeline(config: ResolvedConfig): Pipeline {
+  const cache =
+    config.cache === undefined
+      ? undefined
+      : new VerifiedTokenCache(config.cache.max, config.cache.maxBytes, config.cache.ttl * 1000)
+  return {
+    config,
+    cache,
+    // Created once rather than per request.
+    verifiedBefore: cache === undefined ? undefined : (token) => cache.holds(token),
+    knownHeaders: new KnownHeaders(),
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The steps after the signature, for a token the cache does not hold: the registered claims
+ * (issuer, audience, time window...), the issuer's claims schema, then roles and scopes read from
+ * the claims. Their result is what the verified-token cache keeps.
+ *
+ * @module
+ */
+import { checkRegisteredClaims } from '../claims/registered.js'
+import { parseClaims } from '../claims/parse.js'
+import { readRoles, readScopes } from '../claims/mapping.js'
+import { deepFreeze } from './verified-cache.js'
+import type { VerifiedToken } from './verified-cache.js'
+import type { SignedToken } from './verify-signature.js'
+import type { MaybePromise } from './maybe-promise.js'
+
+/** Throws the first registered-claim rule the signed payload breaks (`nowMs`: epoch ms). */
+export function checkClaims({ decoded, issuer }: SignedToken, nowMs: number): void {
+  checkRegisteredClaims(decoded.payload, issuer.policy, nowMs / 1000)
+}
+
+/**
+ * The claims as the issuer's schema outputs them, or the payload itself when it has none.
+ * Synchronous for a synchronous schema.
+ */
+export function parseClaimsSchema({ decoded, issuer }: SignedToken): MaybePromise<unknown> {
+  return issuer.schema === undefined ? decoded.payload : parseClaims(issuer.schema, decoded.payload)
+}
+
+/**
+ * What later requests with the same token share, roles and scopes read once. Frozen: header and
+ * payload come deep-frozen from the compact gate, a schema's output may not be. Of the payload
+ * itself only the registered claims are kept (the rest lives on in `claims`).
+ */
+export function toVerifiedToken(signed: SignedToken, parsedClaims: unknown): VerifiedToken {
+  const { decoded, issuer, key } = signed
+  const { payload } = decoded
+  const claims = deepFreeze(parsedClaims)
+  return {
+    issuer,
+    header: decoded.header,
+    registered: {
+      iss: payload.iss,
+      sub: payload.sub,
+      jti: payload.jti,
+      iat: payload.iat,
+      nbf: payload.nbf,
+      exp: payload.exp,
+    },
+    claims,
+    roles: Object.freeze(readRoles(claims, issuer.rolesPath)),
+    scopes: Object.freeze(readScopes(claims, issuer.scopesPaths)),
+    key,
+  }
+}
