@@ -7,12 +7,8 @@
  *
  * @module
  */
-import {
-  AuthConfigError,
-  CredentialsRequiredError,
-  InsufficientScopeError,
-  isChallengeSafe,
-} from './errors.js'
+import { isChallengeSafe } from './challenge.js'
+import { AuthConfigError, CredentialsRequiredError, InsufficientScopeError } from './errors.js'
 import type { AuthContext } from './context/types.js'
 import { compilePath, isClaimPath, readPath } from './claims/mapping.js'
 import type { ClaimPath, CompiledPath } from './claims/mapping.js'

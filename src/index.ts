@@ -6,10 +6,12 @@
  */
 
 // Where things live. Each folder has one reason to change; this file changes only with the API.
-//   options/   the options: types.ts (what a user writes), resolve.ts (the zod schema, defaults,
-//              start-up refusals and warnings), suggest.ts ("did you mean" for option names)
+//   options/   types.ts (what a user writes, every default), schema.ts and key-schema.ts (the zod
+//              schema, checked against types.ts by the compiler through shape.ts), parse.ts (its
+//              errors), resolve.ts and resolve-issuer.ts (key import, defaults, start-up
+//              refusals and warnings), suggest.ts ("did you mean" for option names)
 //   request/   reading the token: extract.ts (header, cookie, sources and the conflict rule),
-//              headers.ts, csrf.ts, cookie-name.ts (the cookie-name grammar)
+//              cookie-header.ts, headers.ts, csrf.ts, cookie-name.ts (the cookie-name grammar)
 //   jws/       the verification path, hand-written for speed and tested against jose:
 //              algorithms.ts (the ALGORITHMS table, key fit, the alg rule), compact.ts
 //              (compact form, header, the typ rule), json.ts (strict JSON), verify.ts and hmac.ts
@@ -19,17 +21,19 @@
 //   claims/    registered.ts (the issuer rule, aud, exp, nbf, iat, max age), parse.ts (the
 //              claims schema), mapping.ts (roles, scopes and username paths), presets.ts
 //              (ready-made schemas)
-//   pipeline/  authenticator.ts (createAuthenticator: issuer selection and the order of the
-//              steps), verified-cache.ts (the verified-token cache)
+//   pipeline/  authenticate.ts (the steps in order), verify-signature.ts (compact gate, issuer,
+//              alg, typ, key, signature), verify-claims.ts, cached-token.ts, account.ts (the
+//              store checks), hooks.ts, authenticator.ts (createAuthenticator), verified-cache.ts
 //   checks/    user.ts (the user check), revocation.ts, store-calls.ts (timeouts, 503s)
 //   context/   what req.auth carries: types.ts (AuthContext) and auth-context.ts (its class)
-//   errors.ts  every error class and code; guards.ts the checks behind the Express guards;
-//   warnings.ts the once-per-process start-up warnings
+//   errors.ts  every error class and code; challenge.ts the WWW-Authenticate challenge;
+//   guards.ts  the checks behind the Express guards; warnings.ts the once-per-process warnings
 //   express/   the only importer of express: middleware, guards, error handler, req.auth typing
 //   stores/    user and revocation stores behind the contracts in types.ts, one folder per driver,
 //              published as jwt-gate/stores/* (package.json `exports`); cache/ for lookup caches
-//   cli/       the jwt-gate command (package.json `bin`), built on the library
-// eslint.config.js keeps these boundaries (express, zod, jose's runtime, node:crypto).
+//   cli/       the jwt-gate command (package.json `bin`), built on the public API only
+// eslint.config.js keeps these boundaries (express, zod, jose's runtime, node:crypto) and the
+// size limits (300 lines a file, about 60 a function).
 import './express/augment.js'
 
 // The public surface: 44 names, each group here for a reason a user has. Everything else is

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator, requirePolicy } from '../../src/index.js'
-import { buildChallenge } from '../../src/errors.js'
+import { buildChallenge } from '../../src/challenge.js'
 import { hmacSecret } from '../helpers/keys.js'
 import { ISSUER, NOW_S, clock, signHmac } from '../helpers/tokens.js'
 

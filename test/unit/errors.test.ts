@@ -8,7 +8,7 @@ import {
   isAuthError,
   ServiceUnavailableError,
 } from '../../src/index.js'
-import { buildChallenge } from '../../src/errors.js'
+import { buildChallenge } from '../../src/challenge.js'
 
 describe('errors', () => {
   it('carry what Express default handler reads', () => {

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { parse as parseCookies } from 'cookie'
-import {
-  countCookies,
-  extractToken,
-  fromAuthorizationHeader,
-  readCookie,
-} from '../../src/request/extract.js'
+import { countCookies, readCookie } from '../../src/request/cookie-header.js'
+import { extractToken, fromAuthorizationHeader } from '../../src/request/extract.js'
 import type { ExtractionPolicy } from '../../src/request/extract.js'
 import type { AuthError } from '../../src/index.js'
 
