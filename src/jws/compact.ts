@@ -23,9 +23,6 @@ export interface DecodedToken {
   readonly knownHeader: boolean
 }
 
-// RFC 7515 §2: BASE64URL without padding. Linear: one character class, anchored, no nesting.
-const SEGMENT = /^[A-Za-z0-9_-]+$/
-
 /** Header parameters whose presence changes how the JWS must be processed; all refused. */
 const REFUSED_HEADER_PARAMETERS = ['crit', 'b64', 'zip', 'enc'] as const
 
@@ -59,27 +56,18 @@ function headerInvalid(message: string): InvalidTokenError {
   return new InvalidTokenError('ERR_AUTH_TOKEN_HEADER_INVALID', message)
 }
 
-/** The 6-bit value of a base64url character (the alphabet is already checked). */
-function sextet(code: number): number {
-  if (code >= 0x61) return code - 0x61 + 26 // a-z
-  if (code >= 0x41) return code === 0x5f ? 63 : code - 0x41 // A-Z, _
-  if (code >= 0x30) return code - 0x30 + 52 // 0-9
-  return 62 // -
-}
-
 /**
- * Decodes one segment, refusing non-canonical encodings. With the alphabet and the length checked,
- * a segment is canonical exactly when its last character carries no stray low bits (RFC 4648 §3.5):
- * 4 of them when the length is 2 mod 4, 2 when it is 3 mod 4.
+ * Decodes one segment, refusing anything but the canonical unpadded base64url of some bytes
+ * (RFC 7515 §2, RFC 4648 §3.5): a character outside the alphabet, padding, whitespace, a length of
+ * 1 mod 4, or stray low bits in the last character. Node's decoder skips what it does not
+ * understand, so the decoded bytes are encoded again: exactly the canonical encodings come back
+ * unchanged. Both directions are linear native loops, cheaper than a regular expression over the
+ * segment (an RS256 signature is 342 characters).
  */
 function decodeSegment(segment: string): Buffer {
-  const rest = segment.length % 4
-  if (rest === 1 || !SEGMENT.test(segment)) throw malformed('malformed token')
-  if (rest !== 0) {
-    const stray = sextet(segment.charCodeAt(segment.length - 1)) & (rest === 2 ? 0x0f : 0x03)
-    if (stray !== 0) throw malformed('malformed token')
-  }
-  return Buffer.from(segment, 'base64url')
+  const bytes = Buffer.from(segment, 'base64url')
+  if (bytes.toString('base64url') !== segment) throw malformed('malformed token')
+  return bytes
 }
 
 /**

@@ -62,7 +62,7 @@ describe('CWE-1333: regular expressions on attacker input stay linear', () => {
           extraction,
         ),
     ],
-    // compact.ts SEGMENT /^[A-Za-z0-9_-]+$/: anchored single class, fails at the last character.
+    // compact.ts decodeSegment: a linear decode and re-encode, failing on the last character.
     [
       'compact: 64 KiB segment ending in an invalid character',
       () => decodeCompact(`${'A'.repeat(65_000)}!.e30.e30`, 65_536),
