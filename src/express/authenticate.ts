@@ -38,8 +38,9 @@ export type AuthenticateMiddleware = RequestHandler & {
  * ```
  */
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
-  const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } =
-    createAuthenticatorInternals(options)
+  const internals = createAuthenticatorInternals(options)
+  const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } = internals
+  const { signatureChecks, yieldAfterVerification } = internals
   const realm = authenticator.realm
 
   // Created once, not per request: the hot path allocates no closures.
@@ -63,6 +64,10 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     if (req.auth !== undefined) req.auth = undefined
     setRealm(req, realm)
   }
+  /** Whether the synchronous call that began at `checksBefore` checked a signature and must yield. */
+  function yieldsAfter(checksBefore: number): boolean {
+    return yieldAfterVerification && signatureChecks() !== checksBefore
+  }
 
   const middleware = (req: Request, _res: Response, next: NextFunction): void => {
     if (passCorsPreflight && isCorsPreflight(req)) {
@@ -70,11 +75,13 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
       next()
       return
     }
+    const checksBefore = signatureChecks()
     let outcome: ReturnType<typeof authenticateSyncWhenPossible>
     try {
       outcome = authenticateSyncWhenPossible(req)
     } catch (error) {
-      rejected(req, next, error)
+      if (yieldsAfter(checksBefore)) setImmediate(rejected, req, next, error)
+      else rejected(req, next, error)
       return
     }
     if (outcome instanceof Promise) {
@@ -85,7 +92,12 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
       return
     }
     // Settled on the spot (no promise, no extra tick): a cached token or a static key, no stores.
-    settled(req, next, outcome)
+    // After a signature check (tens of microseconds of CPU) the request yields first, so the loop
+    // reads every connection that is ready before their answers are written: with the load
+    // generator on another host that measured 8-10 % more req/s and less CPU per request
+    // (docs/performance.md). A cache hit costs about a microsecond and goes on at once.
+    if (yieldsAfter(checksBefore)) setImmediate(settled, req, next, outcome)
+    else settled(req, next, outcome)
   }
   return Object.assign(middleware, {
     authenticator,

@@ -47,6 +47,8 @@ export interface ResolvedConfig {
     | undefined
   readonly revocation: { store: RevocationStore; timeout: number } | undefined
   readonly cache: { max: number; maxBytes: number; ttl: number } | undefined
+  /** Whether the Express middleware yields after a signature check (the option). */
+  readonly yieldAfterVerification: boolean
   /** Whether the Express middleware lets CORS preflights through anonymous. */
   readonly passCorsPreflight: boolean
   readonly onAuthenticated: ((auth: AuthContext) => unknown) | undefined
@@ -75,6 +77,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         ? undefined
         : { store: options.revocation.store, timeout: options.revocation.timeout ?? 3000 },
     cache: cacheBounds(options.cache),
+    yieldAfterVerification: options.yieldAfterVerification ?? true,
     passCorsPreflight: (options.corsPreflight ?? 'pass') === 'pass',
     onAuthenticated: options.onAuthenticated,
     onRejected: options.onRejected,

@@ -209,6 +209,7 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   cache: z
     .union([z.literal(false), cacheSchema], { error: 'must be false or { max?, maxBytes?, ttl? }' })
     .optional(),
+  yieldAfterVerification: z.boolean().optional(),
   corsPreflight: z.enum(['pass', 'authenticate']).optional(),
   onAuthenticated: callback<(auth: AuthContext) => unknown>().optional(),
   onRejected: callback<(event: RejectionEvent) => unknown>().optional(),

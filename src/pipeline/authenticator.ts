@@ -53,6 +53,10 @@ export interface AuthenticatorInternals {
   readonly authenticateSyncWhenPossible: (req: AuthRequest) => MaybePromise<AuthContext | undefined>
   /** Whether CORS preflights pass anonymous (the `corsPreflight` option). */
   readonly passCorsPreflight: boolean
+  /** Whether the middleware yields after a signature check (the `yieldAfterVerification` option). */
+  readonly yieldAfterVerification: boolean
+  /** Signature checks made so far, passed or failed (cache hits make none). */
+  readonly signatureChecks: () => number
 }
 
 /**
@@ -79,6 +83,8 @@ export function createAuthenticatorInternals(options: AuthenticateOptions): Auth
     authenticator: publicAuthenticator(pipeline),
     authenticateSyncWhenPossible: (req) => authenticate(pipeline, req),
     passCorsPreflight: config.passCorsPreflight,
+    yieldAfterVerification: config.yieldAfterVerification,
+    signatureChecks: () => pipeline.signatureChecks.count,
   }
 }
 

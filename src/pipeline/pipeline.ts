@@ -1,7 +1,7 @@
 /**
  * What one authenticator's requests share: the resolved options, the verified-token cache and the
  * table of known headers. Built once by `createAuthenticator`; every step reads it, none changes it
- * (the cache and the table change their own contents).
+ * (the cache, the table and the signature-check counter change their own contents).
  *
  * @module
  */
@@ -18,6 +18,11 @@ export interface Pipeline {
   readonly verifiedBefore: VerifiedBefore | undefined
   /** Headers of verified tokens, so the compact gate decodes a repeated header only once. */
   readonly knownHeaders: KnownHeaders
+  /**
+   * Signature checks made so far, passed or failed. The Express layer compares it around a
+   * synchronous call to tell a full verification (after which it yields) from a cache hit.
+   */
+  readonly signatureChecks: { count: number }
 }
 
 /** The shared state for a resolved configuration. */
@@ -32,5 +37,6 @@ export function createPipeline(config: ResolvedConfig): Pipeline {
     // Created once rather than per request.
     verifiedBefore: cache === undefined ? undefined : (token) => cache.holds(token),
     knownHeaders: new KnownHeaders(),
+    signatureChecks: { count: 0 },
   }
 }

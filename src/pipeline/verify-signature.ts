@@ -32,7 +32,8 @@ export function verifySignedToken(pipeline: Pipeline, token: string): MaybePromi
   const decoded = decodeToken(pipeline, token)
   const issuer = selectIssuer(pipeline, decoded)
   checkAlgorithmAndType(decoded, issuer)
-  return continueWith(issuer.keys.getKey(decoded.header), checkSignature, decoded, issuer)
+  const target = { issuer, checks: pipeline.signatureChecks }
+  return continueWith(issuer.keys.getKey(decoded.header), checkSignature, decoded, target)
 }
 
 /** The compact gate: form, length, header rules, and `typ` against the union of every issuer's. */
@@ -54,11 +55,18 @@ function checkAlgorithmAndType({ header }: DecodedToken, issuer: ResolvedIssuer)
   checkTyp(header.typ, issuer.typ)
 }
 
+/** The issuer whose key checks the signature, and the counter of checks made (see Pipeline). */
+interface SignatureTarget {
+  readonly issuer: ResolvedIssuer
+  readonly checks: { count: number }
+}
+
 function checkSignature(
   key: VerificationKey,
   decoded: DecodedToken,
-  issuer: ResolvedIssuer,
+  { issuer, checks }: SignatureTarget,
 ): SignedToken {
+  checks.count++
   verifySignature(decoded.token, key, decoded.header.alg, decoded.signature)
   return { decoded, issuer, key }
 }

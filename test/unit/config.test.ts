@@ -295,10 +295,10 @@ describe('configuration is refused at start-up, naming the option', () => {
       /updateUser/,
     ],
     [
-      'yieldAfterVerification, an option that is gone',
-      { issuers: [{ issuer: ISSUER, key: ed }], yieldAfterVerification: true },
+      'yieldAfterVerification that is not a boolean',
+      { issuers: [{ issuer: ISSUER, key: ed }], yieldAfterVerification: 'no' },
       'yieldAfterVerification',
-      /unknown option/,
+      /boolean/,
     ],
   ]
 

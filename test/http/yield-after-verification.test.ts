@@ -1,10 +1,9 @@
 /**
- * When the Express middleware calls `next()`: at once, before the middleware returns, whenever no
- * step has to wait (a static key, no stores): after a full signature check, for a cache hit, and
- * for a rejection, whether found before any signature check or by it. The middleware is called
- * directly, because "at once" means "before the call returns", which only a direct call can
- * observe. (The `yieldAfterVerification` option, which deferred `next()` after a signature check,
- * is gone: refused at start-up like any unknown option, see test/unit/config.test.ts.)
+ * When the Express middleware calls `next()`: after a signature check it yields to the event loop
+ * first (`setImmediate`), unless `yieldAfterVerification: false`; a cache hit and a rejection found
+ * before any signature check go on at once. The middleware is called directly, because "at once"
+ * means "before the call returns", which only a direct call can observe. The scheduling is the
+ * Express layer's own business: none of it is on the public Authenticator.
  */
 import { describe, expect, it } from 'vitest'
 import type { NextFunction, Request, Response } from 'express'
@@ -39,7 +38,7 @@ async function call(gate: AuthenticateMiddleware, authorization: string): Promis
   }) as NextFunction
   gate(req, {} as Response, next)
   const syncCalls = calls.length
-  // Anything the middleware deferred (an immediate queued first) has run when this resolves.
+  // The middleware's immediate was queued first, so it has run when this one resolves.
   await new Promise((resolve) => setImmediate(resolve))
   return { req, syncCalls, calls }
 }
@@ -49,14 +48,13 @@ function errorCode(args: unknown[] | undefined): string | undefined {
   return isAuthError(error) ? error.code : undefined
 }
 
-describe('next() timing without stores', () => {
-  it('calls next() at once after a fresh token passes its signature check', async () => {
+describe('yieldAfterVerification', () => {
+  it('calls next() from setImmediate after a fresh token passes its signature check', async () => {
     const gate = authenticate(base)
     const result = await call(gate, `Bearer ${await sign(ed25519.privateKey)}`)
-    expect(result.syncCalls).toBe(1)
+    expect(result.syncCalls).toBe(0)
     expect(result.calls).toEqual([[]])
     expect(result.req.auth?.subject).toBe('alice')
-    expect(gate.authenticator.cacheSize).toBe(0)
   })
 
   it('calls next() at once for a token served from the cache', async () => {
@@ -72,10 +70,10 @@ describe('next() timing without stores', () => {
     expect(hit.req.auth?.subject).toBe('alice')
   })
 
-  it('passes a failed signature check to next() at once, and sets no req.auth', async () => {
+  it('passes a failed signature check to next() from setImmediate, and sets no req.auth', async () => {
     const gate = authenticate(base)
     const result = await call(gate, `Bearer ${await sign(ed25519Other.privateKey)}`)
-    expect(result.syncCalls).toBe(1)
+    expect(result.syncCalls).toBe(0)
     expect(result.calls).toHaveLength(1)
     expect(errorCode(result.calls[0])).toBe('ERR_AUTH_SIGNATURE_INVALID')
     expect(result.req.auth).toBeUndefined()
@@ -84,7 +82,7 @@ describe('next() timing without stores', () => {
   it.each([
     ['a malformed token', 'Bearer not-a-jwt', 'ERR_AUTH_TOKEN_MALFORMED'],
     ['a malformed header', 'Bearer a.b.c extra', 'ERR_AUTH_HEADER_MALFORMED'],
-  ])('rejects %s at once', async (_name, header, code) => {
+  ])('rejects %s at once: no signature was checked', async (_name, header, code) => {
     const gate = authenticate(base)
     const result = await call(gate, header)
     expect(result.syncCalls).toBe(1)
@@ -98,6 +96,27 @@ describe('next() timing without stores', () => {
     const result = await call(gate, `Bearer ${token}`)
     expect(result.syncCalls).toBe(1)
     expect(errorCode(result.calls[0])).toBe('ERR_AUTH_ISSUER_UNTRUSTED')
+  })
+
+  it('calls next() at once after a check when set to false', async () => {
+    const gate = authenticate({ ...base, yieldAfterVerification: false })
+    const passed = await call(gate, `Bearer ${await sign(ed25519.privateKey)}`)
+    expect(passed.syncCalls).toBe(1)
+    expect(passed.req.auth?.subject).toBe('alice')
+    const failed = await call(gate, `Bearer ${await sign(ed25519Other.privateKey)}`)
+    expect(failed.syncCalls).toBe(1)
+    expect(errorCode(failed.calls[0])).toBe('ERR_AUTH_SIGNATURE_INVALID')
+  })
+
+  it('is on by default, and true does the same', async () => {
+    for (const gate of [
+      authenticate(base),
+      authenticate({ ...base, yieldAfterVerification: true }),
+    ]) {
+      const passed = await call(gate, `Bearer ${await sign(ed25519.privateKey)}`)
+      expect(passed.syncCalls).toBe(0)
+      expect(passed.calls).toEqual([[]])
+    }
   })
 
   it('keeps the scheduling hooks off the public Authenticator', () => {
