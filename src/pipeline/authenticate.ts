@@ -19,7 +19,7 @@
 import { CredentialsRequiredError } from '../errors.js'
 import type { AuthContext, TokenSource } from '../context/types.js'
 import { checkCsrf } from '../request/csrf.js'
-import { extractCustom, extractFromSources } from '../request/extract.js'
+import { assertBearerTokenSyntax, extractCustom, extractFromSources } from '../request/extract.js'
 import type { AuthRequest, ExtractedToken } from '../request/extract.js'
 import { catchRejection, continueWith } from './maybe-promise.js'
 import type { MaybePromise } from './maybe-promise.js'
@@ -61,8 +61,9 @@ export function authenticate(
 
 /** The token of the configured sources, else of the custom extractor (asynchronous). */
 function findToken(pipeline: Pipeline, req: AuthRequest): MaybePromise<ExtractedToken | undefined> {
-  const { config, verifiedBefore } = pipeline
-  const extracted = extractFromSources(req, config, verifiedBefore)
+  const { config } = pipeline
+  // The header token's syntax scan waits for the compact gate (see verifyFresh).
+  const extracted = extractFromSources(req, config, true)
   if (extracted === undefined && config.extractToken !== undefined)
     return extractCustom(req, config)
   return extracted
@@ -108,9 +109,23 @@ function authenticateCachedOrVerify(
 ): MaybePromise<AuthContext> {
   // A hit goes straight on: the path most requests take, one step shorter.
   if (hit !== undefined) return checkStoresAndReport(hit, attempt)
-  const signed = verifySignedToken(attempt.pipeline, attempt.token)
+  const signed = verifyFresh(attempt)
   const verified = continueWith(signed, verifySignedClaims, attempt, undefined)
   return continueWith(verified, checkStoresAndReport, attempt, undefined)
+}
+
+/**
+ * The signature steps. A header token that fails them is scanned for whitespace and commas, so
+ * that such a header is refused as malformed (400), as extraction would have refused it: the scan
+ * runs only here because a token that passes the compact gate cannot hold either.
+ */
+function verifyFresh(attempt: Attempt): MaybePromise<SignedToken> {
+  try {
+    return verifySignedToken(attempt.pipeline, attempt.token)
+  } catch (error) {
+    if (attempt.source === 'header') assertBearerTokenSyntax(attempt.token)
+    throw error
+  }
 }
 
 function verifySignedClaims(signed: SignedToken, attempt: Attempt): MaybePromise<VerifiedToken> {

@@ -7,15 +7,12 @@
  */
 import type { ResolvedConfig } from '../options/resolve.js'
 import { KnownHeaders } from '../jws/compact.js'
-import type { VerifiedBefore } from '../request/extract.js'
 import { VerifiedTokenCache } from './verified-cache.js'
 
 /** The state an authenticator's requests share. */
 export interface Pipeline {
   readonly config: ResolvedConfig
   readonly cache: VerifiedTokenCache | undefined
-  /** Tells extraction which tokens it may skip the syntax scan for (they were verified before). */
-  readonly verifiedBefore: VerifiedBefore | undefined
   /** Headers of verified tokens, so the compact gate decodes a repeated header only once. */
   readonly knownHeaders: KnownHeaders
   /**
@@ -34,8 +31,6 @@ export function createPipeline(config: ResolvedConfig): Pipeline {
   return {
     config,
     cache,
-    // Created once rather than per request.
-    verifiedBefore: cache === undefined ? undefined : (token) => cache.holds(token),
     knownHeaders: new KnownHeaders(),
     signatureChecks: { count: 0 },
   }

@@ -143,7 +143,7 @@ export class VerifiedTokenCache {
 
   /**
    * Whether this exact token has an entry, expired or not: it was verified, so it passed the
-   * compact gate. No side effects (no expiry, no recency), so extraction may ask it.
+   * compact gate. No side effects (no expiry, no recency), so a test may ask it.
    */
   holds(token: string): boolean {
     return this.#entries.get(indexOf(token))?.token === token

@@ -196,6 +196,54 @@ describe.each(APP_SETUPS)(
           expectRejected(res, t, 400, 'ERR_AUTH_CREDENTIALS_AMBIGUOUS')
         }
       })
+
+      // The header token's scan for whitespace and commas runs only when it is needed (a token
+      // failing the compact gate, or a cookie token beside it): the answers stay those of a scan
+      // on reading.
+      describe('a malformed Authorization header is refused first (400), wherever it is scanned', () => {
+        const HEADER_MALFORMED = 'ERR_AUTH_HEADER_MALFORMED'
+
+        it('alone, with a valid token followed by more', async () => {
+          const t = withCookie()
+          const token = await sign(ed25519.privateKey)
+          for (const header of [`Bearer ${token}, x`, `Bearer ${token} x`, `Bearer a.b.c\tx`]) {
+            const res = await request(t.app).get('/protected').set('Authorization', header)
+            expectRejected(res, t, 400, HEADER_MALFORMED)
+          }
+        })
+
+        it('even when longer than maxTokenLength', async () => {
+          const t = withCookie({ maxTokenLength: 64 })
+          const res = await request(t.app)
+            .get('/protected')
+            .set('Authorization', `Bearer ${'a'.repeat(80)} ${'b'.repeat(10)}`)
+          expectRejected(res, t, 400, HEADER_MALFORMED)
+        })
+
+        it.each(['reject', 'prefer-header', 'prefer-cookie'] as const)(
+          'beside a valid cookie token, with conflict %s',
+          async (conflict) => {
+            const t = withCookie({ conflict })
+            const token = await sign(ed25519.privateKey)
+            const res = await request(t.app)
+              .get('/protected')
+              .set('Cookie', `access_cc=${token}`)
+              .set('Authorization', `Bearer ${token} extra`)
+            expectRejected(res, t, 400, HEADER_MALFORMED)
+          },
+        )
+
+        it('before a cookie that fails, when the header is read first', async () => {
+          const t = createTestApp(
+            { ...base, cookie: { name: 'access_cc', signed: true } },
+            { version, declareAuth, errorHandler: true, cookieParser: false },
+          )
+          const res = await request(t.app)
+            .get('/protected')
+            .set('Authorization', 'Bearer a.b.c extra')
+          expectRejected(res, t, 400, HEADER_MALFORMED)
+        })
+      })
     })
 
     describe('signed cookie', () => {
