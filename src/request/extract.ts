@@ -193,16 +193,16 @@ export function extractFromSources(
   headerScanLater = false,
 ): ExtractedToken | undefined {
   let first: ExtractedToken | undefined
-  let header: string | undefined
+  /** A header token whose scan waits (see `headerScanLater`); scanned once another token shows. */
+  let unscannedHeader: string | undefined
   for (const source of policy.sources) {
     let token: string | undefined
     if (source === 'header') {
-      token = header = bearerToken(req)
-      if (token !== undefined && (!headerScanLater || first !== undefined)) {
-        assertBearerTokenSyntax(token)
-      }
+      token = bearerToken(req)
+      if (token !== undefined && headerScanLater && first === undefined) unscannedHeader = token
+      else if (token !== undefined) assertBearerTokenSyntax(token)
     } else {
-      token = cookieToken(req, policy, header)
+      token = cookieToken(req, policy, unscannedHeader)
     }
     if (token === undefined) continue
     if (first === undefined) {
@@ -210,7 +210,7 @@ export function extractFromSources(
       continue
     }
     // Both sources carry a token: a malformed header is refused before the conflict rule.
-    if (header !== undefined) assertBearerTokenSyntax(header)
+    if (unscannedHeader !== undefined) assertBearerTokenSyntax(unscannedHeader)
     if (first.token !== token) first = resolveConflict(policy, first, { token, source })
   }
   return first
@@ -223,13 +223,13 @@ export function extractFromSources(
 function cookieToken(
   req: AuthRequest,
   policy: ExtractionPolicy,
-  headerRead: string | undefined,
+  unscannedHeader: string | undefined,
 ): string | undefined {
   if (policy.cookie === undefined) return undefined
   try {
     return fromCookie(req, policy.cookie)
   } catch (error) {
-    if (headerRead !== undefined) assertBearerTokenSyntax(headerRead)
+    if (unscannedHeader !== undefined) assertBearerTokenSyntax(unscannedHeader)
     throw error
   }
 }
