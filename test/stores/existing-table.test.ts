@@ -97,6 +97,18 @@ const sqlite: Dialect = {
   storeBeforeTable: (table) => createSqliteUserStore({ db, table }),
 }
 
+/** A PostgreSQL user store on the shared pool, without LISTEN, closed after each test. */
+function openPostgresStore(table: string, columns?: UserColumns) {
+  const store = createPostgresUserStore({
+    pool,
+    table,
+    channel: false,
+    ...(columns ? { columns } : {}),
+  })
+  closers.push(() => store.close())
+  return store
+}
+
 const postgres: Dialect = {
   name: 'PostgreSQL',
   skip: !pgAvailable,
@@ -120,21 +132,13 @@ const postgres: Dialect = {
     ).rows
   },
   async store(table, columns) {
-    const store = createPostgresUserStore({
-      pool,
-      table,
-      channel: false,
-      ...(columns ? { columns } : {}),
-    })
-    closers.push(() => store.close())
+    const store = openPostgresStore(table, columns)
     await store.checkSchema()
     return store
   },
   storeBeforeTable(table) {
     pgTables.push(table)
-    const store = createPostgresUserStore({ pool, table, channel: false })
-    closers.push(() => store.close())
-    return store
+    return openPostgresStore(table)
   },
 }
 
@@ -269,14 +273,7 @@ for (const dialect of [sqlite, postgres]) {
 
 describe.skipIf(postgres.skip)('warmUp() checks the user table (PostgreSQL)', () => {
   const gateOn = (table: string, wrap: (store: UserStore) => UserStore, columns?: UserColumns) => {
-    const store = createPostgresUserStore({
-      pool,
-      table,
-      channel: false,
-      ...(columns ? { columns } : {}),
-    })
-    closers.push(() => store.close())
-    return createStoreApp({ users: wrap(store) }).middleware
+    return createStoreApp({ users: wrap(openPostgresStore(table, columns)) }).middleware
   }
   const wrappers: [string, (store: UserStore) => UserStore][] = [
     ['the store', (store) => store],
