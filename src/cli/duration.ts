@@ -66,22 +66,3 @@ export function parseGoDurationSeconds(text: string): number | 'fraction' | unde
 /** Why a `'fraction'` duration is refused, for the example app's and `check-config`'s errors. */
 export const WHOLE_SECONDS_MESSAGE =
   'must be a whole number of seconds, at least 1s (jwt-gate counts token age in seconds)'
-
-/** Formats milliseconds compactly ("1h30m", "15m", "45s") for messages. */
-export function formatDuration(ms: number): string {
-  const sign = ms < 0 ? '-' : ''
-  let seconds = Math.round(Math.abs(ms) / 1000)
-  const parts: string[] = []
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3600],
-    ['m', 60],
-  ] as const) {
-    if (seconds >= size) {
-      parts.push(`${Math.floor(seconds / size)}${unit}`)
-      seconds %= size
-    }
-  }
-  if (seconds > 0 || parts.length === 0) parts.push(`${seconds}s`)
-  return sign + parts.join('')
-}

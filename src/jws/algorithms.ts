@@ -61,7 +61,7 @@ export const ALGORITHMS = {
 export type Algorithm = keyof typeof ALGORITHMS
 
 /** The table's entry for `alg`, or undefined for an algorithm jwt-gate does not verify. */
-export function algorithmSpec(alg: string): AlgorithmSpec | undefined {
+function algorithmSpec(alg: string): AlgorithmSpec | undefined {
   return Object.hasOwn(ALGORITHMS, alg) ? ALGORITHMS[alg as Algorithm] : undefined
 }
 

@@ -47,7 +47,7 @@ export function normalizeTyp(typ: string): string {
  * Whether a `typ` header value is accepted: `JWT` (in any of its forms), or one of the normalised
  * `extraTyp` values.
  */
-export function typAccepted(typ: string, extraTyp: ReadonlySet<string>): boolean {
+function typAccepted(typ: string, extraTyp: ReadonlySet<string>): boolean {
   const normalized = normalizeTyp(typ)
   return normalized === JWT_TYP || extraTyp.has(normalized)
 }

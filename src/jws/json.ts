@@ -9,7 +9,7 @@
 import { isUtf8 } from 'node:buffer'
 
 /** Deepest nesting of objects and arrays accepted in a token; real tokens use a handful. */
-export const MAX_JSON_DEPTH = 32
+const MAX_JSON_DEPTH = 32
 
 /**
  * The decoded object, deep-frozen (a token's contents are read-only data), or undefined when the

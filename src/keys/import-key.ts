@@ -32,22 +32,22 @@ export function decodeStdBase64(text: string): Buffer | undefined {
 }
 
 /** Bytes of a raw Ed25519 public key (RFC 8032), ClusterCockpit's `JWT_PUBLIC_KEY`. */
-export const ED25519_PUBLIC_BYTES = 32
+const ED25519_PUBLIC_BYTES = 32
 /** Bytes of Go's raw Ed25519 private key, `seed || public` (ClusterCockpit's `JWT_PRIVATE_KEY`). */
-export const ED25519_GO_PRIVATE_BYTES = 64
+const ED25519_GO_PRIVATE_BYTES = 64
 
 /**
- * The raw Ed25519 public-key rule, its one home (the library and the CLI word their errors
- * differently): 32 bytes; 64 bytes is Go's private key, given by mistake. Returns what is wrong, or
- * undefined when the bytes have the length of a public key.
+ * The raw Ed25519 public-key rule, its one home (the CLI asks the library through
+ * `createAuthenticator`): 32 bytes; 64 bytes is Go's private key, given by mistake. Returns what is
+ * wrong, or undefined when the bytes have the length of a public key.
  */
-export function rawEd25519PublicProblem(raw: Uint8Array): 'private key' | 'length' | undefined {
+function rawEd25519PublicProblem(raw: Uint8Array): 'private key' | 'length' | undefined {
   if (raw.length === ED25519_GO_PRIVATE_BYTES) return 'private key'
   return raw.length === ED25519_PUBLIC_BYTES ? undefined : 'length'
 }
 
 /** The Ed25519 public key of 32 raw bytes (checked with {@link rawEd25519PublicProblem}). */
-export function ed25519PublicKey(raw: Buffer): KeyObject {
+function ed25519PublicKey(raw: Buffer): KeyObject {
   return createPublicKey({
     key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
     format: 'jwk',
@@ -66,7 +66,7 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const
  * Whether a JWK holds private key material: the one test of the library, the CLI and the example
  * app (a symmetric `oct` key is a different refusal: it is a secret, not a private key).
  */
-export function isPrivateJwk(jwk: object): boolean {
+function isPrivateJwk(jwk: object): boolean {
   return PRIVATE_JWK_MEMBERS.some((member) => member in jwk)
 }
 

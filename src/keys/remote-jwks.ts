@@ -15,7 +15,7 @@ import { InvalidTokenError, ServiceUnavailableError } from '../errors.js'
 import type { RemoteJwksKeySource } from '../options/types.js'
 
 /** Largest JWKS response read; a real key set is a few KiB. */
-export const MAX_JWKS_BYTES = 512 * 1024
+const MAX_JWKS_BYTES = 512 * 1024
 
 const DEFAULTS = { timeout: 5_000, cooldown: 30_000, cacheMaxAge: 600_000, staleIfError: 3_600_000 }
 

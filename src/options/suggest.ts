@@ -24,7 +24,7 @@ function editDistance(a: string, b: string): number {
  * The known name closest to `name`, if it is close: at most a third of its letters (at least one)
  * differ. A case-only difference always counts as close.
  */
-export function closestName(name: string, known: readonly string[]): string | undefined {
+function closestName(name: string, known: readonly string[]): string | undefined {
   const limit = Math.max(1, Math.floor(name.length / 3))
   let best: { name: string; distance: number } | undefined
   for (const candidate of known) {

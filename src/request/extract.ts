@@ -128,7 +128,7 @@ function bearerToken(req: AuthRequest): string | undefined {
  * `req.signedCookies`; a tampered one (or an unsigned one where a signed one is required) is a
  * rejected credential.
  */
-export function fromCookie(
+function fromCookie(
   req: AuthRequest,
   cookie: { readonly name: string; readonly signed: boolean },
 ): string | undefined {
