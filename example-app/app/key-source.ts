@@ -6,7 +6,7 @@
 import type { JSONWebKeySet } from 'jose'
 import type { KeySource } from '../../src/index.js'
 import { MIN_SECRET_BYTES } from '../../src/jws/algorithms.js'
-import { decodeStdBase64, isPrivateKeyPem } from '../../src/keys/import-key.js'
+import { decodeStdBase64, isPrivateJwk, isPrivateKeyPem } from '../../src/keys/import-key.js'
 import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js'
 
 /** Reads files; tests pass a fake. */
@@ -21,7 +21,6 @@ export const KEY_VARIABLES = [
 ] as const
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']
 
 /** Standard base64 of a raw 32-byte Ed25519 public key, as ClusterCockpit's `JWT_PUBLIC_KEY`. */
 export function ed25519KeySource(variable: string, text: string): KeySource {
@@ -33,7 +32,8 @@ export function ed25519KeySource(variable: string, text: string): KeySource {
 
 function jwkSource(variable: string, jwk: Record<string, unknown>): KeySource {
   if (typeof jwk['kty'] !== 'string') throw new ConfigError(variable, 'JWK has no "kty"')
-  if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
+  // `k` is a symmetric key's secret: as unwelcome here as a private key.
+  if (isPrivateJwk(jwk) || 'k' in jwk) {
     throw new ConfigError(variable, 'holds a private or secret key; give the public key only')
   }
   return { jwk }

@@ -19,7 +19,7 @@ import {
   type UserStore,
 } from '../index.js'
 import { CommandError, UsageError, parseInput, readTextInput, type CliIo } from './io.js'
-import { pickJwk, pickJwks } from './jwk.js'
+import { hasPrivatePart, pickJwk, pickJwks } from './jwk.js'
 import { detectKeyFormat, isPrivateKeyText, parsePrivateKey, toSpkiPem } from './key-formats.js'
 import { readSecret, type SecretOptions } from './secret.js'
 
@@ -119,7 +119,7 @@ function keySourceFromFile(text: string): KeySource {
   if (jwk.kty === 'oct') {
     throw new CommandError('an HMAC JWK; pass the secret with --secret-file')
   }
-  if (typeof jwk.d !== 'string') return { jwk }
+  if (!hasPrivatePart(jwk)) return { jwk }
   // A private JWK: keep only its public members, and the kid/alg the token may name.
   const { kid, alg, use } = jwk as { kid?: string; alg?: string; use?: string }
   const pub = createPublicKey(parsePrivateKey(text)).export({ format: 'jwk' })

@@ -47,13 +47,21 @@ export function pickJwk(text: string, kid?: string): JsonWebKey {
   return only
 }
 
+/**
+ * Whether `node:crypto` would import the JWK as a private key: it has `d`. The library's own test
+ * (any private member) is not public; it refuses what this lets through as a public key.
+ */
+export function hasPrivatePart(jwk: { d?: unknown }): boolean {
+  return typeof jwk.d === 'string'
+}
+
 /** An asymmetric JWK, public or private, as a key object. */
 export function importJwk(jwk: JsonWebKey): KeyObject {
   if (jwk.kty === 'oct') {
     throw new CommandError('the JWK is a symmetric (HMAC) key, not an asymmetric key')
   }
   try {
-    return typeof jwk.d === 'string'
+    return hasPrivatePart(jwk)
       ? createPrivateKey({ key: jwk, format: 'jwk' })
       : createPublicKey({ key: jwk, format: 'jwk' })
   } catch (err) {

@@ -16,7 +16,7 @@ import {
 } from 'node:crypto'
 import type { Algorithm } from '../index.js'
 import { CommandError } from './io.js'
-import { cryptoReason, importJwk, jwkThumbprint, pickJwk } from './jwk.js'
+import { cryptoReason, hasPrivatePart, importJwk, jwkThumbprint, pickJwk } from './jwk.js'
 import { algorithmsFittingKey } from './library.js'
 import { ed25519PublicFromRaw, rawPublicBytes } from './raw-keys.js'
 
@@ -117,7 +117,7 @@ export function isPrivateKeyText(text: string): boolean {
   if (trimmed.startsWith('{')) {
     try {
       const parsed = JSON.parse(trimmed) as Record<string, unknown>
-      return typeof parsed.d === 'string'
+      return hasPrivatePart(parsed)
     } catch {
       return false
     }
@@ -172,7 +172,7 @@ export function parsePrivateKey(text: string): KeyObject {
   try {
     if (trimmed.startsWith('{')) {
       const jwk = pickJwk(trimmed)
-      if (typeof jwk.d !== 'string') throw new CommandError('the JWK has no private part ("d")')
+      if (!hasPrivatePart(jwk)) throw new CommandError('the JWK has no private part ("d")')
       return importJwk(jwk)
     }
     if (!trimmed.startsWith('-----BEGIN')) throw new CommandError('not a PEM or JWK private key')

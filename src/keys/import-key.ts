@@ -63,10 +63,11 @@ export function isPrivateKeyPem(text: string): boolean {
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const
 
 /**
- * Whether a JWK holds private key material: the one test of the library, the CLI and the example
- * app (a symmetric `oct` key is a different refusal: it is a secret, not a private key).
+ * Whether a JWK holds private key material: the one test of the library and the example app (a
+ * symmetric `oct` key is a different refusal: it is a secret, not a private key). The CLI, built on
+ * the public API, asks its own narrower question: whether `node:crypto` can import a JWK as private.
  */
-function isPrivateJwk(jwk: object): boolean {
+export function isPrivateJwk(jwk: object): boolean {
   return PRIVATE_JWK_MEMBERS.some((member) => member in jwk)
 }
 
