@@ -1,9 +1,8 @@
+import { expressOf } from '../helpers/app.js'
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import cookieParser from 'cookie-parser'
-import express5 from 'express'
-import express4 from 'express4'
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from 'jose'
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -72,7 +71,7 @@ describe('jwt-gate sign', () => {
         '--now',
         NOW.toISOString(),
       ])
-      const factory = version === 'express4' ? express4 : express5
+      const factory = expressOf(version)
       const app = factory()
       let ran = 0
       app.use(cookieParser())

@@ -12,6 +12,11 @@ import type { AuthenticateOptions } from '../../src/index.js'
 export type ExpressVersion = 'express5' | 'express4'
 export const EXPRESS_VERSIONS: ExpressVersion[] = ['express5', 'express4']
 
+/** The express module of a version, for suites that build their apps themselves. */
+export function expressOf(version: ExpressVersion | undefined): typeof express5 {
+  return version === 'express4' ? express4 : express5
+}
+
 /**
  * Each Express version with `req.auth` as an own property (the default) and declared on the app's
  * request prototype (`declareRequestAuth`): suites that run over these prove both behave alike.
@@ -45,7 +50,7 @@ export function createTestApp(
   options: AuthenticateOptions,
   settings: TestAppOptions = {},
 ): TestApp {
-  const factory = settings.version === 'express4' ? express4 : express5
+  const factory = expressOf(settings.version)
   const app = factory()
   let runs = 0
   if (settings.declareAuth === true) declareRequestAuth(app)

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import request from 'supertest'
-import express5 from 'express'
-import express4 from 'express4'
 import type { Request, RequestHandler } from 'express'
-import { EXPRESS_VERSIONS } from '../helpers/app.js'
+import { EXPRESS_VERSIONS, expressOf } from '../helpers/app.js'
 import { ed25519, rawEd25519Base64 } from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
 import {
@@ -42,7 +40,7 @@ const bearer = async (sub: string) =>
   `Bearer ${await sign(ed25519.privateKey, { claims: { sub } })}`
 
 describe.each(EXPRESS_VERSIONS)('declareRequestAuth() on %s', (version) => {
-  const factory = version === 'express4' ? express4 : express5
+  const factory = expressOf(version)
 
   function app(declare: boolean, before: RequestHandler[] = []) {
     const a = factory()

@@ -6,10 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import request from 'supertest'
-import express5 from 'express'
-import express4 from 'express4'
 import type { RequestHandler } from 'express'
-import { APP_SETUPS } from '../helpers/app.js'
+import { APP_SETUPS, expressOf } from '../helpers/app.js'
 import type { TestApp } from '../helpers/app.js'
 import { ed25519, rawEd25519Base64 } from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
@@ -38,7 +36,7 @@ describe.each(APP_SETUPS)(
   (version, declared) => {
     /** GET /admin guarded by `guard`; the gate (when given) covers only /open. */
     function build(guard: RequestHandler): TestApp {
-      const factory = version === 'express4' ? express4 : express5
+      const factory = expressOf(version)
       const app = factory()
       let runs = 0
       if (declared) declareRequestAuth(app)

@@ -6,10 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import request from 'supertest'
-import express5 from 'express'
-import express4 from 'express4'
 import type { RequestHandler } from 'express'
-import { APP_SETUPS } from '../helpers/app.js'
+import { APP_SETUPS, expressOf } from '../helpers/app.js'
 import type { TestApp } from '../helpers/app.js'
 import { ed25519, rawEd25519Base64 } from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
@@ -41,7 +39,7 @@ describe.each(APP_SETUPS)('CORS preflights on %s (req.auth declared: %s)', (vers
     options: Partial<AuthenticateOptions> = {},
     order: 'cors after the gate' | 'cors before the gate' = 'cors after the gate',
   ): TestApp {
-    const factory = version === 'express4' ? express4 : express5
+    const factory = expressOf(version)
     const app = factory()
     let runs = 0
     if (declared) declareRequestAuth(app)
@@ -100,7 +98,7 @@ describe.each(APP_SETUPS)('CORS preflights on %s (req.auth declared: %s)', (vers
   })
 
   it('a preflight carrying a token anyway continues anonymous', async () => {
-    const factory = version === 'express4' ? express4 : express5
+    const factory = expressOf(version)
     const app = factory()
     app.use(authenticate(gateOptions))
     app.options('/api/jobs', (req, res) => res.json({ subject: req.auth?.subject ?? null }))

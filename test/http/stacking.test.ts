@@ -6,10 +6,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import request from 'supertest'
-import express5 from 'express'
-import express4 from 'express4'
+import type express5 from 'express'
 import type { RequestHandler } from 'express'
-import { APP_SETUPS } from '../helpers/app.js'
+import { APP_SETUPS, expressOf } from '../helpers/app.js'
 import type { TestApp } from '../helpers/app.js'
 import { ed25519, es256, rawEd25519Base64 } from '../helpers/keys.js'
 import { clock, ISSUER, sign } from '../helpers/tokens.js'
@@ -60,7 +59,7 @@ describe.each(APP_SETUPS)('stacked gates on %s (req.auth declared: %s)', (versio
     inner: AuthenticateOptions,
     guards: RequestHandler[],
   ) {
-    const factory = version === 'express4' ? express4 : express5
+    const factory = expressOf(version)
     const app = factory()
     let runs = 0
     if (declared) declareRequestAuth(app)
@@ -176,7 +175,7 @@ describe.each(APP_SETUPS)('stacked gates on %s (req.auth declared: %s)', (versio
     })
 
     it("a gate that rejects leaves no earlier gate's context to an error handler", async () => {
-      const factory = version === 'express4' ? express4 : express5
+      const factory = expressOf(version)
       const app = factory()
       if (declared) declareRequestAuth(app)
       app.use(authenticate(siteGate('required')), authenticate(partnerGate('optional')))
