@@ -55,7 +55,7 @@ export interface AuthenticatorInternals {
   readonly passCorsPreflight: boolean
   /** Whether the middleware yields after a signature check (the `yieldAfterVerification` option). */
   readonly yieldAfterVerification: boolean
-  /** Signature checks made so far, passed or failed (cache hits make none). */
+  /** Signature checks begun with a key at hand, passed or failed (cache hits make none). */
   readonly signatureChecks: () => number
 }
 

@@ -16,8 +16,10 @@ export interface Pipeline {
   /** Headers of verified tokens, so the compact gate decodes a repeated header only once. */
   readonly knownHeaders: KnownHeaders
   /**
-   * Signature checks made so far, passed or failed. The Express layer compares it around a
-   * synchronous call to tell a full verification (after which it yields) from a cache hit.
+   * Signature checks begun with a key at hand (a static key, or a remote key already fetched),
+   * passed or failed. The Express layer compares it around a synchronous call to tell a full
+   * verification (after which it yields) from a cache hit; a key that had to be fetched makes the
+   * call asynchronous, and such a call never yields, so it need not count.
    */
   readonly signatureChecks: { count: number }
 }

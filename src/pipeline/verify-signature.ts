@@ -32,8 +32,10 @@ export function verifySignedToken(pipeline: Pipeline, token: string): MaybePromi
   const decoded = decodeToken(pipeline, token)
   const issuer = selectIssuer(pipeline, decoded)
   checkAlgorithmAndType(decoded, issuer)
-  const target = { issuer, checks: pipeline.signatureChecks }
-  return continueWith(issuer.keys.getKey(decoded.header), checkSignature, decoded, target)
+  const key = issuer.keys.getKey(decoded.header)
+  // Counted here, where a key was found at once, so no per-request object carries the counter.
+  if (!(key instanceof Promise)) pipeline.signatureChecks.count++
+  return continueWith(key, checkSignature, decoded, issuer)
 }
 
 /** The compact gate: form, length, header rules, and `typ` against the union of every issuer's. */
@@ -55,18 +57,11 @@ function checkAlgorithmAndType({ header }: DecodedToken, issuer: ResolvedIssuer)
   checkTyp(header.typ, issuer.typ)
 }
 
-/** The issuer whose key checks the signature, and the counter of checks made (see Pipeline). */
-interface SignatureTarget {
-  readonly issuer: ResolvedIssuer
-  readonly checks: { count: number }
-}
-
 function checkSignature(
   key: VerificationKey,
   decoded: DecodedToken,
-  { issuer, checks }: SignatureTarget,
+  issuer: ResolvedIssuer,
 ): SignedToken {
-  checks.count++
   verifySignature(decoded.token, key, decoded.header.alg, decoded.signature)
   return { decoded, issuer, key }
 }
