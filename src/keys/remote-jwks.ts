@@ -42,6 +42,7 @@ export interface RemoteKeySet {
 }
 
 class JwksTooLargeError extends Error {}
+class JwksTimeoutError extends Error {}
 
 /** Key sets pick keys from the header alone; the token argument is not consulted. */
 const NO_TOKEN = undefined as unknown as FlattenedJWSInput
@@ -88,7 +89,7 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
     cooldownDuration: cooldown,
     cacheMaxAge,
     ...(source.headers === undefined ? {} : { headers: source.headers }),
-    [customFetch]: limitedFetch(lastGood),
+    [customFetch]: limitedFetch(lastGood, source.timeout ?? DEFAULTS.timeout),
   })
   return {
     getKey: (header) => getKeyOrStale(remote, lastGood, cooldown, header),
@@ -106,17 +107,45 @@ export function createRemoteKeySet(source: RemoteJwksKeySource, option: string):
   }
 }
 
-/** jose's fetch, with a bounded response, no redirects, and each good key set remembered. */
-function limitedFetch(lastGood: LastGoodKeys) {
+/**
+ * jose's fetch, with a bounded response, no redirects, a deadline over the whole exchange, and
+ * each good key set remembered.
+ *
+ * The deadline is our own timer, and it settles the exchange itself: jose's `AbortSignal.timeout()`
+ * and the signal fetch derives from it are held weakly, so a garbage collection during a slow body
+ * can drop them, and the read would then never end (an endpoint trickling a byte at a time would
+ * hold requests forever).
+ */
+function limitedFetch(lastGood: LastGoodKeys, timeout: number) {
   return async (input: string, init: RequestInit): Promise<Response> => {
-    const response = await fetch(input, { ...init, redirect: 'error' })
-    const text = await readLimited(response)
-    if (response.status === 200) {
-      const parsed = safeParseJwks(text)
-      if (parsed !== undefined) lastGood.remember(parsed)
+    const deadline = new AbortController()
+    const timer = setTimeout(
+      () => deadline.abort(new JwksTimeoutError('JWKS fetch timed out')),
+      timeout,
+    )
+    const onCallerAbort = (): void => deadline.abort(init.signal?.reason)
+    init.signal?.addEventListener('abort', onCallerAbort, { once: true })
+    try {
+      const request = fetch(input, { ...init, signal: deadline.signal, redirect: 'error' })
+      const response = await Promise.race([request, rejectOnAbort(deadline.signal)])
+      const text = await readLimited(response, deadline.signal)
+      if (response.status === 200) {
+        const parsed = safeParseJwks(text)
+        if (parsed !== undefined) lastGood.remember(parsed)
+      }
+      return new Response(text, { status: response.status, headers: response.headers })
+    } finally {
+      clearTimeout(timer)
+      init.signal?.removeEventListener('abort', onCallerAbort)
     }
-    return new Response(text, { status: response.status, headers: response.headers })
   }
+}
+
+/** A promise that rejects with the signal's reason once it aborts, and never resolves. */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })
+  })
 }
 
 async function getKeyOrStale(
@@ -157,7 +186,8 @@ function failureReason(error: unknown): string {
   return typeof code === 'string' ? `${error.message} (${code})` : error.message
 }
 
-async function readLimited(response: Response): Promise<string> {
+/** The body as text, refused past `MAX_JWKS_BYTES`; the reader is cancelled when `deadline` fires. */
+async function readLimited(response: Response, deadline: AbortSignal): Promise<string> {
   const declared = Number(response.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > MAX_JWKS_BYTES) {
     await response.body?.cancel()
@@ -165,10 +195,25 @@ async function readLimited(response: Response): Promise<string> {
   }
   if (response.body === null) return ''
   const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+  const cancel = (): void => void reader.cancel().catch(() => undefined)
+  deadline.addEventListener('abort', cancel, { once: true })
+  try {
+    return await readAll(reader, deadline)
+  } finally {
+    deadline.removeEventListener('abort', cancel)
+  }
+}
+
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  deadline: AbortSignal,
+): Promise<string> {
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
     const { done, value } = await reader.read()
+    // A cancelled reader ends as if the body were complete: the deadline, not the body, decides.
+    if (deadline.aborted) throw deadline.reason as Error
     if (done) break
     size += value.byteLength
     if (size > MAX_JWKS_BYTES) {

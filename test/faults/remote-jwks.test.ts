@@ -7,6 +7,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { JWK } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthConfigError } from '../../src/index.js'
@@ -103,6 +105,12 @@ function expectUnavailable(res: Answer, ranBefore: number): void {
 async function request(s: Signer = k1): Promise<{ res: Answer; before: number }> {
   const before = srv.ran()
   return { res: await send(srv, { token: tokenOf(s) }), before }
+}
+
+/** V8's `gc()`, reached without starting the process with `--expose-gc`. */
+function garbageCollector(): () => void {
+  setFlagsFromString('--expose-gc')
+  return runInNewContext('gc') as () => void
 }
 
 const at = (ms: number): void => {
@@ -246,6 +254,21 @@ describe('remote JWKS slow, oversized or malformed', () => {
     jwks.setMode({ kind: 'slow-body', chunkEveryMs: 50 })
     const { res, before } = await request()
     expectUnavailable(res, before)
+  })
+
+  it('trickles its body while the garbage collector runs: still 503 within about the timeout', async () => {
+    // A timeout signal that only a weak reference holds is dropped by a collection and never
+    // fires; the fetch deadline must survive one.
+    const collect = garbageCollector()
+    const gcTimer = setInterval(collect, 20)
+    try {
+      await start([k1.jwk])
+      jwks.setMode({ kind: 'slow-body', chunkEveryMs: 50 })
+      const { res, before } = await request()
+      expectUnavailable(res, before)
+    } finally {
+      clearInterval(gcTimer)
+    }
   })
 
   for (const declareLength of [true, false]) {
