@@ -54,13 +54,50 @@ export function readPath(source: unknown, path: CompiledPath): unknown {
   return value
 }
 
+/**
+ * Several claims whose roles are merged, each entry a string or a SCIM-style object with a string
+ * `value` (RFC 7643 §4.1.2, used by RFC 9068 §2.2.3.1 for `roles`, `groups`, `entitlements`).
+ */
+export interface MergedRolesPath {
+  readonly merge: readonly CompiledPath[]
+}
+
+/** Where roles are read: one claim (`rolesClaim`), or several merged ones (an issuer profile's). */
+export type RolesPath = CompiledPath | MergedRolesPath
+
 /** Roles: an array of strings or a single string; absent means none. */
-export function readRoles(claims: unknown, path: CompiledPath): string[] {
+export function readRoles(claims: unknown, path: RolesPath): string[] {
+  if ('merge' in path) return readMergedRoles(claims, path.merge)
   const value = readPath(claims, path)
   if (value === undefined) return []
   if (typeof value === 'string') return [value]
   if (isStringArray(value)) return [...value]
   throw new InvalidTokenError('ERR_AUTH_CLAIMS_INVALID', 'invalid roles claim')
+}
+
+/** The roles of every claim in `paths`, SCIM objects reduced to their `value`, without duplicates. */
+function readMergedRoles(claims: unknown, paths: readonly CompiledPath[]): string[] {
+  const roles = new Set<string>()
+  for (const path of paths) {
+    const value = readPath(claims, path)
+    if (value === undefined) continue
+    const entries: unknown[] = Array.isArray(value) ? value : [value]
+    for (const entry of entries) {
+      const role = typeof entry === 'string' ? entry : scimValue(entry)
+      if (role === undefined) {
+        const name = path.segments.join('.')
+        throw new InvalidTokenError('ERR_AUTH_CLAIMS_INVALID', `invalid '${name}' claim`)
+      }
+      roles.add(role)
+    }
+  }
+  return [...roles]
+}
+
+/** The string `value` of a SCIM multi-valued attribute's entry (`{ value, display, type }`). */
+function scimValue(entry: unknown): string | undefined {
+  if (!isRecord(entry) || !Object.hasOwn(entry, 'value')) return undefined
+  return typeof entry.value === 'string' ? entry.value : undefined
 }
 
 /**

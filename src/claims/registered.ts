@@ -1,6 +1,7 @@
 /**
  * Checks of the registered claims (RFC 7519 §4.1) after the signature is verified: issuer,
- * audience, the three NumericDates with clock tolerance, maximum age, subject and `jti` types.
+ * audience, the three NumericDates with clock tolerance, maximum age, subject and `jti` types, and
+ * an issuer profile's required claims.
  * jwt-gate does these itself rather than through jose so that each failure keeps its own code and
  * so that NumericDates are held to finite numbers inside the Date range.
  *
@@ -18,6 +19,11 @@ export interface RegisteredClaimPolicy {
   /** Seconds. */
   maxTokenAge: number | undefined
   requireExpiry: boolean
+  /**
+   * The issuer profile's claim rules (RFC 9068's required claims, see `access-token-profile.ts`),
+   * run right after the issuer rule, so a missing claim is named before any check uses it.
+   */
+  profileClaims?: ((payload: Readonly<Record<string, unknown>>) => void) | undefined
 }
 
 /** ECMAScript Dates span ±8.64e15 ms; a NumericDate outside that cannot be compared safely. */
@@ -78,6 +84,7 @@ export function checkRegisteredClaims(
   if (!issuerMatches(payload.iss, policy.issuer)) {
     throw invalid('ERR_AUTH_ISSUER_UNTRUSTED', 'untrusted issuer')
   }
+  policy.profileClaims?.(payload)
   if (typeof payload.sub !== 'string' || payload.sub === '') {
     throw invalid('ERR_AUTH_CLAIMS_INVALID', "'sub' claim must be a non-empty string")
   }

@@ -43,13 +43,27 @@ export function normalizeTyp(typ: string): string {
   return rest.includes('/') ? lower : rest
 }
 
-/**
- * Whether a `typ` header value is accepted: `JWT` (in any of its forms), or one of the normalised
- * `extraTyp` values.
- */
-function typAccepted(typ: string, extraTyp: ReadonlySet<string>): boolean {
+/** The `typ` values one issuer accepts. */
+export interface TypRule {
+  /** Normalised `typ` values accepted (see {@link normalizeTyp}). */
+  readonly accepted: ReadonlySet<string>
+  /**
+   * Whether a token without `typ`, or with `typ: JWT`, is accepted too: true unless the issuer
+   * follows RFC 9068, whose access tokens must say `at+jwt` (an ID token says `JWT` or nothing).
+   */
+  readonly plainJwt: boolean
+}
+
+/** The rule of an issuer without a profile: plain JWTs, and the `extraTyp` values. */
+export function plainJwtRule(extraTyp: ReadonlySet<string>): TypRule {
+  return { accepted: extraTyp, plainJwt: true }
+}
+
+/** Whether a `typ` header value (`undefined` when absent) is accepted by `rule`. */
+function typAccepted(typ: string | undefined, rule: TypRule): boolean {
+  if (typ === undefined) return rule.plainJwt
   const normalized = normalizeTyp(typ)
-  return normalized === JWT_TYP || extraTyp.has(normalized)
+  return normalized === JWT_TYP ? rule.plainJwt : rule.accepted.has(normalized)
 }
 
 function headerInvalid(message: string): InvalidTokenError {
@@ -109,20 +123,22 @@ export class KnownHeaders {
 }
 
 /**
- * The `typ` rule, its one home: absent, or a string that {@link typAccepted} accepts. Run twice per
- * fresh token: here against the union of every issuer's set (before any crypto, when the issuer is
- * not chosen yet), then by the pipeline against the chosen issuer's set.
+ * The `typ` rule, its one home: absent or a string, which {@link typAccepted} accepts. Run twice
+ * per fresh token: by the compact gate against the union of every issuer's values (before any
+ * crypto, when the issuer is not chosen yet; plain JWTs always pass there), then by the pipeline
+ * against the chosen issuer's rule, which may refuse plain JWTs (RFC 9068 §4).
  */
-export function checkTyp(typ: unknown, extraTyp: ReadonlySet<string>): void {
-  if (typ === undefined) return
-  if (typeof typ !== 'string') throw headerInvalid("invalid 'typ'")
-  if (!typAccepted(typ, extraTyp)) throw headerInvalid("unexpected 'typ'")
+export function checkTyp(typ: unknown, rule: TypRule): void {
+  if (typ !== undefined && typeof typ !== 'string') throw headerInvalid("invalid 'typ'")
+  if (typAccepted(typ, rule)) return
+  throw headerInvalid(typ === undefined ? "missing 'typ'" : "unexpected 'typ'")
 }
 
 /**
  * Checks the compact serialisation and decodes header and payload.
  *
- * @param extraTyp - normalised `typ` values accepted besides `JWT` (see {@link normalizeTyp}).
+ * @param extraTyp - normalised `typ` values some issuer accepts besides `JWT` (see
+ *   {@link normalizeTyp}); plain JWTs pass here, the chosen issuer's {@link TypRule} may refuse them.
  * @param knownHeaders - headers of verified tokens, decoded and checked with the same `extraTyp`.
  */
 export function decodeCompact(
@@ -158,7 +174,7 @@ function checkHeader(header: Record<string, unknown>, extraTyp: ReadonlySet<stri
   for (const name of REFUSED_HEADER_PARAMETERS) {
     if (name in header) throw headerInvalid(`unsupported '${name}' header parameter`)
   }
-  checkTyp(header.typ, extraTyp)
+  checkTyp(header.typ, plainJwtRule(extraTyp))
   if (header.cty !== undefined) {
     if (typeof header.cty !== 'string') throw headerInvalid("invalid 'cty'")
     if (normalizeTyp(header.cty) === JWT_TYP) throw headerInvalid('nested tokens are not accepted')

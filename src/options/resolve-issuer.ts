@@ -6,11 +6,13 @@
  */
 import { createKeyResolver } from '../keys/key-resolver.js'
 import type { KeyResolver } from '../keys/key-resolver.js'
-import { normalizeTyp } from '../jws/compact.js'
+import { normalizeTyp, plainJwtRule } from '../jws/compact.js'
+import type { TypRule } from '../jws/compact.js'
 import { warnOnce } from '../warnings.js'
 import { authOTronClaims, clusterCockpitClaims } from '../claims/presets.js'
 import { compilePath, readPath } from '../claims/mapping.js'
-import type { CompiledPath } from '../claims/mapping.js'
+import type { CompiledPath, RolesPath } from '../claims/mapping.js'
+import { profileRules } from '../claims/access-token-profile.js'
 import type { RegisteredClaimPolicy } from '../claims/registered.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'
 import type { IssuerOptions } from './types.js'
@@ -25,8 +27,8 @@ export interface ResolvedIssuer {
    * enforced by the registered-claims check, so running it would only copy the payload.
    */
   readonly schema: StandardSchemaV1 | undefined
-  readonly typ: ReadonlySet<string>
-  readonly rolesPath: CompiledPath
+  readonly typ: TypRule
+  readonly rolesPath: RolesPath
   readonly scopesPaths: readonly CompiledPath[]
   readonly username: (claims: Record<string, unknown>) => unknown
 }
@@ -43,6 +45,7 @@ export function resolveIssuer(options: IssuerOptions, index: number): ResolvedIs
       `jwt-gate: ${option}.requireExpiry is false: tokens without "exp" never expire`,
     )
   }
+  const profile = profileRules(options.profile)
   return Object.freeze({
     issuer: options.issuer,
     keys,
@@ -52,16 +55,26 @@ export function resolveIssuer(options: IssuerOptions, index: number): ResolvedIs
       clockTolerance: options.clockTolerance ?? 5,
       maxTokenAge: options.maxTokenAge,
       requireExpiry,
+      profileClaims: profile?.checkClaims,
     },
     schema: claimsSchema(options.claims),
-    typ: new Set((options.typ ?? []).map(normalizeTyp)),
-    rolesPath: compilePath(options.rolesClaim ?? 'roles'),
-    scopesPaths:
-      options.scopesClaim === undefined
-        ? [compilePath('scope'), compilePath('scopes')]
-        : [compilePath(options.scopesClaim)],
+    typ: profile?.typ ?? plainJwtRule(new Set((options.typ ?? []).map(normalizeTyp))),
+    rolesPath:
+      options.rolesClaim === undefined && profile !== undefined
+        ? profile.rolesPath
+        : compilePath(options.rolesClaim ?? 'roles'),
+    scopesPaths: scopesPathsOf(options.scopesClaim, profile?.scopesPaths),
     username: usernameOf(options.username),
   })
+}
+
+/** The configured scopes claim, else the profile's, else `scope` then `scopes`. */
+function scopesPathsOf(
+  scopesClaim: IssuerOptions['scopesClaim'],
+  profilePaths: readonly CompiledPath[] | undefined,
+): readonly CompiledPath[] {
+  if (scopesClaim !== undefined) return [compilePath(scopesClaim)]
+  return profilePaths ?? [compilePath('scope'), compilePath('scopes')]
 }
 
 function audienceSet(audience: IssuerOptions['audience']): ReadonlySet<string> | undefined {

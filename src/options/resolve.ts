@@ -100,7 +100,7 @@ function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   refuseSecretsEqualToPublicKeys(configuredKeys)
   refuseSecretsSharedByIssuers(configuredKeys)
   warnAboutUncheckedAudiences(options.issuers)
-  const extraTyp = new Set(all.flatMap((issuer) => [...issuer.typ]))
+  const extraTyp = new Set(all.flatMap((issuer) => [...issuer.typ.accepted]))
   return { issuers, issuerWithoutIss, extraTyp }
 }
 

@@ -88,6 +88,7 @@ const issuerSchema = optionsObject<IssuerOptions>()({
   clockTolerance: z.number().min(0).max(MAX_CLOCK_TOLERANCE).optional(),
   maxTokenAge: z.number().positive().optional(),
   requireExpiry: z.boolean().optional(),
+  profile: z.literal('rfc9068', { error: 'must be "rfc9068"' }).optional(),
   typ: z.array(z.string().min(1)).optional(),
   claims: claimsOption.optional(),
   rolesClaim: claimPath.optional(),
@@ -159,6 +160,23 @@ function checkIssuersDistinct(issuers: readonly IssuerOptions[], problem: Proble
   })
 }
 
+/**
+ * An issuer with the RFC 9068 profile leaves out nothing the profile requires: the audience check
+ * (§4: the resource server MUST validate `aud`), `iss` and `exp` (§2.2), and a `typ` other than
+ * `at+jwt` (§4: any other value MUST be rejected).
+ */
+function checkProfiles(issuers: readonly IssuerOptions[], problem: Problem): void {
+  issuers.forEach((issuer, index) => {
+    if (issuer.profile !== 'rfc9068') return
+    const refuse = (option: keyof IssuerOptions, what: string) =>
+      problem(['issuers', index, option], `${what} with profile "rfc9068" (RFC 9068)`)
+    if (issuer.audience === false) refuse('audience', 'cannot be false: aud must be checked')
+    if (issuer.issuer === null) refuse('issuer', 'cannot be null: access tokens carry "iss"')
+    if (issuer.requireExpiry === false) refuse('requireExpiry', 'cannot be false')
+    if (issuer.typ !== undefined) refuse('typ', 'cannot be set: only "at+jwt" is accepted')
+  })
+}
+
 /** Given token sources name each source once, and name the cookie exactly when there is one. */
 function checkSources(options: AuthenticateOptions, problem: Problem): void {
   const { sources, cookie } = options
@@ -217,6 +235,7 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   // The rules that span several options, once each option is valid on its own.
   const problem: Problem = (path, message) => ctx.addIssue({ code: 'custom', path, message })
   checkIssuersDistinct(options.issuers, problem)
+  checkProfiles(options.issuers, problem)
   checkSources(options, problem)
   checkUserStore(options.users, problem)
 })

@@ -116,6 +116,16 @@ export interface IssuerOptions {
    */
   requireExpiry?: boolean | undefined
   /**
+   * The JWT access-token profile (RFC 9068) this issuer's tokens follow. `'rfc9068'`: `typ` must be
+   * `at+jwt` (`application/at+jwt`, any case), so `typ: JWT` or none, an ID token say, is refused;
+   * `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` are required; `scope` must be a
+   * space-separated string; roles are read from `roles`, `groups` and `entitlements` (strings or
+   * SCIM `{ value }` objects) unless `rolesClaim` is set, scopes from `scope` unless `scopesClaim`
+   * is. Refused at start-up with `audience: false`, `issuer: null`, `requireExpiry: false` or `typ`.
+   * @defaultValue none (no profile)
+   */
+  profile?: 'rfc9068' | undefined
+  /**
    * Accepted `typ` header values besides `JWT`, compared as RFC 7515 §4.1.9 says: in any case, and
    * `at+jwt` is the same as `application/at+jwt`.
    */

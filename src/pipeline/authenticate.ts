@@ -59,13 +59,15 @@ export function authenticate(
   return continueWith(found, authenticateFoundToken, pipeline, req)
 }
 
-/** The token of the configured sources, else of the custom extractor (asynchronous). */
+/**
+ * The token of the configured sources or of the custom extractor (asynchronous), which runs
+ * whenever there is one: a token it finds beside a source's is refused (one method per request).
+ */
 function findToken(pipeline: Pipeline, req: AuthRequest): MaybePromise<ExtractedToken | undefined> {
   const { config } = pipeline
   // The header token's syntax scan waits for the compact gate (see verifyFresh).
   const extracted = extractFromSources(req, config, true)
-  if (extracted === undefined && config.extractToken !== undefined)
-    return extractCustom(req, config)
+  if (config.extractToken !== undefined) return extractCustom(req, config, extracted)
   return extracted
 }
 

@@ -1,7 +1,8 @@
 /**
  * Framework-free token extraction from the `Authorization` header (RFC 6750 §2.1) and a named
  * cookie (read from the raw `Cookie` header and decoded as cookie-parser decodes it; signed cookies
- * through cookie-parser), with the documented conflict rule. Duplicate header lines
+ * through cookie-parser), with the documented conflict rule, and a custom extractor, which may not
+ * find a token beside them (RFC 6750 §2, one method per request). Duplicate header lines
  * and duplicate token cookies are detected on the raw request, because Node keeps only one of them.
  *
  * @module
@@ -250,23 +251,43 @@ function resolveConflict(
   return second.source === preferred ? second : first
 }
 
-/** The custom extractor's token, if it finds one. */
-export async function extractCustom(
-  req: AuthRequest,
-  policy: ExtractionPolicy,
-): Promise<ExtractedToken | undefined> {
-  if (policy.extractToken === undefined) return undefined
-  const token = await policy.extractToken(req)
-  return typeof token === 'string' && token !== '' ? { token, source: 'custom' } : undefined
+/** How a source is named when the custom extractor's token meets its token. */
+const SOURCE_NAMES: Readonly<Record<SourceName, string>> = {
+  header: 'Authorization header',
+  cookie: 'token cookie',
 }
 
 /**
- * Finds the request's token by the configured sources and conflict rule, then the custom
- * extractor. Undefined means the request carries no credentials.
+ * The custom extractor's token, or else `fromSources`, the token the configured sources found.
+ * RFC 6750 §2: a request sends its token by one method only, so an extractor that finds a token
+ * while a source carries one too (the same or another) makes the request ambiguous (400), whatever
+ * the conflict rule between header and cookie would have chosen.
+ */
+export async function extractCustom(
+  req: AuthRequest,
+  policy: ExtractionPolicy,
+  fromSources?: ExtractedToken,
+): Promise<ExtractedToken | undefined> {
+  if (policy.extractToken === undefined) return fromSources
+  const token = await policy.extractToken(req)
+  if (typeof token !== 'string' || token === '') return fromSources
+  if (fromSources !== undefined && fromSources.source !== 'custom') {
+    throw new InvalidRequestError(
+      'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
+      `the custom extractor and the ${SOURCE_NAMES[fromSources.source]} both carry a token`,
+    )
+  }
+  return { token, source: 'custom' }
+}
+
+/**
+ * Finds the request's token by the configured sources and conflict rule, and by the custom
+ * extractor (one method per request). Undefined means the request carries no credentials.
  */
 export async function extractToken(
   req: AuthRequest,
   policy: ExtractionPolicy,
 ): Promise<ExtractedToken | undefined> {
-  return extractFromSources(req, policy) ?? (await extractCustom(req, policy))
+  const fromSources = extractFromSources(req, policy)
+  return policy.extractToken === undefined ? fromSources : extractCustom(req, policy, fromSources)
 }

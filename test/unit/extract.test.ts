@@ -29,7 +29,7 @@ describe('extractToken (framework-free)', () => {
     ).toThrow(expect.objectContaining({ code: 'ERR_AUTH_CREDENTIALS_AMBIGUOUS', status: 400 }))
   })
 
-  it('uses the custom extractor only when the configured sources have nothing', async () => {
+  it('uses the custom extractor, and refuses its token beside a source token', async () => {
     const policy: ExtractionPolicy = {
       ...both,
       extractToken: (req) => (req.query as { t?: string } | undefined)?.t,
@@ -40,11 +40,15 @@ describe('extractToken (framework-free)', () => {
       token: 'q',
       source: 'custom',
     })
+    // RFC 6750 §2: one method per request.
     await expect(
       extractToken(
         { headers: { authorization: 'Bearer h' }, cookies: {}, query: { t: 'q' } },
         policy,
       ),
+    ).rejects.toMatchObject({ code: 'ERR_AUTH_CREDENTIALS_AMBIGUOUS', status: 400 })
+    await expect(
+      extractToken({ headers: { authorization: 'Bearer h' }, cookies: {} }, policy),
     ).resolves.toEqual({ token: 'h', source: 'header' })
   })
 
