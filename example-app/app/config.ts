@@ -165,7 +165,24 @@ function readUserCheck(
   }
 }
 
-/** Options every issuer shares: algorithms, audience, clock tolerance, maximum age. */
+/**
+ * `JWT_TOKEN_PROFILE=rfc9068`: the issuer's tokens are RFC 9068 JWT access tokens (`typ: at+jwt`,
+ * `client_id`, `jti`...). ClusterCockpit's tokens are not, so not with `CONFIG_FILE`.
+ */
+function readTokenProfile(env: Env, cc: ClusterCockpitJwts | undefined): 'rfc9068' | undefined {
+  const profile = readString(env, 'JWT_TOKEN_PROFILE')?.toLowerCase()
+  if (profile === undefined) return undefined
+  if (profile !== 'rfc9068') throw new ConfigError('JWT_TOKEN_PROFILE', 'must be rfc9068')
+  if (cc !== undefined) {
+    throw new ConfigError(
+      'JWT_TOKEN_PROFILE',
+      'cannot be combined with CONFIG_FILE (ClusterCockpit tokens are not RFC 9068 access tokens)',
+    )
+  }
+  return profile
+}
+
+/** Options every issuer shares: algorithms, audience, clock tolerance, maximum age, profile. */
 function commonIssuerOptions(
   env: Env,
   cc: ClusterCockpitJwts | undefined,
@@ -173,8 +190,10 @@ function commonIssuerOptions(
   const algorithms = readAlgorithms(env)
   const audience = readList(env, 'JWT_AUDIENCE')
   const tolerance = readString(env, 'JWT_CLOCK_TOLERANCE')
+  const profile = readTokenProfile(env, cc)
   return {
     ...(algorithms === undefined ? {} : { algorithms }),
+    ...(profile === undefined ? {} : { profile }),
     ...(audience === undefined
       ? {}
       : { audience: audience.length === 1 ? (audience[0] ?? '') : audience }),

@@ -20,6 +20,7 @@ const FIELD_VARIABLES: Record<string, string> = {
   audience: 'JWT_AUDIENCE',
   clockTolerance: 'JWT_CLOCK_TOLERANCE',
   maxTokenAge: 'CONFIG_FILE',
+  profile: 'JWT_TOKEN_PROFILE',
 }
 
 /** The variable behind `option`, or `undefined` when the option is not set from the environment. */

@@ -33,6 +33,7 @@ const KNOWN_JWT_VARIABLES = new Set([
   'JWT_ALGORITHMS',
   'JWT_COOKIE_NAME',
   'JWT_CLOCK_TOLERANCE',
+  'JWT_TOKEN_PROFILE',
   'JWT_VALIDATE_USERS',
   'JWT_PRIVATE_KEY',
 ])
@@ -182,6 +183,16 @@ function checkCookieName(env: Env, facts: ConfigFacts | undefined, problems: Pro
   }
 }
 
+/** `JWT_TOKEN_PROFILE`: `rfc9068` (any case), and not with ClusterCockpit's `CONFIG_FILE`. */
+function checkTokenProfile(env: Env, fromConfig: boolean, problems: ProblemList): void {
+  const profile = read(env, 'JWT_TOKEN_PROFILE')
+  if (profile === undefined) return
+  if (profile.toLowerCase() !== 'rfc9068') problems.error('JWT_TOKEN_PROFILE', 'must be rfc9068')
+  else if (fromConfig) {
+    problems.error('JWT_TOKEN_PROFILE', 'cannot be combined with CONFIG_FILE')
+  }
+}
+
 /** Checks the example app's environment; every problem names its variable. */
 export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemList): Promise<void> {
   integer(env, 'PORT', 0, 65535, problems)
@@ -195,6 +206,7 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
   checkAlgorithms(env, key, problems)
   list(env, 'JWT_AUDIENCE', problems)
   integer(env, 'JWT_CLOCK_TOLERANCE', 0, 3600, problems)
+  checkTokenProfile(env, fromConfig, problems)
   checkCookieName(env, facts, problems)
   await checkUsers(env, cwd, fromConfig ? (facts?.validateUser ?? false) : undefined, problems)
 
