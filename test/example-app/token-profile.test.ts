@@ -43,23 +43,26 @@ describe('JWT_TOKEN_PROFILE', () => {
     expect(parseAppConfig(BASE).authenticate.issuers[0]?.profile).toBeUndefined()
   })
 
-  it.each(['rfc9068', 'RFC9068'])('%s sets the issuer profile, enforced by the gate', async (value) => {
-    const config = parseAppConfig({ ...BASE, JWT_TOKEN_PROFILE: value })
-    expect(config.authenticate.issuers[0]?.profile).toBe('rfc9068')
-    const app = createTestApp(config.authenticate, { errorHandler: true })
-    const accepted = await request(app.app)
-      .get('/protected')
-      .set('Authorization', `Bearer ${await token('at+jwt')}`)
-    expect(accepted.status).toBe(200)
-    const refused = await request(app.app)
-      .get('/protected')
-      .set('Authorization', `Bearer ${await token('JWT')}`)
-    expect({ status: refused.status, code: refused.body.code }).toEqual({
-      status: 401,
-      code: 'ERR_AUTH_TOKEN_HEADER_INVALID',
-    })
-    expect(app.ran()).toBe(1)
-  })
+  it.each(['rfc9068', 'RFC9068'])(
+    '%s sets the issuer profile, enforced by the gate',
+    async (value) => {
+      const config = parseAppConfig({ ...BASE, JWT_TOKEN_PROFILE: value })
+      expect(config.authenticate.issuers[0]?.profile).toBe('rfc9068')
+      const app = createTestApp(config.authenticate, { errorHandler: true })
+      const accepted = await request(app.app)
+        .get('/protected')
+        .set('Authorization', `Bearer ${await token('at+jwt')}`)
+      expect(accepted.status).toBe(200)
+      const refused = await request(app.app)
+        .get('/protected')
+        .set('Authorization', `Bearer ${await token('JWT')}`)
+      expect({ status: refused.status, code: refused.body.code }).toEqual({
+        status: 401,
+        code: 'ERR_AUTH_TOKEN_HEADER_INVALID',
+      })
+      expect(app.ran()).toBe(1)
+    },
+  )
 
   it('refuses another value, naming the variable', () => {
     const err = configError({ ...BASE, JWT_TOKEN_PROFILE: 'rfc7519' })

@@ -102,7 +102,13 @@ describe('RFC 9068 profile: refused tokens (401, handler not run)', () => {
   ])('with %s = %j', async (claim, value) => {
     const app = gate()
     const res = await call(app, await accessToken({ claims: { [claim]: value } }))
-    expectRejected(res, app, 401, 'ERR_AUTH_CLAIMS_INVALID', invalidToken(`invalid '${claim}' claim`))
+    expectRejected(
+      res,
+      app,
+      401,
+      'ERR_AUTH_CLAIMS_INVALID',
+      invalidToken(`invalid '${claim}' claim`),
+    )
   })
 
   it('still checks the audience against the configured one', async () => {

@@ -54,7 +54,9 @@ describe('one token method per request, with a custom extractor', () => {
 
   it('accepts an async extractor alone', async () => {
     const token = await sign(ed25519.privateKey)
-    const app = gate({ extractToken: async (req) => Promise.resolve(req.headers['x-token'] as string) })
+    const app = gate({
+      extractToken: async (req) => Promise.resolve(req.headers['x-token'] as string),
+    })
     const res = await request(app.app).get('/protected').set('X-Token', token)
     expect(res.status).toBe(200)
     expect(res.body.auth.source).toBe('custom')
