@@ -1,8 +1,9 @@
 /**
  * One request through the pipeline, step by step:
  *
- * 1. find the token (header and cookie by the conflict rule, then a custom extractor), or let the
- *    request pass anonymous when credentials are optional; CSRF for a cookie-borne token;
+ * 1. find the token (header and cookie by the conflict rule, and a custom extractor: one method
+ *    per request), or let the request pass anonymous when credentials are optional; CSRF for a
+ *    cookie-borne token;
  * 2. serve it from the verified-token cache ({@link findCachedToken}), or else
  * 3. verify it: compact gate, issuer, algorithm and `typ`, key, signature
  *    ({@link verifySignedToken}); registered claims, claims schema, roles and scopes
