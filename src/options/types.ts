@@ -13,6 +13,10 @@ import type { RevocationStore, UserStore } from '../stores/types.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'
 import type { Algorithm } from '../jws/algorithms.js'
+import type { IssuerResolverOptions } from './tenant-types.js'
+
+// The `issuerResolver` option's own type lives beside this file (this one is at its size limit).
+export type { IssuerResolverOptions }
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -245,6 +249,12 @@ export interface AuthenticateOptions {
   onAuthenticated?: ((auth: AuthContext) => unknown) | undefined
   /** Called when a request is rejected, with the reason code (no token in the event). May be async. */
   onRejected?: ((event: RejectionEvent) => unknown) | undefined
+  /**
+   * Multi-tenant issuers: issuers looked up by the token's (still unverified) `iss` when it names
+   * none of `issuers`. jwt-gate itself never fetches anything derived from an unknown `iss`: the
+   * resolver decides what an `iss` costs. @defaultValue none (only `issuers` are trusted)
+   */
+  issuerResolver?: IssuerResolverOptions | undefined
 }
 
 /** User check options. */
