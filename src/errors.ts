@@ -215,9 +215,7 @@ export class CsrfRejectedError extends AuthError {
  */
 export class ServiceUnavailableError extends AuthError {
   declare readonly code:
-    | 'ERR_AUTH_KEYS_UNAVAILABLE'
-    | 'ERR_AUTH_STORE_UNAVAILABLE'
-    | 'ERR_AUTH_ISSUER_UNAVAILABLE'
+    'ERR_AUTH_KEYS_UNAVAILABLE' | 'ERR_AUTH_STORE_UNAVAILABLE' | 'ERR_AUTH_ISSUER_UNAVAILABLE'
 
   constructor(
     code: ServiceUnavailableError['code'],
@@ -234,9 +232,7 @@ export class ServiceUnavailableError extends AuthError {
  */
 export class ServerMisconfiguredError extends AuthError {
   declare readonly code:
-    | 'ERR_AUTH_COOKIE_PARSER_MISSING'
-    | 'ERR_AUTH_GATE_MISSING'
-    | 'ERR_AUTH_ISSUER_MISCONFIGURED'
+    'ERR_AUTH_COOKIE_PARSER_MISSING' | 'ERR_AUTH_GATE_MISSING' | 'ERR_AUTH_ISSUER_MISCONFIGURED'
 
   constructor(
     code: ServerMisconfiguredError['code'],
