@@ -214,7 +214,8 @@ export class CsrfRejectedError extends AuthError {
  * is unavailable. The client cannot fix this, and the request never passes.
  */
 export class ServiceUnavailableError extends AuthError {
-  declare readonly code: 'ERR_AUTH_KEYS_UNAVAILABLE' | 'ERR_AUTH_STORE_UNAVAILABLE'
+  declare readonly code:
+    'ERR_AUTH_KEYS_UNAVAILABLE' | 'ERR_AUTH_STORE_UNAVAILABLE' | 'ERR_AUTH_ISSUER_UNAVAILABLE'
 
   constructor(
     code: ServiceUnavailableError['code'],
@@ -227,13 +228,18 @@ export class ServiceUnavailableError extends AuthError {
 
 /**
  * 500: the app is wired wrongly at request time (cookie-parser not mounted before jwt-gate, a guard
- * on a route no `authenticate()` covers).
+ * on a route no `authenticate()` covers, an issuer resolver answering invalid options).
  */
 export class ServerMisconfiguredError extends AuthError {
-  declare readonly code: 'ERR_AUTH_COOKIE_PARSER_MISSING' | 'ERR_AUTH_GATE_MISSING'
+  declare readonly code:
+    'ERR_AUTH_COOKIE_PARSER_MISSING' | 'ERR_AUTH_GATE_MISSING' | 'ERR_AUTH_ISSUER_MISCONFIGURED'
 
-  constructor(code: ServerMisconfiguredError['code'], message: string) {
-    super(code, 500, undefined, message)
+  constructor(
+    code: ServerMisconfiguredError['code'],
+    message: string,
+    options: AuthErrorOptions = {},
+  ) {
+    super(code, 500, undefined, message, options)
   }
 }
 

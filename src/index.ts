@@ -9,7 +9,8 @@
 //   options/   types.ts (what a user writes, every default), schema.ts and key-schema.ts (the zod
 //              schema, checked against types.ts by the compiler through shape.ts), parse.ts (its
 //              errors), resolve.ts and resolve-issuer.ts (key import, defaults, start-up
-//              refusals and warnings), suggest.ts ("did you mean" for option names)
+//              refusals and warnings), suggest.ts ("did you mean" for option names),
+//              tenant-types.ts and resolve-tenant.ts (the issuer resolver's option and answers)
 //   request/   reading the token: extract.ts (header, cookie, sources and the conflict rule),
 //              cookie-header.ts, headers.ts, csrf.ts, cookie-name.ts (the cookie-name grammar)
 //   jws/       the verification path, hand-written for speed and tested against jose:
@@ -23,7 +24,8 @@
 //              (ready-made schemas)
 //   pipeline/  authenticate.ts (the steps in order), verify-signature.ts (compact gate, issuer,
 //              alg, typ, key, signature), verify-claims.ts, cached-token.ts, account.ts (the
-//              store checks), hooks.ts, authenticator.ts (createAuthenticator), verified-cache.ts
+//              store checks), hooks.ts, authenticator.ts (createAuthenticator), verified-cache.ts,
+//              tenant-issuers.ts (issuers found by an unknown iss through issuerResolver)
 //   checks/    user.ts (the user check), revocation.ts, store-calls.ts (timeouts, 503s)
 //   context/   what req.auth carries: types.ts (AuthContext) and auth-context.ts (its class)
 //   errors.ts  every error class and code; challenge.ts the WWW-Authenticate challenge;

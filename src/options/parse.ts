@@ -6,9 +6,9 @@
  */
 import { z } from 'zod'
 import { AuthConfigError } from '../errors.js'
-import { optionsSchema } from './schema.js'
+import { issuerSchema, optionsSchema } from './schema.js'
 import { unknownOptionProblem } from './suggest.js'
-import type { AuthenticateOptions } from './types.js'
+import type { AuthenticateOptions, IssuerOptions } from './types.js'
 
 /** The options, validated; throws {@link AuthConfigError} on the first mistake. */
 export function parseOptions(input: unknown): AuthenticateOptions {
@@ -17,20 +17,36 @@ export function parseOptions(input: unknown): AuthenticateOptions {
   }
   const result = optionsSchema.safeParse(input)
   if (result.success) return result.data
-  throw configError(result.error.issues[0])
+  throw configError(result.error.issues[0], optionsSchema, '(options)')
 }
 
-function configError(first: z.core.$ZodIssue | undefined): AuthConfigError {
-  if (first === undefined) return new AuthConfigError('(options)', 'invalid')
+/**
+ * One issuer's options given at run time (an issuer resolver's answer), validated as an entry of
+ * `issuers`; the error names the option under `option` (`issuerResolver.resolve().key`).
+ */
+export function parseIssuerOptions(input: unknown, option: string): IssuerOptions {
+  const result = issuerSchema.safeParse(input)
+  if (result.success) return result.data
+  throw configError(result.error.issues[0], issuerSchema, option)
+}
+
+function configError(
+  first: z.core.$ZodIssue | undefined,
+  schema: z.ZodType,
+  root: string,
+): AuthConfigError {
+  if (first === undefined) return new AuthConfigError(root, 'invalid')
   const { issue, path } = innermostIssue(first, first.path)
+  const under = (segments: readonly PropertyKey[]): string =>
+    root === '(options)' ? optionPath(segments) || root : subPath(root, segments)
   if (issue.code === 'unrecognized_keys') {
     const name = issue.keys[0] ?? ''
     return new AuthConfigError(
-      optionPath([...path, name]),
-      unknownOptionProblem(name, objectKeysAt(optionsSchema, path)),
+      under([...path, name]),
+      unknownOptionProblem(name, objectKeysAt(schema, path)),
     )
   }
-  return new AuthConfigError(optionPath(path) || '(options)', issue.message)
+  return new AuthConfigError(under(path), issue.message)
 }
 
 /**
@@ -60,6 +76,13 @@ function optionPath(path: readonly PropertyKey[]): string {
           : `${joined}.${String(segment)}`,
     '',
   )
+}
+
+/** `root.key.secret`, `root.algorithms[1]`: a path under an option named `root`. */
+function subPath(root: string, path: readonly PropertyKey[]): string {
+  return path
+    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`))
+    .reduce((joined, part) => joined + part, root)
 }
 
 /** The option names an object schema at `path` knows, for "did you mean". */

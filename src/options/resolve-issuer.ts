@@ -31,11 +31,27 @@ export interface ResolvedIssuer {
   readonly rolesPath: RolesPath
   readonly scopesPaths: readonly CompiledPath[]
   readonly username: (claims: Record<string, unknown>) => unknown
+  /** Set for a tenant, an issuer the issuer resolver supplied (see `pipeline/tenant-issuers.ts`). */
+  readonly lease?: TenantLease
 }
 
-/** Prepares `issuers[index]`, whose options the schema has validated. */
-export function resolveIssuer(options: IssuerOptions, index: number): ResolvedIssuer {
-  const option = `issuers[${index}]`
+/**
+ * How long an issuer resolver's answer holds. A verified token of a tenant whose lease ended is
+ * verified afresh, so a tenant the resolver no longer knows stops passing at once.
+ */
+export interface TenantLease {
+  /** Epoch ms (of the configured clock) at which the answer must be asked for again. */
+  readonly until: number
+  /** Set when the tenant is dropped (least recently used past `max`, or replaced). */
+  retired: boolean
+}
+
+/**
+ * Prepares `issuers[index]`, whose options the schema has validated (or a tenant's, named by its
+ * option path).
+ */
+export function resolveIssuer(options: IssuerOptions, where: number | string): ResolvedIssuer {
+  const option = typeof where === 'number' ? `issuers[${where}]` : where
   // Keys first: a key the import refuses stops the start-up before any warning is spent.
   const keys = createKeyResolver(options.key, options.algorithms, option)
   const requireExpiry = options.requireExpiry ?? true

@@ -10,10 +10,12 @@ import {
   refuseSecretsEqualToPublicKeys,
   refuseSecretsSharedByIssuers,
 } from '../keys/secret-checks.js'
+import type { ConfiguredKey } from '../keys/secret-checks.js'
 import type {
   AuthenticateOptions,
   ConflictPolicy,
   ExtractorRequest,
+  IssuerResolverOptions,
   RejectionEvent,
   SourceName,
 } from './types.js'
@@ -26,11 +28,30 @@ import type { ResolvedIssuer } from './resolve-issuer.js'
 
 export type { ResolvedIssuer }
 
+/** The issuer resolver and its bounds (the `issuerResolver` option), times in ms. */
+export interface TenantSettings {
+  readonly resolve: IssuerResolverOptions['resolve']
+  readonly max: number
+  readonly ttl: number
+  /** How long an unknown issuer is remembered: `min(ttl, 30 s)`. */
+  readonly negativeTtl: number
+  readonly timeout: number
+  /** The static issuers' keys, which no tenant's secret may repeat. */
+  readonly staticKeys: readonly ConfiguredKey[]
+}
+
 /** The whole configuration, ready for the request path. */
 export interface ResolvedConfig {
   readonly issuers: ReadonlyMap<string, ResolvedIssuer>
   readonly issuerWithoutIss: ResolvedIssuer | undefined
+  /**
+   * `typ` values the compact gate accepts besides `JWT`, before the issuer is chosen: every
+   * issuer's. With an issuer resolver, tenants' sets are not known in advance, so any value
+   * passes this early check; the chosen issuer's own set is still enforced.
+   */
   readonly extraTyp: ReadonlySet<string>
+  /** The issuer resolver, when configured. */
+  readonly tenants: TenantSettings | undefined
   readonly sources: readonly SourceName[]
   readonly cookie: { readonly name: string; readonly signed: boolean } | undefined
   readonly conflict: ConflictPolicy
@@ -59,8 +80,11 @@ export interface ResolvedConfig {
 export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   const options = parseOptions(input)
   const issuers = resolveIssuers(options)
+  const tenants = tenantSettings(options.issuerResolver, issuers)
   return Object.freeze({
     ...issuers,
+    tenants,
+    extraTyp: tenants === undefined ? issuers.extraTyp : EVERY_TYP,
     ...requestOptions(options),
     now: options.clock === undefined ? Date.now : clockMillis(options.clock),
     users:
@@ -84,7 +108,9 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   })
 }
 
-type IssuerIndex = Pick<ResolvedConfig, 'issuers' | 'issuerWithoutIss' | 'extraTyp'>
+type IssuerIndex = Pick<ResolvedConfig, 'issuers' | 'issuerWithoutIss' | 'extraTyp'> & {
+  readonly configuredKeys: readonly ConfiguredKey[]
+}
 
 /** Each issuer by its `iss`, and the one for tokens without `iss` (the schema made each unique). */
 function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
@@ -101,7 +127,34 @@ function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   refuseSecretsSharedByIssuers(configuredKeys)
   warnAboutUncheckedAudiences(options.issuers)
   const extraTyp = new Set(all.flatMap((issuer) => [...issuer.typ.accepted]))
-  return { issuers, issuerWithoutIss, extraTyp }
+  return { issuers, issuerWithoutIss, extraTyp, configuredKeys }
+}
+
+/** A set that holds every `typ`: the compact gate's set when tenants may bring their own. */
+class EveryTyp extends Set<string> {
+  override has(): boolean {
+    return true
+  }
+}
+const EVERY_TYP: ReadonlySet<string> = new EveryTyp()
+
+/** Defaults of `issuerResolver`, in ms (`ttl` is given in seconds). */
+const TENANT_DEFAULTS = { max: 100, ttl: 600_000, timeout: 3000, negativeTtl: 30_000 }
+
+function tenantSettings(
+  resolver: IssuerResolverOptions | undefined,
+  { configuredKeys }: IssuerIndex,
+): TenantSettings | undefined {
+  if (resolver === undefined) return undefined
+  const ttl = resolver.ttl === undefined ? TENANT_DEFAULTS.ttl : resolver.ttl * 1000
+  return Object.freeze({
+    resolve: resolver.resolve,
+    max: resolver.max ?? TENANT_DEFAULTS.max,
+    ttl,
+    negativeTtl: Math.min(ttl, TENANT_DEFAULTS.negativeTtl),
+    timeout: resolver.timeout ?? TENANT_DEFAULTS.timeout,
+    staticKeys: configuredKeys,
+  })
 }
 
 type RequestOptions = Pick<

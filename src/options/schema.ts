@@ -23,6 +23,7 @@ import type {
   AuthenticateOptions,
   ExtractorRequest,
   IssuerOptions,
+  IssuerResolverOptions,
   RejectionEvent,
   RevocationOptions,
   UserCheckOptions,
@@ -73,7 +74,7 @@ const claimsOption = z.union(
   },
 )
 
-const issuerSchema = optionsObject<IssuerOptions>()({
+export const issuerSchema = optionsObject<IssuerOptions>()({
   issuer: z.union([z.string().min(1), z.null()], {
     error: orMissing('must be the exact "iss" string, or null for tokens without "iss"'),
   }),
@@ -128,6 +129,13 @@ const cacheSchema = optionsObject<VerifiedCacheOptions>()({
   max: z.number().int().positive().optional(),
   maxBytes: z.number().int().positive().optional(),
   ttl: z.number().positive().optional(),
+})
+
+const issuerResolverSchema = optionsObject<IssuerResolverOptions>()({
+  resolve: callback<IssuerResolverOptions['resolve']>(),
+  max: z.number().int().positive().optional(),
+  ttl: z.number().positive().optional(),
+  timeout: z.number().int().positive().max(60_000).optional(),
 })
 
 const origin = z
@@ -202,7 +210,8 @@ function checkUserStore(users: UserCheckOptions | undefined, problem: Problem): 
 
 /** The schema of every option; `parse.ts` turns its first issue into an `AuthConfigError`. */
 export const optionsSchema = optionsObject<AuthenticateOptions>()({
-  issuers: z.array(issuerSchema).min(1),
+  // At least one, unless an issuer resolver supplies them all (checked below).
+  issuers: z.array(issuerSchema),
   sources: z
     .array(z.enum(['header', 'cookie']))
     .min(1)
@@ -231,9 +240,13 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   corsPreflight: z.enum(['pass', 'authenticate']).optional(),
   onAuthenticated: callback<(auth: AuthContext) => unknown>().optional(),
   onRejected: callback<(event: RejectionEvent) => unknown>().optional(),
+  issuerResolver: issuerResolverSchema.optional(),
 }).superRefine((options, ctx) => {
   // The rules that span several options, once each option is valid on its own.
   const problem: Problem = (path, message) => ctx.addIssue({ code: 'custom', path, message })
+  if (options.issuers.length === 0 && options.issuerResolver === undefined) {
+    problem(['issuers'], 'must list at least one issuer (or set issuerResolver)')
+  }
   checkIssuersDistinct(options.issuers, problem)
   checkProfiles(options.issuers, problem)
   checkSources(options, problem)

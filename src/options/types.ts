@@ -9,10 +9,15 @@
 import type { JSONWebKeySet, JWK } from 'jose'
 import type { AuthErrorCode } from '../errors.js'
 import type { AuthContext, TokenSource } from '../context/types.js'
-import type { RevocationStore, UserStore } from '../stores/types.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'
 import type { Algorithm } from '../jws/algorithms.js'
+import type { IssuerResolverOptions } from './tenant-types.js'
+import type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions } from './check-types.js'
+
+// The `issuerResolver` option's own type lives beside this file (this one is at its size limit).
+export type { IssuerResolverOptions }
+export type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions }
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -255,41 +260,10 @@ export interface AuthenticateOptions {
   onAuthenticated?: ((auth: AuthContext) => unknown) | undefined
   /** Called when a request is rejected, with the reason code (no token in the event). May be async. */
   onRejected?: ((event: RejectionEvent) => unknown) | undefined
-}
-
-/** User check options. */
-export interface UserCheckOptions {
-  store: UserStore
-  /** Create unknown users from a valid token's claims (`syncUserOnLogin`). @defaultValue false */
-  createUnknown?: boolean | undefined
-  /** Update known users' name and roles from the token (`updateUserOnLogin`). @defaultValue false */
-  updateExisting?: boolean | undefined
   /**
-   * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
-   * @defaultValue 3000 (3 s)
+   * Multi-tenant issuers: issuers looked up by the token's (still unverified) `iss` when it names
+   * none of `issuers`. jwt-gate itself never fetches anything derived from an unknown `iss`: the
+   * resolver decides what an `iss` costs. @defaultValue none (only `issuers` are trusted)
    */
-  timeout?: number | undefined
-}
-
-/** Revocation options. */
-export interface RevocationOptions {
-  store: RevocationStore
-  /**
-   * Timeout of one lookup, in ms, at most 60000; on timeout the request gets a 503.
-   * @defaultValue 3000 (3 s)
-   */
-  timeout?: number | undefined
-}
-
-/** Verified-token cache bounds. */
-export interface VerifiedCacheOptions {
-  /** Most entries kept. @defaultValue 5000 */
-  max?: number | undefined
-  /** Most bytes of tokens and claims kept (estimated). @defaultValue 16777216 (16 MiB) */
-  maxBytes?: number | undefined
-  /**
-   * Longest time an entry is kept, in seconds (never past the token's `exp`).
-   * @defaultValue 300 (5 min)
-   */
-  ttl?: number | undefined
+  issuerResolver?: IssuerResolverOptions | undefined
 }

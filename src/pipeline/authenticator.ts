@@ -113,6 +113,7 @@ function publicAuthenticator(pipeline: Pipeline): Authenticator {
     },
     async close() {
       cache?.clear()
+      pipeline.tenants?.close()
       await Promise.all([config.users?.store.close?.(), config.revocation?.store.close?.()])
     },
   }

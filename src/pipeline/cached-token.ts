@@ -23,6 +23,12 @@ export function findCachedToken(
 ): MaybePromise<VerifiedToken | undefined> {
   const hit = cache?.get(token, nowMs)
   if (hit === undefined) return undefined
+  // A tenant's token holds only while the resolver's answer does: verified afresh after that.
+  const lease = hit.issuer.lease
+  if (lease !== undefined && (lease.retired || nowMs >= lease.until)) {
+    cache!.delete(token)
+    return undefined
+  }
   checkTimeWindow(hit.registered, hit.issuer.policy, nowMs / 1000)
   if (hit.issuer.keys.static) return hit
   return confirmKeyStillCurrent(cache!, token, hit)

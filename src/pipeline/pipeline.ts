@@ -8,6 +8,7 @@
 import type { ResolvedConfig } from '../options/resolve.js'
 import { KnownHeaders } from '../jws/compact.js'
 import { VerifiedTokenCache } from './verified-cache.js'
+import { TenantIssuers } from './tenant-issuers.js'
 
 /** The state an authenticator's requests share. */
 export interface Pipeline {
@@ -15,6 +16,8 @@ export interface Pipeline {
   readonly cache: VerifiedTokenCache | undefined
   /** Headers of verified tokens, so the compact gate decodes a repeated header only once. */
   readonly knownHeaders: KnownHeaders
+  /** The issuers the issuer resolver supplied (the `issuerResolver` option), when configured. */
+  readonly tenants: TenantIssuers | undefined
   /**
    * Signature checks begun with a key at hand (a static key, or a remote key already fetched),
    * passed or failed. The Express layer compares it around a synchronous call to tell a full
@@ -34,6 +37,7 @@ export function createPipeline(config: ResolvedConfig): Pipeline {
     config,
     cache,
     knownHeaders: new KnownHeaders(),
+    tenants: config.tenants === undefined ? undefined : new TenantIssuers(config.tenants),
     signatureChecks: { count: 0 },
   }
 }

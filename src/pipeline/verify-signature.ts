@@ -26,11 +26,20 @@ export interface SignedToken {
 
 /**
  * Decodes the token, picks its issuer, and verifies its signature with the issuer's key.
- * Synchronous for a static key; a remote key set may have to fetch the key first.
+ * Synchronous for a static key; a remote key set may have to fetch the key first, and an issuer
+ * resolver may have to answer for a new tenant.
  */
 export function verifySignedToken(pipeline: Pipeline, token: string): MaybePromise<SignedToken> {
   const decoded = decodeToken(pipeline, token)
   const issuer = selectIssuer(pipeline, decoded)
+  return continueWith(issuer, verifyWithIssuer, pipeline, decoded)
+}
+
+function verifyWithIssuer(
+  issuer: ResolvedIssuer,
+  pipeline: Pipeline,
+  decoded: DecodedToken,
+): MaybePromise<SignedToken> {
   checkAlgorithmAndType(decoded, issuer)
   const key = issuer.keys.getKey(decoded.header)
   // Counted here, where a key was found at once, so no per-request object carries the counter.
@@ -43,8 +52,18 @@ function decodeToken({ config, knownHeaders }: Pipeline, token: string): Decoded
   return decodeCompact(token, config.maxTokenLength, config.extraTyp, knownHeaders)
 }
 
-/** The configured issuer that the (still unverified) `iss` names. */
-function selectIssuer({ config }: Pipeline, decoded: DecodedToken): ResolvedIssuer {
+/**
+ * The configured issuer that the (still unverified) `iss` names; else, with an issuer resolver,
+ * the tenant it names (`tenant-issuers.ts`). A configured issuer always wins.
+ */
+function selectIssuer(
+  { config, tenants }: Pipeline,
+  decoded: DecodedToken,
+): MaybePromise<ResolvedIssuer> {
+  const { iss } = decoded.payload
+  if (tenants !== undefined && typeof iss === 'string' && !config.issuers.has(iss)) {
+    return tenants.lookup(iss, config.now())
+  }
   return selectTrustedIssuer(decoded.payload, config.issuers, config.issuerWithoutIss)
 }
 

@@ -93,8 +93,10 @@ describe('the error union', () => {
       | 'ERR_AUTH_POLICY_DENIED'
       | 'ERR_AUTH_KEYS_UNAVAILABLE'
       | 'ERR_AUTH_STORE_UNAVAILABLE'
+      | 'ERR_AUTH_ISSUER_UNAVAILABLE'
       | 'ERR_AUTH_COOKIE_PARSER_MISSING'
       | 'ERR_AUTH_GATE_MISSING'
+      | 'ERR_AUTH_ISSUER_MISCONFIGURED'
       | 'ERR_AUTH_CSRF_REJECTED'
     >()
     // No two classes share a code, so the switch above can narrow.
