@@ -35,7 +35,7 @@ export interface ResolvedIssuer {
 export function resolveIssuer(options: IssuerOptions, index: number): ResolvedIssuer {
   const option = `issuers[${index}]`
   // Keys first: a key the import refuses stops the start-up before any warning is spent.
-  const keys = createKeyResolver(options.key, options.algorithms, option)
+  const keys = createKeyResolver(options.key, options.algorithms, option, options.issuer)
   const requireExpiry = options.requireExpiry ?? true
   if (!requireExpiry) {
     warnOnce(
