@@ -151,10 +151,11 @@ export class Refreshing<T> {
   }
 
   private async fetchOnce(): Promise<Entry<T>> {
-    this.lastAttemptAt = Date.now()
+    // The age of an answer counts from the request (RFC 9111 §4.2.3), not from its arrival.
+    const fetchedAt = Date.now()
+    this.lastAttemptAt = fetchedAt
     try {
       const { value, lifetime } = await this.load()
-      const fetchedAt = Date.now()
       const entry = { value, fetchedAt, freshUntil: fetchedAt + lifetime }
       this.entry = entry
       this.lastError = undefined

@@ -98,6 +98,7 @@ export function createRemoteKeySet(
     try {
       return (await discovery.get()).jwksUri
     } catch (error) {
+      // Within the cooldown the 503 has no cause: the reason is the last failure's.
       const reason = discovery.status().lastError ?? failureReason(error)
       throw new Error(`discovery failed: ${reason}`, { cause: error })
     }
