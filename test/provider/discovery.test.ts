@@ -192,6 +192,34 @@ describe('discovery of a real OpenID Provider', () => {
   })
 })
 
+describe('readiness with several issuers', () => {
+  it('ready only once every issuer has keys; static keys always have them', async () => {
+    await provider()
+    const base = options()
+    gate = startGate({
+      ...base,
+      issuers: [
+        ...base.issuers,
+        {
+          issuer: 'local',
+          audience: RESOURCE,
+          key: { secret: 'a-local-secret-of-at-least-32-bytes!' },
+        },
+      ],
+    })
+    expect(readiness()).toEqual({
+      ready: false,
+      issuers: [
+        { issuer: op.issuer, keysLoaded: false },
+        { issuer: 'local', keysLoaded: true },
+      ],
+    })
+    await gate.middleware.warmUp()
+    expect(readiness().ready).toBe(true)
+    expect(readiness().issuers.map(({ keysLoaded }) => keysLoaded)).toEqual([true, true])
+  })
+})
+
 describe('the key set follows the provider’s Cache-Control', () => {
   it('max-age=120 within the bounds: fresh for 120 s, not 60 s or 10 min', async () => {
     await provider({ jwksCacheControl: 'public, max-age=120' })
