@@ -53,7 +53,7 @@ export async function fetchBounded(url: URL, limits: FetchLimits): Promise<Fetch
   )
   try {
     const request = fetch(url, {
-      headers: { accept: 'application/json', ...limits.headers },
+      headers: { accept: 'application/json, application/jwk-set+json', ...limits.headers },
       signal: deadline.signal,
       redirect: 'manual',
     })

@@ -13,12 +13,10 @@ import type { JSONWebKeySet, JWTVerifyGetKey, FlattenedJWSInput } from 'jose'
 import { InvalidTokenError, ServiceUnavailableError } from '../errors.js'
 import type { DiscoveryKeySource, RemoteJwksKeySource } from '../options/types.js'
 import { createDiscovery } from './discovery.js'
-import type { AuthServerMetadata } from './discovery.js'
+import type { AuthServerMetadata, DiscoverySettings } from './discovery.js'
 import { freshnessOf } from './freshness.js'
-import type { FreshnessBounds } from './freshness.js'
 import { displayUrl, failureReason, fetchBounded } from './http-fetch.js'
 import { Refreshing } from './refreshing.js'
-import type { RefreshPolicy } from './refreshing.js'
 
 /** The protected header a key set is asked about. */
 export type KeyLookupHeader = Parameters<JWTVerifyGetKey>[0]
@@ -132,12 +130,8 @@ export function createRemoteKeySet(
   }
 }
 
-interface FetchSettings {
-  readonly timeout: number
-  readonly headers: Readonly<Record<string, string>> | undefined
-  readonly bounds: FreshnessBounds
-  readonly policy: Omit<RefreshPolicy, 'background'>
-}
+/** How the key set (and the discovery document) is fetched and kept. */
+type FetchSettings = DiscoverySettings
 
 function fetchSettings(source: RemoteJwksKeySource | DiscoveryKeySource): FetchSettings {
   const max = source.cacheMaxAge ?? FETCH_DEFAULTS.cacheMaxAge

@@ -204,3 +204,23 @@ describe('hostile or broken discovery documents: 503, never a pass, nothing adop
     }
   })
 })
+
+describe('readiness never shows a URL query', () => {
+  it('a jwksUrl carrying an API key in its query, answering 500', async () => {
+    as.route('/keys', { kind: 'text', body: 'down', status: 500 })
+    gate = startGate({
+      issuers: [
+        {
+          issuer: as.origin,
+          audience: AUDIENCE,
+          key: { jwksUrl: `${as.origin}/keys?api_key=s3cr3t`, headers: { 'x-api-key': 'h3ad3r' } },
+        },
+      ],
+      clock: () => NOW,
+    })
+    await expectRefused(gate, await tokenFor(as.origin), 503, 'ERR_AUTH_KEYS_UNAVAILABLE')
+    const report = JSON.stringify(gate.middleware.authenticator.readiness())
+    expect(report).toMatch(/HTTP 500/)
+    expect(report).not.toMatch(/s3cr3t|h3ad3r|api_key/)
+  })
+})
