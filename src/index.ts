@@ -38,7 +38,7 @@
 // size limits (300 lines a file, about 60 a function).
 import './express/augment.js'
 
-// The public surface: 44 names, each group here for a reason a user has. Everything else is
+// The public surface: 45 names, each group here for a reason a user has. Everything else is
 // internal; the repository's own tools (CLI, example app, benchmark, tests) import it by path.
 // api/jwt-gate.api.md lists every export with its signature; `npm run api:check` guards it.
 
@@ -62,7 +62,7 @@ export { authErrorHandler } from './express/error-handler.js'
 
 // The framework-free core, for servers other than Express (and for tests without HTTP).
 export { createAuthenticator } from './pipeline/authenticator.js'
-export type { Authenticator, AuthRequest } from './pipeline/authenticator.js'
+export type { Authenticator, AuthRequest, ReadinessReport } from './pipeline/authenticator.js'
 
 // The options: what users write, typed; a key source is one member of the KeySource union.
 export type {

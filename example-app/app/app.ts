@@ -42,6 +42,8 @@ export interface AppOptions {
 /** The app and the release of jwt-gate's resources (JWKS timers, stores). */
 export interface ExampleApp {
   app: Express
+  /** Fetches remote keys now (so `/healthz` turns ready without waiting for a first token). */
+  warmUp(): Promise<void>
   close(): Promise<void>
 }
 
@@ -50,6 +52,14 @@ export function createApp(options: AppOptions): ExampleApp {
   const gate = authenticate({ ...options.authenticate, credentials: 'optional' })
   const app = express()
   app.disable('x-powered-by')
+  // Readiness for a load balancer or an orchestrator: 200 once every issuer has usable keys.
+  app.get('/healthz', (_req, res) => {
+    const report = gate.authenticator.readiness()
+    res
+      .status(report.ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json(report)
+  })
 
   function baseUrl(req: Request): string {
     return options.publicUrl?.href ?? `${req.protocol}://${req.get('host') ?? 'localhost'}/`
@@ -138,5 +148,5 @@ export function createApp(options: AppOptions): ExampleApp {
   })
   app.use(pages)
 
-  return { app, close: () => gate.close() }
+  return { app, warmUp: () => gate.warmUp(), close: () => gate.close() }
 }

@@ -21,7 +21,13 @@ import {
   type Env,
 } from '../shared/env.js'
 import { parseClusterCockpitConfig, type ClusterCockpitJwts } from './clustercockpit.js'
-import { ed25519KeySource, keyVariablesSet, readKeySource, type ReadFile } from './key-source.js'
+import {
+  discoveryKeySource,
+  ed25519KeySource,
+  keyVariablesSet,
+  readKeySource,
+  type ReadFile,
+} from './key-source.js'
 
 /** Where the app's user check looks users up. */
 export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -205,7 +211,8 @@ function commonIssuerOptions(
 }
 
 /**
- * The issuers. From the environment alone: `JWT_ISSUER` with one key variable. With a
+ * The issuers. From the environment alone: `JWT_ISSUER` with one key variable, or with
+ * `JWT_DISCOVERY=true` (the keys found from the issuer URL). With a
  * ClusterCockpit `config.json`, as ClusterCockpit does: the trusted issuer's key is
  * `CROSS_LOGIN_JWT_PUBLIC_KEY` and `JWT_PUBLIC_KEY` verifies local tokens that carry no `iss`;
  * without `CROSS_LOGIN_JWT_PUBLIC_KEY`, the one key variable serves the trusted issuer (or the
@@ -218,11 +225,14 @@ function readIssuers(
 ): IssuerOptions[] {
   const common = commonIssuerOptions(env, cc)
   const envIssuer = readString(env, 'JWT_ISSUER')
+  const discovery = readBoolean(env, 'JWT_DISCOVERY', false)
   if (cc === undefined) {
     if (envIssuer === undefined)
       throw new ConfigError('JWT_ISSUER', 'required (the trusted issuer, the tokens\' "iss")')
-    return [{ issuer: envIssuer, key: readKeySource(env, readFile), ...common }]
+    const key = discovery ? discoveryKeySource(env) : readKeySource(env, readFile)
+    return [{ issuer: envIssuer, key, ...common }]
   }
+  if (discovery) throw new ConfigError('JWT_DISCOVERY', 'works with JWT_ISSUER, not CONFIG_FILE')
   if (envIssuer !== undefined) {
     throw new ConfigError(
       'JWT_ISSUER',

@@ -81,6 +81,21 @@ export function keySourceFromFileText(variable: string, text: string): KeySource
   )
 }
 
+/**
+ * `JWT_DISCOVERY=true`: the keys come from the issuer's discovery document, so no key variable
+ * may be set beside it.
+ */
+export function discoveryKeySource(env: Env): KeySource {
+  const set = keyVariablesSet(env)
+  if (set.length > 0) {
+    throw new ConfigError(
+      set[0] ?? 'JWT_DISCOVERY',
+      "cannot be combined with JWT_DISCOVERY=true (the keys come from the issuer's discovery)",
+    )
+  }
+  return { discovery: true }
+}
+
 /** The names of the key variables that are set. */
 export function keyVariablesSet(env: Env): string[] {
   return KEY_VARIABLES.filter((name) => readString(env, name) !== undefined)
@@ -92,7 +107,7 @@ export function readKeySource(env: Env, readFile: ReadFile): KeySource {
   if (set.length === 0) {
     throw new ConfigError(
       'JWT_PUBLIC_KEY',
-      `no key configured: set one of ${KEY_VARIABLES.join(', ')}`,
+      `no key configured: set one of ${KEY_VARIABLES.join(', ')} (or JWT_DISCOVERY=true)`,
     )
   }
   if (set.length > 1) {

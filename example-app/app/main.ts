@@ -42,4 +42,10 @@ try {
   throw err
 }
 
+// Remote keys are fetched now, not at the first token, so /healthz turns ready on its own; an
+// issuer that is down is retried in the background, and the app serves (503s) meanwhile.
+example.warmUp().catch((err: unknown) => {
+  console.warn(`app: keys not loaded yet: ${err instanceof Error ? err.message : String(err)}`)
+})
+
 serveUntilSignal('app', example.app, config.host, config.port, () => example.close())

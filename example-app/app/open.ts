@@ -39,6 +39,7 @@ export async function openApp(
     })
     return {
       app: example.app,
+      warmUp: () => example.warmUp(),
       async close() {
         await example.close()
         await users?.close()

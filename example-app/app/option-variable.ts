@@ -12,7 +12,9 @@ function keyVariable(env: Env, issuerIndex: number): string {
   if (readString(env, 'CROSS_LOGIN_JWT_PUBLIC_KEY') !== undefined) {
     return issuerIndex === 0 ? 'CROSS_LOGIN_JWT_PUBLIC_KEY' : 'JWT_PUBLIC_KEY'
   }
-  return keyVariablesSet(env)[0] ?? 'JWT_PUBLIC_KEY'
+  const fallback =
+    readString(env, 'JWT_DISCOVERY') === undefined ? 'JWT_PUBLIC_KEY' : 'JWT_DISCOVERY'
+  return keyVariablesSet(env)[0] ?? fallback
 }
 
 const FIELD_VARIABLES: Record<string, string> = {

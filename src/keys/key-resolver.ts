@@ -1,7 +1,7 @@
 /**
  * Resolves the verification key of one issuer for a token's protected header, and fixes the
- * issuer's locked algorithm list. Static keys are imported once here; remote key sets are delegated
- * to `remote-jwks.ts`.
+ * issuer's locked algorithm list. Static keys are imported once here; remote key sets (a JWKS URL,
+ * or the issuer's discovery) are delegated to `remote-jwks.ts`.
  *
  * @module
  */
@@ -24,8 +24,10 @@ import {
   importSecret,
 } from './import-key.js'
 import type { ImportedKey } from './import-key.js'
+import { discoveryIssuerProblem } from './provider-urls.js'
 import { createRemoteKeySet } from './remote-jwks.js'
-import type { RemoteKeySet } from './remote-jwks.js'
+import type { KeysReadiness, RemoteKeySet } from './remote-jwks.js'
+import type { AuthServerMetadata } from './discovery.js'
 import type { ConfiguredKey } from './secret-checks.js'
 import type { KeyLookupHeader, VerificationKey } from './remote-jwks.js'
 
@@ -35,6 +37,12 @@ export interface KeyResolver {
   readonly algorithms: ReadonlySet<string>
   /** Whether the keys are fixed by the configuration (everything but a remote JWKS). */
   readonly static: boolean
+  /** Whether the keys can verify now, for a health check (static keys always can). */
+  readiness(): KeysReadiness
+  /** Stops background refreshes (no-op for static keys). */
+  close(): void
+  /** The issuer's metadata, for an issuer configured by discovery. */
+  readonly metadata: (() => Promise<AuthServerMetadata>) | undefined
   /** The key for this header; throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
   getKey(header: KeyLookupHeader & { alg: string }): Promise<VerificationKey> | VerificationKey
   /** Fetch remote keys now (no-op for static keys). */
@@ -51,11 +59,17 @@ export function createKeyResolver(
   source: KeySource,
   configuredAlgorithms: readonly Algorithm[] | undefined,
   option: string,
+  issuer: string | null,
 ): KeyResolver {
   const keyOption = `${option}.key`
   const algOption = `${option}.algorithms`
-  if ('jwksUrl' in source) {
-    return remoteResolver(createRemoteKeySet(source, keyOption), configuredAlgorithms, algOption)
+  if ('discovery' in source) {
+    const problem = discoveryIssuerProblem(issuer)
+    if (problem !== undefined) throw new AuthConfigError(`${option}.issuer`, problem)
+  }
+  if ('jwksUrl' in source || 'discovery' in source) {
+    const remote = createRemoteKeySet(source, keyOption, issuer)
+    return remoteResolver(remote, configuredAlgorithms, algOption)
   }
   const configured = importStatic(source, keyOption)
   const keys: ImportedKey[] = configured.map(({ imported }) => imported)
@@ -71,6 +85,9 @@ export function createKeyResolver(
       return chosen.key
     },
     warmUp: () => Promise.resolve(),
+    readiness: () => ({ keysLoaded: true }),
+    close: () => undefined,
+    metadata: undefined,
     configured: configured.map(({ option: from, imported }) => ({
       option: from,
       key: imported.key,
@@ -98,13 +115,16 @@ function remoteResolver(
       return key
     },
     warmUp: () => remote.reload(),
+    readiness: () => remote.readiness(),
+    close: () => remote.close(),
+    metadata: remote.metadata,
     configured: [],
   }
 }
 
 /** Imports a static key source; each key keeps the option path it came from. */
 function importStatic(
-  source: Exclude<KeySource, { jwksUrl: string }>,
+  source: Exclude<KeySource, { jwksUrl: string } | { discovery: true }>,
   keyOption: string,
 ): { option: string; imported: ImportedKey }[] {
   const one = (option: string, imported: ImportedKey) => [{ option, imported }]

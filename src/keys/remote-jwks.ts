@@ -1,34 +1,56 @@
 /**
- * A remote JWKS on top of jose's `createRemoteJWKSet` (which already caches, refetches on an
- * unknown `kid` outside a cooldown, shares one fetch between concurrent requests and times out),
- * with what it lacks: a bounded response size and stale-if-error, i.e. the last good key set keeps
- * serving for a configured time while the endpoint fails.
+ * A remote key set that follows HTTP caching: fresh for the answer's `Cache-Control: max-age`
+ * (bounded by `cacheMinAge` and `cacheMaxAge`), refreshed in the background before it expires,
+ * refetched on an unknown `kid` at most once per cooldown, one fetch shared by concurrent requests,
+ * and the last good keys kept for `staleIfError` while the endpoint fails (`refreshing.ts`). Its
+ * URL is configured (`jwksUrl`) or found by discovery (`discovery.ts`). jose's local key set picks
+ * the key (by `kid`, `alg`, `use`, `key_ops`).
  *
  * @module
  */
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors } from 'jose'
+import { createLocalJWKSet, errors } from 'jose'
 import type { JSONWebKeySet, JWTVerifyGetKey, FlattenedJWSInput } from 'jose'
+import { InvalidTokenError, ServiceUnavailableError } from '../errors.js'
+import type { DiscoveryKeySource, RemoteJwksKeySource } from '../options/types.js'
+import { createDiscovery } from './discovery.js'
+import type { AuthServerMetadata, DiscoverySettings } from './discovery.js'
+import { freshnessOf } from './freshness.js'
+import { displayUrl, failureReason, fetchBounded } from './http-fetch.js'
+import { Refreshing } from './refreshing.js'
 
 /** The protected header a key set is asked about. */
 export type KeyLookupHeader = Parameters<JWTVerifyGetKey>[0]
-import { InvalidTokenError, ServiceUnavailableError } from '../errors.js'
-import type { RemoteJwksKeySource } from '../options/types.js'
 
 /** Largest JWKS response read; a real key set is a few KiB. */
-const MAX_JWKS_BYTES = 512 * 1024
+export const MAX_JWKS_BYTES = 512 * 1024
 
-const DEFAULTS = { timeout: 5_000, cooldown: 30_000, cacheMaxAge: 600_000, staleIfError: 3_600_000 }
+/** The defaults of `RemoteFetchOptions`, in ms. */
+export const FETCH_DEFAULTS = {
+  timeout: 5_000,
+  cooldown: 30_000,
+  cacheMaxAge: 600_000,
+  cacheMinAge: 60_000,
+  staleIfError: 3_600_000,
+} as const
 
 /**
- * Smallest `cooldown` and `cacheMaxAge`, in ms. Each bounds how often the endpoint is fetched:
- * below this, a flood of unknown `kid`s (or of any tokens, once the set is stale) would fetch the
- * key set for nearly every request. One fetch per second per process is the most an attacker can
- * cause.
+ * Smallest `cooldown`, `cacheMinAge` and `cacheMaxAge`, in ms. Each bounds how often the endpoint
+ * is fetched: below this, a flood of unknown `kid`s (or a provider sending `no-cache`) would fetch
+ * the key set for nearly every request. One fetch per second per process is the most an attacker
+ * can cause.
  */
 export const MIN_REFRESH_INTERVAL = 1_000
 
 /** A key as jose returns it from a key set. */
 export type VerificationKey = Awaited<ReturnType<JWTVerifyGetKey>>
+
+/** Whether an issuer's keys can verify now, for a health check. */
+export interface KeysReadiness {
+  readonly keysLoaded: boolean
+  readonly lastFetch?: Date
+  /** The last fetch's failure, cleared by a success; no URL query, no header, no secret. */
+  readonly lastError?: string
+}
 
 /** A remote key set: `getKey` throws `ERR_AUTH_KEY_NOT_FOUND` or `ERR_AUTH_KEYS_UNAVAILABLE`. */
 export interface RemoteKeySet {
@@ -39,205 +61,163 @@ export interface RemoteKeySet {
    * original error as `cause`.
    */
   reload(): Promise<void>
+  readiness(): KeysReadiness
+  /** Stops the background refresh. */
+  close(): void
+  /** The issuer's validated metadata (discovery only; fetched when first needed). */
+  readonly metadata: (() => Promise<AuthServerMetadata>) | undefined
 }
 
-class JwksTooLargeError extends Error {}
-class JwksTimeoutError extends Error {}
+type LocalKeys = JWTVerifyGetKey
 
 /** Key sets pick keys from the header alone; the token argument is not consulted. */
 const NO_TOKEN = undefined as unknown as FlattenedJWSInput
 
-/** What the last successful fetch brought, kept to serve while the endpoint fails. */
-class LastGoodKeys {
-  private last: { at: number; keys: JWTVerifyGetKey } | undefined
-  /** When the endpoint last failed; while within the cooldown, a sick IdP is not asked again. */
-  lastFailureAt = -Infinity
-
-  constructor(private readonly servesFor: number) {}
-
-  remember(jwks: JSONWebKeySet): void {
-    this.last = { at: Date.now(), keys: createLocalJWKSet(jwks) }
-  }
-
-  /** Whether the last good keys may still serve: `cacheMaxAge + staleIfError` after the fetch. */
-  usable(now: number): boolean {
-    return this.last !== undefined && now - this.last.at <= this.servesFor
-  }
-
-  async getKey(header: KeyLookupHeader): Promise<VerificationKey> {
+/**
+ * Builds the key set of a remote JWKS, or of an issuer's discovery, whose options the options
+ * schema has checked (and, for discovery, whose issuer URL the key resolver has). Nothing is
+ * fetched until the first token or `reload()`.
+ */
+export function createRemoteKeySet(
+  source: RemoteJwksKeySource | DiscoveryKeySource,
+  option: string,
+  issuer: string | null,
+): RemoteKeySet {
+  const settings = fetchSettings(source)
+  // The key resolver has refused discovery without an issuer URL at start-up.
+  const discovery =
+    'discovery' in source && issuer !== null ? createDiscovery(issuer, settings) : undefined
+  const where =
+    discovery === undefined
+      ? `'${option}.jwksUrl' (${displayUrl(new URL((source as RemoteJwksKeySource).jwksUrl))})`
+      : `'${option}.discovery' (issuer ${issuer})`
+  const jwksUrl = async (): Promise<URL> => {
+    if (discovery === undefined) return new URL((source as RemoteJwksKeySource).jwksUrl)
     try {
-      return await this.last!.keys(header, NO_TOKEN)
-    } catch (staleError) {
-      throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', {
-        cause: staleError,
-      })
+      return (await discovery.get()).jwksUri
+    } catch (error) {
+      // Within the cooldown the 503 has no cause: the reason is the last failure's.
+      const reason = discovery.status().lastError ?? failureReason(error)
+      throw new Error(`discovery failed: ${reason}`, { cause: error })
     }
   }
-}
-
-/**
- * Builds the key set of a remote JWKS whose options the options schema has checked. Nothing is
- * fetched until the first token.
- */
-export function createRemoteKeySet(source: RemoteJwksKeySource, option: string): RemoteKeySet {
-  const url = new URL(source.jwksUrl)
-  const cooldown = source.cooldown ?? DEFAULTS.cooldown
-  const cacheMaxAge = source.cacheMaxAge ?? DEFAULTS.cacheMaxAge
-  const lastGood = new LastGoodKeys(cacheMaxAge + (source.staleIfError ?? DEFAULTS.staleIfError))
-  const remote = createRemoteJWKSet(url, {
-    timeoutDuration: source.timeout ?? DEFAULTS.timeout,
-    cooldownDuration: cooldown,
-    cacheMaxAge,
-    ...(source.headers === undefined ? {} : { headers: source.headers }),
-    [customFetch]: limitedFetch(lastGood, source.timeout ?? DEFAULTS.timeout),
+  const keys = new Refreshing(() => loadKeySet(jwksUrl, settings), {
+    ...settings.policy,
+    background: true,
   })
   return {
-    getKey: (header) => getKeyOrStale(remote, lastGood, cooldown, header),
+    getKey: (header) => findKey(keys, header),
     async reload() {
       try {
-        await remote.reload()
+        await keys.reload()
       } catch (error) {
         throw new ServiceUnavailableError(
           'ERR_AUTH_KEYS_UNAVAILABLE',
-          `'${option}.jwksUrl' (${url.origin}${url.pathname}): could not fetch the key set: ${failureReason(error)}`,
+          `${where}: could not fetch the key set: ${failureReason(error)}`,
           { cause: error },
         )
       }
     },
+    readiness() {
+      const { usable, ...rest } = keys.status()
+      return { keysLoaded: usable, ...rest }
+    },
+    close() {
+      keys.close()
+      discovery?.close()
+    },
+    metadata: discovery === undefined ? undefined : () => discovery.get(),
+  }
+}
+
+/** How the key set (and the discovery document) is fetched and kept. */
+type FetchSettings = DiscoverySettings
+
+function fetchSettings(source: RemoteJwksKeySource | DiscoveryKeySource): FetchSettings {
+  const max = source.cacheMaxAge ?? FETCH_DEFAULTS.cacheMaxAge
+  return {
+    timeout: source.timeout ?? FETCH_DEFAULTS.timeout,
+    headers: source.headers,
+    // A default minimum above a configured maximum gives way to it (the schema refuses both given).
+    bounds: { min: Math.min(source.cacheMinAge ?? FETCH_DEFAULTS.cacheMinAge, max), max },
+    policy: {
+      cooldown: source.cooldown ?? FETCH_DEFAULTS.cooldown,
+      staleIfError: source.staleIfError ?? FETCH_DEFAULTS.staleIfError,
+    },
+  }
+}
+
+async function loadKeySet(
+  jwksUrl: () => Promise<URL>,
+  settings: FetchSettings,
+): Promise<{ value: LocalKeys; lifetime: number }> {
+  const url = await jwksUrl()
+  const answer = await fetchBounded(url, {
+    timeout: settings.timeout,
+    maxBytes: MAX_JWKS_BYTES,
+    headers: settings.headers,
+  })
+  if (answer.status !== 200) {
+    // jose's generic error, as its remote key set raised for this case before ours replaced it.
+    throw new errors.JOSEError(`expected 200 OK from the key set, got HTTP ${answer.status}`)
+  }
+  return {
+    value: createLocalJWKSet(parseJwks(answer.text)),
+    lifetime: freshnessOf(answer.headers, settings.bounds),
   }
 }
 
 /**
- * jose's fetch, with a bounded response, no redirects, a deadline over the whole exchange, and
- * each good key set remembered.
- *
- * The deadline is our own timer, and it settles the exchange itself: jose's `AbortSignal.timeout()`
- * and the signal fetch derives from it are held weakly, so a garbage collection during a slow body
- * can drop them, and the read would then never end (an endpoint trickling a byte at a time would
- * hold requests forever).
+ * The key for `header`: from the current set, else from a set fetched again for an unknown `kid`
+ * (at most once per cooldown), else `ERR_AUTH_KEY_NOT_FOUND`.
  */
-function limitedFetch(lastGood: LastGoodKeys, timeout: number) {
-  return async (input: string, init: RequestInit): Promise<Response> => {
-    const deadline = new AbortController()
-    const timer = setTimeout(
-      () => deadline.abort(new JwksTimeoutError('JWKS fetch timed out')),
-      timeout,
-    )
-    const onCallerAbort = (): void => deadline.abort(init.signal?.reason)
-    init.signal?.addEventListener('abort', onCallerAbort, { once: true })
-    try {
-      const request = fetch(input, { ...init, signal: deadline.signal, redirect: 'error' })
-      const response = await Promise.race([request, rejectOnAbort(deadline.signal)])
-      const text = await readLimited(response, deadline.signal)
-      if (response.status === 200) {
-        const parsed = safeParseJwks(text)
-        if (parsed !== undefined) lastGood.remember(parsed)
-      }
-      return new Response(text, { status: response.status, headers: response.headers })
-    } finally {
-      clearTimeout(timer)
-      init.signal?.removeEventListener('abort', onCallerAbort)
-    }
-  }
-}
-
-/** A promise that rejects with the signal's reason once it aborts, and never resolves. */
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })
-  })
-}
-
-async function getKeyOrStale(
-  remote: JWTVerifyGetKey,
-  lastGood: LastGoodKeys,
-  cooldown: number,
+async function findKey(
+  keys: Refreshing<LocalKeys>,
   header: KeyLookupHeader,
 ): Promise<VerificationKey> {
-  const now = Date.now()
-  // After a failed refresh, do not ask the endpoint again until the cooldown has passed: serve the
-  // last good keys, or answer 503 at once. No fetch storm against a sick IdP, and no timeout
-  // added to each request.
-  if (now - lastGood.lastFailureAt < cooldown) {
-    if (lastGood.usable(now)) return lastGood.getKey(header)
-    throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable')
+  const found = await select(await keys.get(), header)
+  if (found !== undefined) return found
+  if (await keys.refetchUnlessRecent()) {
+    const again = await select(await keys.get(), header)
+    if (again !== undefined) return again
   }
+  throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key')
+}
+
+async function select(
+  keys: LocalKeys,
+  header: KeyLookupHeader,
+): Promise<VerificationKey | undefined> {
   try {
-    return await remote(header, NO_TOKEN)
+    return await keys(header, NO_TOKEN)
   } catch (error) {
     if (
       error instanceof errors.JWKSNoMatchingKey ||
       error instanceof errors.JWKSMultipleMatchingKeys
     ) {
-      throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key', { cause: error })
+      return undefined
     }
-    lastGood.lastFailureAt = Date.now()
-    if (lastGood.usable(lastGood.lastFailureAt)) return lastGood.getKey(header)
-    throw new ServiceUnavailableError('ERR_AUTH_KEYS_UNAVAILABLE', 'signing keys unavailable', {
-      cause: error,
-    })
+    // A published key jose cannot import (a broken JWK): not a key to verify with.
+    throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no usable key', { cause: error })
   }
 }
 
-/** The failure in a few words: the error's message, and the system code behind "fetch failed". */
-function failureReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  const code = (error.cause as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' ? `${error.message} (${code})` : error.message
-}
-
-/** The body as text, refused past `MAX_JWKS_BYTES`; the reader is cancelled when `deadline` fires. */
-async function readLimited(response: Response, deadline: AbortSignal): Promise<string> {
-  const declared = Number(response.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > MAX_JWKS_BYTES) {
-    await response.body?.cancel()
-    throw new JwksTooLargeError('JWKS response too large')
-  }
-  if (response.body === null) return ''
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
-  const cancel = (): void => void reader.cancel().catch(() => undefined)
-  deadline.addEventListener('abort', cancel, { once: true })
+/** The answer as a key set, or `ERR_JWKS_INVALID`: the last good set then stays in place. */
+function parseJwks(text: string): JSONWebKeySet {
+  let value: unknown
   try {
-    return await readAll(reader, deadline)
-  } finally {
-    deadline.removeEventListener('abort', cancel)
-  }
-}
-
-async function readAll(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  deadline: AbortSignal,
-): Promise<string> {
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    // A cancelled reader ends as if the body were complete: the deadline, not the body, decides.
-    if (deadline.aborted) throw deadline.reason as Error
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_JWKS_BYTES) {
-      await reader.cancel()
-      throw new JwksTooLargeError('JWKS response too large')
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function safeParseJwks(text: string): JSONWebKeySet | undefined {
-  try {
-    const value: unknown = JSON.parse(text)
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      Array.isArray((value as { keys?: unknown }).keys) &&
-      (value as { keys: unknown[] }).keys.every((k) => typeof k === 'object' && k !== null)
-    ) {
-      return value as JSONWebKeySet
-    }
+    value = JSON.parse(text)
   } catch {
-    // not JSON: jose reports it, and the last good set stays in place
+    throw new errors.JWKSInvalid('the key set is not JSON')
   }
-  return undefined
+  const keys = (value as { keys?: unknown } | null)?.keys
+  if (
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    !Array.isArray(keys) ||
+    !keys.every((k) => typeof k === 'object' && k !== null && !Array.isArray(k))
+  ) {
+    throw new errors.JWKSInvalid('not a JWKS document ({ "keys": [...] })')
+  }
+  return value as JSONWebKeySet
 }

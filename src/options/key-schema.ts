@@ -1,6 +1,6 @@
 /**
  * The schema of `issuers[i].key`: one key source, told apart by the member that names it
- * (`ed25519`, `pem`, `jwk`, `jwks`, `jwksUrl` or `secret`), as a discriminated union is told apart
+ * (`ed25519`, `pem`, `jwk`, `jwks`, `jwksUrl`, `discovery` or `secret`), as a discriminated union is told apart
  * by a tag. Each source is a strict object checked by the compiler against its public type.
  * This checks the shape of the options; importing the key material (PEM parsing, RSA size, a
  * private key given by mistake) is `keys/import-key.ts`'s job, at the same start-up.
@@ -10,9 +10,11 @@
 import { z } from 'zod'
 import type { JSONWebKeySet, JWK } from 'jose'
 import { MIN_REFRESH_INTERVAL } from '../keys/remote-jwks.js'
+import { fetchUrlProblem } from '../keys/provider-urls.js'
 import { optionsObject } from './shape.js'
 import { unknownOptionProblem } from './suggest.js'
 import type {
+  DiscoveryKeySource,
   Ed25519RawKeySource,
   JwkKeySource,
   JwksKeySource,
@@ -68,36 +70,49 @@ const jwksDocument = z.object(
   { error: (issue) => unsetProblem(issue.input) ?? NOT_JWKS },
 ) satisfies z.ZodType<JSONWebKeySet>
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
-/** What is wrong with a JWKS URL: https only (http for loopback), no credentials. */
-function jwksUrlProblem(text: string): string | undefined {
-  if (!URL.canParse(text)) return 'is not a valid URL'
-  const url = new URL(text)
-  if (url.username !== '' || url.password !== '') {
-    return 'must not contain credentials; send them with `headers`'
-  }
-  if (url.protocol === 'https:') return undefined
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined
-  return 'must use https (http is allowed for loopback addresses only)'
-}
-
 /** A duration in ms: an integer of at least `min`. */
 function milliseconds(min: number) {
   const error = `must be an integer number of milliseconds, at least ${min} ms`
   return z.number({ error }).int({ error }).min(min, { error }).optional()
 }
 
-const remoteJwks = optionsObject<RemoteJwksKeySource>()({
-  jwksUrl: keyText('must be a URL string').superRefine((url, ctx) => {
-    const problem = jwksUrlProblem(url)
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
-  }),
+/** The fetch and cache knobs shared by `jwksUrl` and `discovery` (`RemoteFetchOptions`). */
+const fetchKnobs = {
   timeout: milliseconds(1),
   cooldown: milliseconds(MIN_REFRESH_INTERVAL),
   cacheMaxAge: milliseconds(MIN_REFRESH_INTERVAL),
+  cacheMinAge: milliseconds(MIN_REFRESH_INTERVAL),
   staleIfError: milliseconds(0),
   headers: z.record(z.string(), z.string()).optional(),
+}
+
+/** `cacheMinAge` above `cacheMaxAge` (both given) is a contradiction, not a bound. */
+function checkAgeBounds(
+  source: { cacheMinAge?: number | undefined; cacheMaxAge?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const { cacheMinAge, cacheMaxAge } = source
+  if (cacheMinAge !== undefined && cacheMaxAge !== undefined && cacheMinAge > cacheMaxAge) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cacheMinAge'],
+      message: `must not exceed cacheMaxAge (${cacheMinAge} > ${cacheMaxAge} ms)`,
+    })
+  }
+}
+
+const remoteJwks = optionsObject<RemoteJwksKeySource>()({
+  jwksUrl: keyText('must be a URL string').superRefine((url, ctx) => {
+    const problem = fetchUrlProblem(url)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+  }),
+  ...fetchKnobs,
+})
+
+/** Whether the issuer suits discovery is checked with the issuer (`keys/key-resolver.ts`). */
+const discovery = optionsObject<DiscoveryKeySource>()({
+  discovery: z.literal(true, { error: 'must be true (leave it out for another key source)' }),
+  ...fetchKnobs,
 })
 
 const secret = optionsObject<SecretKeySource>()({
@@ -120,7 +135,8 @@ const KEY_SOURCES = {
   pem: optionsObject<PemKeySource>()({ pem: keyText('must be a string') }),
   jwk: optionsObject<JwkKeySource>()({ jwk }),
   jwks: optionsObject<JwksKeySource>()({ jwks: jwksDocument }),
-  jwksUrl: remoteJwks,
+  jwksUrl: remoteJwks.superRefine(checkAgeBounds),
+  discovery: discovery.superRefine(checkAgeBounds),
   secret,
 } satisfies { [K in KeyKind]: z.ZodType<Extract<KeySource, Record<K, unknown>>> }
 
@@ -130,6 +146,7 @@ const KEY_KINDS = [
   'jwk',
   'jwks',
   'jwksUrl',
+  'discovery',
   'secret',
 ] as const satisfies readonly KeyKind[]
 

@@ -53,7 +53,7 @@ export interface TenantLease {
 export function resolveIssuer(options: IssuerOptions, where: number | string): ResolvedIssuer {
   const option = typeof where === 'number' ? `issuers[${where}]` : where
   // Keys first: a key the import refuses stops the start-up before any warning is spent.
-  const keys = createKeyResolver(options.key, options.algorithms, option)
+  const keys = createKeyResolver(options.key, options.algorithms, option, options.issuer)
   const requireExpiry = options.requireExpiry ?? true
   if (!requireExpiry) {
     warnOnce(

@@ -35,29 +35,40 @@ export interface JwkKeySource {
 export interface JwksKeySource {
   jwks: JSONWebKeySet
 }
-/** A remote JWKS endpoint, fetched through jose's remote key set with stale-if-error on top. */
-export interface RemoteJwksKeySource {
-  /** `https:` URL of the JWKS (`http:` only for loopback addresses). */
-  jwksUrl: string
-  /** Fetch timeout, in ms (at least 1). @defaultValue 5000 (5 s) */
+/** Fetch and cache knobs of `jwksUrl` and `discovery` (docs/discovery.md); durations in ms. */
+export interface RemoteFetchOptions {
+  /** Deadline of one fetch (connect, headers, body), in ms (at least 1). @defaultValue 5000 (5 s) */
   timeout?: number | undefined
   /**
-   * Minimum time between refetches triggered by an unknown `kid`, in ms; at least 1000, so that a
-   * flood of unknown `kid`s fetches at most once a second. @defaultValue 30000 (30 s)
+   * Least time between refetches for an unknown `kid`, and between retries of a failing endpoint,
+   * in ms; at least 1000 (one fetch a second at most). @defaultValue 30000 (30 s)
    */
   cooldown?: number | undefined
-  /**
-   * How long a fetched set is considered fresh, in ms; at least 1000.
-   * @defaultValue 600000 (10 min)
-   */
+  /** Upper bound of `max-age`, freshness without one; ≥ 1000 ms. @defaultValue 600000 (10 min) */
   cacheMaxAge?: number | undefined
   /**
-   * How long to keep serving the last good keys after the endpoint starts failing, in ms (0 turns
-   * it off). @defaultValue 3600000 (1 h)
+   * Lower bound of `max-age`, and the freshness of a `no-cache`/`no-store` answer, in ms; at least
+   * 1000, at most `cacheMaxAge`. @defaultValue 60000 (1 min), or `cacheMaxAge` if smaller
+   */
+  cacheMinAge?: number | undefined
+  /**
+   * How long the last good keys keep serving after they expire while the endpoint fails, in ms
+   * (0 turns it off). @defaultValue 3600000 (1 h)
    */
   staleIfError?: number | undefined
   /** Extra request headers (an API key for the IdP, say). */
   headers?: Record<string, string> | undefined
+}
+/** A remote JWKS endpoint: `https:` URL (`http:` only for loopback addresses). */
+export interface RemoteJwksKeySource extends RemoteFetchOptions {
+  jwksUrl: string
+}
+/**
+ * Keys by discovery (OpenID Connect, else RFC 8414): the document's `issuer` must equal the issuer
+ * exactly, which must be an `https:` URL (`http:` for loopback only).
+ */
+export interface DiscoveryKeySource extends RemoteFetchOptions {
+  discovery: true
 }
 /** An HMAC secret. */
 export interface SecretKeySource {
@@ -79,6 +90,7 @@ export type KeySource =
   | JwkKeySource
   | JwksKeySource
   | RemoteJwksKeySource
+  | DiscoveryKeySource
   | SecretKeySource
 
 /** JWS algorithms jwt-gate verifies (the keys of the table in `jws/algorithms.ts`). */

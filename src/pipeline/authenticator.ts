@@ -16,6 +16,32 @@ import type { Pipeline } from './pipeline.js'
 
 export type { AuthRequest } from '../request/extract.js'
 
+/**
+ * Whether an authenticator can verify tokens now, per issuer: what a health endpoint reports (see
+ * {@link Authenticator.readiness}).
+ */
+export interface ReadinessReport {
+  /** Whether every issuer has usable keys. */
+  readonly ready: boolean
+  /** One entry per configured issuer (the issuer without `iss`, if any, last). */
+  readonly issuers: ReadonlyArray<{
+    /** The issuer's `iss` (`null` for the issuer of tokens without one). */
+    readonly issuer: string | null
+    /**
+     * Whether its keys can verify now: always for static keys; for remote keys, a set fetched and
+     * still fresh, or stale but within `staleIfError`.
+     */
+    readonly keysLoaded: boolean
+    /** When the key set was last fetched successfully (remote keys only). */
+    readonly lastFetch?: Date
+    /**
+     * Why the last fetch failed, cleared by the next success: a short reason with the URL's origin
+     * and path at most (never its query, a header or a key).
+     */
+    readonly lastError?: string
+  }>
+}
+
 /** The framework-free authenticator behind `authenticate()`. */
 export interface Authenticator {
   /**
@@ -34,7 +60,12 @@ export interface Authenticator {
   readonly cacheSize: number
   /** Drops cached verification results (after a key rotation, say). */
   clearCache(): void
-  /** Releases the stores. */
+  /**
+   * Whether every issuer has usable keys, and per issuer the last fetch and its error: for a
+   * health endpoint (200 when `ready`, 503 when not). Reads state only; fetches nothing.
+   */
+  readiness(): ReadinessReport
+  /** Releases the stores and stops the background refresh of remote key sets. */
   close(): Promise<void>
 }
 
@@ -90,9 +121,10 @@ export function createAuthenticatorInternals(options: AuthenticateOptions): Auth
 
 function publicAuthenticator(pipeline: Pipeline): Authenticator {
   const { config, cache } = pipeline
-  const keySets = [...config.issuers.values(), config.issuerWithoutIss].map(
-    (issuer) => issuer?.keys,
+  const issuers = [...config.issuers.values(), config.issuerWithoutIss].filter(
+    (issuer) => issuer !== undefined,
   )
+  const keySets = issuers.map((issuer) => issuer.keys)
   return {
     // async: a rejection found on the spot becomes a rejected promise, as callers expect.
     async authenticate(req) {
@@ -100,7 +132,7 @@ function publicAuthenticator(pipeline: Pipeline): Authenticator {
     },
     async warmUp() {
       await Promise.all([
-        ...keySets.map((keys) => keys?.warmUp()),
+        ...keySets.map((keys) => keys.warmUp()),
         config.users?.store.checkSchema?.(),
       ])
     },
@@ -111,7 +143,12 @@ function publicAuthenticator(pipeline: Pipeline): Authenticator {
     clearCache() {
       cache?.clear()
     },
+    readiness() {
+      const report = issuers.map(({ issuer, keys }) => ({ issuer, ...keys.readiness() }))
+      return { ready: report.every(({ keysLoaded }) => keysLoaded), issuers: report }
+    },
     async close() {
+      for (const keys of keySets) keys.close()
       cache?.clear()
       pipeline.tenants?.close()
       await Promise.all([config.users?.store.close?.(), config.revocation?.store.close?.()])

@@ -2,8 +2,8 @@
  * Remote JWKS faults against a controllable loopback endpoint: down at start, down after a warm
  * start (stale-if-error, then 503), slow, oversized or malformed answers, redirects, key rotation
  * (one fetch per new kid, shared by concurrent requests, no fetch storm from unknown kids) and a
- * key dropped from the set. jose's cache runs on `Date.now()`, so only `Date` is faked: the
- * network and the fetch timeout use real timers.
+ * key dropped from the set. The key cache (src/keys/refreshing.ts) runs on `Date.now()`, so only
+ * `Date` is faked: the network and the fetch timeout use real timers.
  */
 import { generateKeyPairSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'

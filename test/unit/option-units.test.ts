@@ -20,10 +20,11 @@ function tsdocOf(owner: string, name: string): string {
 
 describe('duration options state unit and default in their TSDoc', () => {
   const durations: [string, string, RegExp, RegExp][] = [
-    ['RemoteJwksKeySource', 'timeout', /\bms\b/, /@defaultValue 5000 \(5 s\)/],
-    ['RemoteJwksKeySource', 'cooldown', /\bms\b/, /@defaultValue 30000 \(30 s\)/],
-    ['RemoteJwksKeySource', 'cacheMaxAge', /\bms\b/, /@defaultValue 600000 \(10 min\)/],
-    ['RemoteJwksKeySource', 'staleIfError', /\bms\b/, /@defaultValue 3600000 \(1 h\)/],
+    ['RemoteFetchOptions', 'timeout', /\bms\b/, /@defaultValue 5000 \(5 s\)/],
+    ['RemoteFetchOptions', 'cooldown', /\bms\b/, /@defaultValue 30000 \(30 s\)/],
+    ['RemoteFetchOptions', 'cacheMaxAge', /\bms\b/, /@defaultValue 600000 \(10 min\)/],
+    ['RemoteFetchOptions', 'cacheMinAge', /\bms\b/, /@defaultValue 60000 \(1 min\)/],
+    ['RemoteFetchOptions', 'staleIfError', /\bms\b/, /@defaultValue 3600000 \(1 h\)/],
     ['IssuerOptions', 'clockTolerance', /\bseconds\b.*at most 300/s, /@defaultValue 5\b/],
     ['IssuerOptions', 'maxTokenAge', /\bseconds\b/, /@defaultValue none/],
     ['UserCheckOptions', 'timeout', /\bms\b.*at most 60000/s, /@defaultValue 3000 \(3 s\)/],
