@@ -1,12 +1,15 @@
 /**
  * Issue 21, point 24: every duration option says its unit and default, in the TSDoc of
- * src/options/types.ts (what editors show) and in the option tables of docs/options.md (the README
+ * src/options/types.ts (and the type files it re-exports) (what editors show) and in the option tables of docs/options.md (the README
  * links there).
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
-const options = readFileSync(new URL('../../src/options/types.ts', import.meta.url), 'utf8')
+/** The option types: `types.ts` and the files it re-exports from. */
+const options = ['types.ts', 'check-types.ts', 'tenant-types.ts']
+  .map((file) => readFileSync(new URL(`../../src/options/${file}`, import.meta.url), 'utf8'))
+  .join('\n')
 const reference = readFileSync(new URL('../../docs/options.md', import.meta.url), 'utf8')
 
 /** The TSDoc block right above `name?: number` inside `interface owner`. */
@@ -30,6 +33,8 @@ describe('duration options state unit and default in their TSDoc', () => {
     ['UserCheckOptions', 'timeout', /\bms\b.*at most 60000/s, /@defaultValue 3000 \(3 s\)/],
     ['RevocationOptions', 'timeout', /\bms\b.*at most 60000/s, /@defaultValue 3000 \(3 s\)/],
     ['VerifiedCacheOptions', 'ttl', /\bseconds\b/, /@defaultValue 300 \(5 min\)/],
+    ['IssuerResolverOptions', 'ttl', /\bseconds\b/, /@defaultValue 600 \(10 min\)/],
+    ['IssuerResolverOptions', 'timeout', /\bms\b.*at most 60000/s, /@defaultValue 3000 \(3 s\)/],
   ]
   it.each(durations)('%s.%s', (owner, name, unit, fallback) => {
     const doc = tsdocOf(owner, name)
