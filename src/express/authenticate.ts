@@ -9,7 +9,8 @@ import { createAuthenticatorInternals } from '../pipeline/authenticator.js'
 import type { Authenticator } from '../pipeline/authenticator.js'
 import type { AuthenticateOptions } from '../options/types.js'
 import type { AuthContext } from '../context/types.js'
-import { setRealm } from './realm.js'
+import { setRealm, setResourceMetadata } from './realm.js'
+import { answerMetadata, isCorsPreflight, metadataHandler } from './metadata.js'
 
 /** The middleware returned by {@link authenticate}. */
 export type AuthenticateMiddleware = RequestHandler & {
@@ -19,6 +20,13 @@ export type AuthenticateMiddleware = RequestHandler & {
   warmUp(): Promise<void>
   /** Releases stores and caches. */
   close(): Promise<void>
+  /**
+   * With the `resource` option: middleware that answers only the protected-resource metadata
+   * requests (and passes every other). The gate answers them itself; mount this at the root
+   * (`app.use(gate.metadata)`) when the gate is mounted on a sub-path, which never sees
+   * `/.well-known/...`. Undefined without `resource`.
+   */
+  readonly metadata: RequestHandler | undefined
 }
 
 /**
@@ -40,8 +48,9 @@ export type AuthenticateMiddleware = RequestHandler & {
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const internals = createAuthenticatorInternals(options)
   const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } = internals
-  const { signatureChecks, yieldAfterVerification } = internals
+  const { signatureChecks, yieldAfterVerification, metadata } = internals
   const realm = authenticator.realm
+  const resourceMetadata = metadata?.metadataUrl
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
@@ -69,7 +78,10 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     return yieldAfterVerification && signatureChecks() !== checksBefore
   }
 
-  const middleware = (req: Request, _res: Response, next: NextFunction): void => {
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // The metadata is public and read before a client holds a token (RFC 9728 §3).
+    if (metadata !== undefined && answerMetadata(metadata, req, res)) return
+    setResourceMetadata(req, resourceMetadata)
     if (passCorsPreflight && isCorsPreflight(req)) {
       endAnonymous(req)
       next()
@@ -103,18 +115,6 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     authenticator,
     warmUp: () => authenticator.warmUp(),
     close: () => authenticator.close(),
+    metadata: metadata === undefined ? undefined : metadataHandler(metadata),
   })
-}
-
-/**
- * A CORS preflight as browsers send it (Fetch standard): `OPTIONS` with `Origin` and
- * `Access-Control-Request-Method`. Browsers never attach credentials to it, so gating it would
- * fail every cross-origin call that needs a token before it is made.
- */
-function isCorsPreflight(req: Request): boolean {
-  return (
-    req.method === 'OPTIONS' &&
-    req.headers.origin !== undefined &&
-    req.headers['access-control-request-method'] !== undefined
-  )
 }

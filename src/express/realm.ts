@@ -1,5 +1,6 @@
 /**
- * Carries the realm of `authenticate()` to the guards of the same request. An authenticated
+ * Carries the realm of `authenticate()` to the guards of the same request, and the
+ * `resource_metadata` URL of a gate with a `resource` (RFC 9728 §5.1). An authenticated
  * request carries it in its context (`req.auth`); only a request that stays anonymous is recorded
  * here. A WeakMap rather than a property: nothing shows up in logs or serialisation, and the
  * request object keeps its shape.
@@ -28,4 +29,27 @@ export function gateRan(req: Request): boolean {
 /** The realm recorded by `authenticate()`, if any. */
 export function getRealm(req: Request): string | undefined {
   return RequestAuthContext.realmOf(req.auth) ?? realms.get(req)
+}
+
+const resourceMetadataUrls = new WeakMap<Request, string>()
+/** Whether any gate has a `resource`: only then can a later gate have an entry to clear. */
+let anyGateWithResource = false
+
+/**
+ * Records the `resource_metadata` URL of the gate at hand (undefined: none), for the challenges of
+ * the guards behind it; the nearest gate wins, as for the realm. Costs nothing to an app without
+ * a `resource`.
+ */
+export function setResourceMetadata(req: Request, url: string | undefined): void {
+  if (url !== undefined) {
+    anyGateWithResource = true
+    resourceMetadataUrls.set(req, url)
+  } else if (anyGateWithResource) {
+    resourceMetadataUrls.delete(req)
+  }
+}
+
+/** The `resource_metadata` URL recorded by `authenticate()`, if any. */
+export function getResourceMetadata(req: Request): string | undefined {
+  return resourceMetadataUrls.get(req)
 }

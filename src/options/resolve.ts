@@ -14,12 +14,16 @@ import type {
   AuthenticateOptions,
   ConflictPolicy,
   ExtractorRequest,
+  IssuerOptions,
   RejectionEvent,
   SourceName,
 } from './types.js'
 import type { AuthContext } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import type { CsrfPolicy } from '../request/csrf.js'
+import { authorizationServersOf } from '../metadata/document.js'
+import type { MetadataSettings } from '../metadata/document.js'
+import { protectedResource } from '../metadata/resource.js'
 import { parseOptions } from './parse.js'
 import { resolveIssuer, warnAboutUncheckedAudiences } from './resolve-issuer.js'
 import type { ResolvedIssuer } from './resolve-issuer.js'
@@ -39,6 +43,8 @@ export interface ResolvedConfig {
   readonly csrf: CsrfPolicy | undefined
   readonly credentialsRequired: boolean
   readonly realm: string
+  /** The `resource` option and its metadata document's members, when it is set. */
+  readonly protectedResource: MetadataSettings | undefined
   readonly maxTokenLength: number
   /** Milliseconds since the epoch: `Date.now`, or the configured clock. */
   readonly now: () => number
@@ -62,6 +68,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   return Object.freeze({
     ...issuers,
     ...requestOptions(options),
+    protectedResource: metadataSettings(options),
     now: options.clock === undefined ? Date.now : clockMillis(options.clock),
     users:
       options.users === undefined
@@ -90,7 +97,8 @@ type IssuerIndex = Pick<ResolvedConfig, 'issuers' | 'issuerWithoutIss' | 'extraT
 function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   const issuers = new Map<string, ResolvedIssuer>()
   let issuerWithoutIss: ResolvedIssuer | undefined
-  options.issuers.forEach((raw, index) => {
+  const issuerOptions = options.issuers.map((issuer) => withResourceAudience(issuer, options))
+  issuerOptions.forEach((raw, index) => {
     const resolved = resolveIssuer(raw, index)
     if (resolved.issuer === null) issuerWithoutIss = resolved
     else issuers.set(resolved.issuer, resolved)
@@ -99,9 +107,34 @@ function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   const configuredKeys = all.flatMap((issuer) => issuer.keys.configured)
   refuseSecretsEqualToPublicKeys(configuredKeys)
   refuseSecretsSharedByIssuers(configuredKeys)
-  warnAboutUncheckedAudiences(options.issuers)
+  warnAboutUncheckedAudiences(issuerOptions)
   const extraTyp = new Set(all.flatMap((issuer) => [...issuer.typ]))
   return { issuers, issuerWithoutIss, extraTyp }
+}
+
+/**
+ * RFC 8707: a token for this resource names it in `aud`. An issuer without `audience` gets the
+ * resource as its audience, so a token the issuer minted for another resource is refused; an
+ * explicit `audience` (or `false`, not checked on purpose) is kept as written.
+ */
+function withResourceAudience(issuer: IssuerOptions, options: AuthenticateOptions): IssuerOptions {
+  if (options.resource === undefined || issuer.audience !== undefined) return issuer
+  return { ...issuer, audience: options.resource }
+}
+
+/** The metadata document's members, from the options that already say them. */
+function metadataSettings(options: AuthenticateOptions): MetadataSettings | undefined {
+  if (options.resource === undefined) return undefined
+  const extras = options.resourceMetadata
+  return Object.freeze({
+    ...protectedResource(options.resource),
+    authorizationServers: authorizationServersOf(options.issuers.map(({ issuer }) => issuer)),
+    headerSource: tokenSources(options).includes('header'),
+    extraScopes: extras?.scopes ?? [],
+    name: extras?.name,
+    documentation: extras?.documentation,
+    senderConstraints: {},
+  })
 }
 
 type RequestOptions = Pick<

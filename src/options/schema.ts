@@ -17,6 +17,8 @@ import type { AuthContext } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import { MAX_CLOCK_TOLERANCE } from '../stores/validate.js'
 import { COOKIE_NAME } from '../request/cookie-name.js'
+import { resourceProblem } from '../metadata/resource.js'
+import type { ResourceMetadataOptions } from '../metadata/options.js'
 import { keySourceSchema } from './key-schema.js'
 import { optionsObject } from './shape.js'
 import type {
@@ -145,6 +147,28 @@ const csrfSchema = optionsObject<Exclude<AuthenticateOptions['csrf'], boolean | 
   trustedOrigins: z.array(origin).optional(),
 })
 
+/** A resource identifier (see `metadata/resource.ts` for the rule and why). */
+const resource = z.string({ error: 'must be a URL string' }).superRefine((text, ctx) => {
+  const problem = resourceProblem(text)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+/** RFC 6749 §3.3 `scope-token`, as the scope guards take them. */
+const scopeToken = z
+  .string()
+  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be one scope (no spaces, quotes or backslashes)')
+
+const resourceMetadataSchema = optionsObject<ResourceMetadataOptions>()({
+  scopes: z.array(scopeToken).optional(),
+  name: z.string().min(1).optional(),
+  documentation: z
+    .string()
+    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
+      error: 'must be an http(s) URL',
+    })
+    .optional(),
+})
+
 type Problem = (path: PropertyKey[], message: string) => void
 
 /** Each `iss` names one issuer, and one issuer at most is for tokens without `iss`. */
@@ -182,6 +206,13 @@ function checkUserStore(users: UserCheckOptions | undefined, problem: Problem): 
   }
 }
 
+/** The metadata members need a resource to describe. */
+function checkResourceMetadata(options: AuthenticateOptions, problem: Problem): void {
+  if (options.resourceMetadata !== undefined && options.resource === undefined) {
+    problem(['resourceMetadata'], 'needs "resource" (the identifier the document describes)')
+  }
+}
+
 /** The schema of every option; `parse.ts` turns its first issue into an `AuthConfigError`. */
 export const optionsSchema = optionsObject<AuthenticateOptions>()({
   issuers: z.array(issuerSchema).min(1),
@@ -201,6 +232,8 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
     })
     .optional(),
   credentials: z.enum(['required', 'optional']).optional(),
+  resource: resource.optional(),
+  resourceMetadata: resourceMetadataSchema.optional(),
   realm: z.string().min(1).optional(),
   maxTokenLength: z.number().int().min(16).max(65_536).optional(),
   clock: callback<() => Date>().optional(),
@@ -219,4 +252,5 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   checkIssuersDistinct(options.issuers, problem)
   checkSources(options, problem)
   checkUserStore(options.users, problem)
+  checkResourceMetadata(options, problem)
 })

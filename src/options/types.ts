@@ -13,6 +13,7 @@ import type { RevocationStore, UserStore } from '../stores/types.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'
 import type { Algorithm } from '../jws/algorithms.js'
+import type { ResourceMetadataOptions } from '../metadata/options.js'
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -202,6 +203,16 @@ export interface AuthenticateOptions {
    * @defaultValue `'required'`
    */
   credentials?: 'required' | 'optional' | undefined
+  /**
+   * This API's resource identifier (RFC 9728, RFC 8707): an `https:` URL (`http:` on loopback only)
+   * without fragment or query, such as `https://api.example.org/mcp`. Serves the protected-resource
+   * metadata at `/.well-known/oauth-protected-resource` + the resource's path, without a token; adds
+   * `resource_metadata` to every 401 and 403 challenge; and makes it the audience of each issuer
+   * without `audience` (docs/mcp.md).
+   */
+  resource?: string | undefined
+  /** Optional members of the metadata document; only with {@link AuthenticateOptions.resource}. */
+  resourceMetadata?: ResourceMetadataOptions | undefined
   /** Realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
   realm?: string | undefined
   /** Longest accepted token, checked before any decoding. @defaultValue 8192 */
