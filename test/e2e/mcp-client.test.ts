@@ -6,9 +6,12 @@
  * authorization server, gets a token for the resource (RFC 8707) and calls the tool.
  */
 import { createServer } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import express from 'express'
+import type { Request } from 'express'
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import { z } from 'zod'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
@@ -26,6 +29,23 @@ import type { OidcProvider } from '../helpers/oidc-provider.js'
 let op: OidcProvider
 let mcpUrl: string
 let toolRuns = 0
+let lastClientId: string | undefined
+
+/**
+ * The SDK's transport reads `req.auth` as its own `AuthInfo` and hands it to the tools as
+ * `extra.authInfo`: give it one made from jwt-gate's verified context.
+ */
+function withMcpAuth(req: Request): IncomingMessage & { auth: AuthInfo } {
+  const auth = req.auth!
+  const clientId = auth.claims['client_id']
+  const info: AuthInfo = {
+    token: auth.token,
+    clientId: typeof clientId === 'string' ? clientId : auth.subject,
+    scopes: auth.scopes,
+    ...(typeof auth.claims.exp === 'number' ? { expiresAt: auth.claims.exp } : {}),
+  }
+  return Object.assign(req, { auth: info }) as unknown as IncomingMessage & { auth: AuthInfo }
+}
 const server = createServer()
 
 /** The recipe of docs/mcp.md: the gate with `resource`, a scope guard, the MCP transport. */
@@ -44,15 +64,16 @@ function mcpApp(resource: string, issuer: string): express.Express {
     mcp.registerTool(
       'count-reports',
       { description: 'How many reports', inputSchema: { year: z.number() } },
-      ({ year }) => {
+      ({ year }, extra) => {
         toolRuns++
+        lastClientId = extra.authInfo?.clientId
         return { content: [{ type: 'text', text: `42 reports in ${year}` }] }
       },
     )
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
+    const transport = new StreamableHTTPServerTransport({})
     res.on('close', () => void transport.close())
     await mcp.connect(transport)
-    await transport.handleRequest(req, res, req.body)
+    await transport.handleRequest(withMcpAuth(req), res, req.body)
   })
   app.use(authErrorHandler())
   return app
@@ -78,7 +99,9 @@ describe('an MCP server behind jwt-gate, with the MCP SDK as client', () => {
     expect(resourceMetadataUrl?.href).toBe(
       mcpUrl.replace('/mcp', '/.well-known/oauth-protected-resource/mcp'),
     )
-    const info = await discoverOAuthServerInfo(mcpUrl, { resourceMetadataUrl })
+    const info = await discoverOAuthServerInfo(mcpUrl, {
+      resourceMetadataUrl: resourceMetadataUrl!,
+    })
     expect(info.resourceMetadata?.resource).toBe(mcpUrl)
     expect(info.resourceMetadata?.scopes_supported).toContain('reports:read')
     expect(info.authorizationServerUrl).toBe(op.issuer)
@@ -110,6 +133,7 @@ describe('an MCP server behind jwt-gate, with the MCP SDK as client', () => {
     const result = await client.callTool({ name: 'count-reports', arguments: { year: 2025 } })
     expect(result.content).toEqual([{ type: 'text', text: '42 reports in 2025' }])
     expect(toolRuns).toBe(before + 1)
+    expect(lastClientId).toBe(CLIENT_ID)
     await client.close()
   })
 

@@ -75,7 +75,7 @@ describe.skipIf(!browserAvailable)('the metadata document in Chromium, cross-ori
     try {
       await page.goto(`${pageOrigin}/`)
       const outcome = await page.evaluate(async (api) => {
-        const read = async (url: string, headers?: Record<string, string>) => {
+        const read = async (url: string, headers: Record<string, string> = {}) => {
           try {
             const res = await fetch(url, { headers })
             return { status: res.status, body: (await res.json()) as unknown }
