@@ -44,7 +44,7 @@ function withMcpAuth(req: Request): IncomingMessage & { auth: AuthInfo } {
     scopes: auth.scopes,
     ...(typeof auth.claims.exp === 'number' ? { expiresAt: auth.claims.exp } : {}),
   }
-  return Object.assign(req, { auth: info }) as unknown as IncomingMessage & { auth: AuthInfo }
+  return Object.assign(req, { auth: info })
 }
 const server = createServer()
 
