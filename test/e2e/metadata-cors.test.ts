@@ -78,7 +78,7 @@ describe.skipIf(!browserAvailable)('the metadata document in Chromium, cross-ori
         const read = async (url: string, headers: Record<string, string> = {}) => {
           try {
             const res = await fetch(url, { headers })
-            return { status: res.status, body: (await res.json()) }
+            return { status: res.status, body: await res.json() }
           } catch (error) {
             return { error: String(error) }
           }
