@@ -98,7 +98,7 @@ export interface IssuerOptions {
    * Required audience(s); the token's `aud` must contain one. `false`: not checked, on purpose (the
    * issuer puts no `aud`). Absent: not checked either, with a `JWT_GATE_AUDIENCE_UNCHECKED` warning
    * at start-up, except with the `clustercockpit` and `authotron` presets, whose tokens carry no
-   * `aud`.
+   * `aud`. With {@link AuthenticateOptions.resource}, absent means the resource (RFC 8707).
    */
   audience?: string | string[] | false | undefined
   /**
