@@ -9,7 +9,8 @@ import { createAuthenticatorInternals } from '../pipeline/authenticator.js'
 import type { Authenticator } from '../pipeline/authenticator.js'
 import type { AuthenticateOptions } from '../options/types.js'
 import type { AuthContext } from '../context/types.js'
-import { setRealm, setResourceMetadata } from './realm.js'
+import { setGateChallenge } from './realm.js'
+import type { GateChallenge } from './realm.js'
 import { answerMetadata, isCorsPreflight, metadataHandler } from './metadata.js'
 
 /** The middleware returned by {@link authenticate}. */
@@ -49,8 +50,10 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   const internals = createAuthenticatorInternals(options)
   const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } = internals
   const { signatureChecks, yieldAfterVerification, metadata } = internals
-  const realm = authenticator.realm
-  const resourceMetadata = metadata?.metadataUrl
+  const challenge: GateChallenge = {
+    realm: authenticator.realm,
+    resourceMetadata: metadata?.metadataUrl,
+  }
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
@@ -71,7 +74,7 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   function endAnonymous(req: Request): void {
     // Assigned only when set, so a request no gate authenticated keeps its shape.
     if (req.auth !== undefined) req.auth = undefined
-    setRealm(req, realm)
+    setGateChallenge(req, challenge)
   }
   /** Whether the synchronous call that began at `checksBefore` checked a signature and must yield. */
   function yieldsAfter(checksBefore: number): boolean {
@@ -81,7 +84,6 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // The metadata is public and read before a client holds a token (RFC 9728 §3).
     if (metadata !== undefined && answerMetadata(metadata, req, res)) return
-    setResourceMetadata(req, resourceMetadata)
     if (passCorsPreflight && isCorsPreflight(req)) {
       endAnonymous(req)
       next()

@@ -10,11 +10,18 @@
 import type { Request } from 'express'
 import { RequestAuthContext } from '../context/auth-context.js'
 
-const realms = new WeakMap<Request, string>()
+/** What a gate's challenges carry: made once per gate, so recording it allocates nothing. */
+export interface GateChallenge {
+  readonly realm: string
+  /** The `resource_metadata` URL, when the gate has a `resource`. */
+  readonly resourceMetadata: string | undefined
+}
 
-/** Records the realm for later guards of a request that has no context of its own. */
-export function setRealm(req: Request, realm: string): void {
-  realms.set(req, realm)
+const challenges = new WeakMap<Request, GateChallenge>()
+
+/** Records the gate's challenge for later guards of a request that has no context of its own. */
+export function setGateChallenge(req: Request, challenge: GateChallenge): void {
+  challenges.set(req, challenge)
 }
 
 /**
@@ -23,33 +30,18 @@ export function setRealm(req: Request, realm: string): void {
  * ran and found nothing" (a client without credentials) by it.
  */
 export function gateRan(req: Request): boolean {
-  return req.auth !== undefined || realms.has(req)
+  return req.auth !== undefined || challenges.has(req)
 }
 
 /** The realm recorded by `authenticate()`, if any. */
 export function getRealm(req: Request): string | undefined {
-  return RequestAuthContext.realmOf(req.auth) ?? realms.get(req)
+  return RequestAuthContext.realmOf(req.auth) ?? challenges.get(req)?.realm
 }
 
-const resourceMetadataUrls = new WeakMap<Request, string>()
-/** Whether any gate has a `resource`: only then can a later gate have an entry to clear. */
-let anyGateWithResource = false
-
-/**
- * Records the `resource_metadata` URL of the gate at hand (undefined: none), for the challenges of
- * the guards behind it; the nearest gate wins, as for the realm. Costs nothing to an app without
- * a `resource`.
- */
-export function setResourceMetadata(req: Request, url: string | undefined): void {
-  if (url !== undefined) {
-    anyGateWithResource = true
-    resourceMetadataUrls.set(req, url)
-  } else if (anyGateWithResource) {
-    resourceMetadataUrls.delete(req)
-  }
-}
-
-/** The `resource_metadata` URL recorded by `authenticate()`, if any. */
+/** The `resource_metadata` URL of the nearest `authenticate()`, if it has a `resource`. */
 export function getResourceMetadata(req: Request): string | undefined {
-  return resourceMetadataUrls.get(req)
+  if (RequestAuthContext.realmOf(req.auth) !== undefined) {
+    return RequestAuthContext.resourceMetadataOf(req.auth)
+  }
+  return challenges.get(req)?.resourceMetadata
 }

@@ -140,6 +140,22 @@ describe.each(EXPRESS_VERSIONS)('protected-resource metadata on %s', (version) =
     await request(app().app).get('/protected').set('Authorization', `Bearer ${noAud}`).expect(401)
   })
 
+  it("stacked gates: the guards name the nearest gate's metadata, or none", async () => {
+    const express = expressOf(version)
+    const root = express()
+    const withResource = authenticate(options)
+    const without = authenticate({ ...options, resource: undefined, resourceMetadata: undefined })
+    const guard = requireScopes('jobs:read')
+    root.get('/a', without, withResource, guard, (_req, res) => res.json({}))
+    root.get('/b', withResource, without, guard, (_req, res) => res.json({}))
+    root.use(authErrorHandler())
+    const token = await sign(ed25519.privateKey, { claims: { aud: RESOURCE, scope: 'other' } })
+    const a = await request(root).get('/a').set('Authorization', `Bearer ${token}`).expect(403)
+    expect(a.headers['www-authenticate']).toContain(`resource_metadata="${METADATA_URL}"`)
+    const b = await request(root).get('/b').set('Authorization', `Bearer ${token}`).expect(403)
+    expect(b.headers['www-authenticate']).not.toContain('resource_metadata')
+  })
+
   it('gate.metadata serves the document when the gate is mounted on a sub-path', async () => {
     const express = expressOf(version)
     const root = express()
