@@ -10,20 +10,27 @@
 export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
 /**
- * Builds an RFC 6750 §3 `WWW-Authenticate` challenge.
+ * Builds an RFC 6750 §3 `WWW-Authenticate` challenge, with the RFC 9728 §5.1 `resource_metadata`
+ * parameter when the gate has a `resource`: the URL of its protected-resource metadata, from which
+ * a client (an MCP client, say) learns where to get a token.
  *
  * Quoted-string values may not contain `"` or `\`, and RFC 6750 restricts `error_description` to
  * printable ASCII without them, so anything else is replaced rather than escaped.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
  */
 export function buildChallenge(
   realm: string,
   error?: BearerErrorValue,
   description?: string,
   scope?: readonly string[],
+  resourceMetadata?: string,
 ): string {
   const params = [`realm="${quoteSafe(realm)}"`]
+  // A parsed URL (options/resolve.ts) carries no `"` or `\`: quoteSafe changes nothing in it.
+  if (resourceMetadata !== undefined)
+    params.push(`resource_metadata="${quoteSafe(resourceMetadata)}"`)
   if (error !== undefined) params.push(`error="${error}"`)
   if (error !== undefined && description !== undefined)
     params.push(`error_description="${quoteSafe(description)}"`)

@@ -95,6 +95,11 @@ export class AuthError extends Error {
    * handing the error on, so errors raised deep in the core need not know it.
    */
   realm: string
+  /**
+   * The protected-resource metadata URL announced in the challenge's `resource_metadata`
+   * (RFC 9728 §5.1), set like {@link AuthError.realm} by a gate with a `resource`.
+   */
+  resourceMetadata: string | undefined
   /** Scopes named in an `insufficient_scope` challenge. */
   readonly scope: readonly string[] | undefined
   /** Seconds for `Retry-After` on a 503. */
@@ -120,6 +125,7 @@ export class AuthError extends Error {
     this.error = error
     this.expose = status < 500
     this.realm = options.realm ?? DEFAULT_REALM
+    this.resourceMetadata = undefined
     this.scope = options.scope
     this.retryAfter = options.retryAfter
     this.issues = options.issues === undefined ? undefined : Object.freeze([...options.issues])
@@ -129,7 +135,13 @@ export class AuthError extends Error {
   get headers(): Record<string, string> {
     const headers: Record<string, string> = {}
     if (this.status === 400 || this.status === 401 || this.status === 403) {
-      headers['WWW-Authenticate'] = buildChallenge(this.realm, this.error, this.message, this.scope)
+      headers['WWW-Authenticate'] = buildChallenge(
+        this.realm,
+        this.error,
+        this.message,
+        this.scope,
+        this.resourceMetadata,
+      )
     }
     if (this.retryAfter !== undefined) headers['Retry-After'] = String(this.retryAfter)
     return headers

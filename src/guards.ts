@@ -11,6 +11,7 @@ import { isChallengeSafe } from './challenge.js'
 import { AuthConfigError, CredentialsRequiredError, InsufficientScopeError } from './errors.js'
 import type { AuthContext } from './context/types.js'
 import { compilePath, isClaimPath, readPath } from './claims/mapping.js'
+import { recordGuardScopes } from './metadata/scopes.js'
 import type { ClaimPath, CompiledPath } from './claims/mapping.js'
 
 /** A check; resolves (or returns) when allowed, throws an `AuthError` when not. */
@@ -34,7 +35,8 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 
 /**
  * Scopes as the guard will compare them. A space-delimited list in one argument would never match
- * a single held scope, so it is refused rather than silently denying every request.
+ * a single held scope, so it is refused rather than silently denying every request. Once valid,
+ * they are recorded for the protected-resource metadata's `scopes_supported`.
  */
 function scopeTokens(values: readonly unknown[], guard: string): readonly string[] {
   const scopes = nonEmptyStrings(values, guard)
@@ -47,6 +49,7 @@ function scopeTokens(values: readonly unknown[], guard: string): readonly string
       )
     }
   })
+  recordGuardScopes(scopes)
   return scopes
 }
 

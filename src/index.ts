@@ -28,6 +28,9 @@
 //              tenant-issuers.ts (issuers found by an unknown iss through issuerResolver)
 //   checks/    user.ts (the user check), revocation.ts, store-calls.ts (timeouts, 503s)
 //   context/   what req.auth carries: types.ts (AuthContext) and auth-context.ts (its class)
+//   metadata/  RFC 9728 protected-resource metadata: resource.ts (the resource rule, the
+//              well-known path), document.ts, endpoint.ts (method, path, headers), scopes.ts
+//              (the scope guards' registry), options.ts (resourceMetadata's type)
 //   errors.ts  every error class and code; challenge.ts the WWW-Authenticate challenge;
 //   guards.ts  the checks behind the Express guards; warnings.ts the once-per-process warnings
 //   express/   the only importer of express: middleware, guards, error handler, req.auth typing

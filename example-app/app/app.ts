@@ -18,6 +18,7 @@ import {
   isAuthError,
   requireAuth,
   requireRoles,
+  requireScopes,
   type AuthenticateOptions,
 } from '../../src/index.js'
 import {
@@ -102,6 +103,10 @@ export function createApp(options: AppOptions): ExampleApp {
   })
   api.get('/admin', requireRoles('admin'), (req, res) => {
     res.set('Cache-Control', 'no-store').json({ sub: req.auth!.subject, admin: true })
+  })
+  // A scope guard: with JWT_RESOURCE set, its scope is listed in the protected-resource metadata.
+  api.get('/reports', requireScopes('reports:read'), (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ sub: req.auth!.subject, reports: [] })
   })
   api.use(authErrorHandler())
   app.use('/api', api)

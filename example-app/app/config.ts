@@ -281,12 +281,36 @@ function readCookieName(env: Env, cc: ClusterCockpitJwts | undefined): string {
   return name
 }
 
+/** Hosts on which JWT_RESOURCE may be a plain http: URL (a local MCP server). */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/**
+ * JWT_RESOURCE: the API's resource identifier (RFC 9728, RFC 8707). jwt-gate serves its metadata,
+ * names it in challenges and requires it in the tokens' `aud` unless JWT_AUDIENCE is set. The
+ * library refuses a bad one at start-up too; said here first, with the variable's name.
+ */
+function readResource(env: Env): string | undefined {
+  const resource = readString(env, 'JWT_RESOURCE')
+  if (resource === undefined) return undefined
+  const url = URL.canParse(resource) ? new URL(resource) : undefined
+  const secure =
+    url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+  if (url === undefined || !secure || resource.includes('#') || resource.includes('?')) {
+    throw new ConfigError(
+      'JWT_RESOURCE',
+      'must be an https URL (http on loopback only) without fragment or query',
+    )
+  }
+  return resource
+}
+
 /** Parses the app's environment; throws {@link ConfigError} naming the variable at fault. */
 export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConfig {
   const configText = readFileVariable(env, 'CONFIG_FILE', readFile)
   const cc = configText === undefined ? undefined : parseClusterCockpitConfig(configText)
   const loginUrl = readHttpUrl(env, 'AUTH_LOGIN_URL') ?? new URL(APP_DEFAULTS.loginUrl)
   const issuers = readIssuers(env, readFile, cc)
+  const resource = readResource(env)
   return {
     port: readPort(env, 'PORT', APP_DEFAULTS.port),
     host: readString(env, 'HOST') ?? APP_DEFAULTS.host,
@@ -297,6 +321,7 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
       issuers,
       sources: ['header', 'cookie'],
       cookie: { name: readCookieName(env, cc) },
+      ...(resource === undefined ? {} : { resource }),
     },
     users: readUserCheck(env, readFile, cc),
   }

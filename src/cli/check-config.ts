@@ -7,6 +7,8 @@
  */
 import { parseEnv } from 'node:util'
 import { switchOptions, valueOptions } from './args.js'
+import { list, read, type Env } from './env-values.js'
+import { problemOf, probeOptions, refusal } from './library.js'
 import { defineCommand } from './command.js'
 import { checkExampleEnv } from './example-env.js'
 import { EXIT, UsageError, printJson, readTextInput, type CliIo } from './io.js'
@@ -33,7 +35,8 @@ public-key, private-key, cross-login-public-key, cross-login-hs512-key):
 --env: checks the example app's environment: exactly one key source (JWT_PUBLIC_KEY,
 JWT_PUBLIC_KEY_FILE, JWT_JWKS_URL, JWT_SECRET), JWT_ISSUER, JWT_ALGORITHMS fitting the key,
 JWT_COOKIE_NAME, JWT_CLOCK_TOLERANCE, JWT_VALIDATE_USERS with USERS_DB or DATABASE_URL,
-USERS_FILE, CONFIG_FILE, PORT and the URLs.
+USERS_FILE, CONFIG_FILE, PORT and the URLs; JWT_RESOURCE (an https URL, http on loopback,
+without fragment or query) and whether JWT_AUDIENCE lists it.
 
 Options:
   --env            check the example app's environment instead of a config file
@@ -69,6 +72,35 @@ function report(io: CliIo, problems: ProblemList, json: boolean): void {
   )
 }
 
+/**
+ * JWT_RESOURCE: a resource identifier the library takes, and one the tokens can name. MCP clients
+ * ask the authorization server for a token for the resource (RFC 8707), so its `aud` is the
+ * resource; an explicit JWT_AUDIENCE without it refuses every such token: the "MCP client can't
+ * connect" mismatch. A warning, as the app starts (an explicit audience wins on purpose).
+ */
+function checkResource(env: Env, problems: ProblemList): void {
+  const resource = read(env, 'JWT_RESOURCE')
+  if (resource === undefined) return
+  // Any issuer and key will do: the probe asks the library about the resource alone.
+  const refused = refusal(probeOptions({ secret: PROBE_SECRET }, {}, { resource }))
+  if (refused !== undefined) {
+    problems.error('JWT_RESOURCE', problemOf(refused))
+    return
+  }
+  const audience = list(env, 'JWT_AUDIENCE', problems)
+  if (audience !== undefined && !audience.includes(resource)) {
+    problems.warning(
+      'JWT_AUDIENCE',
+      'does not list JWT_RESOURCE: tokens that MCP clients obtain for the resource (RFC 8707) ' +
+        'carry it in "aud" and will all be refused (401 ERR_AUTH_AUDIENCE_INVALID). Add ' +
+        'JWT_RESOURCE to JWT_AUDIENCE, or unset JWT_AUDIENCE to require the resource',
+    )
+  }
+}
+
+/** A probe key the library takes without a word (32 distinct bytes). */
+const PROBE_SECRET = Uint8Array.from({ length: 32 }, (_, i) => i)
+
 /** `jwt-gate check-config`. */
 export const checkConfigCommand = defineCommand({
   name: 'check-config',
@@ -85,6 +117,7 @@ export const checkConfigCommand = defineCommand({
     const problems = new ProblemList()
     if (values.env) {
       await checkExampleEnv(env, io.cwd, problems)
+      checkResource(env, problems)
     } else {
       const text = await readTextInput(io, file ?? '-', 'config file')
       let config: unknown

@@ -21,8 +21,15 @@ export class RequestAuthContext implements AuthContext {
   declare user?: AuthUser
   readonly #token: string
   readonly #realm: string
+  readonly #resourceMetadata: string | undefined
 
-  constructor(verified: VerifiedToken, source: TokenSource, token: string, realm: string) {
+  constructor(
+    verified: VerifiedToken,
+    source: TokenSource,
+    token: string,
+    realm: string,
+    resourceMetadata: string | undefined,
+  ) {
     const payload = verified.registered
     this.subject = payload.sub as string
     this.issuer = typeof payload.iss === 'string' ? payload.iss : undefined
@@ -33,6 +40,7 @@ export class RequestAuthContext implements AuthContext {
     this.source = source
     this.#token = token
     this.#realm = realm
+    this.#resourceMetadata = resourceMetadata
   }
 
   /**
@@ -41,6 +49,13 @@ export class RequestAuthContext implements AuthContext {
    */
   static realmOf(value: unknown): string | undefined {
     return typeof value === 'object' && value !== null && #realm in value ? value.#realm : undefined
+  }
+
+  /** The `resource_metadata` URL of the gate that built `value` (RFC 9728), for the guards. */
+  static resourceMetadataOf(value: unknown): string | undefined {
+    return typeof value === 'object' && value !== null && #realm in value
+      ? value.#resourceMetadata
+      : undefined
   }
 
   /** The raw token, for forwarding to downstream services. */

@@ -9,7 +9,9 @@ import { createAuthenticatorInternals } from '../pipeline/authenticator.js'
 import type { Authenticator } from '../pipeline/authenticator.js'
 import type { AuthenticateOptions } from '../options/types.js'
 import type { AuthContext } from '../context/types.js'
-import { setRealm } from './realm.js'
+import { setGateChallenge } from './realm.js'
+import type { GateChallenge } from './realm.js'
+import { answerMetadata, isCorsPreflight, metadataHandler } from './metadata.js'
 
 /** The middleware returned by {@link authenticate}. */
 export type AuthenticateMiddleware = RequestHandler & {
@@ -19,6 +21,13 @@ export type AuthenticateMiddleware = RequestHandler & {
   warmUp(): Promise<void>
   /** Releases stores and caches. */
   close(): Promise<void>
+  /**
+   * With the `resource` option: middleware that answers only the protected-resource metadata
+   * requests (and passes every other). The gate answers them itself; mount this at the root
+   * (`app.use(gate.metadata)`) when the gate is mounted on a sub-path, which never sees
+   * `/.well-known/...`. Undefined without `resource`.
+   */
+  readonly metadata: RequestHandler | undefined
 }
 
 /**
@@ -40,8 +49,11 @@ export type AuthenticateMiddleware = RequestHandler & {
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const internals = createAuthenticatorInternals(options)
   const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } = internals
-  const { signatureChecks, yieldAfterVerification } = internals
-  const realm = authenticator.realm
+  const { signatureChecks, yieldAfterVerification, metadata } = internals
+  const challenge: GateChallenge = {
+    realm: authenticator.realm,
+    resourceMetadata: metadata?.metadataUrl,
+  }
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
@@ -62,14 +74,16 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   function endAnonymous(req: Request): void {
     // Assigned only when set, so a request no gate authenticated keeps its shape.
     if (req.auth !== undefined) req.auth = undefined
-    setRealm(req, realm)
+    setGateChallenge(req, challenge)
   }
   /** Whether the synchronous call that began at `checksBefore` checked a signature and must yield. */
   function yieldsAfter(checksBefore: number): boolean {
     return yieldAfterVerification && signatureChecks() !== checksBefore
   }
 
-  const middleware = (req: Request, _res: Response, next: NextFunction): void => {
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    // The metadata is public and read before a client holds a token (RFC 9728 §3).
+    if (metadata !== undefined && answerMetadata(metadata, req, res)) return
     if (passCorsPreflight && isCorsPreflight(req)) {
       endAnonymous(req)
       next()
@@ -103,18 +117,6 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     authenticator,
     warmUp: () => authenticator.warmUp(),
     close: () => authenticator.close(),
+    metadata: metadata === undefined ? undefined : metadataHandler(metadata),
   })
-}
-
-/**
- * A CORS preflight as browsers send it (Fetch standard): `OPTIONS` with `Origin` and
- * `Access-Control-Request-Method`. Browsers never attach credentials to it, so gating it would
- * fail every cross-origin call that needs a token before it is made.
- */
-function isCorsPreflight(req: Request): boolean {
-  return (
-    req.method === 'OPTIONS' &&
-    req.headers.origin !== undefined &&
-    req.headers['access-control-request-method'] !== undefined
-  )
 }

@@ -17,7 +17,7 @@ import {
 import type { AuthCheck, AuthPredicate, ClaimValue } from '../guards.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import { ServerMisconfiguredError, isAuthError } from '../errors.js'
-import { gateRan, getRealm } from './realm.js'
+import { gateRan, getRealm, getResourceMetadata } from './realm.js'
 
 /**
  * Wraps a framework-free check as Express middleware. `guard` names it in the warning about a
@@ -35,7 +35,10 @@ function toHandler(check: AuthCheck<Request>, guard: string): RequestHandler {
       return
     }
     const fail = (error: unknown): void => {
-      if (isAuthError(error)) error.realm = getRealm(req) ?? error.realm
+      if (isAuthError(error)) {
+        error.realm = getRealm(req) ?? error.realm
+        error.resourceMetadata = getResourceMetadata(req) ?? error.resourceMetadata
+      }
       next(error)
     }
     try {

@@ -1,5 +1,6 @@
 /**
- * Carries the realm of `authenticate()` to the guards of the same request. An authenticated
+ * Carries the realm of `authenticate()` to the guards of the same request, and the
+ * `resource_metadata` URL of a gate with a `resource` (RFC 9728 §5.1). An authenticated
  * request carries it in its context (`req.auth`); only a request that stays anonymous is recorded
  * here. A WeakMap rather than a property: nothing shows up in logs or serialisation, and the
  * request object keeps its shape.
@@ -9,11 +10,18 @@
 import type { Request } from 'express'
 import { RequestAuthContext } from '../context/auth-context.js'
 
-const realms = new WeakMap<Request, string>()
+/** What a gate's challenges carry: made once per gate, so recording it allocates nothing. */
+export interface GateChallenge {
+  readonly realm: string
+  /** The `resource_metadata` URL, when the gate has a `resource`. */
+  readonly resourceMetadata: string | undefined
+}
 
-/** Records the realm for later guards of a request that has no context of its own. */
-export function setRealm(req: Request, realm: string): void {
-  realms.set(req, realm)
+const challenges = new WeakMap<Request, GateChallenge>()
+
+/** Records the gate's challenge for later guards of a request that has no context of its own. */
+export function setGateChallenge(req: Request, challenge: GateChallenge): void {
+  challenges.set(req, challenge)
 }
 
 /**
@@ -22,10 +30,18 @@ export function setRealm(req: Request, realm: string): void {
  * ran and found nothing" (a client without credentials) by it.
  */
 export function gateRan(req: Request): boolean {
-  return req.auth !== undefined || realms.has(req)
+  return req.auth !== undefined || challenges.has(req)
 }
 
 /** The realm recorded by `authenticate()`, if any. */
 export function getRealm(req: Request): string | undefined {
-  return RequestAuthContext.realmOf(req.auth) ?? realms.get(req)
+  return RequestAuthContext.realmOf(req.auth) ?? challenges.get(req)?.realm
+}
+
+/** The `resource_metadata` URL of the nearest `authenticate()`, if it has a `resource`. */
+export function getResourceMetadata(req: Request): string | undefined {
+  if (RequestAuthContext.realmOf(req.auth) !== undefined) {
+    return RequestAuthContext.resourceMetadataOf(req.auth)
+  }
+  return challenges.get(req)?.resourceMetadata
 }

@@ -12,10 +12,11 @@ import {
   refuseSecretsEqualToPublicKeys,
   refuseSecretsSharedByIssuers,
 } from '../keys/secret-checks.js'
-import type { ConfiguredKey } from '../keys/secret-checks.js'
 import { warnOnce } from '../warnings.js'
 import { parseIssuerOptions } from './parse.js'
 import { resolveIssuer } from './resolve-issuer.js'
+import { withResourceAudience } from './resolve.js'
+import type { TenantSettings } from './resolve.js'
 import type { ResolvedIssuer } from './resolve-issuer.js'
 
 /** How errors name a resolver's answer (never by its `iss`: that is an unverified token value). */
@@ -25,16 +26,17 @@ export const TENANT_OPTION = 'issuerResolver.resolve()'
 const PRESETS_WITHOUT_AUDIENCE: ReadonlySet<unknown> = new Set(['clustercockpit', 'authotron'])
 
 /**
- * The tenant issuer of `answer`, leased until `until` (epoch ms). `staticKeys` are the keys the
+ * The tenant issuer of `answer`, leased until `until` (epoch ms). Without its own `audience`, the
+ * gate's `resource` is its audience (RFC 8707, as for static issuers). `staticKeys` are the keys the
  * configured issuers imported at start-up, which no tenant's secret may repeat.
  */
 export function resolveTenant(
   answer: unknown,
   iss: string,
-  staticKeys: readonly ConfiguredKey[],
+  { staticKeys, resource }: Pick<TenantSettings, 'staticKeys' | 'resource'>,
   until: number,
 ): ResolvedIssuer {
-  const options = parseIssuerOptions(answer, TENANT_OPTION)
+  const options = withResourceAudience(parseIssuerOptions(answer, TENANT_OPTION), { resource })
   // Exactly: a resolver that normalises (case, trailing slash) would let one tenant's entry
   // accept tokens whose `iss` differs from it, which the issuer rule never allows.
   if (options.issuer !== iss) {

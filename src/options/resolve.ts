@@ -16,12 +16,16 @@ import type {
   ConflictPolicy,
   ExtractorRequest,
   IssuerResolverOptions,
+  IssuerOptions,
   RejectionEvent,
   SourceName,
 } from './types.js'
 import type { AuthContext } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import type { CsrfPolicy } from '../request/csrf.js'
+import { authorizationServersOf } from '../metadata/document.js'
+import type { MetadataSettings } from '../metadata/document.js'
+import { protectedResource } from '../metadata/resource.js'
 import { parseOptions } from './parse.js'
 import { resolveIssuer, warnAboutUncheckedAudiences } from './resolve-issuer.js'
 import type { ResolvedIssuer } from './resolve-issuer.js'
@@ -38,6 +42,8 @@ export interface TenantSettings {
   readonly timeout: number
   /** The static issuers' keys, which no tenant's secret may repeat. */
   readonly staticKeys: readonly ConfiguredKey[]
+  /** The gate's `resource`: a tenant without `audience` requires it in `aud`, as static issuers. */
+  readonly resource: string | undefined
 }
 
 /** The whole configuration, ready for the request path. */
@@ -60,6 +66,8 @@ export interface ResolvedConfig {
   readonly csrf: CsrfPolicy | undefined
   readonly credentialsRequired: boolean
   readonly realm: string
+  /** The `resource` option and its metadata document's members, when it is set. */
+  readonly protectedResource: MetadataSettings | undefined
   readonly maxTokenLength: number
   /** Milliseconds since the epoch: `Date.now`, or the configured clock. */
   readonly now: () => number
@@ -80,12 +88,13 @@ export interface ResolvedConfig {
 export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   const options = parseOptions(input)
   const issuers = resolveIssuers(options)
-  const tenants = tenantSettings(options.issuerResolver, issuers)
+  const tenants = tenantSettings(options.issuerResolver, issuers, options.resource)
   return Object.freeze({
     ...issuers,
     tenants,
     extraTyp: tenants === undefined ? issuers.extraTyp : EVERY_TYP,
     ...requestOptions(options),
+    protectedResource: metadataSettings(options),
     now: options.clock === undefined ? Date.now : clockMillis(options.clock),
     users:
       options.users === undefined
@@ -116,7 +125,8 @@ type IssuerIndex = Pick<ResolvedConfig, 'issuers' | 'issuerWithoutIss' | 'extraT
 function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   const issuers = new Map<string, ResolvedIssuer>()
   let issuerWithoutIss: ResolvedIssuer | undefined
-  options.issuers.forEach((raw, index) => {
+  const issuerOptions = options.issuers.map((issuer) => withResourceAudience(issuer, options))
+  issuerOptions.forEach((raw, index) => {
     const resolved = resolveIssuer(raw, index)
     if (resolved.issuer === null) issuerWithoutIss = resolved
     else issuers.set(resolved.issuer, resolved)
@@ -125,7 +135,7 @@ function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   const configuredKeys = all.flatMap((issuer) => issuer.keys.configured)
   refuseSecretsEqualToPublicKeys(configuredKeys)
   refuseSecretsSharedByIssuers(configuredKeys)
-  warnAboutUncheckedAudiences(options.issuers)
+  warnAboutUncheckedAudiences(issuerOptions)
   const extraTyp = new Set(all.flatMap((issuer) => [...issuer.typ.accepted]))
   return { issuers, issuerWithoutIss, extraTyp, configuredKeys }
 }
@@ -144,6 +154,7 @@ const TENANT_DEFAULTS = { max: 100, ttl: 600_000, timeout: 3000, negativeTtl: 30
 function tenantSettings(
   resolver: IssuerResolverOptions | undefined,
   { configuredKeys }: IssuerIndex,
+  resource: string | undefined,
 ): TenantSettings | undefined {
   if (resolver === undefined) return undefined
   const ttl = resolver.ttl === undefined ? TENANT_DEFAULTS.ttl : resolver.ttl * 1000
@@ -154,6 +165,35 @@ function tenantSettings(
     negativeTtl: Math.min(ttl, TENANT_DEFAULTS.negativeTtl),
     timeout: resolver.timeout ?? TENANT_DEFAULTS.timeout,
     staticKeys: configuredKeys,
+    resource,
+  })
+}
+
+/**
+ * RFC 8707: a token for this resource names it in `aud`. An issuer without `audience` gets the
+ * resource as its audience, so a token the issuer minted for another resource is refused; an
+ * explicit `audience` (or `false`, not checked on purpose) is kept as written.
+ */
+export function withResourceAudience(
+  issuer: IssuerOptions,
+  { resource }: { resource?: string | undefined },
+): IssuerOptions {
+  if (resource === undefined || issuer.audience !== undefined) return issuer
+  return { ...issuer, audience: resource }
+}
+
+/** The metadata document's members, from the options that already say them. */
+function metadataSettings(options: AuthenticateOptions): MetadataSettings | undefined {
+  if (options.resource === undefined) return undefined
+  const extras = options.resourceMetadata
+  return Object.freeze({
+    ...protectedResource(options.resource),
+    authorizationServers: authorizationServersOf(options.issuers.map(({ issuer }) => issuer)),
+    headerSource: tokenSources(options).includes('header'),
+    extraScopes: extras?.scopes ?? [],
+    name: extras?.name,
+    documentation: extras?.documentation,
+    senderConstraints: {},
   })
 }
 

@@ -17,6 +17,8 @@ import type { AuthContext } from '../context/types.js'
 import type { RevocationStore, UserStore } from '../stores/types.js'
 import { MAX_CLOCK_TOLERANCE } from '../stores/validate.js'
 import { COOKIE_NAME } from '../request/cookie-name.js'
+import { resourceProblem } from '../metadata/resource.js'
+import type { ResourceMetadataOptions } from '../metadata/options.js'
 import { keySourceSchema } from './key-schema.js'
 import { optionsObject } from './shape.js'
 import type {
@@ -154,6 +156,28 @@ const csrfSchema = optionsObject<Exclude<AuthenticateOptions['csrf'], boolean | 
   trustedOrigins: z.array(origin).optional(),
 })
 
+/** A resource identifier (see `metadata/resource.ts` for the rule and why). */
+const resource = z.string({ error: 'must be a URL string' }).superRefine((text, ctx) => {
+  const problem = resourceProblem(text)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+/** RFC 6749 §3.3 `scope-token`, as the scope guards take them. */
+const scopeToken = z
+  .string()
+  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be one scope (no spaces, quotes or backslashes)')
+
+const resourceMetadataSchema = optionsObject<ResourceMetadataOptions>()({
+  scopes: z.array(scopeToken).optional(),
+  name: z.string().min(1).optional(),
+  documentation: z
+    .string()
+    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
+      error: 'must be an http(s) URL',
+    })
+    .optional(),
+})
+
 type Problem = (path: PropertyKey[], message: string) => void
 
 /** Each `iss` names one issuer, and one issuer at most is for tokens without `iss`. */
@@ -170,15 +194,18 @@ function checkIssuersDistinct(issuers: readonly IssuerOptions[], problem: Proble
 
 /**
  * An issuer with the RFC 9068 profile leaves out nothing the profile requires: the audience check
- * (§4: the resource server MUST validate `aud`), `iss` and `exp` (§2.2), and a `typ` other than
+ * (§4: the resource server MUST validate `aud`; its own `audience` or the gate's `resource`), `iss` and `exp` (§2.2), and a `typ` other than
  * `at+jwt` (§4: any other value MUST be rejected).
  */
-function checkProfiles(issuers: readonly IssuerOptions[], problem: Problem): void {
-  issuers.forEach((issuer, index) => {
+function checkProfiles(options: AuthenticateOptions, problem: Problem): void {
+  options.issuers.forEach((issuer, index) => {
     if (issuer.profile !== 'rfc9068') return
     const refuse = (option: keyof IssuerOptions, what: string) =>
       problem(['issuers', index, option], `${what} with profile "rfc9068" (RFC 9068)`)
     if (issuer.audience === false) refuse('audience', 'cannot be false: aud must be checked')
+    if (issuer.audience === undefined && options.resource === undefined) {
+      refuse('audience', 'is required (or the gate\'s "resource"): aud must be checked')
+    }
     if (issuer.issuer === null) refuse('issuer', 'cannot be null: access tokens carry "iss"')
     if (issuer.requireExpiry === false) refuse('requireExpiry', 'cannot be false')
     if (issuer.typ !== undefined) refuse('typ', 'cannot be set: only "at+jwt" is accepted')
@@ -208,6 +235,13 @@ function checkUserStore(users: UserCheckOptions | undefined, problem: Problem): 
   }
 }
 
+/** The metadata members need a resource to describe. */
+function checkResourceMetadata(options: AuthenticateOptions, problem: Problem): void {
+  if (options.resourceMetadata !== undefined && options.resource === undefined) {
+    problem(['resourceMetadata'], 'needs "resource" (the identifier the document describes)')
+  }
+}
+
 /** The schema of every option; `parse.ts` turns its first issue into an `AuthConfigError`. */
 export const optionsSchema = optionsObject<AuthenticateOptions>()({
   // At least one, unless an issuer resolver supplies them all (checked below).
@@ -228,6 +262,8 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
     })
     .optional(),
   credentials: z.enum(['required', 'optional']).optional(),
+  resource: resource.optional(),
+  resourceMetadata: resourceMetadataSchema.optional(),
   realm: z.string().min(1).optional(),
   maxTokenLength: z.number().int().min(16).max(65_536).optional(),
   clock: callback<() => Date>().optional(),
@@ -248,7 +284,8 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
     problem(['issuers'], 'must list at least one issuer (or set issuerResolver)')
   }
   checkIssuersDistinct(options.issuers, problem)
-  checkProfiles(options.issuers, problem)
+  checkProfiles(options, problem)
   checkSources(options, problem)
   checkUserStore(options.users, problem)
+  checkResourceMetadata(options, problem)
 })

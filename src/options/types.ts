@@ -12,6 +12,7 @@ import type { AuthContext, TokenSource } from '../context/types.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'
 import type { Algorithm } from '../jws/algorithms.js'
+import type { ResourceMetadataOptions } from '../metadata/options.js'
 import type { IssuerResolverOptions } from './tenant-types.js'
 import type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions } from './check-types.js'
 
@@ -114,7 +115,7 @@ export interface IssuerOptions {
    * Required audience(s); the token's `aud` must contain one. `false`: not checked, on purpose (the
    * issuer puts no `aud`). Absent: not checked either, with a `JWT_GATE_AUDIENCE_UNCHECKED` warning
    * at start-up, except with the `clustercockpit` and `authotron` presets, whose tokens carry no
-   * `aud`.
+   * `aud`. With {@link AuthenticateOptions.resource}, absent means the resource (RFC 8707).
    */
   audience?: string | string[] | false | undefined
   /**
@@ -229,6 +230,16 @@ export interface AuthenticateOptions {
    * @defaultValue `'required'`
    */
   credentials?: 'required' | 'optional' | undefined
+  /**
+   * This API's resource identifier (RFC 9728, RFC 8707): an `https:` URL (`http:` on loopback only)
+   * without fragment or query, such as `https://api.example.org/mcp`. Serves the protected-resource
+   * metadata at `/.well-known/oauth-protected-resource` + the resource's path, without a token; adds
+   * `resource_metadata` to every 401 and 403 challenge; and makes it the audience of each issuer
+   * without `audience` (docs/mcp.md).
+   */
+  resource?: string | undefined
+  /** Optional members of the metadata document; only with {@link AuthenticateOptions.resource}. */
+  resourceMetadata?: ResourceMetadataOptions | undefined
   /** Realm announced in `WWW-Authenticate`. @defaultValue `'api'` */
   realm?: string | undefined
   /** Longest accepted token, checked before any decoding. @defaultValue 8192 */

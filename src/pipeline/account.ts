@@ -24,7 +24,8 @@ export function buildContext(
   token: string,
   source: TokenSource,
 ): RequestAuthContext {
-  return new RequestAuthContext(verified, source, token, config.realm)
+  const resourceMetadata = config.protectedResource?.metadataUrl
+  return new RequestAuthContext(verified, source, token, config.realm, resourceMetadata)
 }
 
 /**

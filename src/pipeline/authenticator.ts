@@ -9,6 +9,8 @@ import { resolveConfig } from '../options/resolve.js'
 import type { AuthContext } from '../context/types.js'
 import type { AuthenticateOptions } from '../options/types.js'
 import type { AuthRequest } from '../request/extract.js'
+import { createMetadataEndpoint } from '../metadata/endpoint.js'
+import type { MetadataEndpoint } from '../metadata/endpoint.js'
 import { authenticate } from './authenticate.js'
 import type { MaybePromise } from './maybe-promise.js'
 import { createPipeline } from './pipeline.js'
@@ -88,6 +90,8 @@ export interface AuthenticatorInternals {
   readonly yieldAfterVerification: boolean
   /** Signature checks begun with a key at hand, passed or failed (cache hits make none). */
   readonly signatureChecks: () => number
+  /** The protected-resource metadata endpoint, when the `resource` option is set. */
+  readonly metadata: MetadataEndpoint | undefined
 }
 
 /**
@@ -116,6 +120,10 @@ export function createAuthenticatorInternals(options: AuthenticateOptions): Auth
     passCorsPreflight: config.passCorsPreflight,
     yieldAfterVerification: config.yieldAfterVerification,
     signatureChecks: () => pipeline.signatureChecks.count,
+    metadata:
+      config.protectedResource === undefined
+        ? undefined
+        : createMetadataEndpoint(config.protectedResource),
   }
 }
 

@@ -16,7 +16,7 @@ export function reportAuthenticated<C extends AuthContext>(context: C, config: R
 }
 
 /**
- * Sets the realm of an `AuthError`, calls `onRejected` (if set), and throws the error on.
+ * Sets the realm (and the `resource_metadata` URL) of an `AuthError`, calls `onRejected` (if set), and throws the error on.
  *
  * @param source - where the token came from, when one was found.
  * @param verifiedClaims - the payload once its signature is verified (only then are issuer and
@@ -30,6 +30,7 @@ export function reportRejection(
 ): never {
   if (isAuthError(error)) {
     error.realm = config.realm
+    error.resourceMetadata = config.protectedResource?.metadataUrl
     if (config.onRejected !== undefined) {
       notify(config.onRejected, {
         code: error.code,

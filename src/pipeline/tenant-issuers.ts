@@ -114,7 +114,7 @@ export class TenantIssuers {
     }
     let tenant: ResolvedIssuer
     try {
-      tenant = resolveTenant(answer, iss, settings.staticKeys, nowMs + settings.ttl)
+      tenant = resolveTenant(answer, iss, settings, nowMs + settings.ttl)
     } catch (error) {
       // The message names the option, never the iss (an unverified token value) nor a key.
       throw new ServerMisconfiguredError(

@@ -197,6 +197,7 @@ describe('RFC 9068 profile: roles', () => {
 describe('RFC 9068 profile: refused at start-up, naming the option', () => {
   it.each([
     ['audience', { audience: false }, /aud must be checked/],
+    ['audience', { audience: undefined }, /is required \(or the gate's "resource"\)/],
     ['issuer', { issuer: null }, /"iss"/],
     ['requireExpiry', { requireExpiry: false }, /cannot be false/],
     ['typ', { typ: ['JWT'] }, /only "at\+jwt"/],
@@ -212,5 +213,12 @@ describe('RFC 9068 profile: refused at start-up, naming the option', () => {
     expect(error).toBeInstanceOf(AuthConfigError)
     expect((error as AuthConfigError).option).toBe(`issuers[0].${option}`)
     expect((error as AuthConfigError).message).toMatch(message)
+  })
+
+  it("takes the gate's resource as the audience the profile requires", () => {
+    const issuer = { ...profileIssuer, audience: undefined }
+    expect(() =>
+      createAuthenticator({ issuers: [issuer], resource: 'https://api.example.org/mcp' }),
+    ).not.toThrow()
   })
 })

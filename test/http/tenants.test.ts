@@ -310,3 +310,40 @@ describe('issuerResolver option', () => {
     )
   })
 })
+
+describe('a tenant under a gate with a resource (RFC 8707)', () => {
+  /** A gate whose resource is `resource`, over tenant entries that name no audience. */
+  function gateFor(resource: string) {
+    const t = createTestApp(
+      {
+        issuers: [],
+        resource,
+        issuerResolver: {
+          resolve: (iss) => {
+            const op = [a, b].find((candidate) => candidate.issuer === iss)
+            return op && { ...tenantOf(op), audience: undefined }
+          },
+        },
+      },
+      { errorHandler: { problemJson: true } },
+    )
+    return {
+      t,
+      get: (token: string) =>
+        request(t.app).get('/protected').set('Authorization', `Bearer ${token}`),
+    }
+  }
+
+  it("accepts a tenant's token for the gate's resource", async () => {
+    const { t, get } = gateFor(RESOURCE)
+    expect((await get(await a.token())).status).toBe(200)
+    expect(t.ran()).toBe(1)
+  })
+
+  it("refuses a tenant's token minted for another resource: the resource is its audience", async () => {
+    const { t, get } = gateFor('https://other.example.org/mcp')
+    const res = await get(await a.token())
+    expectRejected(res, t, 401, 'ERR_AUTH_AUDIENCE_INVALID')
+    expect(t.ran()).toBe(0)
+  })
+})
