@@ -33,8 +33,10 @@ public-key, private-key, cross-login-public-key, cross-login-hs512-key):
   CROSS_LOGIN_JWT_HS512_KEY  base64, at least 32 bytes
 
 --env: checks the example app's environment: exactly one key source (JWT_PUBLIC_KEY,
-JWT_PUBLIC_KEY_FILE, JWT_JWKS_URL, JWT_SECRET), JWT_ISSUER, JWT_ALGORITHMS fitting the key,
-JWT_COOKIE_NAME, JWT_CLOCK_TOLERANCE, JWT_VALIDATE_USERS with USERS_DB or DATABASE_URL,
+JWT_PUBLIC_KEY_FILE, JWT_JWKS_URL, JWT_SECRET), or JWT_DISCOVERY=true and none of them (then
+JWT_ISSUER must be an https URL, http on loopback, without query or fragment), JWT_ISSUER,
+JWT_ALGORITHMS fitting the key, JWT_COOKIE_NAME, JWT_CLOCK_TOLERANCE, JWT_TOKEN_PROFILE (rfc9068
+needs JWT_AUDIENCE or JWT_RESOURCE), JWT_VALIDATE_USERS with USERS_DB or DATABASE_URL,
 USERS_FILE, CONFIG_FILE, PORT and the URLs; JWT_RESOURCE (an https URL, http on loopback,
 without fragment or query) and whether JWT_AUDIENCE lists it.
 
@@ -49,6 +51,7 @@ Exit code 1 when there is at least one error (warnings alone exit 0).
 Examples:
   jwt-gate check-config /etc/cc-backend/config.json --env-file /etc/cc-backend/.env
   JWT_ISSUER=https://auth.example JWT_JWKS_URL=https://auth.example/jwks jwt-gate check-config --env
+  JWT_ISSUER=https://auth.example JWT_DISCOVERY=true jwt-gate check-config --env
 `
 
 async function environment(io: CliIo, envFile: string | undefined) {

@@ -89,16 +89,25 @@ function jwksUrl(env: Env, problems: ProblemList): undefined {
   return undefined
 }
 
+/** What the key variables are checked against: the cross-login key, discovery, a CONFIG_FILE. */
+export interface KeyContext {
+  /** CONFIG_FILE with CROSS_LOGIN_JWT_PUBLIC_KEY: JWT_PUBLIC_KEY is the local tokens' key. */
+  crossLogin: boolean
+  /** JWT_DISCOVERY=true (accepted): the keys come from the issuer, no key variable may be set. */
+  discovery: boolean
+  fromConfig: boolean
+}
+
 /** Checks the key variables; returns the key's kind when one good key is configured. */
 export async function checkKeyVariables(
   env: Env,
   cwd: string,
   problems: ProblemList,
-  crossLogin: boolean,
+  context: KeyContext,
 ): Promise<KeyKind | undefined> {
   const set = KEY_VARIABLES.filter((name) => read(env, name) !== undefined)
   const publicKey = read(env, 'JWT_PUBLIC_KEY')
-  if (crossLogin) {
+  if (context.crossLogin) {
     const other = set.find((name) => name !== 'JWT_PUBLIC_KEY')
     if (other !== undefined) {
       problems.error(other, 'cannot be combined with CROSS_LOGIN_JWT_PUBLIC_KEY')
@@ -106,8 +115,22 @@ export async function checkKeyVariables(
     if (publicKey !== undefined) checkPublicKey(['JWT_PUBLIC_KEY', publicKey], problems)
     return { algorithms: ed25519Algorithms(), description: 'Ed25519' }
   }
+  if (context.discovery) {
+    for (const name of set) {
+      problems.error(
+        name,
+        "cannot be combined with JWT_DISCOVERY=true (the keys come from the issuer's discovery)",
+      )
+    }
+    return undefined
+  }
   if (set.length === 0) {
-    problems.error('JWT_PUBLIC_KEY', `no key configured: set one of ${KEY_VARIABLES.join(', ')}`)
+    // Discovery is an alternative only without CONFIG_FILE (ClusterCockpit has none).
+    const orDiscovery = context.fromConfig ? '' : ' (or JWT_DISCOVERY=true with JWT_ISSUER)'
+    problems.error(
+      'JWT_PUBLIC_KEY',
+      `no key configured: set one of ${KEY_VARIABLES.join(', ')}${orDiscovery}`,
+    )
     return undefined
   }
   if (set.length > 1) {

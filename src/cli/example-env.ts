@@ -20,6 +20,7 @@ import {
   safeJson,
   type Env,
 } from './env-values.js'
+import { checkDiscovery, checkProfileAudience } from './example-env-issuer.js'
 import { KEY_VARIABLES, checkAlgorithms, checkKeyVariables } from './example-env-keys.js'
 import { checkJwtsConfig } from './jwts-config.js'
 import { isCookieNameAccepted } from './library.js'
@@ -29,6 +30,7 @@ import type { ProblemList } from './problems.js'
 const KNOWN_JWT_VARIABLES = new Set([
   ...KEY_VARIABLES,
   'JWT_ISSUER',
+  'JWT_DISCOVERY',
   'JWT_AUDIENCE',
   'JWT_RESOURCE',
   'JWT_ALGORITHMS',
@@ -203,11 +205,13 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
   const facts = await checkConfigFile(env, cwd, problems)
   const fromConfig = read(env, 'CONFIG_FILE') !== undefined
   const crossLogin = checkIssuer(env, facts, problems)
-  const key = await checkKeyVariables(env, cwd, problems, crossLogin)
+  const discovery = checkDiscovery(env, fromConfig, problems)
+  const key = await checkKeyVariables(env, cwd, problems, { crossLogin, discovery, fromConfig })
   checkAlgorithms(env, key, problems)
   list(env, 'JWT_AUDIENCE', problems)
   integer(env, 'JWT_CLOCK_TOLERANCE', 0, 3600, problems)
   checkTokenProfile(env, fromConfig, problems)
+  if (!fromConfig) checkProfileAudience(env, problems)
   checkCookieName(env, facts, problems)
   await checkUsers(env, cwd, fromConfig ? (facts?.validateUser ?? false) : undefined, problems)
 

@@ -146,3 +146,30 @@ export function hmacAlgorithms(): Algorithm[] {
   hmac ??= algorithmsFittingKey({ secret: PROBE_SECRET })
   return hmac
 }
+
+/**
+ * Why the library refuses `issuer` for `key: { discovery: true }`, without its echo of the value;
+ * undefined when it takes it. Nothing is fetched: the gate is closed unused.
+ */
+export function discoveryIssuerRefusal(issuer: string): string | undefined {
+  const refused = refusal(probeOptions({ discovery: true }, { issuer }))
+  return refused === undefined ? undefined : problemOf(refused).replace(/ \(got ".*"\)$/s, '')
+}
+
+/**
+ * Whether the library refuses an issuer with `profile: 'rfc9068'` for want of an audience, given
+ * the issuer's audience and the gate's resource (each left out when undefined).
+ */
+export function profileAudienceRefused(
+  audience: string[] | undefined,
+  resource: string | undefined,
+): boolean {
+  const refused = refusal(
+    probeOptions(
+      probeEd25519Key(),
+      { profile: 'rfc9068', audience: audience?.length === 0 ? undefined : audience },
+      resource === undefined ? {} : { resource },
+    ),
+  )
+  return refused?.option === 'issuers[0].audience'
+}

@@ -2,7 +2,9 @@
  * `check-config --env` re-implements the example app's start-up rules so that it can report every
  * problem at once (and ship without the example app). This suite keeps the two in step: for each
  * environment, the app refuses to start exactly when the check reports an error, and the
- * variable the app names is among those the check names.
+ * variable the app names is among those the check names. "Refuses to start" covers both steps of
+ * the app's start: its own parsing, then jwt-gate's checks of the options it built (which the app
+ * maps back to a variable), so a rule only the library knows cannot slip past the check.
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -10,7 +12,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseAppConfig } from '../../example-app/app/config.js'
+import { variableForOption } from '../../example-app/app/option-variable.js'
 import { ConfigError } from '../../example-app/shared/env.js'
+import { verdict } from '../../src/cli/library.js'
 import { cli, tempDir } from './run-cli.js'
 
 const ed = generateKeyPairSync('ed25519')
@@ -64,17 +68,50 @@ const ENVIRONMENTS: Record<string, string>[] = [
   { CONFIG_FILE: 'cc.json', CROSS_LOGIN_JWT_PUBLIC_KEY: raw },
   { CONFIG_FILE: 'cc.json', JWT_PUBLIC_KEY: raw, JWT_ISSUER: 'x' },
   { CONFIG_FILE: 'cc.json', CROSS_LOGIN_JWT_PUBLIC_KEY: raw, JWT_JWKS_URL: 'https://x/jwks' },
+  // Issue 23: keys by discovery, and the RFC 9068 profile's audience.
+  { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'true' },
+  { JWT_ISSUER: 'http://127.0.0.1:4000', JWT_DISCOVERY: 'yes' },
+  { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'false' },
+  { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'maybe' },
+  { JWT_DISCOVERY: 'true' },
+  { JWT_ISSUER: 'i', JWT_DISCOVERY: 'true' },
+  { JWT_ISSUER: 'http://auth.example', JWT_DISCOVERY: 'true' },
+  { JWT_ISSUER: 'https://auth.example/?tenant=a', JWT_DISCOVERY: 'true' },
+  { ...base, JWT_DISCOVERY: 'true' },
+  { ...base, JWT_DISCOVERY: 'false' },
+  { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'true', JWT_JWKS_URL: 'https://x/jwks' },
+  { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'true', JWT_ALGORITHMS: 'RS256' },
+  { CONFIG_FILE: 'cc.json', JWT_PUBLIC_KEY: raw, JWT_DISCOVERY: 'true' },
+  { CONFIG_FILE: 'cc.json', JWT_PUBLIC_KEY: raw, JWT_DISCOVERY: 'false' },
+  { ...base, JWT_TOKEN_PROFILE: 'rfc9068', JWT_AUDIENCE: 'https://api.example' },
+  { ...base, JWT_TOKEN_PROFILE: 'rfc9068', JWT_RESOURCE: 'https://api.example/mcp' },
+  {
+    JWT_ISSUER: 'https://auth.example',
+    JWT_DISCOVERY: 'true',
+    JWT_TOKEN_PROFILE: 'rfc9068',
+    JWT_RESOURCE: 'https://api.example/mcp',
+  },
+  { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'true', JWT_TOKEN_PROFILE: 'rfc9068' },
 ]
 
-/** The variable the app names when it refuses the environment, `undefined` when it starts. */
-function appVerdict(env: Record<string, string>): string | undefined {
+/**
+ * The variable the app names when it refuses the environment, `undefined` when it starts: its own
+ * parsing, then jwt-gate's checks of the options (as main.ts maps them back to a variable). The
+ * user database is not opened (the library's checks of it need a store, which tests do not open).
+ */
+async function appVerdict(env: Record<string, string>): Promise<string | undefined> {
+  let config
   try {
-    parseAppConfig(env, (path) => readFileSync(join(dir, path), 'utf8'))
-    return undefined
+    config = parseAppConfig(env, (path) => readFileSync(join(dir, path), 'utf8'))
   } catch (err) {
     if (err instanceof ConfigError) return err.variable
     throw err
   }
+  // verdict() keeps the library's start-up warnings (an unchecked audience, say) off the output.
+  const { refusal } = await verdict(config.authenticate)
+  return refusal === undefined
+    ? undefined
+    : (variableForOption(refusal.option, env) ?? refusal.option)
 }
 
 describe('check-config --env agrees with the example app', () => {
@@ -86,7 +123,7 @@ describe('check-config --env agrees with the example app', () => {
         problems: { severity: string; setting: string }[]
       }
       const errors = report.problems.filter((p) => p.severity === 'error').map((p) => p.setting)
-      const refusedBy = appVerdict(env)
+      const refusedBy = await appVerdict(env)
       if (refusedBy === undefined) {
         expect(errors).toEqual([])
       } else {
