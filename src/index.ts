@@ -100,4 +100,10 @@ export {
 export type { AuthErrorCode, JwtGateError } from './errors.js'
 
 // The store contracts, for writing an adapter (the shipped ones are under jwt-gate/stores/*).
-export type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './stores/types.js'
+export type {
+  ReplayStore,
+  RevocationQuery,
+  RevocationStore,
+  UserRecord,
+  UserStore,
+} from './stores/types.js'

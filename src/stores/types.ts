@@ -87,3 +87,21 @@ export interface RevocationStore {
   /** Releases connections, subscriptions and timers. */
   close?(): Promise<void>
 }
+
+/**
+ * Replay store contract: remembers one-time values (DPoP proof `jti`s, RFC 9449 §11.1) for as long
+ * as they could be presented again, shared by every instance that uses the same backend.
+ *
+ * `remember` must be atomic across instances: when two of them present the same key at once,
+ * exactly one sees `true`. A store that cannot answer throws or rejects; the request then gets a
+ * 503, never a pass.
+ */
+export interface ReplayStore {
+  /**
+   * Records `key` until `expiresAt` (seconds since the epoch). Resolves `true` when the key was
+   * new, `false` when it was already recorded and has not expired (a replay).
+   */
+  remember(key: string, expiresAt: number): Promise<boolean>
+  /** Releases connections and timers. */
+  close?(): Promise<void>
+}

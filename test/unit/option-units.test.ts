@@ -59,7 +59,7 @@ describe('the tables of docs/options.md state the units', () => {
   it('the remote JWKS row', () => {
     const jwks = reference.split('\n').find((line) => line.startsWith('| `{ jwksUrl'))
     expect(jwks).toMatch(/all durations in ms/)
-    for (const name of ['timeout', 'cooldown', 'cacheMaxAge', 'staleIfError']) {
+    for (const name of ['timeout', 'cooldown', 'cacheMaxAge', 'cacheMinAge', 'staleIfError']) {
       expect(jwks).toContain(`\`${name}\``)
     }
     expect(jwks).toMatch(/`timeout` 5 s, `cooldown` 30 s, `cacheMaxAge` 10 min, `staleIfError` 1 h/)

@@ -1,5 +1,6 @@
 /**
- * The package root stays small (issue 22): at most 45 names, types included. Counted by the
+ * The package root stays small (issue 22): at most 48 names, types included (45 after issue 22; the
+ * readiness report and the replay-store contract came with the standards). Counted by the
  * TypeScript compiler, since type-only exports do not exist at run time. The full list, with
  * signatures, is api/jwt-gate.api.md (`npm run api:check` in CI).
  */
@@ -8,7 +9,7 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url))
-const MAX_ROOT_EXPORTS = 45
+const MAX_ROOT_EXPORTS = 48
 
 function rootExports(): string[] {
   const program = ts.createProgram([INDEX], {
