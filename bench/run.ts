@@ -36,6 +36,7 @@ const SERVERS = [
   { name: 'bare Express', file: 'bare' },
   { name: 'jwt-gate', file: 'jwt-gate' },
   { name: 'jwt-gate, cache: false', file: 'jwt-gate', variant: 'cache-off' },
+  { name: 'jwt-gate, resource', file: 'jwt-gate', variant: 'resource' },
   { name: 'jose, hand-written', file: 'jose' },
   { name: 'express-jwt', file: 'express-jwt', variant: 'keyobject', eddsa: false },
   { name: 'passport-jwt', file: 'passport-jwt', eddsa: false },
@@ -157,6 +158,18 @@ async function check(server: Server, token: string): Promise<void> {
   const expected = server.spec.file === 'bare' ? 200 : 401
   if (ok.status !== 200 || none.status !== expected) {
     throw new Error(`${server.spec.name}: ${ok.status} with the token, ${none.status} without`)
+  }
+  if ('variant' in server.spec && server.spec.variant === 'resource')
+    await checkMetadata(server, none)
+}
+
+/** The `resource` variant serves its metadata and names it in challenges (else it measures nothing). */
+async function checkMetadata(server: Server, refused: Response): Promise<void> {
+  const document = await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)
+  const body = (await document.json()) as { resource?: string }
+  const challenge = refused.headers.get('www-authenticate') ?? ''
+  if (body.resource === undefined || !challenge.includes('resource_metadata=')) {
+    throw new Error(`${server.spec.name}: no protected-resource metadata`)
   }
 }
 

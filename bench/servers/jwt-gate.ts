@@ -1,7 +1,9 @@
 /**
  * jwt-gate's Express middleware, from the built package, configured as the README's quick start.
  * `BENCH_VARIANT=cache-off` turns the verified-token cache off (`cache: false`): every request is
- * a full verification, as with the peers, none of which caches.
+ * a full verification, as with the peers, none of which caches. `BENCH_VARIANT=resource` sets the
+ * `resource` option (RFC 9728 metadata route checked on every request, `resource_metadata` in
+ * challenges) and keeps the explicit audience, so the tokens are unchanged.
  */
 import express from 'express'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
@@ -23,9 +25,11 @@ const key: KeySource =
       ? { ed25519: material.raw! }
       : { pem: material.pem! }
 
+const variant = benchVariant()
 const options: AuthenticateOptions = {
   issuers: [{ issuer: fixture.issuer, audience: fixture.audience, key, algorithms: [alg] }],
-  ...(benchVariant() === 'cache-off' ? { cache: false } : {}),
+  ...(variant === 'cache-off' ? { cache: false } : {}),
+  ...(variant === 'resource' ? { resource: 'https://api.bench.invalid/mcp' } : {}),
 }
 const gate = authenticate(options)
 
