@@ -109,10 +109,11 @@ function remoteResolver(
   return {
     algorithms: new Set(algorithms),
     static: false,
-    async getKey(header) {
-      const key = await remote.getKey(header)
-      checkFetchedKeyStrength(key)
-      return key
+    getKey(header) {
+      const known = remote.knownKey(header)
+      // Checked on every use, not only when fetched: a weak key must never verify.
+      if (known !== undefined) return checkFetchedKeyStrength(known)
+      return remote.getKey(header).then(checkFetchedKeyStrength)
     },
     warmUp: () => remote.reload(),
     readiness: () => remote.readiness(),
@@ -196,7 +197,7 @@ function keyAccepts(imported: ImportedKey, header: KeyLookupHeader & { alg: stri
 }
 
 /** jose does not check RSA key size on keys it fetched; a weak key in a JWKS is not used. */
-function checkFetchedKeyStrength(key: VerificationKey): void {
+function checkFetchedKeyStrength(key: VerificationKey): VerificationKey {
   const modulusLength =
     'algorithm' in key
       ? (key.algorithm as { modulusLength?: number }).modulusLength
@@ -204,4 +205,5 @@ function checkFetchedKeyStrength(key: VerificationKey): void {
   if (modulusLength !== undefined && modulusLength < MIN_RSA_BITS) {
     throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no acceptable key')
   }
+  return key
 }

@@ -65,13 +65,19 @@ export class Refreshing<T> {
    * value for `staleIfError`; else `ERR_AUTH_KEYS_UNAVAILABLE` (503).
    */
   async get(): Promise<T> {
+    return this.peek() ?? this.fetchOrStale(Date.now())
+  }
+
+  /**
+   * The fresh value, synchronously, or undefined when there is none (then {@link get} decides).
+   * Past 80 % of its lifetime it starts the background refresh, as {@link get} does.
+   */
+  peek(): T | undefined {
     const now = Date.now()
     const entry = this.entry
-    if (entry !== undefined && now < entry.freshUntil) {
-      if (now >= refreshTime(entry)) this.refreshInBackground()
-      return entry.value
-    }
-    return this.fetchOrStale(now)
+    if (entry === undefined || now >= entry.freshUntil) return undefined
+    if (now >= refreshTime(entry)) this.refreshInBackground()
+    return entry.value
   }
 
   /**

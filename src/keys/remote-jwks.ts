@@ -56,6 +56,12 @@ export interface KeysReadiness {
 export interface RemoteKeySet {
   getKey(header: KeyLookupHeader): Promise<VerificationKey>
   /**
+   * The key for `header`, synchronously, when the current set is fresh and already gave it out;
+   * else undefined (then {@link RemoteKeySet.getKey} decides). Keeps a warm gate's requests free
+   * of promises, as with a static key.
+   */
+  knownKey(header: KeyLookupHeader): VerificationKey | undefined
+  /**
    * Fetches the set now (used to warm up at start, and by health checks). A failure is an
    * `ERR_AUTH_KEYS_UNAVAILABLE` naming the option and the URL (without its query), with the
    * original error as `cause`.
@@ -69,6 +75,15 @@ export interface RemoteKeySet {
 }
 
 type LocalKeys = JWTVerifyGetKey
+
+/**
+ * Keys a set has given out, by `kid` and `alg` (all that jose's choice depends on), kept per set:
+ * a set fetched anew starts empty. Only keys found are kept, so at most one per published key and
+ * algorithm.
+ */
+const givenOut = new WeakMap<LocalKeys, Map<string, VerificationKey>>()
+
+const lookupKey = (header: KeyLookupHeader): string => `${header.kid ?? ''}\u0000${header.alg}`
 
 /** Key sets pick keys from the header alone; the token argument is not consulted. */
 const NO_TOKEN = undefined as unknown as FlattenedJWSInput
@@ -107,6 +122,10 @@ export function createRemoteKeySet(
   })
   return {
     getKey: (header) => findKey(keys, header),
+    knownKey(header) {
+      const set = keys.peek()
+      return set === undefined ? undefined : givenOut.get(set)?.get(lookupKey(header))
+    },
     async reload() {
       try {
         await keys.reload()
@@ -175,13 +194,22 @@ async function findKey(
   keys: Refreshing<LocalKeys>,
   header: KeyLookupHeader,
 ): Promise<VerificationKey> {
-  const found = await select(await keys.get(), header)
-  if (found !== undefined) return found
+  const set = await keys.get()
+  const found = await select(set, header)
+  if (found !== undefined) return remember(set, header, found)
   if (await keys.refetchUnlessRecent()) {
-    const again = await select(await keys.get(), header)
-    if (again !== undefined) return again
+    const again = await keys.get()
+    const key = await select(again, header)
+    if (key !== undefined) return remember(again, header, key)
   }
   throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no matching key')
+}
+
+function remember(set: LocalKeys, header: KeyLookupHeader, key: VerificationKey): VerificationKey {
+  let keys = givenOut.get(set)
+  if (keys === undefined) givenOut.set(set, (keys = new Map<string, VerificationKey>()))
+  keys.set(lookupKey(header), key)
+  return key
 }
 
 async function select(

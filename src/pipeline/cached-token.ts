@@ -34,24 +34,41 @@ export function findCachedToken(
   return confirmKeyStillCurrent(cache!, token, hit)
 }
 
-/** The hit while its key set still holds its key; the entry is dropped otherwise. */
-async function confirmKeyStillCurrent(
+/**
+ * The hit while its key set still holds its key; the entry is dropped otherwise. Synchronous while
+ * the set is fresh and has given this key out before (see `RemoteKeySet.knownKey`).
+ */
+function confirmKeyStillCurrent(
   cache: VerifiedTokenCache,
   token: string,
   hit: VerifiedToken,
-): Promise<VerifiedToken | undefined> {
-  let current: unknown
+): MaybePromise<VerifiedToken | undefined> {
+  let current: MaybePromise<unknown>
   try {
-    current = await hit.issuer.keys.getKey(hit.header)
+    current = hit.issuer.keys.getKey(hit.header)
   } catch (error) {
     cache.delete(token)
     throw error
   }
-  if (current !== hit.key) {
-    cache.delete(token)
-    return undefined
-  }
-  return hit
+  if (!(current instanceof Promise)) return sameKey(current, cache, token, hit)
+  return current.then(
+    (key) => sameKey(key, cache, token, hit),
+    (error: unknown) => {
+      cache.delete(token)
+      throw error
+    },
+  )
+}
+
+function sameKey(
+  current: unknown,
+  cache: VerifiedTokenCache,
+  token: string,
+  hit: VerifiedToken,
+): VerifiedToken | undefined {
+  if (current === hit.key) return hit
+  cache.delete(token)
+  return undefined
 }
 
 /**
