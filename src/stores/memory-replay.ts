@@ -71,6 +71,8 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       settle(() => {
         assertRemember(key, expiresAt)
         const now = clock().getTime() / 1000
+        // With no time, every key would look expired: a replay must not pass for that.
+        if (!Number.isFinite(now)) throw new Error('memory replay store: the clock gave no time')
         const id = replayDigest(key)
         const current = keys.get(id)
         if (current !== undefined && current > now) return false

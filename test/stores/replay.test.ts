@@ -151,6 +151,16 @@ describe('memory replay store', () => {
     expect(await store.remember('live', time.now() + 60)).toBe(true)
   })
 
+  it('rejects, never answers true for a replay, when its clock gives an invalid date', async () => {
+    let broken = false
+    const store = createMemoryReplayStore({
+      clock: () => (broken ? new Date(Number.NaN) : new Date(Date.UTC(2026, 0, 1))),
+    })
+    expect(await store.remember('k', Date.UTC(2026, 0, 2) / 1000)).toBe(true)
+    broken = true
+    await expect(store.remember('k', Date.UTC(2026, 0, 2) / 1000)).rejects.toThrow(/clock/)
+  })
+
   it('checks its options', () => {
     for (const max of [0, -1, 1.5, Number.NaN, '10'])
       expect(() => createMemoryReplayStore({ max: max as number })).toThrow(
