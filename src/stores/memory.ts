@@ -1,5 +1,5 @@
 /**
- * In-memory user and revocation stores, for tests, examples and single-process apps.
+ * In-memory user, revocation and replay stores, for tests, examples and single-process apps.
  *
  * @module
  */
@@ -14,6 +14,9 @@ import {
   isUsableKey,
 } from './validate.js'
 import { settle } from './settle.js'
+
+export { createMemoryReplayStore } from './memory-replay.js'
+export type { MemoryReplayStoreOptions } from './memory-replay.js'
 
 /** A {@link UserStore} held in a `Map`, with the create/update methods and a few helpers. */
 export interface MemoryUserStore extends UserStore {

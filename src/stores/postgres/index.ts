@@ -239,3 +239,4 @@ export function createPostgresUserStore(options: PostgresUserStoreOptions): Post
 export { FAIL_FAST_POOL_CONFIG } from './connection.js'
 export type { PostgresConnectionOptions } from './connection.js'
 export * from './revocation.js'
+export * from './replay.js'

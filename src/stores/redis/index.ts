@@ -13,8 +13,7 @@
  *
  * @module
  */
-import { Redis } from 'ioredis'
-import type { RedisOptions } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { InvalidationSource } from '../invalidation.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
 import { createRedisInvalidationChannel } from './channel.js'
@@ -26,21 +25,13 @@ import {
   assertRevokeToken,
   isUsableKey,
 } from '../validate.js'
+import { openClient } from './client.js'
 
+export { FAIL_FAST_REDIS_OPTIONS } from './client.js'
 export { createRedisInvalidationChannel } from './channel.js'
 export type { RedisInvalidationChannel, RedisInvalidationChannelOptions } from './channel.js'
-
-/**
- * Client options used with a URL: commands fail at once while disconnected (no offline queue),
- * a hung server is given two seconds, and reconnects are retried forever with a capped backoff.
- */
-export const FAIL_FAST_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 2000,
-  commandTimeout: 2000,
-  retryStrategy: (times: number) => Math.min(50 * 2 ** times, 1000),
-})
+export { createRedisReplayStore } from './replay.js'
+export type { RedisReplayStore, RedisReplayStoreOptions } from './replay.js'
 
 /** Options of {@link createRedisRevocationStore}. */
 export interface RedisRevocationStoreOptions {
@@ -91,15 +82,6 @@ if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], value, 'PX', ttl)
 if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1`
-
-/** The app's client, or a new fail-fast one the store owns (and must disconnect on close). */
-function openClient(redis: Redis | string): { redis: Redis; owned: boolean } {
-  if (typeof redis !== 'string') return { redis, owned: false }
-  const client = new Redis(redis, { ...FAIL_FAST_REDIS_OPTIONS })
-  // An owned client reports connection errors as events; reconnecting is its job, crashing is not.
-  client.on('error', () => undefined)
-  return { redis: client, owned: true }
-}
 
 /** The invalidation channel on `channel`, or none for `''`. */
 function openChannel(
