@@ -111,8 +111,8 @@ function remoteResolver(
     static: false,
     getKey(header) {
       const known = remote.knownKey(header)
-      // Checked on every use, not only when fetched: a weak key must never verify.
-      if (known !== undefined) return checkFetchedKeyStrength(known)
+      // Only a key that passed the strength check is handed out synchronously.
+      if (known !== undefined && strongKeys.has(known)) return known
       return remote.getKey(header).then(checkFetchedKeyStrength)
     },
     warmUp: () => remote.reload(),
@@ -196,6 +196,9 @@ function keyAccepts(imported: ImportedKey, header: KeyLookupHeader & { alg: stri
   return algorithmsForKey(imported.key).includes(header.alg as Algorithm)
 }
 
+/** Fetched keys that passed {@link checkFetchedKeyStrength}. */
+const strongKeys = new WeakSet<VerificationKey>()
+
 /** jose does not check RSA key size on keys it fetched; a weak key in a JWKS is not used. */
 function checkFetchedKeyStrength(key: VerificationKey): VerificationKey {
   const modulusLength =
@@ -205,5 +208,6 @@ function checkFetchedKeyStrength(key: VerificationKey): VerificationKey {
   if (modulusLength !== undefined && modulusLength < MIN_RSA_BITS) {
     throw new InvalidTokenError('ERR_AUTH_KEY_NOT_FOUND', 'no acceptable key')
   }
+  strongKeys.add(key)
   return key
 }

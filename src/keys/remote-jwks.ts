@@ -81,9 +81,8 @@ type LocalKeys = JWTVerifyGetKey
  * a set fetched anew starts empty. Only keys found are kept, so at most one per published key and
  * algorithm.
  */
-const givenOut = new WeakMap<LocalKeys, Map<string, VerificationKey>>()
-
-const lookupKey = (header: KeyLookupHeader): string => `${header.kid ?? ''}\u0000${header.alg}`
+type KeysByKidAndAlg = Map<string, Map<string | undefined, VerificationKey>>
+const givenOut = new WeakMap<LocalKeys, KeysByKidAndAlg>()
 
 /** Key sets pick keys from the header alone; the token argument is not consulted. */
 const NO_TOKEN = undefined as unknown as FlattenedJWSInput
@@ -124,7 +123,12 @@ export function createRemoteKeySet(
     getKey: (header) => findKey(keys, header),
     knownKey(header) {
       const set = keys.peek()
-      return set === undefined ? undefined : givenOut.get(set)?.get(lookupKey(header))
+      return set === undefined
+        ? undefined
+        : givenOut
+            .get(set)
+            ?.get(header.kid ?? '')
+            ?.get(header.alg)
     },
     async reload() {
       try {
@@ -206,9 +210,12 @@ async function findKey(
 }
 
 function remember(set: LocalKeys, header: KeyLookupHeader, key: VerificationKey): VerificationKey {
-  let keys = givenOut.get(set)
-  if (keys === undefined) givenOut.set(set, (keys = new Map<string, VerificationKey>()))
-  keys.set(lookupKey(header), key)
+  let byKid = givenOut.get(set)
+  if (byKid === undefined) givenOut.set(set, (byKid = new Map() as KeysByKidAndAlg))
+  const kid = header.kid ?? ''
+  let byAlg = byKid.get(kid)
+  if (byAlg === undefined) byKid.set(kid, (byAlg = new Map<string | undefined, VerificationKey>()))
+  byAlg.set(header.alg, key)
   return key
 }
 

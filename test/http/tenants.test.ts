@@ -347,3 +347,29 @@ describe('a tenant under a gate with a resource (RFC 8707)', () => {
     expect(t.ran()).toBe(0)
   })
 })
+
+describe('a tenant configured by discovery', () => {
+  it("finds the tenant's keys through its discovery document, as for a static issuer", async () => {
+    const before = a.hits.get('/.well-known/openid-configuration') ?? 0
+    const { t, get } = setup({
+      resolve: (iss) =>
+        iss === a.issuer ? { ...tenantOf(a), key: { discovery: true } } : undefined,
+    })
+    const res = await get(await a.token())
+    expect(res.status).toBe(200)
+    expect(res.body.auth.issuer).toBe(a.issuer)
+    expect(a.hits.get('/.well-known/openid-configuration') ?? 0).toBe(before + 1)
+    expect(t.ran()).toBe(1)
+  })
+
+  it("refuses a token of the tenant's issuer signed by a key its discovered set lacks", async () => {
+    const { t, get } = setup({
+      resolve: (iss) =>
+        iss === b.issuer ? { ...tenantOf(b), key: { discovery: true } } : undefined,
+    })
+    // Signed with provider a's key, claiming provider b as its issuer.
+    const res = await get(await forge(a, b.issuer))
+    expect(res.status).toBe(401)
+    expect(t.ran()).toBe(0)
+  })
+})
