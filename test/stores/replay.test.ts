@@ -90,7 +90,7 @@ replayStoreContract(
       },
     }
   },
-  { skip: !redisAvailable },
+  { skip: !redisAvailable, ownClock: true },
 )
 
 replayStoreContract(
@@ -113,7 +113,7 @@ replayStoreContract(
       },
     }
   },
-  { skip: !pgAvailable },
+  { skip: !pgAvailable, ownClock: true },
 )
 
 describe('memory replay store', () => {
