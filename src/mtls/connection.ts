@@ -37,11 +37,10 @@ export function connectionCertificate(req: ClientConnection): Uint8Array | undef
   return raw instanceof Uint8Array && raw.length > 0 ? raw : undefined
 }
 
-/** The peer's address, IPv4-mapped IPv6 (`::ffff:10.0.0.5`) given as IPv4. */
+/**
+ * The peer's address. An IPv4-mapped IPv6 address (`::ffff:10.0.0.5`, a dual-stack server's
+ * view of an IPv4 peer) needs no rewriting: `BlockList` matches it against IPv4 entries.
+ */
 export function connectionAddress(req: ClientConnection): string | undefined {
-  const address = req.remoteAddress ?? req.socket?.remoteAddress
-  if (address === undefined) return undefined
-  return address.toLowerCase().startsWith('::ffff:') && address.includes('.')
-    ? address.slice(7)
-    : address
+  return req.remoteAddress ?? req.socket?.remoteAddress
 }
