@@ -172,6 +172,12 @@ describe('a certificate forwarded by a proxy', () => {
     expectRejected(res, app, 401, 'ERR_AUTH_CERTIFICATE_MISMATCH', MISMATCH)
   })
 
+  it('is ignored without the mtls option, even from loopback (401)', async () => {
+    const app = createTestApp(gateOptions(), { errorHandler: true })
+    const res = await send(app, escapedPem(pki.clients['client-a']!))
+    expectRejected(res, app, 401, 'ERR_AUTH_CERTIFICATE_MISMATCH', MISMATCH)
+  })
+
   it('is ignored from an untrusted address (401)', async () => {
     const app = viaProxy(['10.0.0.0/8'])
     const res = await send(app, escapedPem(pki.clients['client-a']!))
