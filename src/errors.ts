@@ -186,6 +186,7 @@ export class InvalidTokenError extends AuthError {
     | 'ERR_AUTH_TOKEN_REVOKED'
     | 'ERR_AUTH_USER_UNKNOWN'
     | 'ERR_AUTH_USER_DISABLED'
+    | 'ERR_AUTH_CERTIFICATE_MISMATCH'
 
   constructor(code: InvalidTokenError['code'], message: string, options: AuthErrorOptions = {}) {
     super(code, 401, 'invalid_token', message, options)

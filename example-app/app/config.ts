@@ -28,6 +28,8 @@ import {
   readKeySource,
   type ReadFile,
 } from './key-source.js'
+import type { TlsFiles } from '../shared/serve.js'
+import { readTls } from './tls.js'
 
 /** Where the app's user check looks users up. */
 export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -54,6 +56,8 @@ export interface AppConfig {
   /** jwt-gate options, without the user store (opened later, see `users.ts`). */
   authenticate: AuthenticateOptions
   users: UserCheckConfig | undefined
+  /** HTTPS (`TLS_CERT_FILE`, `TLS_KEY_FILE`), asking for client certificates with a client CA. */
+  tls: TlsFiles | undefined
 }
 
 /** Defaults of the app, shared with the launcher. */
@@ -311,6 +315,7 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
   const loginUrl = readHttpUrl(env, 'AUTH_LOGIN_URL') ?? new URL(APP_DEFAULTS.loginUrl)
   const issuers = readIssuers(env, readFile, cc)
   const resource = readResource(env)
+  const tls = readTls(env, readFile)
   return {
     port: readPort(env, 'PORT', APP_DEFAULTS.port),
     host: readString(env, 'HOST') ?? APP_DEFAULTS.host,
@@ -322,7 +327,10 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
       sources: ['header', 'cookie'],
       cookie: { name: readCookieName(env, cc) },
       ...(resource === undefined ? {} : { resource }),
+      // Bound tokens are checked anyway; this advertises them in the metadata (JWT_RESOURCE).
+      ...(tls?.clientCa === undefined ? {} : { mtls: {} }),
     },
     users: readUserCheck(env, readFile, cc),
+    tls,
   }
 }

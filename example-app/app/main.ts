@@ -48,4 +48,4 @@ example.warmUp().catch((err: unknown) => {
   console.warn(`app: keys not loaded yet: ${err instanceof Error ? err.message : String(err)}`)
 })
 
-serveUntilSignal('app', example.app, config.host, config.port, () => example.close())
+serveUntilSignal('app', example.app, config.host, config.port, () => example.close(), config.tls)

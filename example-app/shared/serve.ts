@@ -4,7 +4,33 @@
  * @module
  */
 import type { Express } from 'express'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+
+/** PEM texts of an HTTPS server; `clientCa` makes it ask clients for a certificate. */
+export interface TlsFiles {
+  cert: string
+  key: string
+  clientCa: string | undefined
+}
+
+/**
+ * The app's server: HTTP, or HTTPS with `tls`. With a client CA the server asks for a client
+ * certificate (naming the CA) but does not require one, so browsers without certificates still
+ * sign in, and does not refuse one outside the CA: jwt-gate binds a token to the certificate's
+ * thumbprint, which the TLS handshake proved the client holds the key of (docs/mtls.md).
+ */
+export function createAppServer(app: Express, tls: TlsFiles | undefined): Server {
+  if (tls === undefined) return createServer(app)
+  const { cert, key, clientCa } = tls
+  if (clientCa === undefined) return createHttpsServer({ cert, key }, app)
+  return createHttpsServer(
+    { cert, key, ca: clientCa, requestCert: true, rejectUnauthorized: false },
+    app,
+  )
+}
 
 /** Listens on `host:port`, prints the URL, and shuts down cleanly on a signal. */
 export function serveUntilSignal(
@@ -13,15 +39,18 @@ export function serveUntilSignal(
   host: string,
   port: number,
   cleanup: () => void | Promise<void>,
+  tls?: TlsFiles,
 ): void {
-  const server = app.listen(port, host, (err?: Error) => {
-    if (err !== undefined) {
-      console.error(`${name}: cannot listen on ${host}:${port}: ${err.message}`)
-      process.exit(1)
-    }
+  const server = createAppServer(app, tls)
+  server.once('error', (err: Error) => {
+    console.error(`${name}: cannot listen on ${host}:${port}: ${err.message}`)
+    process.exit(1)
+  })
+  server.listen(port, host, () => {
     const address = server.address() as AddressInfo
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    console.log(`${name}: listening on http://${shown}:${address.port}`)
+    const scheme = tls === undefined ? 'http' : 'https'
+    console.log(`${name}: listening on ${scheme}://${shown}:${address.port}`)
   })
   let stopping = false
   const stop = () => {

@@ -22,6 +22,7 @@ import {
 } from './env-values.js'
 import { checkDiscovery, checkProfileAudience } from './example-env-issuer.js'
 import { KEY_VARIABLES, checkAlgorithms, checkKeyVariables } from './example-env-keys.js'
+import { checkTls } from './example-env-tls.js'
 import { checkJwtsConfig } from './jwts-config.js'
 import { isCookieNameAccepted } from './library.js'
 import type { ProblemList } from './problems.js'
@@ -214,6 +215,7 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
   if (!fromConfig) checkProfileAudience(env, problems)
   checkCookieName(env, facts, problems)
   await checkUsers(env, cwd, fromConfig ? (facts?.validateUser ?? false) : undefined, problems)
+  await checkTls(env, cwd, problems)
 
   for (const name of Object.keys(env)) {
     if (name.startsWith('JWT_') && !KNOWN_JWT_VARIABLES.has(name)) {

@@ -18,6 +18,7 @@ export class RequestAuthContext implements AuthContext {
   claims: AuthContext['claims']
   header: JWTHeaderParameters
   source: TokenSource
+  binding: AuthContext['binding']
   declare user?: AuthUser
   readonly #token: string
   readonly #realm: string
@@ -29,6 +30,7 @@ export class RequestAuthContext implements AuthContext {
     token: string,
     realm: string,
     resourceMetadata: string | undefined,
+    binding: AuthContext['binding'],
   ) {
     const payload = verified.registered
     this.subject = payload.sub as string
@@ -38,6 +40,7 @@ export class RequestAuthContext implements AuthContext {
     this.claims = verified.claims as AuthContext['claims']
     this.header = verified.header
     this.source = source
+    this.binding = binding
     this.#token = token
     this.#realm = realm
     this.#resourceMetadata = resourceMetadata

@@ -68,6 +68,12 @@ export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   header: JWTHeaderParameters
   /** Where the token came from. */
   source: TokenSource
+  /**
+   * How the token is bound to the client (sender-constrained): `mtls` with the client
+   * certificate's thumbprint (RFC 8705), `dpop` with the proof key's (RFC 9449); undefined for a
+   * bearer token.
+   */
+  binding: { method: 'dpop'; jkt: string } | { method: 'mtls'; x5t: string } | undefined
   /** The user record, when a user store is configured. */
   user?: User
   /** The raw token, for forwarding to downstream services. Not enumerable, so not logged. */

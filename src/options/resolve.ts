@@ -27,6 +27,8 @@ import { authorizationServersOf } from '../metadata/document.js'
 import type { MetadataSettings } from '../metadata/document.js'
 import { protectedResource } from '../metadata/resource.js'
 import { parseOptions } from './parse.js'
+import { resolveMtls } from '../mtls/settings.js'
+import type { MtlsSettings } from '../mtls/settings.js'
 import { resolveIssuer, warnAboutUncheckedAudiences } from './resolve-issuer.js'
 import type { ResolvedIssuer } from './resolve-issuer.js'
 
@@ -76,6 +78,8 @@ export interface ResolvedConfig {
     | undefined
   readonly revocation: { store: RevocationStore; timeout: number } | undefined
   readonly cache: { max: number; maxBytes: number; ttl: number } | undefined
+  /** Where certificate-bound tokens find their certificate besides the connection (`mtls`). */
+  readonly mtls: MtlsSettings | undefined
   /** Whether the Express middleware yields after a signature check (the option). */
   readonly yieldAfterVerification: boolean
   /** Whether the Express middleware lets CORS preflights through anonymous. */
@@ -110,6 +114,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
         ? undefined
         : { store: options.revocation.store, timeout: options.revocation.timeout ?? 3000 },
     cache: cacheBounds(options.cache),
+    mtls: resolveMtls(options.mtls),
     yieldAfterVerification: options.yieldAfterVerification ?? true,
     passCorsPreflight: (options.corsPreflight ?? 'pass') === 'pass',
     onAuthenticated: options.onAuthenticated,
@@ -193,7 +198,8 @@ function metadataSettings(options: AuthenticateOptions): MetadataSettings | unde
     extraScopes: extras?.scopes ?? [],
     name: extras?.name,
     documentation: extras?.documentation,
-    senderConstraints: {},
+    senderConstraints:
+      options.mtls === undefined ? {} : { tls_client_certificate_bound_access_tokens: true },
   })
 }
 

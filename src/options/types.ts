@@ -15,10 +15,11 @@ import type { Algorithm } from '../jws/algorithms.js'
 import type { ResourceMetadataOptions } from '../metadata/options.js'
 import type { IssuerResolverOptions } from './tenant-types.js'
 import type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions } from './check-types.js'
+import type { MtlsOptions } from './mtls-types.js'
 
 // The `issuerResolver` option's own type lives beside this file (this one is at its size limit).
 export type { IssuerResolverOptions }
-export type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions }
+export type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions, MtlsOptions }
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -289,4 +290,6 @@ export interface AuthenticateOptions {
    * resolver decides what an `iss` costs. @defaultValue none (only `issuers` are trusted)
    */
   issuerResolver?: IssuerResolverOptions | undefined
+  /** Certificate-bound tokens (RFC 8705): a trusted proxy's header, the metadata (docs/mtls.md). */
+  mtls?: MtlsOptions | undefined
 }

@@ -23,9 +23,10 @@ export function buildContext(
   verified: VerifiedToken,
   token: string,
   source: TokenSource,
+  binding: AuthContext['binding'],
 ): RequestAuthContext {
   const resourceMetadata = config.protectedResource?.metadataUrl
-  return new RequestAuthContext(verified, source, token, config.realm, resourceMetadata)
+  return new RequestAuthContext(verified, source, token, config.realm, resourceMetadata, binding)
 }
 
 /**
@@ -37,11 +38,12 @@ export async function checkStoresAndBuildContext(
   verified: VerifiedToken,
   token: string,
   source: TokenSource,
+  binding: AuthContext['binding'],
 ): Promise<AuthContext> {
   if (config.revocation !== undefined) {
     await checkRevocation(config.revocation, verified.registered)
   }
-  const context = buildContext(config, verified, token, source)
+  const context = buildContext(config, verified, token, source, binding)
   if (config.users !== undefined) {
     const claimsRecord = verified.claims as Record<string, unknown>
     const user = await checkUser(

@@ -8,8 +8,10 @@
  * 3. verify it: compact gate, issuer, algorithm and `typ`, key, signature
  *    ({@link verifySignedToken}); registered claims, claims schema, roles and scopes
  *    (`verify-claims.ts`); and remember it for the next request;
- * 4. revocation and user checks when configured (`account.ts`), then the context;
- * 5. report the outcome to the hooks (`hooks.ts`).
+ * 4. the certificate binding of a token bound to one (`mtls/binding.ts`), on every request, cache
+ *    hit or not: the same token may come over another connection;
+ * 5. revocation and user checks when configured (`account.ts`), then the context;
+ * 6. report the outcome to the hooks (`hooks.ts`).
  *
  * Every step may be synchronous, and a request whose steps all are gets no promise: the steps
  * are joined by {@link continueWith} and {@link catchRejection}, which pass the request's
@@ -32,12 +34,15 @@ import { checkClaims, parseClaimsSchema, toVerifiedToken } from './verify-claims
 import type { VerifiedToken } from './verified-cache.js'
 import { buildContext, checkStoresAndBuildContext, hasStoreChecks } from './account.js'
 import { reportAuthenticated, reportRejection } from './hooks.js'
+import { checkCertificateBinding } from '../mtls/binding.js'
 
 /** One request's token on its way through the steps. */
 interface Attempt {
   readonly pipeline: Pipeline
   readonly token: string
   readonly source: TokenSource
+  /** The request, for the binding step (its connection's certificate). */
+  readonly req: AuthRequest
   /** The request's time, read once: every time rule of the request uses the same instant. */
   readonly nowMs: number
   /**
@@ -94,6 +99,7 @@ function authenticateFoundToken(
     pipeline,
     token,
     source,
+    req,
     nowMs: config.now(),
     verifiedClaims: undefined,
   }
@@ -147,18 +153,22 @@ function rememberVerification(
   return verified
 }
 
-/** Store checks make the context asynchronous; without them it is built on the spot. */
+/**
+ * The binding, then the store checks, which make the context asynchronous; without them it is
+ * built on the spot.
+ */
 function checkStoresAndReport(
   verified: VerifiedToken,
   attempt: Attempt,
 ): MaybePromise<AuthContext> {
   attempt.verifiedClaims = verified.registered
-  const { pipeline, token, source } = attempt
+  const { pipeline, token, source, req } = attempt
   const { config } = pipeline
+  const binding = checkCertificateBinding(config.mtls, verified.registered.cnf, req)
   if (!hasStoreChecks(config)) {
-    return reportAuthenticated(buildContext(config, verified, token, source), config)
+    return reportAuthenticated(buildContext(config, verified, token, source, binding), config)
   }
-  const context = checkStoresAndBuildContext(config, verified, token, source)
+  const context = checkStoresAndBuildContext(config, verified, token, source, binding)
   return continueWith(context, reportAuthenticated, config, undefined)
 }
 

@@ -20,6 +20,8 @@ export type RegisteredClaims = {
   readonly iat: unknown
   readonly nbf: unknown
   readonly exp: unknown
+  /** The confirmation claim (RFC 7800): what the token is bound to, checked on every request. */
+  readonly cnf: unknown
 }
 
 /** What a successful verification leaves behind. Claims and header are deep-frozen. */
@@ -27,8 +29,8 @@ export interface VerifiedToken {
   readonly issuer: ResolvedIssuer
   readonly header: Readonly<Record<string, unknown>> & { readonly alg: string }
   /**
-   * The payload's registered claims (`iss`, `sub`, `jti`, `iat`, `nbf`, `exp`): all that later
-   * requests need of it (time window, identity, revocation). The rest of the payload lives on in
+   * The payload's registered claims (`iss`, `sub`, `jti`, `iat`, `nbf`, `exp`, `cnf`): all that
+   * later requests need of it (time window, identity, revocation, binding). The rest of the payload lives on in
    * `claims`, so keeping the whole object too would hold every entry's claims twice.
    */
   readonly registered: RegisteredClaims

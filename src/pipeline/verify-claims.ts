@@ -45,6 +45,7 @@ export function toVerifiedToken(signed: SignedToken, parsedClaims: unknown): Ver
       iat: payload.iat,
       nbf: payload.nbf,
       exp: payload.exp,
+      cnf: payload.cnf,
     },
     claims,
     roles: Object.freeze(readRoles(claims, issuer.rolesPath)),

@@ -13,9 +13,10 @@ import type { ConflictPolicy, ExtractorRequest, SourceName } from '../options/ty
 import { countCookies, readCookie } from './cookie-header.js'
 import { readHeader } from './headers.js'
 import { warnOnce } from '../warnings.js'
+import type { ClientConnection } from '../mtls/connection.js'
 
-/** The parts of an HTTP request extraction reads (an Express `req` fits). */
-export interface AuthRequest extends ExtractorRequest {
+/** The parts of an HTTP request the gate reads (an Express `req` fits). */
+export interface AuthRequest extends ExtractorRequest, ClientConnection {
   /** The HTTP method, for the CSRF check of cookie-borne tokens. */
   method?: string
   /** Node's raw header list (name, value, name, value...), to see duplicate lines. */

@@ -16,6 +16,7 @@ import { variableForOption } from '../../example-app/app/option-variable.js'
 import { ConfigError } from '../../example-app/shared/env.js'
 import { verdict } from '../../src/cli/library.js'
 import { cli, tempDir } from './run-cli.js'
+import { createTestPki } from '../helpers/tls.js'
 
 const ed = generateKeyPairSync('ed25519')
 const raw = ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')
@@ -29,6 +30,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'priv.pem'), ed.privateKey.export({ format: 'pem', type: 'pkcs8' }))
   await writeFile(join(dir, 'users.json'), JSON.stringify([{ username: 'a', roles: ['user'] }]))
   await writeFile(join(dir, 'bad-users.json'), JSON.stringify([{ username: 'a' }]))
+  const pki = createTestPki([])
+  await writeFile(join(dir, 'server.crt'), pki.server.cert)
+  await writeFile(join(dir, 'server.key'), pki.server.key)
+  await writeFile(join(dir, 'ca.crt'), pki.ca.cert)
+  pki.remove()
   await writeFile(join(dir, 'no-max-age.json'), JSON.stringify({ jwts: { cookieName: 'cc' } }))
   await writeFile(
     join(dir, 'cc.json'),
@@ -92,6 +98,26 @@ const ENVIRONMENTS: Record<string, string>[] = [
     JWT_RESOURCE: 'https://api.example/mcp',
   },
   { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'true', JWT_TOKEN_PROFILE: 'rfc9068' },
+  // Issue 24: HTTPS and client certificates (certificate-bound tokens).
+  { ...base, TLS_CERT_FILE: 'server.crt', TLS_KEY_FILE: 'server.key' },
+  {
+    ...base,
+    TLS_CERT_FILE: 'server.crt',
+    TLS_KEY_FILE: 'server.key',
+    TLS_CLIENT_CA_FILE: 'ca.crt',
+  },
+  { ...base, TLS_CERT_FILE: 'server.crt' },
+  { ...base, TLS_KEY_FILE: 'server.key' },
+  { ...base, TLS_CLIENT_CA_FILE: 'ca.crt' },
+  { ...base, TLS_CERT_FILE: 'pub.pem', TLS_KEY_FILE: 'server.key' },
+  { ...base, TLS_CERT_FILE: 'server.crt', TLS_KEY_FILE: 'pub.pem' },
+  {
+    ...base,
+    TLS_CERT_FILE: 'server.crt',
+    TLS_KEY_FILE: 'server.key',
+    TLS_CLIENT_CA_FILE: 'priv.pem',
+  },
+  { ...base, TLS_CERT_FILE: 'server.crt', TLS_KEY_FILE: 'nope.key' },
 ]
 
 /**

@@ -3,20 +3,28 @@
  * need an issuer jwt-gate did not write: discovery documents, a JWKS endpoint, and RFC 9068 JWT
  * access tokens from the client-credentials grant with resource indicators (RFC 8707).
  *
+ * With `tls`, it serves HTTPS and asks for client certificates: a second client authenticates by
+ * its certificate (`tls_client_auth`, RFC 8705 §2.1) and gets certificate-bound tokens (§3).
+ *
  * The provider object is rebuilt behind the same listening socket to rotate its keys, so the issuer
  * URL stays the same; `down()` makes every request fail at the socket until `up()`.
  */
-import { generateKeyPairSync } from 'node:crypto'
+import { X509Certificate, generateKeyPairSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { createServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { TLSSocket } from 'node:tls'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { JWK } from 'jose'
 import Provider from 'oidc-provider'
+import type { ClientMetadata } from 'oidc-provider'
 
 /** The one confidential client the provider knows. */
 export const CLIENT_ID = 'jwt-gate-tests'
 export const CLIENT_SECRET = 'a-client-secret-long-enough-for-the-provider-0123456789'
+/** The client that authenticates by its TLS certificate (only with the `tls` option). */
+export const MTLS_CLIENT_ID = 'jwt-gate-mtls-tests'
 
 /** A signing key of the provider, with its private part (tests may sign look-alike tokens). */
 export interface ProviderKey {
@@ -35,10 +43,16 @@ export interface OidcProviderOptions {
   jwksCacheControl?: string
   /** Access-token lifetime, in seconds. @defaultValue 300 */
   accessTokenTtl?: number
+  /**
+   * Serve HTTPS with this certificate and key, asking for client certificates (not requiring
+   * them). The client {@link MTLS_CLIENT_ID} authenticates with a certificate whose subject is
+   * `clientSubject` (chain validated against `ca`), and its tokens are bound to it.
+   */
+  tls?: { cert: string; key: string; ca: string; clientSubject: string }
 }
 
 export interface OidcProvider {
-  /** The issuer identifier, `http://127.0.0.1:<port>` (loopback, so `http:` is allowed). */
+  /** The issuer identifier, `http://127.0.0.1:<port>` (`https:` with the `tls` option). */
   issuer: string
   /** How many times each path was requested (`/.well-known/openid-configuration`, `/jwks`...). */
   hits: Map<string, number>
@@ -46,6 +60,13 @@ export interface OidcProvider {
   key(): ProviderKey
   /** A JWT access token from the client-credentials grant for `resource` with `scope`. */
   token(options?: { resource?: string; scope?: string }): Promise<string>
+  /**
+   * With `tls`: the token endpoint's answer (status, body) to {@link MTLS_CLIENT_ID} presenting
+   * `client` (or no certificate), the request sent by `send` (an HTTPS client trusting the CA).
+   */
+  mtlsToken(
+    send: (url: string, body: string) => Promise<{ status: number; body: string }>,
+  ): Promise<{ status: number; body: string }>
   /** Replaces the signing key with a new one (new `kid`); the old one leaves the JWKS. */
   rotate(): ProviderKey
   /** Every request from now on is answered by destroying its socket. */
@@ -79,11 +100,16 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'ES256',
       },
+      ...(options.tls === undefined ? [] : [mtlsClient(options.tls.clientSubject)]),
     ],
     jwks: { keys: [key.jwk] },
+    ...(options.tls === undefined
+      ? {}
+      : { clientAuthMethods: ['client_secret_basic', 'tls_client_auth'] }),
     scopes,
     features: {
       clientCredentials: { enabled: true },
+      ...(options.tls === undefined ? {} : { mTLS: mtlsFeature() }),
       devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
@@ -106,12 +132,47 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
   return provider
 }
 
+function mtlsClient(subject: string): ClientMetadata {
+  return {
+    client_id: MTLS_CLIENT_ID,
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    token_endpoint_auth_method: 'tls_client_auth',
+    tls_client_auth_subject_dn: subject,
+    tls_client_certificate_bound_access_tokens: true,
+    id_token_signed_response_alg: 'ES256',
+  }
+}
+
+/** The provider reads the client certificate from the TLS socket of the request. */
+function peerCertificate(ctx: { req: IncomingMessage }): X509Certificate | undefined {
+  const raw = (ctx.req.socket as TLSSocket).getPeerCertificate?.()?.raw
+  return raw === undefined ? undefined : new X509Certificate(raw)
+}
+
+function mtlsFeature() {
+  return {
+    enabled: true,
+    certificateBoundAccessTokens: true,
+    tlsClientAuth: true,
+    getCertificate: peerCertificate,
+    certificateAuthorized: (ctx: { req: IncomingMessage }) =>
+      (ctx.req.socket as TLSSocket).authorized,
+    certificateSubjectMatches: (
+      ctx: { req: IncomingMessage },
+      property: string,
+      expected: string,
+    ) => property === 'tls_client_auth_subject_dn' && peerCertificate(ctx)?.subject === expected,
+  }
+}
+
 /** Starts the provider on an ephemeral loopback port. */
 export async function startOidcProvider(options: OidcProviderOptions): Promise<OidcProvider> {
   const hits = new Map<string, number>()
   let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined
   let isDown = false
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (isDown) return void req.socket.destroy()
     const path = new URL(req.url ?? '/', 'http://x').pathname
     hits.set(path, (hits.get(path) ?? 0) + 1)
@@ -119,9 +180,15 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
       res.setHeader('Cache-Control', options.jwksCacheControl)
     }
     handler(req, res)
-  })
+  }
+  const { tls } = options
+  const server: Server =
+    tls === undefined
+      ? createServer(listener)
+      : createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, listener)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const scheme = tls === undefined ? 'http' : 'https'
+  const issuer = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`
   let current = newKey()
   const install = (): void => {
     const callback = buildProvider(issuer, current, options).callback()
@@ -146,6 +213,15 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
         throw new Error(`the provider refused a token: ${response.status} ${body.error}`)
       }
       return body.access_token
+    },
+    mtlsToken(send) {
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: MTLS_CLIENT_ID,
+        scope: 'reports:read',
+        resource: options.resources[0]!,
+      })
+      return send(`${issuer}/token`, body.toString())
     },
     rotate() {
       current = newKey()
