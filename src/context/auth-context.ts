@@ -6,7 +6,7 @@
  * @module
  */
 import type { JWTHeaderParameters } from 'jose'
-import type { AuthContext, AuthUser, TokenSource } from './types.js'
+import type { AuthContext, AuthUser, TokenBinding, TokenSource } from './types.js'
 import type { VerifiedToken } from '../pipeline/verified-cache.js'
 
 /** The {@link AuthContext} implementation. */
@@ -19,6 +19,7 @@ export class RequestAuthContext implements AuthContext {
   header: JWTHeaderParameters
   source: TokenSource
   declare user?: AuthUser
+  declare binding?: TokenBinding
   readonly #token: string
   readonly #realm: string
   readonly #resourceMetadata: string | undefined

@@ -52,6 +52,13 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T
 
+/** How the token is bound to its sender: DPoP (RFC 9449) with the proof key's RFC 7638 thumbprint. */
+export interface TokenBinding {
+  readonly method: 'dpop'
+  /** The thumbprint of the key that signed the request's proof (the token's `cnf.jkt`). */
+  readonly jkt: string
+}
+
 /** The authenticated principal on `req.auth`. */
 export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   /** The token's `sub`. */
@@ -68,6 +75,8 @@ export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   header: JWTHeaderParameters
   /** Where the token came from. */
   source: TokenSource
+  /** How the token was bound to this request's sender; undefined for a bearer token. */
+  binding?: TokenBinding
   /** The user record, when a user store is configured. */
   user?: User
   /** The raw token, for forwarding to downstream services. Not enumerable, so not logged. */

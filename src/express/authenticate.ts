@@ -12,6 +12,7 @@ import type { AuthContext } from '../context/types.js'
 import { setGateChallenge } from './realm.js'
 import type { GateChallenge } from './realm.js'
 import { answerMetadata, isCorsPreflight, metadataHandler } from './metadata.js'
+import { nextNonceFor } from '../dpop/next-nonce.js'
 
 /** The middleware returned by {@link authenticate}. */
 export type AuthenticateMiddleware = RequestHandler & {
@@ -59,6 +60,9 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
     if (auth === undefined) endAnonymous(req)
     else req.auth = auth
+    // A DPoP request whose nonce is of the previous step gets the current one (RFC 9449 §8.2).
+    const nonce = nextNonceFor(auth)
+    if (nonce !== undefined) req.res?.setHeader('DPoP-Nonce', nonce)
     next()
   }
   function rejected(req: Request, next: NextFunction, error: unknown): void {

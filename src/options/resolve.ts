@@ -28,6 +28,8 @@ import type { MetadataSettings } from '../metadata/document.js'
 import { protectedResource } from '../metadata/resource.js'
 import { parseOptions } from './parse.js'
 import { resolveIssuer, warnAboutUncheckedAudiences } from './resolve-issuer.js'
+import { dpopMetadata, resolveDpop } from './resolve-dpop.js'
+import type { DpopSettings } from '../dpop/settings.js'
 import type { ResolvedIssuer } from './resolve-issuer.js'
 
 export type { ResolvedIssuer }
@@ -82,6 +84,8 @@ export interface ResolvedConfig {
   readonly passCorsPreflight: boolean
   readonly onAuthenticated: ((auth: AuthContext) => unknown) | undefined
   readonly onRejected: ((event: RejectionEvent) => unknown) | undefined
+  /** DPoP (the `dpop` option), when configured. */
+  readonly dpop: DpopSettings | undefined
 }
 
 /** Validates and prepares the options; throws `AuthConfigError` on the first mistake. */
@@ -114,6 +118,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
     passCorsPreflight: (options.corsPreflight ?? 'pass') === 'pass',
     onAuthenticated: options.onAuthenticated,
     onRejected: options.onRejected,
+    dpop: resolveDpop(options.dpop),
   })
 }
 
@@ -193,7 +198,7 @@ function metadataSettings(options: AuthenticateOptions): MetadataSettings | unde
     extraScopes: extras?.scopes ?? [],
     name: extras?.name,
     documentation: extras?.documentation,
-    senderConstraints: {},
+    senderConstraints: dpopMetadata(options.dpop),
   })
 }
 

@@ -20,6 +20,7 @@ import { COOKIE_NAME } from '../request/cookie-name.js'
 import { resourceProblem } from '../metadata/resource.js'
 import type { ResourceMetadataOptions } from '../metadata/options.js'
 import { keySourceSchema } from './key-schema.js'
+import { dpopSchema } from './dpop-schema.js'
 import { optionsObject } from './shape.js'
 import type {
   AuthenticateOptions,
@@ -277,6 +278,7 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   onAuthenticated: callback<(auth: AuthContext) => unknown>().optional(),
   onRejected: callback<(event: RejectionEvent) => unknown>().optional(),
   issuerResolver: issuerResolverSchema.optional(),
+  dpop: dpopSchema.optional(),
 }).superRefine((options, ctx) => {
   // The rules that span several options, once each option is valid on its own.
   const problem: Problem = (path, message) => ctx.addIssue({ code: 'custom', path, message })

@@ -15,10 +15,12 @@ import type { Algorithm } from '../jws/algorithms.js'
 import type { ResourceMetadataOptions } from '../metadata/options.js'
 import type { IssuerResolverOptions } from './tenant-types.js'
 import type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions } from './check-types.js'
+import type { DpopNonceOptions, DpopOptions } from './dpop-types.js'
 
 // The `issuerResolver` option's own type lives beside this file (this one is at its size limit).
 export type { IssuerResolverOptions }
 export type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions }
+export type { DpopNonceOptions, DpopOptions }
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -289,4 +291,6 @@ export interface AuthenticateOptions {
    * resolver decides what an `iss` costs. @defaultValue none (only `issuers` are trusted)
    */
   issuerResolver?: IssuerResolverOptions | undefined
+  /** DPoP sender-constrained tokens (RFC 9449); see `dpop-types.ts`. @defaultValue off */
+  dpop?: DpopOptions | undefined
 }
