@@ -35,6 +35,11 @@ export interface OidcProviderOptions {
   jwksCacheControl?: string
   /** Access-token lifetime, in seconds. @defaultValue 300 */
   accessTokenTtl?: number
+  /**
+   * The provider's DPoP feature (`dPoP`): a token request with a proof gets a `cnf.jkt` token.
+   * @defaultValue the provider's default (on)
+   */
+  dpop?: boolean
 }
 
 export interface OidcProvider {
@@ -85,6 +90,8 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
+      // On by default in oidc-provider 9; the option makes a test's reliance on it explicit.
+      ...(options.dpop === undefined ? {} : { dPoP: { enabled: options.dpop } }),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => options.resources[0]!,
