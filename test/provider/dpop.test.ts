@@ -20,6 +20,9 @@ import { CLIENT_ID, CLIENT_SECRET, startOidcProvider } from '../helpers/oidc-pro
 import type { OidcProvider } from '../helpers/oidc-provider.js'
 import { TestOnlyMemoryReplayStore } from '../helpers/test-replay-store.js'
 
+/** oauth4webapi's key pair (WebCrypto's type, outside this project's lib setting). */
+type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>
+
 const RESOURCE = 'https://api.example.test/'
 const NONCE_SECRET = 'a-nonce-secret-of-at-least-32-bytes-0123456789'
 const STEP = 30
@@ -97,7 +100,7 @@ function send(origin: string, method: string, path: string, rawHeaders: string[]
 }
 
 let op: OidcProvider
-let keys: CryptoKeyPair
+let keys: KeyPair
 let publicJwk: JWK
 let token: string
 
@@ -108,7 +111,7 @@ const as = (): oauth.AuthorizationServer => ({
 const client: oauth.Client = { client_id: CLIENT_ID }
 
 /** A DPoP-bound token for `keyPair`, the token request's proof made by oauth4webapi. */
-async function boundToken(keyPair: CryptoKeyPair): Promise<string> {
+async function boundToken(keyPair: KeyPair): Promise<string> {
   const handle = oauth.DPoP(client, keyPair)
   const options = { DPoP: handle, [oauth.allowInsecureRequests]: true }
   const params = { scope: 'reports:read', resource: RESOURCE }
@@ -129,7 +132,7 @@ const ath = (value: string): string => createHash('sha256').update(value).digest
 interface ProofParts {
   header?: Record<string, unknown>
   payload?: Record<string, unknown>
-  signWith?: CryptoKey | Uint8Array
+  signWith?: KeyPair['privateKey'] | Uint8Array
   nowMs?: number
 }
 
