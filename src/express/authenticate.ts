@@ -32,6 +32,16 @@ export type AuthenticateMiddleware = RequestHandler & {
 }
 
 /**
+ * After a gate with DPoP authenticated a request: its challenge for the guards (whose errors then
+ * offer the DPoP scheme), and the next server nonce when one is due (RFC 9449 §8.2).
+ */
+function recordDpop(req: Request, auth: AuthContext, challenge: GateChallenge): void {
+  setGateChallenge(req, challenge)
+  const nonce = nextNonceFor(auth)
+  if (nonce !== undefined) req.res?.setHeader('DPoP-Nonce', nonce)
+}
+
+/**
  * Verifies the request's token and sets `req.auth` to the result: the context, or undefined when the
  * request stays anonymous (even if an earlier gate set it: the nearest gate wins). Options are
  * validated now: a mistake throws an `AuthConfigError` naming the option, at start-up rather than
@@ -50,19 +60,18 @@ export type AuthenticateMiddleware = RequestHandler & {
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const internals = createAuthenticatorInternals(options)
   const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } = internals
-  const { signatureChecks, yieldAfterVerification, metadata } = internals
+  const { signatureChecks, yieldAfterVerification, metadata, dpopChallenge } = internals
   const challenge: GateChallenge = {
     realm: authenticator.realm,
     resourceMetadata: metadata?.metadataUrl,
+    dpop: dpopChallenge,
   }
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
     if (auth === undefined) endAnonymous(req)
     else req.auth = auth
-    // A DPoP request whose nonce is of the previous step gets the current one (RFC 9449 §8.2).
-    const nonce = nextNonceFor(auth)
-    if (nonce !== undefined) req.res?.setHeader('DPoP-Nonce', nonce)
+    if (auth !== undefined && dpopChallenge !== undefined) recordDpop(req, auth, challenge)
     next()
   }
   function rejected(req: Request, next: NextFunction, error: unknown): void {

@@ -14,7 +14,7 @@ import { SignJWT, exportJWK } from 'jose'
 import type { JWK } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AuthConfigError, authenticate, authErrorHandler } from '../../src/index.js'
+import { AuthConfigError, authenticate, authErrorHandler, requireScopes } from '../../src/index.js'
 import type { AuthenticateOptions } from '../../src/index.js'
 import { CLIENT_ID, CLIENT_SECRET, startOidcProvider } from '../helpers/oidc-provider.js'
 import type { OidcProvider } from '../helpers/oidc-provider.js'
@@ -73,6 +73,10 @@ async function startApp(dpop: Partial<NonNullable<AuthenticateOptions['dpop']>>)
   app.get('/protected', (req, res) => {
     state.runs++
     state.auth.push(req.auth?.binding)
+    res.json({ ok: true })
+  })
+  app.get('/admin', requireScopes('admin'), (_req, res) => {
+    state.runs++
     res.json({ ok: true })
   })
   app.use(authErrorHandler())
@@ -319,6 +323,23 @@ describe('DPoP with oidc-provider and oauth4webapi', () => {
     // Mode allowed: both schemes are offered, the error goes to the Bearer one.
     expect(String(reply.headers['www-authenticate'])).toMatch(
       /^Bearer realm="api".*error="invalid_token".*, DPoP realm="api"/,
+    )
+  })
+
+  it("gives a guard's 403 on a DPoP request the DPoP challenge", async () => {
+    const admin = await proof(app, { payload: { htu: `${app.origin}/admin` } })
+    const before = app.runs
+    const reply = await app.send('GET', '/admin', dpopHeaders(admin))
+    expect([reply.status, reply.body.code, app.runs]).toEqual([
+      403,
+      'ERR_AUTH_SCOPE_INSUFFICIENT',
+      before,
+    ])
+    const [bearer, dpop] = String(reply.headers['www-authenticate']).split(', DPoP ')
+    expect(bearer).toMatch(/^Bearer realm="api", /)
+    expect(bearer).not.toContain('error=')
+    expect(dpop).toMatch(
+      /^realm="api", .*error="insufficient_scope", .*scope="admin", algs="ES256 EdDSA RS256 PS256"$/,
     )
   })
 
