@@ -7,6 +7,7 @@
  */
 import { createPublicKey } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
+import { MIN_RSA_BITS } from '../jws/algorithms.js'
 
 /** Members only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
 const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
@@ -34,6 +35,9 @@ export class ProofKeys {
     } catch {
       return undefined
     }
+    // The same floor as issuers' keys: a weak RSA proof key is refused, not cached.
+    const { modulusLength } = key.asymmetricKeyDetails ?? {}
+    if (modulusLength !== undefined && modulusLength < MIN_RSA_BITS) return undefined
     if (this.#keys.size >= this.max) {
       const oldest = this.#keys.keys().next().value
       if (oldest !== undefined) this.#keys.delete(oldest)

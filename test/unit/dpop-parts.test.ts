@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { buildDpopChallenges } from '../../src/challenge.js'
+import { generateKeyPairSync } from 'node:crypto'
 import { NonceIssuer } from '../../src/dpop/nonce.js'
+import { ProofKeys, isPublicJwk } from '../../src/dpop/proof-keys.js'
 import { htuMatches, originProblem } from '../../src/dpop/origin.js'
 import { jwkThumbprint } from '../../src/dpop/thumbprint.js'
 
@@ -97,5 +99,28 @@ describe('challenges', () => {
     expect(buildDpopChallenges(allowed, false, 'api', 'invalid_token', 'expired')).toBe(
       'Bearer realm="api", error="invalid_token", error_description="expired", DPoP realm="api", algs="ES256 EdDSA"',
     )
+  })
+})
+
+describe('proof keys', () => {
+  const jwkOf = (bits: number) =>
+    generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' })
+
+  it('imports a public key once per thumbprint, and refuses RSA below 2048 bits', () => {
+    const keys = new ProofKeys(2)
+    const strong = jwkOf(2048) as Record<string, unknown>
+    const first = keys.get('a', strong)
+    expect(first).toBeDefined()
+    expect(keys.get('a', strong)).toBe(first)
+    expect(keys.get('b', jwkOf(1024) as Record<string, unknown>)).toBeUndefined()
+    expect(keys.size).toBe(1)
+  })
+
+  it('refuses private and symmetric members', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    expect(isPublicJwk(privateKey.export({ format: 'jwk' }))).toBe(false)
+    expect(isPublicJwk({ kty: 'oct', k: 'AAAA' })).toBe(false)
+    expect(isPublicJwk({ kty: 'RSA', n: 'x', e: 'AQAB', p: 'y' })).toBe(false)
+    expect(isPublicJwk([])).toBe(false)
   })
 })
