@@ -9,6 +9,7 @@ import type { Algorithm } from '../jws/algorithms.js'
 import type { ReplayStore } from '../stores/types.js'
 import { originProblem } from '../dpop/origin.js'
 import type { DpopNonceOptions, DpopOptions } from './dpop-types.js'
+import type { AuthenticateOptions } from './types.js'
 import { optionsObject } from './shape.js'
 
 const ASYMMETRIC: ReadonlySet<string> = new Set(ASYMMETRIC_ALGORITHMS)
@@ -53,3 +54,14 @@ export const dpopSchema = optionsObject<DpopOptions>()({
   iatWindow: z.number().int().min(1).max(300).optional(),
   nonce: nonceSchema.optional(),
 })
+
+/** An issuer's own DPoP mode needs the gate's `dpop` (its replay store and public origin). */
+export function checkIssuerDpop(
+  options: AuthenticateOptions,
+  problem: (path: PropertyKey[], message: string) => void,
+): void {
+  if (options.dpop !== undefined) return
+  options.issuers.forEach(({ dpop }, index) => {
+    if (dpop !== undefined) problem(['issuers', index, 'dpop'], 'needs the gate\'s "dpop" option')
+  })
+}

@@ -20,7 +20,7 @@ import { COOKIE_NAME } from '../request/cookie-name.js'
 import { resourceProblem } from '../metadata/resource.js'
 import type { ResourceMetadataOptions } from '../metadata/options.js'
 import { keySourceSchema } from './key-schema.js'
-import { dpopSchema } from './dpop-schema.js'
+import { checkIssuerDpop, dpopSchema } from './dpop-schema.js'
 import { optionsObject } from './shape.js'
 import type {
   AuthenticateOptions,
@@ -102,6 +102,7 @@ export const issuerSchema = optionsObject<IssuerOptions>()({
       error: 'must be a claim path or a function',
     })
     .optional(),
+  dpop: z.enum(['allowed', 'required'], { error: 'must be "allowed" or "required"' }).optional(),
 })
 
 /** Whether `value` has a method `name` (a store implementing its contract). */
@@ -290,4 +291,5 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   checkSources(options, problem)
   checkUserStore(options.users, problem)
   checkResourceMetadata(options, problem)
+  checkIssuerDpop(options, problem)
 })

@@ -175,6 +175,8 @@ export interface IssuerOptions {
    * @defaultValue `'sub'`
    */
   username?: ClaimPath | ((claims: Record<string, unknown>) => string | undefined) | undefined
+  /** This issuer's DPoP mode, over the gate's `dpop.mode` (which must be set). @defaultValue it */
+  dpop?: 'allowed' | 'required' | undefined
 }
 
 /** Where a token may come from, in the order they are tried. */

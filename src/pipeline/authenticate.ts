@@ -196,7 +196,8 @@ function checkStoresAndReport(
   const { dpop } = attempt.pipeline.config
   if (dpop === undefined) return checkStoresAndReportBound(undefined, verified, attempt)
   const { proof, token, nowMs } = attempt
-  const bound = checkSenderConstraint(dpop, proof, token, verified.jkt, nowMs)
+  const mode = verified.issuer.dpopMode
+  const bound = checkSenderConstraint(dpop, proof, token, verified.jkt, nowMs, mode)
   return continueWith(bound, checkStoresAndReportBound, verified, attempt)
 }
 

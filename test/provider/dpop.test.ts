@@ -45,7 +45,10 @@ interface App {
   send(method: string, path: string, rawHeaders: string[]): Promise<Reply>
 }
 
-async function startApp(dpop: Partial<NonNullable<AuthenticateOptions['dpop']>>): Promise<App> {
+async function startApp(
+  dpop: Partial<NonNullable<AuthenticateOptions['dpop']>>,
+  issuerMode?: 'allowed' | 'required',
+): Promise<App> {
   const app = express()
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
@@ -63,7 +66,13 @@ async function startApp(dpop: Partial<NonNullable<AuthenticateOptions['dpop']>>)
   app.use(
     authenticate({
       issuers: [
-        { issuer: op.issuer, audience: RESOURCE, typ: ['at+jwt'], key: { discovery: true } },
+        {
+          issuer: op.issuer,
+          audience: RESOURCE,
+          typ: ['at+jwt'],
+          key: { discovery: true },
+          ...(issuerMode === undefined ? {} : { dpop: issuerMode }),
+        },
       ],
       clock: () => new Date(Date.now() + state.offsetMs),
       resource: RESOURCE,
@@ -391,6 +400,15 @@ describe('DPoP modes, nonces and metadata', () => {
         0,
       ])
       expect(String(reply.headers['www-authenticate'])).toMatch(/^DPoP realm="api"/)
+      // An issuer's own mode overrides the gate's.
+      const perIssuer = await startApp({ mode: 'allowed' }, 'required')
+      const refused = await perIssuer.send('GET', '/protected', bearer)
+      perIssuer.server.close()
+      expect([refused.status, refused.body.code, perIssuer.runs]).toEqual([
+        401,
+        'ERR_AUTH_DPOP_REQUIRED',
+        0,
+      ])
       const metadata = await strict.send('GET', '/.well-known/oauth-protected-resource', [])
       expect(metadata.body).toMatchObject({
         dpop_bound_access_tokens_required: true,
@@ -488,6 +506,8 @@ describe('DPoP modes, nonces and metadata', () => {
         },
       ],
     ]
+    const orphan = { issuers: [{ ...base.issuers[0]!, dpop: 'required' }] } as AuthenticateOptions
+    expect(() => authenticate(orphan)).toThrow('invalid option "issuers[0].dpop"')
     for (const [option, dpop] of attempts) {
       expect(() => authenticate({ ...base, dpop } as AuthenticateOptions)).toThrow(AuthConfigError)
       try {
