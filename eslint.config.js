@@ -27,7 +27,7 @@ const RESTRICTED = {
     paths: [{ name: 'node:crypto' }, { name: 'crypto' }],
     patterns: [],
     message:
-      'Only src/jws/ (signatures, hashing) and src/keys/ (key import, secret checks) may import node:crypto.',
+      'Only src/jws/ (signatures, hashing), src/keys/ (key import, secret checks) and src/dpop/ (proof keys, thumbprints, nonces) may import node:crypto.',
   },
   expressLayer: {
     paths: [],
@@ -107,7 +107,7 @@ export default tseslint.config(
   ...boundaries(['src/options/**/*.ts'], ['zod']),
   // The claims presets are zod schemas a user may extend; they are part of the public API.
   ...boundaries(['src/claims/presets.ts'], ['zod']),
-  ...boundaries(['src/jws/**/*.ts', 'src/keys/**/*.ts'], ['crypto']),
+  ...boundaries(['src/jws/**/*.ts', 'src/keys/**/*.ts', 'src/dpop/**/*.ts'], ['crypto']),
   ...boundaries(['src/keys/remote-jwks.ts'], ['crypto', 'jose']),
   ...boundaries(['src/stores/*.ts'], [], { stores: '..' }),
   ...boundaries(['src/stores/*/*.ts'], [], { stores: '../..' }),

@@ -7,7 +7,21 @@
  */
 
 /** The RFC 6750 §3.1 `error` attribute values. */
-export type BearerErrorValue = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+export type BearerErrorValue =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+
+/**
+ * What a gate with DPoP (RFC 9449 §7.1) adds to its challenges: the `DPoP` scheme with the proof
+ * algorithms it accepts, alone (mode `required`) or after the `Bearer` one (mode `allowed`).
+ */
+export interface DpopChallenge {
+  readonly algs: string
+  readonly bearerToo: boolean
+}
 
 /**
  * Builds an RFC 6750 §3 `WWW-Authenticate` challenge, with the RFC 9728 §5.1 `resource_metadata`
@@ -36,6 +50,59 @@ export function buildChallenge(
     params.push(`error_description="${quoteSafe(description)}"`)
   if (scope !== undefined && scope.length > 0) params.push(`scope="${quoteSafe(scope.join(' '))}"`)
   return `Bearer ${params.join(', ')}`
+}
+
+/** What an error's challenge is built from (an `AuthError`'s members). */
+export interface ChallengeParts {
+  readonly realm: string
+  readonly error: BearerErrorValue | undefined
+  readonly message: string
+  readonly scope: readonly string[] | undefined
+  readonly resourceMetadata: string | undefined
+  readonly dpop: { readonly challenge: DpopChallenge; readonly used: boolean } | undefined
+}
+
+/** The `WWW-Authenticate` value of an error: `Bearer`, or with DPoP the challenges below. */
+export function errorChallenge(parts: ChallengeParts): string {
+  const { realm, error, message, scope, resourceMetadata, dpop } = parts
+  if (dpop === undefined) return buildChallenge(realm, error, message, scope, resourceMetadata)
+  const { challenge, used } = dpop
+  return buildDpopChallenges(challenge, used, realm, error, message, scope, resourceMetadata)
+}
+
+/**
+ * The challenges of a gate with DPoP: the error goes to the scheme the request used (a DPoP
+ * error only to `DPoP`, a bearer error to `Bearer` when the gate still accepts it), and the
+ * `DPoP` challenge always names the accepted algorithms (`algs`, RFC 9449 §7.1).
+ */
+export function buildDpopChallenges(
+  dpop: DpopChallenge,
+  usedDpop: boolean,
+  realm: string,
+  error?: BearerErrorValue,
+  description?: string,
+  scope?: readonly string[],
+  resourceMetadata?: string,
+): string {
+  const dpopError = error === 'invalid_dpop_proof' || error === 'use_dpop_nonce'
+  const toDpop = dpopError || usedDpop || !dpop.bearerToo
+  const dpopChallenge = buildChallenge(
+    realm,
+    toDpop ? error : undefined,
+    description,
+    scope,
+    resourceMetadata,
+  ).replace(/^Bearer /, 'DPoP ')
+  const withAlgs = `${dpopChallenge}, algs="${quoteSafe(dpop.algs)}"`
+  if (!dpop.bearerToo) return withAlgs
+  const bearer = buildChallenge(
+    realm,
+    toDpop ? undefined : error,
+    description,
+    scope,
+    resourceMetadata,
+  )
+  return `${bearer}, ${withAlgs}`
 }
 
 /** Characters a challenge's quoted-string may not carry (see {@link buildChallenge}). */

@@ -13,8 +13,11 @@
  *
  * @module
  */
-import { buildChallenge } from './challenge.js'
-import type { BearerErrorValue } from './challenge.js'
+import { errorChallenge } from './challenge.js'
+import type { BearerErrorValue, DpopChallenge } from './challenge.js'
+import type { DpopProofError } from './dpop/errors.js'
+
+export type { DpopProofError }
 
 /**
  * Every request-time error code, stable across releases and documented in docs/errors.md. Each
@@ -47,6 +50,7 @@ export type JwtGateError =
   | InvalidRequestError
   | InvalidTokenError
   | InsufficientScopeError
+  | DpopProofError
   | CsrfRejectedError
   | ServiceUnavailableError
   | ServerMisconfiguredError
@@ -109,6 +113,10 @@ export class AuthError extends Error {
    * the schema expected, for logs and `jwt-gate inspect`. Never sent to the client.
    */
   readonly issues: readonly ClaimIssue[] | undefined
+  /** The DPoP challenge of a gate with DPoP (set with the realm), and whether the request used it. */
+  dpop: { readonly challenge: DpopChallenge; readonly used: boolean } | undefined
+  /** A fresh server nonce for the `DPoP-Nonce` header (RFC 9449 §8). @internal */
+  dpopNonce: string | undefined
 
   constructor(
     code: AuthErrorCode,
@@ -129,20 +137,17 @@ export class AuthError extends Error {
     this.scope = options.scope
     this.retryAfter = options.retryAfter
     this.issues = options.issues === undefined ? undefined : Object.freeze([...options.issues])
+    this.dpop = undefined
+    this.dpopNonce = undefined
   }
 
   /** Response headers Express's default handler applies (`WWW-Authenticate`, `Retry-After`). */
   get headers(): Record<string, string> {
     const headers: Record<string, string> = {}
     if (this.status === 400 || this.status === 401 || this.status === 403) {
-      headers['WWW-Authenticate'] = buildChallenge(
-        this.realm,
-        this.error,
-        this.message,
-        this.scope,
-        this.resourceMetadata,
-      )
+      headers['WWW-Authenticate'] = errorChallenge(this)
     }
+    if (this.dpopNonce !== undefined) headers['DPoP-Nonce'] = this.dpopNonce
     if (this.retryAfter !== undefined) headers['Retry-After'] = String(this.retryAfter)
     return headers
   }
@@ -187,6 +192,8 @@ export class InvalidTokenError extends AuthError {
     | 'ERR_AUTH_USER_UNKNOWN'
     | 'ERR_AUTH_USER_DISABLED'
     | 'ERR_AUTH_CERTIFICATE_MISMATCH'
+    | 'ERR_AUTH_DPOP_REQUIRED'
+    | 'ERR_AUTH_DPOP_BINDING_MISMATCH'
 
   constructor(code: InvalidTokenError['code'], message: string, options: AuthErrorOptions = {}) {
     super(code, 401, 'invalid_token', message, options)

@@ -10,7 +10,8 @@
 //              schema, checked against types.ts by the compiler through shape.ts), parse.ts (its
 //              errors), resolve.ts and resolve-issuer.ts (key import, defaults, start-up
 //              refusals and warnings), suggest.ts ("did you mean" for option names),
-//              tenant-types.ts and resolve-tenant.ts (the issuer resolver's option and answers)
+//              tenant-types.ts and resolve-tenant.ts (the issuer resolver's option and answers),
+//              dpop-types.ts, dpop-schema.ts and resolve-dpop.ts (the dpop option)
 //   request/   reading the token: extract.ts (header, cookie, sources and the conflict rule),
 //              cookie-header.ts, headers.ts, csrf.ts, cookie-name.ts (the cookie-name grammar)
 //   jws/       the verification path, hand-written for speed and tested against jose:
@@ -27,6 +28,9 @@
 //              store checks), hooks.ts, authenticator.ts (createAuthenticator), verified-cache.ts,
 //              tenant-issuers.ts (issuers found by an unknown iss through issuerResolver)
 //   checks/    user.ts (the user check), revocation.ts, store-calls.ts (timeouts, 503s)
+//   dpop/      DPoP (RFC 9449): request.ts (the DPoP scheme and proof header), proof.ts (the proof
+//              checks), binding.ts (mode, cnf.jkt, the replay store), origin.ts (htu), nonce.ts
+//              (stateless server nonces), proof-keys.ts, thumbprint.ts (RFC 7638), errors.ts
 //   context/   what req.auth carries: types.ts (AuthContext) and auth-context.ts (its class)
 //   metadata/  RFC 9728 protected-resource metadata: resource.ts (the resource rule, the
 //              well-known path), document.ts, endpoint.ts (method, path, headers), scopes.ts

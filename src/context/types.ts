@@ -52,6 +52,15 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T
 
+/**
+ * How the token is bound to its sender: DPoP (RFC 9449) with the RFC 7638 thumbprint of the key
+ * that signed the request's proof (the token's `cnf.jkt`), or mutual TLS (RFC 8705) with the
+ * SHA-256 thumbprint of the client certificate (the token's `cnf["x5t#S256"]`).
+ */
+export type TokenBinding =
+  | { readonly method: 'dpop'; readonly jkt: string }
+  | { readonly method: 'mtls'; readonly x5t: string }
+
 /** The authenticated principal on `req.auth`. */
 export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   /** The token's `sub`. */
@@ -69,11 +78,11 @@ export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   /** Where the token came from. */
   source: TokenSource
   /**
-   * How the token is bound to the client (sender-constrained): `mtls` with the client
-   * certificate's thumbprint (RFC 8705), `dpop` with the proof key's (RFC 9449); undefined for a
+   * How the token is bound to the client (sender-constrained): `dpop` with the proof key's
+   * thumbprint (RFC 9449), `mtls` with the client certificate's (RFC 8705); undefined for a
    * bearer token.
    */
-  binding: { method: 'dpop'; jkt: string } | { method: 'mtls'; x5t: string } | undefined
+  binding: TokenBinding | undefined
   /** The user record, when a user store is configured. */
   user?: User
   /** The raw token, for forwarding to downstream services. Not enumerable, so not logged. */

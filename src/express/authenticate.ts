@@ -12,6 +12,7 @@ import type { AuthContext } from '../context/types.js'
 import { setGateChallenge } from './realm.js'
 import type { GateChallenge } from './realm.js'
 import { answerMetadata, isCorsPreflight, metadataHandler } from './metadata.js'
+import { nextNonceFor } from '../dpop/next-nonce.js'
 
 /** The middleware returned by {@link authenticate}. */
 export type AuthenticateMiddleware = RequestHandler & {
@@ -28,6 +29,16 @@ export type AuthenticateMiddleware = RequestHandler & {
    * `/.well-known/...`. Undefined without `resource`.
    */
   readonly metadata: RequestHandler | undefined
+}
+
+/**
+ * After a gate with DPoP authenticated a request: its challenge for the guards (whose errors then
+ * offer the DPoP scheme), and the next server nonce when one is due (RFC 9449 §8.2).
+ */
+function recordDpop(req: Request, auth: AuthContext, challenge: GateChallenge): void {
+  setGateChallenge(req, challenge)
+  const nonce = nextNonceFor(auth)
+  if (nonce !== undefined) req.res?.setHeader('DPoP-Nonce', nonce)
 }
 
 /**
@@ -49,16 +60,18 @@ export type AuthenticateMiddleware = RequestHandler & {
 export function authenticate(options: AuthenticateOptions): AuthenticateMiddleware {
   const internals = createAuthenticatorInternals(options)
   const { authenticator, authenticateSyncWhenPossible, passCorsPreflight } = internals
-  const { signatureChecks, yieldAfterVerification, metadata } = internals
+  const { signatureChecks, yieldAfterVerification, metadata, dpopChallenge } = internals
   const challenge: GateChallenge = {
     realm: authenticator.realm,
     resourceMetadata: metadata?.metadataUrl,
+    dpop: dpopChallenge,
   }
 
   // Created once, not per request: the hot path allocates no closures.
   function settled(req: Request, next: NextFunction, auth: AuthContext | undefined): void {
     if (auth === undefined) endAnonymous(req)
     else req.auth = auth
+    if (auth !== undefined && dpopChallenge !== undefined) recordDpop(req, auth, challenge)
     next()
   }
   function rejected(req: Request, next: NextFunction, error: unknown): void {

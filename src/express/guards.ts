@@ -17,7 +17,7 @@ import {
 import type { AuthCheck, AuthPredicate, ClaimValue } from '../guards.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import { ServerMisconfiguredError, isAuthError } from '../errors.js'
-import { gateRan, getRealm, getResourceMetadata } from './realm.js'
+import { gateRan, getDpopChallenge, getRealm, getResourceMetadata } from './realm.js'
 
 /**
  * Wraps a framework-free check as Express middleware. `guard` names it in the warning about a
@@ -38,6 +38,7 @@ function toHandler(check: AuthCheck<Request>, guard: string): RequestHandler {
       if (isAuthError(error)) {
         error.realm = getRealm(req) ?? error.realm
         error.resourceMetadata = getResourceMetadata(req) ?? error.resourceMetadata
+        error.dpop = getDpopChallenge(req) ?? error.dpop
       }
       next(error)
     }

@@ -9,12 +9,15 @@
  */
 import type { Request } from 'express'
 import { RequestAuthContext } from '../context/auth-context.js'
+import type { DpopChallenge } from '../challenge.js'
 
 /** What a gate's challenges carry: made once per gate, so recording it allocates nothing. */
 export interface GateChallenge {
   readonly realm: string
   /** The `resource_metadata` URL, when the gate has a `resource`. */
   readonly resourceMetadata: string | undefined
+  /** The DPoP challenge, when the gate has the `dpop` option (RFC 9449 §7.1). */
+  readonly dpop: DpopChallenge | undefined
 }
 
 const challenges = new WeakMap<Request, GateChallenge>()
@@ -44,4 +47,16 @@ export function getResourceMetadata(req: Request): string | undefined {
     return RequestAuthContext.resourceMetadataOf(req.auth)
   }
   return challenges.get(req)?.resourceMetadata
+}
+
+/**
+ * The DPoP challenge of the nearest gate with the `dpop` option, and whether the request used
+ * DPoP, for a guard's error. Such a gate records its challenge for authenticated requests too.
+ */
+export function getDpopChallenge(
+  req: Request,
+): { readonly challenge: DpopChallenge; readonly used: boolean } | undefined {
+  const challenge = challenges.get(req)?.dpop
+  if (challenge === undefined) return undefined
+  return { challenge, used: req.auth?.binding?.method === 'dpop' }
 }

@@ -31,6 +31,8 @@ export interface ResolvedIssuer {
   readonly rolesPath: RolesPath
   readonly scopesPaths: readonly CompiledPath[]
   readonly username: (claims: Record<string, unknown>) => unknown
+  /** The issuer's DPoP mode (`dpop`), over the gate's. */
+  readonly dpopMode: 'allowed' | 'required' | undefined
   /** Set for a tenant, an issuer the issuer resolver supplied (see `pipeline/tenant-issuers.ts`). */
   readonly lease?: TenantLease
 }
@@ -81,6 +83,7 @@ export function resolveIssuer(options: IssuerOptions, where: number | string): R
         : compilePath(options.rolesClaim ?? 'roles'),
     scopesPaths: scopesPathsOf(options.scopesClaim, profile?.scopesPaths),
     username: usernameOf(options.username),
+    dpopMode: options.dpop,
   })
 }
 

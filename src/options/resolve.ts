@@ -30,6 +30,8 @@ import { parseOptions } from './parse.js'
 import { resolveMtls } from '../mtls/settings.js'
 import type { MtlsSettings } from '../mtls/settings.js'
 import { resolveIssuer, warnAboutUncheckedAudiences } from './resolve-issuer.js'
+import { dpopMetadata, resolveDpop } from './resolve-dpop.js'
+import type { DpopSettings } from '../dpop/settings.js'
 import type { ResolvedIssuer } from './resolve-issuer.js'
 
 export type { ResolvedIssuer }
@@ -86,6 +88,8 @@ export interface ResolvedConfig {
   readonly passCorsPreflight: boolean
   readonly onAuthenticated: ((auth: AuthContext) => unknown) | undefined
   readonly onRejected: ((event: RejectionEvent) => unknown) | undefined
+  /** DPoP (the `dpop` option), when configured. */
+  readonly dpop: DpopSettings | undefined
 }
 
 /** Validates and prepares the options; throws `AuthConfigError` on the first mistake. */
@@ -119,6 +123,7 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
     passCorsPreflight: (options.corsPreflight ?? 'pass') === 'pass',
     onAuthenticated: options.onAuthenticated,
     onRejected: options.onRejected,
+    dpop: resolveDpop(options.dpop),
   })
 }
 
@@ -198,8 +203,10 @@ function metadataSettings(options: AuthenticateOptions): MetadataSettings | unde
     extraScopes: extras?.scopes ?? [],
     name: extras?.name,
     documentation: extras?.documentation,
-    senderConstraints:
-      options.mtls === undefined ? {} : { tls_client_certificate_bound_access_tokens: true },
+    senderConstraints: {
+      ...dpopMetadata(options.dpop),
+      ...(options.mtls === undefined ? {} : { tls_client_certificate_bound_access_tokens: true }),
+    },
   })
 }
 

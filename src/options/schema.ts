@@ -21,6 +21,7 @@ import { resourceProblem } from '../metadata/resource.js'
 import type { ResourceMetadataOptions } from '../metadata/options.js'
 import { keySourceSchema } from './key-schema.js'
 import { mtlsSchema } from './mtls-schema.js'
+import { checkIssuerDpop, dpopSchema } from './dpop-schema.js'
 import { optionsObject } from './shape.js'
 import type {
   AuthenticateOptions,
@@ -102,6 +103,7 @@ export const issuerSchema = optionsObject<IssuerOptions>()({
       error: 'must be a claim path or a function',
     })
     .optional(),
+  dpop: z.enum(['allowed', 'required'], { error: 'must be "allowed" or "required"' }).optional(),
 })
 
 /** Whether `value` has a method `name` (a store implementing its contract). */
@@ -279,6 +281,7 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   onRejected: callback<(event: RejectionEvent) => unknown>().optional(),
   issuerResolver: issuerResolverSchema.optional(),
   mtls: mtlsSchema.optional(),
+  dpop: dpopSchema.optional(),
 }).superRefine((options, ctx) => {
   // The rules that span several options, once each option is valid on its own.
   const problem: Problem = (path, message) => ctx.addIssue({ code: 'custom', path, message })
@@ -290,4 +293,5 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   checkSources(options, problem)
   checkUserStore(options.users, problem)
   checkResourceMetadata(options, problem)
+  checkIssuerDpop(options, problem)
 })

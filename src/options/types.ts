@@ -16,10 +16,11 @@ import type { ResourceMetadataOptions } from '../metadata/options.js'
 import type { IssuerResolverOptions } from './tenant-types.js'
 import type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions } from './check-types.js'
 import type { MtlsOptions } from './mtls-types.js'
+import type { DpopNonceOptions, DpopOptions } from './dpop-types.js'
 
-// The `issuerResolver` option's own type lives beside this file (this one is at its size limit).
-export type { IssuerResolverOptions }
-export type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions, MtlsOptions }
+// Larger option groups have their own files beside this one (this one is at its size limit).
+export type { IssuerResolverOptions, RevocationOptions, UserCheckOptions, VerifiedCacheOptions }
+export type { DpopNonceOptions, DpopOptions, MtlsOptions }
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -174,6 +175,8 @@ export interface IssuerOptions {
    * @defaultValue `'sub'`
    */
   username?: ClaimPath | ((claims: Record<string, unknown>) => string | undefined) | undefined
+  /** This issuer's DPoP mode, over the gate's `dpop.mode` (which must be set). @defaultValue it */
+  dpop?: 'allowed' | 'required' | undefined
 }
 
 /** Where a token may come from, in the order they are tried. */
@@ -292,4 +295,6 @@ export interface AuthenticateOptions {
   issuerResolver?: IssuerResolverOptions | undefined
   /** Certificate-bound tokens (RFC 8705): a trusted proxy's header, the metadata (docs/mtls.md). */
   mtls?: MtlsOptions | undefined
+  /** DPoP sender-constrained tokens (RFC 9449); see `dpop-types.ts`. @defaultValue off */
+  dpop?: DpopOptions | undefined
 }

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { CredentialsRequiredError } from '../errors.js'
+import { CredentialsRequiredError, InvalidRequestError } from '../errors.js'
 import type { AuthContext, TokenSource } from '../context/types.js'
 import { checkCsrf } from '../request/csrf.js'
 import { assertBearerTokenSyntax, extractCustom, extractFromSources } from '../request/extract.js'
@@ -35,6 +35,14 @@ import type { VerifiedToken } from './verified-cache.js'
 import { buildContext, checkStoresAndBuildContext, hasStoreChecks } from './account.js'
 import { reportAuthenticated, reportRejection } from './hooks.js'
 import { checkCertificateBinding } from '../mtls/binding.js'
+import { checkSenderConstraint } from '../dpop/binding.js'
+import type { DpopOutcome } from '../dpop/binding.js'
+import { rememberNextNonce } from '../dpop/next-nonce.js'
+import type { ProofRequest } from '../dpop/proof.js'
+import { readDpopCredentials } from '../dpop/request.js'
+
+/** A token found, with the DPoP proof when it came with the DPoP scheme. */
+type FoundToken = ExtractedToken & { readonly proof?: string }
 
 /** One request's token on its way through the steps. */
 interface Attempt {
@@ -45,6 +53,8 @@ interface Attempt {
   readonly req: AuthRequest
   /** The request's time, read once: every time rule of the request uses the same instant. */
   readonly nowMs: number
+  /** The DPoP proof and the request it must name, for a token sent with the DPoP scheme. */
+  readonly proof: ProofRequest | undefined
   /**
    * The payload once its signature is verified (set by this module only): a later rejection
    * (expired, wrong audience, revoked...) reports an authentic issuer and subject.
@@ -69,16 +79,42 @@ export function authenticate(
  * The token of the configured sources or of the custom extractor (asynchronous), which runs
  * whenever there is one: a token it finds beside a source's is refused (one method per request).
  */
-function findToken(pipeline: Pipeline, req: AuthRequest): MaybePromise<ExtractedToken | undefined> {
+function findToken(pipeline: Pipeline, req: AuthRequest): MaybePromise<FoundToken | undefined> {
   const { config } = pipeline
+  if (config.dpop !== undefined) {
+    const dpop = readDpopCredentials(req)
+    if (dpop !== undefined) return withDpopCredentials(pipeline, req, dpop.token, dpop.proof)
+  }
   // The header token's syntax scan waits for the compact gate (see verifyFresh).
   const extracted = extractFromSources(req, config, true)
   if (config.extractToken !== undefined) return extractCustom(req, config, extracted)
   return extracted
 }
 
+/**
+ * A token sent with the DPoP scheme: one method per request, so a cookie or custom extractor
+ * carrying a token too makes the request ambiguous, as between the other sources.
+ */
+function withDpopCredentials(
+  pipeline: Pipeline,
+  req: AuthRequest,
+  token: string,
+  proof: string,
+): MaybePromise<FoundToken | undefined> {
+  const { config } = pipeline
+  if (extractFromSources(req, config, true) !== undefined) {
+    throw new InvalidRequestError(
+      'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
+      'a DPoP Authorization header and another source both carry a token',
+    )
+  }
+  const found: FoundToken = { token, source: 'header', proof }
+  if (config.extractToken !== undefined) return extractCustom(req, config, found)
+  return found
+}
+
 function authenticateFoundToken(
-  extracted: ExtractedToken | undefined,
+  extracted: FoundToken | undefined,
   pipeline: Pipeline,
   req: AuthRequest,
 ): MaybePromise<AuthContext | undefined> {
@@ -101,6 +137,10 @@ function authenticateFoundToken(
     source,
     req,
     nowMs: config.now(),
+    proof:
+      extracted.proof === undefined
+        ? undefined
+        : { proof: extracted.proof, method: req.method ?? '', target: requestTarget(req) },
     verifiedClaims: undefined,
   }
   return catchRejection(authenticateToken, rejectAttempt, attempt, undefined)
@@ -162,9 +202,24 @@ function checkStoresAndReport(
   attempt: Attempt,
 ): MaybePromise<AuthContext> {
   attempt.verifiedClaims = verified.registered
+  const { dpop } = attempt.pipeline.config
+  if (dpop === undefined) return checkStoresAndReportBound(undefined, verified, attempt)
+  const { proof, token, nowMs } = attempt
+  const mode = verified.issuer.dpopMode
+  const bound = checkSenderConstraint(dpop, proof, token, verified.jkt, nowMs, mode)
+  return continueWith(bound, checkStoresAndReportBound, verified, attempt)
+}
+
+function checkStoresAndReportBound(
+  bound: DpopOutcome | undefined,
+  verified: VerifiedToken,
+  attempt: Attempt,
+): MaybePromise<AuthContext> {
   const { pipeline, token, source, req } = attempt
   const { config } = pipeline
+  // A certificate-bound token needs its certificate whatever the scheme (throws otherwise).
   const binding = checkCertificateBinding(config.mtls, verified.registered.cnf, req)
+  if (bound !== undefined) return checkStoresAndReportDpop(bound, verified, attempt)
   if (!hasStoreChecks(config)) {
     return reportAuthenticated(buildContext(config, verified, token, source, binding), config)
   }
@@ -172,10 +227,33 @@ function checkStoresAndReport(
   return continueWith(context, reportAuthenticated, config, undefined)
 }
 
+/** A DPoP request's context says how it was bound, and carries the next nonce, if one is due. */
+async function checkStoresAndReportDpop(
+  bound: DpopOutcome,
+  verified: VerifiedToken,
+  attempt: Attempt,
+): Promise<AuthContext> {
+  const { config } = attempt.pipeline
+  const { token, source } = attempt
+  const binding = { method: 'dpop', jkt: bound.jkt } as const
+  const context = hasStoreChecks(config)
+    ? await checkStoresAndBuildContext(config, verified, token, source, binding)
+    : buildContext(config, verified, token, source, binding)
+  if (bound.nextNonce !== undefined) rememberNextNonce(context, bound.nextNonce)
+  return reportAuthenticated(context, config)
+}
+
+/** The request's path and query as received (Express: `originalUrl`, kept across routers). */
+function requestTarget(req: AuthRequest): string {
+  return req.originalUrl ?? req.url ?? ''
+}
+
 function rejectBeforeToken(error: unknown, pipeline: Pipeline): never {
   return reportRejection(pipeline.config, error, undefined, undefined)
 }
 
 function rejectAttempt(error: unknown, attempt: Attempt): never {
-  return reportRejection(attempt.pipeline.config, error, attempt.source, attempt.verifiedClaims)
+  const { config } = attempt.pipeline
+  const usedDpop = attempt.proof !== undefined
+  return reportRejection(config, error, attempt.source, attempt.verifiedClaims, usedDpop)
 }

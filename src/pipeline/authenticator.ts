@@ -14,6 +14,7 @@ import type { MetadataEndpoint } from '../metadata/endpoint.js'
 import { authenticate } from './authenticate.js'
 import type { MaybePromise } from './maybe-promise.js'
 import { createPipeline } from './pipeline.js'
+import type { DpopChallenge } from '../challenge.js'
 import type { Pipeline } from './pipeline.js'
 
 export type { AuthRequest } from '../request/extract.js'
@@ -92,6 +93,8 @@ export interface AuthenticatorInternals {
   readonly signatureChecks: () => number
   /** The protected-resource metadata endpoint, when the `resource` option is set. */
   readonly metadata: MetadataEndpoint | undefined
+  /** The DPoP challenge, when the `dpop` option is set (the guards' errors carry it). */
+  readonly dpopChallenge: DpopChallenge | undefined
 }
 
 /**
@@ -124,6 +127,7 @@ export function createAuthenticatorInternals(options: AuthenticateOptions): Auth
       config.protectedResource === undefined
         ? undefined
         : createMetadataEndpoint(config.protectedResource),
+    dpopChallenge: config.dpop?.challenge,
   }
 }
 

@@ -21,16 +21,19 @@ export function reportAuthenticated<C extends AuthContext>(context: C, config: R
  * @param source - where the token came from, when one was found.
  * @param verifiedClaims - the payload once its signature is verified (only then are issuer and
  *   subject authentic, and reported).
+ * @param usedDpop - whether the request used the DPoP scheme (its challenge then carries the error).
  */
 export function reportRejection(
   config: ResolvedConfig,
   error: unknown,
   source: TokenSource | undefined,
   verifiedClaims: Readonly<Record<string, unknown>> | undefined,
+  usedDpop = false,
 ): never {
   if (isAuthError(error)) {
     error.realm = config.realm
     error.resourceMetadata = config.protectedResource?.metadataUrl
+    if (config.dpop !== undefined) error.dpop = { challenge: config.dpop.challenge, used: usedDpop }
     if (config.onRejected !== undefined) {
       notify(config.onRejected, {
         code: error.code,

@@ -38,6 +38,8 @@ export interface VerifiedToken {
   readonly roles: readonly string[]
   readonly scopes: readonly string[]
   readonly key: VerificationKey
+  /** The DPoP key thumbprint the token is bound to (`cnf.jkt`, RFC 9449 §6.1), if any. */
+  readonly jkt: string | undefined
 }
 
 interface Entry {

@@ -21,6 +21,10 @@ export interface AuthRequest extends ExtractorRequest, ClientConnection {
   method?: string
   /** Node's raw header list (name, value, name, value...), to see duplicate lines. */
   rawHeaders?: readonly string[]
+  /** The request target as received (Express), whose path a DPoP proof's `htu` must name. */
+  originalUrl?: string
+  /** The request target (Node), used when `originalUrl` is absent. */
+  url?: string
   /**
    * Parsed unsigned cookies (cookie-parser's): read only when the request has no raw `Cookie`
    * header, for framework-free callers that hold parsed cookies only.
@@ -46,7 +50,7 @@ export interface ExtractionPolicy {
 }
 
 /** Lines of the header `name` (lower-case letters only) in Node's raw header list. */
-function countHeaderLines(rawHeaders: readonly string[] | undefined, name: string): number {
+export function countHeaderLines(rawHeaders: readonly string[] | undefined, name: string): number {
   if (rawHeaders === undefined) return 0
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {

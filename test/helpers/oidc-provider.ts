@@ -49,6 +49,11 @@ export interface OidcProviderOptions {
    * `clientSubject` (chain validated against `ca`), and its tokens are bound to it.
    */
   tls?: { cert: string; key: string; ca: string; clientSubject: string }
+  /**
+   * The provider's DPoP feature (`dPoP`): a token request with a proof gets a `cnf.jkt` token.
+   * @defaultValue the provider's default (on)
+   */
+  dpop?: boolean
 }
 
 export interface OidcProvider {
@@ -111,6 +116,8 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
       clientCredentials: { enabled: true },
       ...(options.tls === undefined ? {} : { mTLS: mtlsFeature() }),
       devInteractions: { enabled: false },
+      // On by default in oidc-provider 9; the option makes a test's reliance on it explicit.
+      ...(options.dpop === undefined ? {} : { dPoP: { enabled: options.dpop } }),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => options.resources[0]!,

@@ -68,6 +68,11 @@ describe('the error union', () => {
   it('keeps the documented codes, each in one class', () => {
     expectTypeOf<AuthErrorCode>().toEqualTypeOf<
       | 'ERR_AUTH_TOKEN_MISSING'
+      | 'ERR_AUTH_DPOP_REQUIRED'
+      | 'ERR_AUTH_DPOP_BINDING_MISMATCH'
+      | 'ERR_AUTH_DPOP_PROOF_INVALID'
+      | 'ERR_AUTH_DPOP_REPLAYED'
+      | 'ERR_AUTH_DPOP_NONCE_REQUIRED'
       | 'ERR_AUTH_HEADER_MALFORMED'
       | 'ERR_AUTH_CREDENTIALS_AMBIGUOUS'
       | 'ERR_AUTH_COOKIE_SIGNATURE_INVALID'

@@ -1,0 +1,52 @@
+/**
+ * Proof keys: the public JWK of a DPoP proof header, checked and imported once per thumbprint.
+ * A client reuses its key for many proofs, so the import (the costly part for RSA) is cached; the
+ * thumbprint covers every member that defines the key, so one thumbprint is one key.
+ *
+ * @module
+ */
+import { createPublicKey } from 'node:crypto'
+import type { JsonWebKey, KeyObject } from 'node:crypto'
+import { MIN_RSA_BITS } from '../jws/algorithms.js'
+
+/** Members only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+
+/** Whether a proof header's `jwk` is a plain object holding no private or symmetric material. */
+export function isPublicJwk(jwk: unknown): jwk is Readonly<Record<string, unknown>> {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return false
+  if (SECRET_MEMBERS.some((member) => Object.hasOwn(jwk, member))) return false
+  return (jwk as { kty?: unknown }).kty !== 'oct'
+}
+
+/** Imported proof keys by thumbprint, at most `max`; the oldest goes first. */
+export class ProofKeys {
+  readonly #keys = new Map<string, KeyObject>()
+
+  constructor(readonly max = 1000) {}
+
+  /** The public key of `jwk` (whose thumbprint is `jkt`), or undefined if it does not import. */
+  get(jkt: string, jwk: Readonly<Record<string, unknown>>): KeyObject | undefined {
+    const known = this.#keys.get(jkt)
+    if (known !== undefined) return known
+    let key: KeyObject
+    try {
+      key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+    } catch {
+      return undefined
+    }
+    // The same floor as issuers' keys: a weak RSA proof key is refused, not cached.
+    const { modulusLength } = key.asymmetricKeyDetails ?? {}
+    if (modulusLength !== undefined && modulusLength < MIN_RSA_BITS) return undefined
+    if (this.#keys.size >= this.max) {
+      const oldest = this.#keys.keys().next().value
+      if (oldest !== undefined) this.#keys.delete(oldest)
+    }
+    this.#keys.set(jkt, key)
+    return key
+  }
+
+  get size(): number {
+    return this.#keys.size
+  }
+}
