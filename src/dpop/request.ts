@@ -27,9 +27,8 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/
  */
 export function readDpopCredentials(req: AuthRequest): DpopCredentials | undefined {
   const value = readHeader(req, 'authorization', 'Authorization')
-  if (typeof value !== 'string') return undefined // absent, or repeated: bearer extraction refuses
+  if (typeof value !== 'string' || !isDpopScheme(value)) return undefined // absent or repeated too
   const space = value.indexOf(' ')
-  if (space !== 4 || value.slice(0, 4).toLowerCase() !== 'dpop') return undefined
   if (countHeaderLines(req.rawHeaders, 'authorization') > 1) {
     throw new InvalidRequestError(
       'ERR_AUTH_CREDENTIALS_AMBIGUOUS',
@@ -44,6 +43,20 @@ export function readDpopCredentials(req: AuthRequest): DpopCredentials | undefin
     )
   }
   return { token, proof: readProofHeader(req) }
+}
+
+/** Whether an `Authorization` value uses the DPoP scheme (in any case). */
+function isDpopScheme(value: string): boolean {
+  return value.indexOf(' ') === 4 && value.slice(0, 4).toLowerCase() === 'dpop'
+}
+
+/**
+ * Whether the request tried the DPoP scheme, even with a malformed credential: its challenge then
+ * carries the error (RFC 9449 §7.1), not the `Bearer` one.
+ */
+export function triedDpopScheme(req: AuthRequest): boolean {
+  const value = readHeader(req, 'authorization', 'Authorization')
+  return typeof value === 'string' && isDpopScheme(value)
 }
 
 function readProofHeader(req: AuthRequest): string {

@@ -33,7 +33,7 @@ const PRESETS_WITHOUT_AUDIENCE: ReadonlySet<unknown> = new Set(['clustercockpit'
 export function resolveTenant(
   answer: unknown,
   iss: string,
-  { staticKeys, resource }: Pick<TenantSettings, 'staticKeys' | 'resource'>,
+  { staticKeys, resource, dpop }: Pick<TenantSettings, 'staticKeys' | 'resource' | 'dpop'>,
   until: number,
 ): ResolvedIssuer {
   const options = withResourceAudience(parseIssuerOptions(answer, TENANT_OPTION), { resource })
@@ -41,6 +41,10 @@ export function resolveTenant(
   // accept tokens whose `iss` differs from it, which the issuer rule never allows.
   if (options.issuer !== iss) {
     throw new AuthConfigError(`${TENANT_OPTION}.issuer`, "is not the token's iss")
+  }
+  // As for a static issuer: its own DPoP mode would otherwise be silently ignored.
+  if (options.dpop !== undefined && !dpop) {
+    throw new AuthConfigError(`${TENANT_OPTION}.dpop`, 'needs the gate\'s "dpop" option')
   }
   const resolved = resolveIssuer(options, TENANT_OPTION)
   const keys = [...staticKeys, ...resolved.keys.configured]

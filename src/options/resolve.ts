@@ -48,6 +48,8 @@ export interface TenantSettings {
   readonly staticKeys: readonly ConfiguredKey[]
   /** The gate's `resource`: a tenant without `audience` requires it in `aud`, as static issuers. */
   readonly resource: string | undefined
+  /** Whether the gate has `dpop`: a tenant's own DPoP mode needs it, as a static issuer's does. */
+  readonly dpop: boolean
 }
 
 /** The whole configuration, ready for the request path. */
@@ -96,7 +98,7 @@ export interface ResolvedConfig {
 export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   const options = parseOptions(input)
   const issuers = resolveIssuers(options)
-  const tenants = tenantSettings(options.issuerResolver, issuers, options.resource)
+  const tenants = tenantSettings(options.issuerResolver, issuers, options)
   return Object.freeze({
     ...issuers,
     tenants,
@@ -164,7 +166,7 @@ const TENANT_DEFAULTS = { max: 100, ttl: 600_000, timeout: 3000, negativeTtl: 30
 function tenantSettings(
   resolver: IssuerResolverOptions | undefined,
   { configuredKeys }: IssuerIndex,
-  resource: string | undefined,
+  { resource, dpop }: Pick<AuthenticateOptions, 'resource' | 'dpop'>,
 ): TenantSettings | undefined {
   if (resolver === undefined) return undefined
   const ttl = resolver.ttl === undefined ? TENANT_DEFAULTS.ttl : resolver.ttl * 1000
@@ -176,6 +178,7 @@ function tenantSettings(
     timeout: resolver.timeout ?? TENANT_DEFAULTS.timeout,
     staticKeys: configuredKeys,
     resource,
+    dpop: dpop !== undefined,
   })
 }
 

@@ -39,7 +39,7 @@ import { checkSenderConstraint } from '../dpop/binding.js'
 import type { DpopOutcome } from '../dpop/binding.js'
 import { rememberNextNonce } from '../dpop/next-nonce.js'
 import type { ProofRequest } from '../dpop/proof.js'
-import { readDpopCredentials } from '../dpop/request.js'
+import { readDpopCredentials, triedDpopScheme } from '../dpop/request.js'
 
 /** A token found, with the DPoP proof when it came with the DPoP scheme. */
 type FoundToken = ExtractedToken & { readonly proof?: string }
@@ -248,8 +248,10 @@ function requestTarget(req: AuthRequest): string {
   return req.originalUrl ?? req.url ?? ''
 }
 
-function rejectBeforeToken(error: unknown, pipeline: Pipeline): never {
-  return reportRejection(pipeline.config, error, undefined, undefined)
+function rejectBeforeToken(error: unknown, pipeline: Pipeline, req?: AuthRequest): never {
+  const { config } = pipeline
+  const usedDpop = config.dpop !== undefined && req !== undefined && triedDpopScheme(req)
+  return reportRejection(config, error, undefined, undefined, usedDpop)
 }
 
 function rejectAttempt(error: unknown, attempt: Attempt): never {

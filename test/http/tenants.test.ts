@@ -148,6 +148,14 @@ describe('multi-tenant issuers', () => {
     expect(lines.join('\n')).toContain('issuerResolver.resolve().issuer')
   })
 
+  it("refuses (500) a tenant's own DPoP mode when the gate has no dpop option", async () => {
+    const { t, get, lines } = setup({
+      resolve: (iss) => (iss === a.issuer ? { ...tenantOf(a), dpop: 'required' } : undefined),
+    })
+    expectRejected(await get(await a.token()), t, 500, 'ERR_AUTH_ISSUER_MISCONFIGURED')
+    expect(lines.join('\n')).toContain('issuerResolver.resolve().dpop')
+  })
+
   it('refuses (500) invalid options, and the log holds the option, never the secret', async () => {
     const secret = 'too-short-secret'
     const { t, get, lines, asked } = setup({

@@ -368,6 +368,19 @@ describe('DPoP with oidc-provider and oauth4webapi', () => {
     await expectRefused(app, none, 401, 'ERR_AUTH_DPOP_PROOF_INVALID', 'invalid_dpop_proof')
   })
 
+  it('puts the error of a malformed DPoP Authorization header on the DPoP challenge', async () => {
+    const reply = await expectRefused(
+      app,
+      ['Authorization', 'DPoP not a token!', 'DPoP', await proof(app)],
+      400,
+      'ERR_AUTH_HEADER_MALFORMED',
+      'invalid_request',
+    )
+    const [bearer] = String(reply.headers['www-authenticate']).split(', DPoP ')
+    expect(bearer).toMatch(/^Bearer realm="api"/)
+    expect(bearer).not.toContain('error=')
+  })
+
   it('answers 503 when the replay store is down, never a pass', async () => {
     app.store.down = true
     try {
