@@ -169,3 +169,55 @@ describe('two apps with DPOP_REPLAY_STORE=postgres on one database', () => {
     expect((await me(b, await proof())).status).toBe(200)
   })
 })
+
+describe('two apps with DPOP_REPLAY_STORE=redis on one Redis', () => {
+  let apps: ExampleApp[] = []
+  beforeAll(async () => {
+    const config = parseAppConfig({
+      ...DPOP,
+      DPOP_REPLAY_STORE: 'redis',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    })
+    apps = [await openApp(config), await openApp(config)]
+    // Each store's fail-fast client refuses commands (a 503) until it has connected: wait for
+    // that with throwaway proofs, a bounded number of times.
+    for (const example of apps) {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        if ((await me(example, await proof())).status !== 503) break
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+  })
+  afterAll(async () => {
+    for (const example of apps) await example.close()
+  })
+
+  it('refuses on one a proof the other accepted', async () => {
+    const [a, b] = apps as [ExampleApp, ExampleApp]
+    const once = await proof()
+    expect((await me(a, once)).status).toBe(200)
+    const replayed = await me(b, once)
+    expect([replayed.status, replayed.body.code]).toEqual([401, 'ERR_AUTH_DPOP_REPLAYED'])
+    expect((await me(b, await proof())).status).toBe(200)
+  })
+})
+
+describe('the app whose DPoP replay store cannot be reached', () => {
+  let example: ExampleApp
+  beforeAll(async () => {
+    example = await openApp(
+      parseAppConfig({
+        ...DPOP,
+        DPOP_REPLAY_STORE: 'postgres',
+        DATABASE_URL: 'postgres://127.0.0.1:1/test',
+      }),
+    )
+  })
+  afterAll(() => example.close())
+
+  it('answers 503, never a pass', async () => {
+    const reply = await me(example, await proof())
+    expect([reply.status, reply.body.code]).toEqual([503, 'ERR_AUTH_STORE_UNAVAILABLE'])
+    expect(reply.body.sub).toBeUndefined()
+  })
+})
