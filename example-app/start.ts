@@ -21,7 +21,7 @@ const ISSUER = 'jwt-gate-example-auth-api'
 // Variables the two programs read: never inherited from the shell, so that a stray JWT_SECRET
 // or PORT cannot change the demo.
 const OWN_VARIABLES =
-  /^(JWT_|AUTH_|CROSS_LOGIN_|USERS_|APP_PUBLIC_URL$|DATABASE_URL$|CONFIG_FILE$|PORT$|HOST$)/
+  /^(JWT_|AUTH_|CROSS_LOGIN_|USERS_|DPOP_|APP_PUBLIC_URL$|DATABASE_URL$|REDIS_URL$|CONFIG_FILE$|PORT$|HOST$)/
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(

@@ -30,6 +30,7 @@ import {
 } from './key-source.js'
 import type { TlsFiles } from '../shared/serve.js'
 import { readTls } from './tls.js'
+import { databaseServesDpop, readDpop, type ReplayStoreConfig } from './dpop.js'
 
 /** Where the app's user check looks users up. */
 export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -58,6 +59,8 @@ export interface AppConfig {
   users: UserCheckConfig | undefined
   /** HTTPS (`TLS_CERT_FILE`, `TLS_KEY_FILE`), asking for client certificates with a client CA. */
   tls: TlsFiles | undefined
+  /** Where DPoP proof `jti`s are remembered (`DPOP_REPLAY_STORE`), with `JWT_DPOP`. */
+  replayStore: ReplayStoreConfig | undefined
 }
 
 /** Defaults of the app, shared with the launcher. */
@@ -145,6 +148,7 @@ function readUserCheck(
   const postgres = readString(env, 'DATABASE_URL')
   if (!enabled) {
     for (const name of ['USERS_DB', 'DATABASE_URL', 'USERS_FILE']) {
+      if (name === 'DATABASE_URL' && databaseServesDpop(env)) continue
       if (readString(env, name) !== undefined) {
         throw new ConfigError(
           name,
@@ -316,6 +320,7 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
   const issuers = readIssuers(env, readFile, cc)
   const resource = readResource(env)
   const tls = readTls(env, readFile)
+  const dpop = readDpop(env)
   return {
     port: readPort(env, 'PORT', APP_DEFAULTS.port),
     host: readString(env, 'HOST') ?? APP_DEFAULTS.host,
@@ -329,8 +334,10 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
       ...(resource === undefined ? {} : { resource }),
       // Bound tokens are checked anyway; this advertises them in the metadata (JWT_RESOURCE).
       ...(tls?.clientCa === undefined ? {} : { mtls: {} }),
+      ...(dpop === undefined ? {} : { dpop: dpop.options }),
     },
     users: readUserCheck(env, readFile, cc),
     tls,
+    replayStore: dpop?.store,
   }
 }

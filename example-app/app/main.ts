@@ -24,6 +24,13 @@ try {
   throw err
 }
 
+if (config.replayStore?.kind === 'memory') {
+  console.warn(
+    'app: DPoP proofs are remembered by this process only (DPOP_REPLAY_STORE=memory): ' +
+      'behind a load balancer, set DPOP_REPLAY_STORE=redis or postgres so that every instance refuses a replay',
+  )
+}
+
 let example: ExampleApp
 try {
   example = await openApp(config)

@@ -39,6 +39,9 @@ export function variableForOption(option: string, env: Env): string | undefined 
   if (option.startsWith('cookie')) {
     return readString(env, 'JWT_COOKIE_NAME') === undefined ? 'CONFIG_FILE' : 'JWT_COOKIE_NAME'
   }
+  if (option.startsWith('dpop.nonce')) return 'DPOP_NONCE_SECRET'
+  if (option.startsWith('dpop.publicOrigin')) return 'APP_PUBLIC_URL'
+  if (option.startsWith('dpop')) return 'JWT_DPOP'
   if (option.startsWith('users')) {
     return readString(env, 'DATABASE_URL') === undefined ? 'USERS_DB' : 'DATABASE_URL'
   }

@@ -20,6 +20,7 @@ import {
   safeJson,
   type Env,
 } from './env-values.js'
+import { checkDpop, databaseServesDpop } from './example-env-dpop.js'
 import { checkDiscovery, checkProfileAudience } from './example-env-issuer.js'
 import { KEY_VARIABLES, checkAlgorithms, checkKeyVariables } from './example-env-keys.js'
 import { checkTls } from './example-env-tls.js'
@@ -32,6 +33,7 @@ const KNOWN_JWT_VARIABLES = new Set([
   ...KEY_VARIABLES,
   'JWT_ISSUER',
   'JWT_DISCOVERY',
+  'JWT_DPOP',
   'JWT_AUDIENCE',
   'JWT_RESOURCE',
   'JWT_ALGORITHMS',
@@ -63,6 +65,7 @@ async function checkUsers(
     const switchName =
       configValidateUser === undefined ? 'JWT_VALIDATE_USERS=true' : 'jwts.validate-user'
     for (const name of ['USERS_DB', 'DATABASE_URL', 'USERS_FILE']) {
+      if (name === 'DATABASE_URL' && databaseServesDpop(env)) continue
       if (read(env, name) !== undefined) {
         problems.error(name, `is set but the user check is off (set ${switchName})`)
       }
@@ -76,7 +79,8 @@ async function checkUsers(
   } else if (sqlite === undefined && postgres === undefined) {
     problems.error('USERS_DB', 'the user check needs USERS_DB (SQLite file) or DATABASE_URL')
   }
-  if (postgres !== undefined && !/^postgres(ql)?:\/\//.test(postgres)) {
+  // With the DPoP replay store on the same database, its check reports a bad URL.
+  if (postgres !== undefined && !databaseServesDpop(env) && !/^postgres(ql)?:\/\//.test(postgres)) {
     problems.error('DATABASE_URL', 'must be a postgres:// or postgresql:// URL')
   }
   const usersText = await readFileVariable(env, 'USERS_FILE', cwd, problems)
@@ -216,6 +220,7 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
   checkCookieName(env, facts, problems)
   await checkUsers(env, cwd, fromConfig ? (facts?.validateUser ?? false) : undefined, problems)
   await checkTls(env, cwd, problems)
+  checkDpop(env, problems)
 
   for (const name of Object.keys(env)) {
     if (name.startsWith('JWT_') && !KNOWN_JWT_VARIABLES.has(name)) {

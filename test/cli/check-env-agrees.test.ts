@@ -21,6 +21,8 @@ import { createTestPki } from '../helpers/tls.js'
 const ed = generateKeyPairSync('ed25519')
 const raw = ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')
 const base = { JWT_ISSUER: 'https://auth.example', JWT_PUBLIC_KEY: raw }
+const dpop = { JWT_DPOP: 'required', APP_PUBLIC_URL: 'https://app.example' }
+const postgres = 'postgres://127.0.0.1:5432/test'
 
 let dir: string
 let cleanup: () => Promise<void>
@@ -118,6 +120,35 @@ const ENVIRONMENTS: Record<string, string>[] = [
     TLS_CLIENT_CA_FILE: 'priv.pem',
   },
   { ...base, TLS_CERT_FILE: 'server.crt', TLS_KEY_FILE: 'nope.key' },
+  // Issue 24: DPoP, its public origin, replay store and nonces.
+  { ...base, ...dpop },
+  { ...base, ...dpop, JWT_DPOP: 'REQUIRED' },
+  { ...base, ...dpop, JWT_DPOP: 'sometimes' },
+  { ...base, JWT_DPOP: 'required' },
+  { ...base, ...dpop, APP_PUBLIC_URL: 'https://app.example/api' },
+  { ...base, ...dpop, APP_PUBLIC_URL: 'http://app.example' },
+  { ...base, ...dpop, APP_PUBLIC_URL: 'http://127.0.0.1:3000/' },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'memory' },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'etcd' },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'redis' },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'redis', REDIS_URL: 'http://127.0.0.1:6379' },
+  { ...base, ...dpop, REDIS_URL: 'redis://127.0.0.1:6379' },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'postgres' },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'postgres', DATABASE_URL: postgres },
+  { ...base, ...dpop, DPOP_REPLAY_STORE: 'postgres', DATABASE_URL: 'mysql://x/test' },
+  {
+    ...base,
+    ...dpop,
+    DPOP_REPLAY_STORE: 'postgres',
+    DATABASE_URL: postgres,
+    JWT_VALIDATE_USERS: 'true',
+  },
+  { ...base, ...dpop, DATABASE_URL: postgres },
+  { ...base, ...dpop, DPOP_NONCE_SECRET: 'n'.repeat(32) },
+  { ...base, ...dpop, DPOP_NONCE_SECRET: 'n'.repeat(31) },
+  { ...base, DPOP_NONCE_SECRET: 'n'.repeat(32) },
+  { ...base, DPOP_REPLAY_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' },
 ]
 
 /**
