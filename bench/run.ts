@@ -11,7 +11,8 @@
  *
  * Options: `--rounds N` (default 3), `--seconds S` per slice (default 5), `--connections N`
  * (default 10), `--algs EdDSA,ES256,RS256,HS256`, `--out DIR` (results directory; the chart goes
- * to DIR/bench.svg unless DIR is the default), and `--smoke`: one algorithm, one round of 0.5 s slices,
+ * to DIR/bench.svg unless DIR is the default), `--servers 'jwt-gate, DPoP;express-oauth2-jwt-bearer'`
+ * (only those rows, and bare Express; names as in the table, separated by `;`), and `--smoke`: one algorithm, one round of 0.5 s slices,
  * results in a temporary directory, then the micro-benchmark in its smoke mode. The smoke run
  * checks that the suite works (every server answers 200 with the token and 401 without it, no
  * slice has a failed request); it asserts no numbers.
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     algs: { type: 'string' },
     out: { type: 'string' },
+    servers: { type: 'string' },
   },
 })
 const smoke = args.smoke
@@ -72,6 +74,11 @@ const seconds = num(args.seconds, smoke ? 0.5 : 5, 0.5, 60)
 const connections = num(args.connections, 10, 1, 100)
 const algs = (args.algs?.split(',') ?? (smoke ? ['ES256'] : [...ALGORITHMS])) as BenchAlgorithm[]
 for (const alg of algs) if (!ALGORITHMS.includes(alg)) throw new Error(`unknown algorithm ${alg}`)
+// Bare Express is always measured: the other rows are compared with it.
+const only = args.servers === undefined ? undefined : ['bare Express', ...args.servers.split(';')]
+for (const name of only ?? []) {
+  if (!SERVERS.some((s) => s.name === name)) throw new Error(`unknown server ${name}`)
+}
 const START_TIMEOUT_MS = 30_000
 
 const PINNING = (() => {
@@ -276,7 +283,9 @@ async function slice(server: Server, creds: Credentials, round: number, s: numbe
 
 /** Runs every server of one algorithm, rounds in rotating order; one row per server. */
 async function measureAlgorithm(alg: BenchAlgorithm, fixtureFile: string, creds: Credentials) {
-  const specs = SERVERS.filter((s) => alg !== 'EdDSA' || !('eddsa' in s))
+  const specs = SERVERS.filter(
+    (s) => (alg !== 'EdDSA' || !('eddsa' in s)) && (only === undefined || only.includes(s.name)),
+  )
   const servers: Server[] = []
   try {
     // Started together (startup is mostly module loading), stopped together in `finally`.
