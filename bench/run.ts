@@ -11,7 +11,8 @@
  *
  * Options: `--rounds N` (default 3), `--seconds S` per slice (default 5), `--connections N`
  * (default 10), `--algs EdDSA,ES256,RS256,HS256`, `--out DIR` (results directory; the chart goes
- * to DIR/bench.svg unless DIR is the default), and `--smoke`: one algorithm, one round of 0.5 s slices,
+ * to DIR/bench.svg unless DIR is the default), `--servers 'jwt-gate, DPoP;express-oauth2-jwt-bearer'`
+ * (only those rows, and bare Express; names as in the table, separated by `;`), and `--smoke`: one algorithm, one round of 0.5 s slices,
  * results in a temporary directory, then the micro-benchmark in its smoke mode. The smoke run
  * checks that the suite works (every server answers 200 with the token and 401 without it, no
  * slice has a failed request); it asserts no numbers.
@@ -24,6 +25,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
+import type { Request } from 'autocannon'
+import { createDpopClient, makeProof, makeProofs } from './dpop.js'
+import type { DpopClient } from './dpop.js'
 import { ALGORITHMS, createFixture, signTokens } from './fixture.js'
 import type { BenchAlgorithm } from './fixture.js'
 import { markdown, median, svg } from './report.js'
@@ -41,6 +45,10 @@ const SERVERS = [
   { name: 'express-jwt', file: 'express-jwt', variant: 'keyobject', eddsa: false },
   { name: 'passport-jwt', file: 'passport-jwt', eddsa: false },
   { name: 'express-oauth2-jwt-bearer', file: 'oauth2-bearer' },
+  // DPoP (bench/dpop.ts): a bound token and a fresh proof per request, never one sent twice.
+  { name: 'jwt-gate, DPoP', file: 'jwt-gate', variant: 'dpop', dpop: true },
+  { name: 'jwt-gate, DPoP, cache: false', file: 'jwt-gate', variant: 'dpop-cache-off', dpop: true },
+  { name: 'express-oauth2-jwt-bearer, DPoP', file: 'oauth2-bearer', variant: 'dpop', dpop: true },
 ] as const
 type ServerSpec = (typeof SERVERS)[number]
 
@@ -52,6 +60,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     algs: { type: 'string' },
     out: { type: 'string' },
+    servers: { type: 'string' },
   },
 })
 const smoke = args.smoke
@@ -65,6 +74,11 @@ const seconds = num(args.seconds, smoke ? 0.5 : 5, 0.5, 60)
 const connections = num(args.connections, 10, 1, 100)
 const algs = (args.algs?.split(',') ?? (smoke ? ['ES256'] : [...ALGORITHMS])) as BenchAlgorithm[]
 for (const alg of algs) if (!ALGORITHMS.includes(alg)) throw new Error(`unknown algorithm ${alg}`)
+// Bare Express is always measured: the other rows are compared with it.
+const only = args.servers === undefined ? undefined : ['bare Express', ...args.servers.split(';')]
+for (const name of only ?? []) {
+  if (!SERVERS.some((s) => s.name === name)) throw new Error(`unknown server ${name}`)
+}
 const START_TIMEOUT_MS = 30_000
 
 const PINNING = (() => {
@@ -150,8 +164,16 @@ async function cpuMicros(server: Server): Promise<number> {
   return usage.user + usage.system
 }
 
+/** The credentials a slice sends: a bearer token, and for DPoP servers the bound token's client. */
+interface Credentials {
+  token: string
+  dpop: DpopClient
+}
+const isDpop = (server: Server): boolean => 'dpop' in server.spec
+
 /** Fails unless the server accepts the token and refuses a request without one. */
-async function check(server: Server, token: string): Promise<void> {
+async function check(server: Server, { token, dpop }: Credentials): Promise<void> {
+  if (isDpop(server)) return checkDpop(server, dpop)
   const ok = await fetch(`${server.url}/`, { headers: { authorization: `Bearer ${token}` } })
   const none = await fetch(`${server.url}/`)
   await Promise.all([ok.text(), none.text()])
@@ -161,6 +183,28 @@ async function check(server: Server, token: string): Promise<void> {
   }
   if ('variant' in server.spec && server.spec.variant === 'resource')
     await checkMetadata(server, none)
+}
+
+/**
+ * A DPoP server accepts a fresh proof, refuses the bound token as Bearer and a request without
+ * credentials; jwt-gate also refuses the same proof twice (the peer keeps no replay store).
+ */
+async function checkDpop(server: Server, client: DpopClient): Promise<void> {
+  const proof = makeProof(client, `${server.url}/`)
+  const send = (headers: Record<string, string>) =>
+    fetch(`${server.url}/`, { headers }).then(async (r) => (await r.text(), r.status))
+  const dpopHeaders = { authorization: `DPoP ${client.token}`, dpop: proof }
+  const statuses = [
+    await send(dpopHeaders),
+    await send({ authorization: `Bearer ${client.token}` }),
+    await send({}),
+    await send(dpopHeaders),
+  ]
+  // The peer answers 400 to a Bearer request in its required mode; it remembers no proof.
+  const expected = server.spec.file === 'jwt-gate' ? '200,401,401,401' : '200,400,401,200'
+  if (statuses.join() !== expected) {
+    throw new Error(`${server.spec.name}: DPoP, Bearer, none, replay answered ${statuses.join()}`)
+  }
 }
 
 /** The `resource` variant serves its metadata and names it in challenges (else it measures nothing). */
@@ -173,17 +217,51 @@ async function checkMetadata(server: Server, refused: Response): Promise<void> {
   }
 }
 
-async function slice(server: Server, token: string, round: number, s: number): Promise<Slice> {
+/** Proofs made ahead of a DPoP slice, per second of it, and the time allowed to make them. */
+const PROOFS_PER_SECOND = 8_000
+const PROOF_MS_PER_SECOND = 3_000
+
+/**
+ * What autocannon sends: one bearer request, or for a DPoP server one proof per request, taken in
+ * turn by every connection (each proof once; when they run out the slice has already stopped).
+ * Returns the request cap: the proofs made less those the connections may have in flight.
+ */
+function load(server: Server, { token, dpop }: Credentials, s: number) {
+  if (!isDpop(server)) {
+    return {
+      cap: Math.ceil(s * 50_000),
+      options: { headers: { authorization: `Bearer ${token}` } },
+    }
+  }
+  const count = Math.ceil(s * PROOFS_PER_SECOND)
+  const proofs = makeProofs(dpop, `${server.url}/`, count, s * PROOF_MS_PER_SECOND)
+  let next = 0
+  const request: Request = {
+    method: 'GET',
+    path: '/',
+    setupRequest: (req) => ({
+      ...req,
+      headers: {
+        authorization: `DPoP ${dpop.token}`,
+        dpop: proofs[Math.min(next++, proofs.length - 1)]!,
+      },
+    }),
+  }
+  return { cap: proofs.length - 2 * connections, options: { requests: [request] } }
+}
+
+async function slice(server: Server, creds: Credentials, round: number, s: number): Promise<Slice> {
+  const { cap, options } = load(server, creds, s)
   const before = await cpuMicros(server)
   // Bounded in time (autocannon's `duration`) and in count (stopped at `maxRequests`; autocannon's
   // own `amount` would make it ignore the duration).
-  const maxRequests = Math.ceil(s * 50_000)
+  const maxRequests = Math.min(Math.ceil(s * 50_000), cap)
   const instance = autocannon({
     url: `${server.url}/`,
     connections,
     duration: s,
     timeout: 10,
-    headers: { authorization: `Bearer ${token}` },
+    ...options,
   })
   let answered = 0
   instance.on('response', () => {
@@ -204,8 +282,10 @@ async function slice(server: Server, token: string, round: number, s: number): P
 }
 
 /** Runs every server of one algorithm, rounds in rotating order; one row per server. */
-async function measureAlgorithm(alg: BenchAlgorithm, fixtureFile: string, token: string) {
-  const specs = SERVERS.filter((s) => alg !== 'EdDSA' || !('eddsa' in s))
+async function measureAlgorithm(alg: BenchAlgorithm, fixtureFile: string, creds: Credentials) {
+  const specs = SERVERS.filter(
+    (s) => (alg !== 'EdDSA' || !('eddsa' in s)) && (only === undefined || only.includes(s.name)),
+  )
   const servers: Server[] = []
   try {
     // Started together (startup is mostly module loading), stopped together in `finally`.
@@ -213,15 +293,15 @@ async function measureAlgorithm(alg: BenchAlgorithm, fixtureFile: string, token:
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value)
     for (const s of started) if (s.status === 'rejected') throw s.reason
     console.log(`  ${alg}: ${servers.length} servers listening`)
-    for (const server of servers) await check(server, token)
+    for (const server of servers) await check(server, creds)
     // Warm-up, not recorded: JIT, connection pools, and the token's second verification (jwt-gate
     // caches a token from its second verification on).
-    for (const server of servers) await slice(server, token, 0, Math.min(1, seconds / 2))
+    for (const server of servers) await slice(server, creds, 0, Math.min(1, seconds / 2))
     const slices = new Map<Server, Slice[]>(servers.map((s) => [s, []]))
     for (let round = 1; round <= rounds; round++) {
       const shift = (round - 1) % servers.length
       for (const server of [...servers.slice(shift), ...servers.slice(0, shift)]) {
-        const result = await slice(server, token, round, seconds)
+        const result = await slice(server, creds, round, seconds)
         slices.get(server)!.push(result)
         const rate = Math.round(result.requests / result.seconds)
         console.log(`  ${alg} round ${round}: ${server.spec.name} ${rate} req/s`)
@@ -254,6 +334,22 @@ function summarise(alg: string, servers: Server[], slices: Map<Server, Slice[]>)
   })
 }
 
+/** CPU per request of each DPoP row over its library's bearer row with a fresh token. */
+function dpopRatios(rows: Row[]): string {
+  const bearerOf: Record<string, string> = {
+    'jwt-gate, DPoP': 'jwt-gate, cache: false',
+    'jwt-gate, DPoP, cache: false': 'jwt-gate, cache: false',
+    'express-oauth2-jwt-bearer, DPoP': 'express-oauth2-jwt-bearer',
+  }
+  const lines = rows.flatMap((row) => {
+    const bearer = rows.find((r) => r.alg === row.alg && r.server === bearerOf[row.server])
+    if (bearer === undefined) return []
+    const ratio = row.cpuMicrosPerRequest / bearer.cpuMicrosPerRequest
+    return [`${row.alg} ${row.server}: ${ratio.toFixed(2)}x the CPU of ${bearer.server}`]
+  })
+  return `DPoP CPU per request over bearer (fresh token):\n${lines.join('\n')}\n`
+}
+
 function commit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -273,7 +369,8 @@ async function main(): Promise<void> {
     for (const alg of algs) {
       console.log(`${alg}: ${rounds} rounds of ${seconds} s per server`)
       const [token] = await signTokens(fixture, alg, 1)
-      rows.push(...(await measureAlgorithm(alg, fixture.file, token!)))
+      const dpop = await createDpopClient(fixture, alg)
+      rows.push(...(await measureAlgorithm(alg, fixture.file, { token: token!, dpop })))
     }
   } finally {
     fixture.dispose()
@@ -302,7 +399,9 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'latest.md'), table)
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(run, null, 2)}\n`)
   writeFileSync(chart, svg(run))
-  console.log(`\n${table}\nwrote ${join(out, 'latest.md')}, latest.json and ${chart}`)
+  console.log(
+    `\n${table}\n${dpopRatios(rows)}\nwrote ${join(out, 'latest.md')}, latest.json and ${chart}`,
+  )
   const failed = rows.filter((r) => r.failures > 0)
   if (failed.length > 0) {
     throw new Error(`failed requests: ${failed.map((r) => `${r.alg} ${r.server}`).join(', ')}`)

@@ -36,12 +36,20 @@ export function mountCpu(app: Express): void {
   })
 }
 
-/** Listens on 127.0.0.1 (never another interface) and exits cleanly on SIGTERM. */
-export function serve(app: Express, cleanup: () => Promise<void> = () => Promise.resolve()): void {
+/**
+ * Listens on 127.0.0.1 (never another interface) and exits cleanly on SIGTERM. `onListening`
+ * gets the server's origin before the port is announced (a DPoP server's `publicOrigin`).
+ */
+export function serve(
+  app: Express,
+  cleanup: () => Promise<void> = () => Promise.resolve(),
+  onListening: (origin: string) => void = () => undefined,
+): void {
   const server = app.listen(0, '127.0.0.1', (error?: Error) => {
     if (error !== undefined) throw error
     const address = server.address()
     if (address === null || typeof address === 'string') throw new Error('no port')
+    onListening(`http://127.0.0.1:${address.port}`)
     process.stdout.write(`listening ${address.port}\n`)
   })
   server.keepAliveTimeout = 65_000

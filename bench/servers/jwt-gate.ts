@@ -3,16 +3,21 @@
  * `BENCH_VARIANT=cache-off` turns the verified-token cache off (`cache: false`): every request is
  * a full verification, as with the peers, none of which caches. `BENCH_VARIANT=resource` sets the
  * `resource` option (RFC 9728 metadata route checked on every request, `resource_metadata` in
- * challenges) and keeps the explicit audience, so the tokens are unchanged.
+ * challenges) and keeps the explicit audience, so the tokens are unchanged. `BENCH_VARIANT=dpop`
+ * (and `dpop-cache-off`) requires DPoP (docs/dpop.md): the memory replay store, `publicOrigin`
+ * the server's own loopback origin, known once it listens.
  */
 import express from 'express'
+import type { RequestHandler } from 'express'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
 import { readPublicFixture } from '../fixture.js'
 import { benchAlgorithm, benchVariant, mountCpu, protectedRoute, serve } from './common.js'
 import { built } from '../built.js'
 import type * as IndexModule from '../../src/index.js'
+import type * as MemoryModule from '../../src/stores/memory.js'
 
 const { authenticate, authErrorHandler } = await built<typeof IndexModule>('index.js')
+const { createMemoryReplayStore } = await built<typeof MemoryModule>('stores/memory.js')
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -26,20 +31,39 @@ const key: KeySource =
       : { pem: material.pem! }
 
 const variant = benchVariant()
-const options: AuthenticateOptions = {
+const dpop = variant.startsWith('dpop')
+const options = (origin: string): AuthenticateOptions => ({
   issuers: [{ issuer: fixture.issuer, audience: fixture.audience, key, algorithms: [alg] }],
-  ...(variant === 'cache-off' ? { cache: false } : {}),
+  ...(variant.endsWith('cache-off') ? { cache: false } : {}),
   ...(variant === 'resource' ? { resource: 'https://api.bench.invalid/mcp' } : {}),
-}
-const gate = authenticate(options)
+  ...(dpop
+    ? {
+        dpop: {
+          mode: 'required' as const,
+          // Room for every proof of a run's slices within the 60 s window.
+          replayStore: createMemoryReplayStore({ max: 1_000_000 }),
+          publicOrigin: origin,
+        },
+      }
+    : {}),
+})
+// The DPoP gate needs the origin, known once the server listens; the others are made now.
+let gate = dpop ? undefined : authenticate(options(''))
 
 const app = express()
 mountCpu(app)
-app.use(gate)
+const lazy: RequestHandler = (req, res, next) => gate!(req, res, next)
+app.use(dpop ? lazy : gate!)
 app.get(
   '/',
   protectedRoute((req) => req.auth?.subject),
 )
 // Without it, Express's default handler would print the stack of every rejected request.
 app.use(authErrorHandler())
-serve(app, () => gate.close())
+serve(
+  app,
+  () => gate?.close() ?? Promise.resolve(),
+  (origin) => {
+    if (dpop) gate = authenticate(options(origin))
+  },
+)

@@ -1,11 +1,13 @@
 /**
  * express-oauth2-jwt-bearer (Auth0's middleware on jose): a static public key for asymmetric
- * algorithms, the shared secret for HS256. It requires an audience.
+ * algorithms, the shared secret for HS256. It requires an audience. `BENCH_VARIANT=dpop` requires
+ * DPoP (`dpop: { enabled: true, required: true }`); it computes `htu` from the Host header and
+ * keeps no replay store (a proof's `jti` is not remembered), so it does one write less than jwt-gate.
  */
 import express from 'express'
 import { auth } from 'express-oauth2-jwt-bearer'
 import { readPublicFixture } from '../fixture.js'
-import { benchAlgorithm, mountCpu, protectedRoute, serve } from './common.js'
+import { benchAlgorithm, benchVariant, mountCpu, protectedRoute, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -19,6 +21,7 @@ app.use(
     audience: fixture.audience,
     tokenSigningAlg: alg,
     ...(alg === 'HS256' ? { secret: material.secret! } : { publicKey: material.pem! }),
+    ...(benchVariant() === 'dpop' ? { dpop: { enabled: true, required: true } } : {}),
   }),
 )
 app.get(
