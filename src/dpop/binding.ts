@@ -60,6 +60,8 @@ export function checkSenderConstraint(
       'DPoP proof key does not match the token binding',
     )
   }
+  const { newHeader } = checked
+  if (newHeader !== undefined) settings.keys.rememberHeader(newHeader.token, newHeader.header, jkt)
   return rememberProof(settings, checked, nowMs)
 }
 

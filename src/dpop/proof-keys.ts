@@ -8,6 +8,8 @@
 import { createPublicKey } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
 import { MIN_RSA_BITS } from '../jws/algorithms.js'
+import { KnownHeaders } from '../jws/compact.js'
+import type { DecodedToken } from '../jws/compact.js'
 
 /** Members only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
 const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
@@ -19,11 +21,33 @@ export function isPublicJwk(jwk: unknown): jwk is Readonly<Record<string, unknow
   return (jwk as { kty?: unknown }).kty !== 'oct'
 }
 
-/** Imported proof keys by thumbprint, at most `max`; the oldest goes first. */
+/**
+ * Imported proof keys by thumbprint, at most `max`; the oldest goes first. Also the headers of
+ * proofs whose signature verified, by their exact encoded segment: a client signs every proof with
+ * the same header (`typ`, `alg`, `jwk`), so its next proof skips the header's decoding and checks
+ * and the thumbprint. Only verified headers enter, and at most `max`.
+ */
 export class ProofKeys {
   readonly #keys = new Map<string, KeyObject>()
+  readonly headers: KnownHeaders
+  /** The thumbprint of each known header's `jwk` (the header objects are the cache's own). */
+  readonly #thumbprints = new WeakMap<object, string>()
 
-  constructor(readonly max = 1000) {}
+  constructor(readonly max = 1000) {
+    this.headers = new KnownHeaders(max)
+  }
+
+  /** The thumbprint remembered for a known header, if it is one. */
+  thumbprintOf(header: object): string | undefined {
+    return this.#thumbprints.get(header)
+  }
+
+  /** Remembers a verified proof's header (frozen, with its `jwk`) and its thumbprint. */
+  rememberHeader(proof: string, header: DecodedToken['header'], jkt: string): void {
+    Object.freeze(header.jwk)
+    this.headers.add(proof, Object.freeze(header))
+    this.#thumbprints.set(header, jkt)
+  }
 
   /** The public key of `jwk` (whose thumbprint is `jkt`), or undefined if it does not import. */
   get(jkt: string, jwk: Readonly<Record<string, unknown>>): KeyObject | undefined {

@@ -41,6 +41,11 @@ export interface CheckedProof {
   readonly iat: number
   /** With server nonces: whether the proof's nonce is of an earlier step (a new one is due). */
   readonly staleNonce: boolean
+  /**
+   * The proof's decoded form when its header is not known yet: remembered (see `ProofKeys`) once
+   * the proof's key is found to be the token's, so only a client holding a token can add one.
+   */
+  readonly newHeader: DecodedToken | undefined
 }
 
 function invalid(message: string): DpopProofError {
@@ -54,14 +59,14 @@ export function checkProof(
   accessToken: string,
   nowMs: number,
 ): CheckedProof {
-  const decoded = decodeProof(request.proof)
+  const decoded = decodeProof(request.proof, settings)
   const { header, payload } = decoded
   const typ = header.typ
   if (typeof typ !== 'string' || normalizeTyp(typ) !== DPOP_TYP) {
     throw invalid("DPoP proof 'typ' must be dpop+jwt")
   }
   if (!settings.algorithms.has(header.alg)) throw invalid('DPoP proof algorithm not accepted')
-  const jkt = checkSignature(settings, decoded)
+  const { jkt, known } = checkSignature(settings, decoded)
   if (payload.htm !== request.method) throw invalid("DPoP proof 'htm' does not match the method")
   if (
     typeof payload.htu !== 'string' ||
@@ -77,33 +82,46 @@ export function checkProof(
   if (payload.ath !== accessTokenHash(accessToken)) {
     throw invalid("DPoP proof 'ath' does not match the access token")
   }
-  return { jkt, jti, iat, staleNonce: checkNonce(settings, payload.nonce, nowMs) }
+  const staleNonce = checkNonce(settings, payload.nonce, nowMs)
+  return { jkt, jti, iat, staleNonce, newHeader: known ? undefined : decoded }
 }
 
-function decodeProof(proof: string): DecodedToken {
+function decodeProof(proof: string, settings: DpopSettings): DecodedToken {
   if (proof.length > MAX_PROOF_LENGTH) throw invalid('DPoP proof too long')
   try {
-    return decodeCompact(proof, MAX_PROOF_LENGTH, DPOP_TYPES)
+    return decodeCompact(proof, MAX_PROOF_LENGTH, DPOP_TYPES, settings.keys.headers)
   } catch {
     // The compact gate's own codes speak of the access token; this is the proof.
     throw invalid('malformed DPoP proof')
   }
 }
 
-/** The proof's `jwk` checked, imported (cached) and verifying the signature; its thumbprint. */
-function checkSignature(settings: DpopSettings, decoded: DecodedToken): string {
-  const { jwk } = decoded.header
+/**
+ * The proof's `jwk` checked, imported (cached) and verifying the signature: its thumbprint, and
+ * whether its header was known (checked when a proof of it first verified).
+ */
+function checkSignature(
+  settings: DpopSettings,
+  decoded: DecodedToken,
+): { jkt: string; known: boolean } {
+  const { header } = decoded
+  const { jwk } = header
   if (jwk === undefined) throw invalid("DPoP proof has no 'jwk'")
-  if (!isPublicJwk(jwk)) throw invalid("DPoP proof 'jwk' must be a public key")
-  const jkt = jwkThumbprint(jwk)
-  const key = jkt === undefined ? undefined : settings.keys.get(jkt, jwk)
+  // A known header was checked when its proof verified; its thumbprint was kept with it.
+  const remembered = decoded.knownHeader ? settings.keys.thumbprintOf(header) : undefined
+  if (remembered === undefined && !isPublicJwk(jwk)) {
+    throw invalid("DPoP proof 'jwk' must be a public key")
+  }
+  const jkt = remembered ?? jwkThumbprint(jwk as Readonly<Record<string, unknown>>)
+  const key =
+    jkt === undefined ? undefined : settings.keys.get(jkt, jwk as Readonly<Record<string, unknown>>)
   if (jkt === undefined || key === undefined) throw invalid("DPoP proof 'jwk' is not a usable key")
   try {
-    verifySignature(decoded.token, key, decoded.header.alg, decoded.signature)
+    verifySignature(decoded.token, key, header.alg, decoded.signature)
   } catch {
     throw invalid('invalid DPoP proof signature')
   }
-  return jkt
+  return { jkt, known: remembered !== undefined }
 }
 
 function checkIat(iat: unknown, windowSeconds: number, nowMs: number): number {

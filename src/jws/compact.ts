@@ -96,13 +96,16 @@ export function ownCopy(ascii: string): string {
  * Protected headers already decoded, checked and frozen, by their exact encoded segment. An issuer
  * signs every token with the same few headers (`alg`, `typ`, `kid`), so a fresh token usually
  * skips the header's base64, JSON and checks. Only headers of verified tokens are added, so a
- * client cannot fill it, and it stops growing at {@link KnownHeaders.max}. A hit is exactly what
+ * client cannot fill it, and it stops growing at its `max` ({@link KnownHeaders.max} by default). A hit is exactly what
  * decoding the same characters would give.
  */
 export class KnownHeaders {
   /** Distinct headers kept; real issuers use one per key. */
   static readonly max = 32
   readonly #headers = new Map<string, DecodedToken['header']>()
+
+  /** @param max - headers kept (DPoP proof headers are one per client key: more). */
+  constructor(private readonly max = KnownHeaders.max) {}
 
   /** The frozen header decoded from `segment`, if it is known. */
   get(segment: string): DecodedToken['header'] | undefined {
@@ -111,7 +114,7 @@ export class KnownHeaders {
 
   /** Records the (frozen) header of a verified token, while there is room. */
   add(token: string, header: DecodedToken['header']): void {
-    if (this.#headers.size >= KnownHeaders.max) return
+    if (this.#headers.size >= this.max) return
     const segment = token.slice(0, token.indexOf('.'))
     if (!this.#headers.has(segment)) this.#headers.set(ownCopy(segment), header)
   }

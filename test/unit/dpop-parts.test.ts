@@ -10,7 +10,11 @@ import { generateKeyPairSync } from 'node:crypto'
 import { NonceIssuer } from '../../src/dpop/nonce.js'
 import { ProofKeys, isPublicJwk } from '../../src/dpop/proof-keys.js'
 import { htuMatches, originProblem } from '../../src/dpop/origin.js'
-import { jwkThumbprint } from '../../src/dpop/thumbprint.js'
+import { accessTokenHash, jwkThumbprint } from '../../src/dpop/thumbprint.js'
+import { checkSenderConstraint } from '../../src/dpop/binding.js'
+import { resolveDpop } from '../../src/options/resolve-dpop.js'
+import { createMemoryReplayStore } from '../../src/stores/memory-replay.js'
+import { SignJWT } from 'jose'
 
 describe('publicOrigin', () => {
   it.each([
@@ -122,5 +126,57 @@ describe('proof keys', () => {
     expect(isPublicJwk({ kty: 'oct', k: 'AAAA' })).toBe(false)
     expect(isPublicJwk({ kty: 'RSA', n: 'x', e: 'AQAB', p: 'y' })).toBe(false)
     expect(isPublicJwk([])).toBe(false)
+  })
+})
+
+describe('known proof headers', () => {
+  const ORIGIN = 'https://api.example.org'
+  const TOKEN = 'an.access.token'
+  const NOW = Date.UTC(2026, 5, 1) // ms
+
+  function client() {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const jwk = publicKey.export({ format: 'jwk' }) as Record<string, unknown>
+    const proof = (jti: string) =>
+      new SignJWT({
+        htm: 'GET',
+        htu: `${ORIGIN}/r`,
+        iat: NOW / 1000,
+        jti,
+        ath: accessTokenHash(TOKEN),
+      })
+        .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+        .sign(privateKey)
+    return { jkt: jwkThumbprint(jwk)!, proof }
+  }
+
+  function settings() {
+    const replayStore = createMemoryReplayStore({ clock: () => new Date(NOW) })
+    return resolveDpop({ mode: 'allowed', replayStore, publicOrigin: ORIGIN })!
+  }
+
+  const check = async (s: ReturnType<typeof settings>, proof: string, jkt: string) =>
+    checkSenderConstraint(s, { proof, method: 'GET', target: '/r' }, TOKEN, jkt, NOW)
+
+  it("remembers a header only once its key is the token's, and still checks every signature", async () => {
+    const s = settings()
+    const holder = client()
+    const stranger = client()
+    // A key of the client's own making, bound to no token: its header is not remembered.
+    await expect(check(s, await stranger.proof('j0'), holder.jkt)).rejects.toMatchObject({
+      code: 'ERR_AUTH_DPOP_BINDING_MISMATCH',
+    })
+    expect(s.keys.headers.size).toBe(0)
+    await expect(check(s, await holder.proof('j1'), holder.jkt)).resolves.toMatchObject({
+      jkt: holder.jkt,
+    })
+    expect(s.keys.headers.size).toBe(1)
+    // The known header with another signature: still refused.
+    const [h, p] = (await holder.proof('j2')).split('.')
+    const [, , otherSignature] = (await stranger.proof('j2')).split('.')
+    await expect(check(s, `${h}.${p}.${otherSignature}`, holder.jkt)).rejects.toMatchObject({
+      code: 'ERR_AUTH_DPOP_PROOF_INVALID',
+    })
+    await expect(check(s, await holder.proof('j3'), holder.jkt)).resolves.toBeDefined()
   })
 })
