@@ -1,6 +1,7 @@
 /**
- * The revocation check: a verified token is refused when its `jti` is denied or when its subject
- * was revoked for every token issued before a given time.
+ * The revocation check: a verified token is refused when its `jti` is denied, or when its subject
+ * or another of its claims (`sid`, `client_id`) was revoked for every token issued before a given
+ * time. The store sees every verified claim and decides which it checks.
  *
  * @module
  */
@@ -14,7 +15,7 @@ export async function checkRevocation(
   revocation: NonNullable<ResolvedConfig['revocation']>,
   payload: Readonly<Record<string, unknown>>,
 ): Promise<void> {
-  const query: RevocationQuery = { subject: payload.sub as string }
+  const query: RevocationQuery = { subject: payload.sub as string, claims: payload }
   if (typeof payload.iss === 'string') query.issuer = payload.iss
   if (typeof payload.jti === 'string') query.jti = payload.jti
   if (typeof payload.iat === 'number') query.issuedAt = payload.iat

@@ -7,6 +7,7 @@ import { AuthConfigError } from '../errors.js'
 import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from './types.js'
 import {
   MAX_CLOCK_TOLERANCE,
+  assertRevokeClaim,
   assertRevokeSubject,
   assertRevokeToken,
   assertUserInput,
@@ -79,21 +80,54 @@ export interface MemoryRevocationStoreOptions {
   /** Clock deciding when entries expire. @defaultValue `() => new Date()` */
   clock?: () => Date
   /**
-   * Most entries (token denials plus subject marks) held at once. When full even after dropping
-   * expired entries, new revocations are refused with an error rather than evicting live ones,
-   * which would silently un-revoke a token. @defaultValue 100000
+   * Most entries (token denials plus subject and claim marks) held at once. When full even after
+   * dropping expired entries, new revocations are refused with an error rather than evicting live
+   * ones, which would silently un-revoke a token. @defaultValue 100000
    */
   max?: number
+  /**
+   * The claims besides `sub` that `revokeClaim` may revoke by; each is looked up in every
+   * query's claims. @defaultValue `['sid', 'client_id']`
+   */
+  claims?: readonly string[]
+}
+
+/** A "denied if issued before" mark, kept until `expiresAt` (seconds since the epoch). */
+interface Mark {
+  before: number
+  expiresAt: number
 }
 
 /** Seconds (since the epoch) until which each entry is kept: its expiry plus the tolerance. */
 interface Entries {
   tokens: Map<string, number>
-  subjects: Map<string, { before: number; expiresAt: number }>
+  /** Marks by claim name, then by the claim's value; `sub` holds the subject marks. */
+  marks: Map<string, Map<string, Mark>>
+}
+
+/** Whether the mark of `claim` = `value` denies a token issued at `issuedAt`. */
+function markDenies(
+  entries: Entries,
+  claim: string,
+  value: unknown,
+  issuedAt: unknown,
+  now: number,
+): boolean {
+  if (!isUsableKey(value)) return false
+  const byValue = entries.marks.get(claim)
+  const mark = byValue?.get(value)
+  if (byValue === undefined || mark === undefined) return false
+  if (mark.expiresAt <= now) {
+    byValue.delete(value)
+    return false
+  }
+  // Without a numeric iat the token cannot prove it was issued after the mark.
+  return typeof issuedAt !== 'number' || !(issuedAt >= mark.before)
 }
 
 /** The answer to `query` at `now`, dropping the expired entries it meets. */
-function lookUp({ tokens, subjects }: Entries, query: RevocationQuery, now: number): boolean {
+function lookUp(entries: Entries, query: RevocationQuery, now: number): boolean {
+  const { tokens, marks } = entries
   if (isUsableKey(query.jti)) {
     const expiresAt = tokens.get(query.jti)
     if (expiresAt !== undefined) {
@@ -101,33 +135,69 @@ function lookUp({ tokens, subjects }: Entries, query: RevocationQuery, now: numb
       tokens.delete(query.jti)
     }
   }
-  if (!isUsableKey(query.subject)) return false
-  const mark = subjects.get(query.subject)
-  if (mark === undefined) return false
-  if (mark.expiresAt <= now) {
-    subjects.delete(query.subject)
-    return false
+  if (markDenies(entries, 'sub', query.subject, query.issuedAt, now)) return true
+  const claims = query.claims
+  if (claims === undefined) return false
+  for (const claim of marks.keys()) {
+    if (claim !== 'sub' && markDenies(entries, claim, claims[claim], query.issuedAt, now))
+      return true
   }
-  // Without a numeric iat the token cannot prove it was issued after the mark.
-  return typeof query.issuedAt !== 'number' || !(query.issuedAt >= mark.before)
+  return false
+}
+
+/** How many entries are held. */
+function sizeOf({ tokens, marks }: Entries): number {
+  let size = tokens.size
+  for (const byValue of marks.values()) size += byValue.size
+  return size
 }
 
 /**
  * Makes room for one new entry: drops expired entries when full, and refuses when still full
  * rather than evicting a live one, which would silently un-revoke a token.
  */
-function makeRoom({ tokens, subjects }: Entries, max: number, now: number): void {
-  if (tokens.size + subjects.size < max) return
-  for (const [jti, expiresAt] of tokens) if (expiresAt <= now) tokens.delete(jti)
-  for (const [subject, mark] of subjects) if (mark.expiresAt <= now) subjects.delete(subject)
-  if (tokens.size + subjects.size >= max) throw new Error('memory revocation store is full')
+function makeRoom(entries: Entries, max: number, now: number): void {
+  if (sizeOf(entries) < max) return
+  for (const [jti, expiresAt] of entries.tokens) if (expiresAt <= now) entries.tokens.delete(jti)
+  for (const byValue of entries.marks.values()) {
+    for (const [value, mark] of byValue) if (mark.expiresAt <= now) byValue.delete(value)
+  }
+  if (sizeOf(entries) >= max) throw new Error('memory revocation store is full')
+}
+
+/** Records a mark; marks only move forward, so a late, older revocation never weakens a newer one. */
+function putMark(
+  entries: Entries,
+  max: number,
+  [claim, value]: [string, string],
+  before: number,
+  ttl: number,
+  now: number,
+): void {
+  const byValue = entries.marks.get(claim) ?? new Map<string, Mark>()
+  entries.marks.set(claim, byValue)
+  if (!byValue.has(value)) makeRoom(entries, max, now)
+  const current = byValue.get(value)
+  const live = current !== undefined && current.expiresAt > now ? current : undefined
+  byValue.set(value, {
+    before: Math.max(before, live?.before ?? before),
+    expiresAt: Math.max(now + ttl + MAX_CLOCK_TOLERANCE, live?.expiresAt ?? 0),
+  })
+}
+
+/** The claims a store revokes by, checked once. */
+function revocableClaims(claims: readonly string[] | undefined): ReadonlySet<string> {
+  const names: unknown = claims ?? ['sid', 'client_id']
+  if (!Array.isArray(names) || !names.every(isUsableKey))
+    throw new AuthConfigError('claims', 'must be an array of non-empty claim names')
+  return new Set(['sub', ...names])
 }
 
 /**
  * Creates an in-memory {@link RevocationStore}. Entries expire by themselves ({@link
- * MAX_CLOCK_TOLERANCE} seconds after the token's expiry or the subject mark's ttl, as the contract
+ * MAX_CLOCK_TOLERANCE} seconds after the token's expiry or the mark's ttl, as the contract
  * requires) and the store never holds more than `max`. Not shared between processes: use the
- * Redis adapter for several instances.
+ * Redis or PostgreSQL adapter for several instances.
  */
 export function createMemoryRevocationStore(
   options: MemoryRevocationStoreOptions = {},
@@ -136,9 +206,15 @@ export function createMemoryRevocationStore(
   const max = options.max ?? 100_000
   if (!Number.isInteger(max) || max < 1)
     throw new AuthConfigError('max', 'must be a positive integer')
-  const entries: Entries = { tokens: new Map(), subjects: new Map() }
-  const { tokens, subjects } = entries
+  const claims = revocableClaims(options.claims)
+  const entries: Entries = { tokens: new Map(), marks: new Map() }
   const nowSeconds = (): number => clock().getTime() / 1000
+  const revokeClaim = (claim: string, value: string, before: number, ttl: number) =>
+    settle(() => {
+      assertRevokeClaim(claim, claims)
+      assertRevokeSubject(value, before, ttl)
+      putMark(entries, max, [claim, value], before, ttl, nowSeconds())
+    })
 
   return {
     isRevoked: (query: RevocationQuery) => Promise.resolve(lookUp(entries, query, nowSeconds())),
@@ -149,21 +225,11 @@ export function createMemoryRevocationStore(
         const keepUntil = expiresAt + MAX_CLOCK_TOLERANCE
         // Past every tolerance, verification rejects the token anyway; nothing to remember.
         if (keepUntil <= now) return
+        const { tokens } = entries
         if (!tokens.has(jti)) makeRoom(entries, max, now)
         tokens.set(jti, Math.max(keepUntil, tokens.get(jti) ?? 0))
       }),
-    revokeSubject: (subject, before, ttl) =>
-      settle(() => {
-        assertRevokeSubject(subject, before, ttl)
-        const now = nowSeconds()
-        if (!subjects.has(subject)) makeRoom(entries, max, now)
-        const current = subjects.get(subject)
-        // Marks only move forward: a late, older "logout everywhere" must not weaken a newer one.
-        const live = current !== undefined && current.expiresAt > now ? current : undefined
-        subjects.set(subject, {
-          before: Math.max(before, live?.before ?? before),
-          expiresAt: Math.max(now + ttl + MAX_CLOCK_TOLERANCE, live?.expiresAt ?? 0),
-        })
-      }),
+    revokeSubject: (subject, before, ttl) => revokeClaim('sub', subject, before, ttl),
+    revokeClaim,
   }
 }

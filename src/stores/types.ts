@@ -58,6 +58,12 @@ export interface RevocationQuery {
   jti?: string
   /** The token's `iat` in seconds, when present. */
   issuedAt?: number
+  /**
+   * Every verified claim of the token, for stores that revoke by other claims
+   * ({@link RevocationStore.revokeClaim}: a session's `sid`, a client's `client_id`). Absent when
+   * the caller has only the fields above.
+   */
+  claims?: Readonly<Record<string, unknown>>
 }
 
 /**
@@ -84,6 +90,15 @@ export interface RevocationStore {
    * `MAX_CLOCK_TOLERANCE`.
    */
   revokeSubject(subject: string, before: number, ttl: number): Promise<void>
+  /**
+   * Denies every token whose claim `claim` is the string `value` and that was issued before
+   * `before` (seconds since the epoch), like {@link RevocationStore.revokeSubject} for another
+   * claim: a session by its `sid` (back-channel logout), a client by its `client_id`. A token
+   * without a numeric `iat` is denied. `revokeClaim('sub', …)` is `revokeSubject`. A store
+   * answers only for the claims it was configured to check (the shipped ones: `sid` and
+   * `client_id` by default) and rejects any other claim, so a revocation is never silently lost.
+   */
+  revokeClaim?(claim: string, value: string, before: number, ttl: number): Promise<void>
   /** Releases connections, subscriptions and timers. */
   close?(): Promise<void>
 }

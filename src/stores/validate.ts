@@ -216,3 +216,16 @@ export function assertRevokeSubject(subject: unknown, before: unknown, ttl: unkn
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0)
     throw new TypeError('ttl must be a positive integer number of seconds')
 }
+
+/**
+ * Checks the claim of a `revokeClaim` call against the claims the store checks: a revocation by a
+ * claim the store never looks at would silently do nothing.
+ */
+export function assertRevokeClaim(claim: unknown, revocable: ReadonlySet<string>): void {
+  if (typeof claim !== 'string' || !revocable.has(claim)) {
+    throw new TypeError(
+      `claim must be one this store checks (${[...revocable].join(', ')}); ` +
+        "add it to the store's claims option",
+    )
+  }
+}

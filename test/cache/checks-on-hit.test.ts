@@ -49,6 +49,7 @@ describe('verified-token cache: checks that a hit never skips', () => {
       issuer: ISSUER,
       jti: 'j-1',
       issuedAt: 1_893_456_000,
+      claims: expect.objectContaining({ sub: 'alice', jti: 'j-1', iss: ISSUER }),
     })
 
     revocation.revoked = true
