@@ -7,7 +7,6 @@
  * is refused by the other; a store that cannot be reached makes both answer 503.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
@@ -22,6 +21,8 @@ import { Redis } from 'ioredis'
 import { FAIL_FAST_REDIS_OPTIONS, createRedisReplayStore } from '../../src/stores/redis/index.js'
 import { CLIENT_ID, CLIENT_SECRET, startOidcProvider } from '../helpers/oidc-provider.js'
 import type { OidcProvider } from '../helpers/oidc-provider.js'
+import { rawRequest } from '../helpers/raw-request.js'
+import type { RawReply } from '../helpers/raw-request.js'
 
 type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>
 type ClosableStore = ReplayStore & { close(): Promise<void> }
@@ -34,12 +35,6 @@ const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test'
 /** Nothing listens on port 1 of loopback: a store there cannot be reached. */
 const UNREACHABLE_REDIS = 'redis://127.0.0.1:1'
 const UNREACHABLE_DATABASE = 'postgres://127.0.0.1:1/test'
-
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: { code?: string; error?: string }
-}
 
 /** One instance of the fleet; `runs` counts its protected handler. */
 interface Instance {
@@ -72,27 +67,11 @@ async function startInstance(store: ReplayStore): Promise<Instance> {
 }
 
 /** GET /reports on `instance`'s own port, with the public origin's Host as a balancer keeps it. */
-function send(instance: Instance, proofValue: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers = {
-      Host: new URL(PUBLIC_ORIGIN).host,
-      Authorization: `DPoP ${token}`,
-      DPoP: proofValue,
-    }
-    const url = `http://127.0.0.1:${instance.port}/reports`
-    const req = httpRequest(url, { method: 'GET', headers }, (res) => {
-      let text = ''
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: text === '' ? {} : (JSON.parse(text) as Reply['body']),
-        }),
-      )
-    })
-    req.on('error', reject)
-    req.end()
+function send(instance: Instance, proofValue: string): Promise<RawReply> {
+  return rawRequest(`http://127.0.0.1:${instance.port}/reports`, 'GET', {
+    Host: new URL(PUBLIC_ORIGIN).host,
+    Authorization: `DPoP ${token}`,
+    DPoP: proofValue,
   })
 }
 

@@ -6,7 +6,6 @@
  * run on the gate's clock option.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
@@ -19,6 +18,8 @@ import type { AuthenticateOptions } from '../../src/index.js'
 import { CLIENT_ID, CLIENT_SECRET, startOidcProvider } from '../helpers/oidc-provider.js'
 import type { OidcProvider } from '../helpers/oidc-provider.js'
 import { SwitchableReplayStore } from '../helpers/test-replay-store.js'
+import { rawRequest } from '../helpers/raw-request.js'
+import type { RawReply } from '../helpers/raw-request.js'
 
 /** oauth4webapi's key pair (WebCrypto's type, outside this project's lib setting). */
 type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>
@@ -26,12 +27,6 @@ type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>
 const RESOURCE = 'https://api.example.test/'
 const NONCE_SECRET = 'a-nonce-secret-of-at-least-32-bytes-0123456789'
 const STEP = 30
-
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: { code?: string; error?: string; detail?: string }
-}
 
 /** One app on loopback behind a gate; `runs` counts the protected handler. */
 interface App {
@@ -42,7 +37,7 @@ interface App {
   offsetMs: number
   store: SwitchableReplayStore
   server: Server
-  send(method: string, path: string, rawHeaders: string[]): Promise<Reply>
+  send(method: string, path: string, rawHeaders: string[]): Promise<RawReply>
 }
 
 async function startApp(
@@ -92,24 +87,14 @@ async function startApp(
   return state
 }
 
-function send(origin: string, method: string, path: string, rawHeaders: string[]): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    // A raw header list (to send a header twice) gets no Host from Node: added here.
-    const headers = ['Host', new URL(origin).host, ...rawHeaders]
-    const req = httpRequest(`${origin}${path}`, { method, headers }, (res) => {
-      let text = ''
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: text === '' ? {} : (JSON.parse(text) as Reply['body']),
-        }),
-      )
-    })
-    req.on('error', reject)
-    req.end()
-  })
+function send(
+  origin: string,
+  method: string,
+  path: string,
+  rawHeaders: string[],
+): Promise<RawReply> {
+  // A raw header list (to send a header twice) gets no Host from Node: added here.
+  return rawRequest(`${origin}${path}`, method, ['Host', new URL(origin).host, ...rawHeaders])
 }
 
 let op: OidcProvider
@@ -182,7 +167,7 @@ async function expectRefused(
   status: number,
   code: string,
   error: string,
-): Promise<Reply> {
+): Promise<RawReply> {
   const before = app.runs
   const reply = await app.send('GET', '/protected', rawHeaders)
   expect(app.runs).toBe(before)
