@@ -15,6 +15,7 @@ import {
 } from '../../src/stores/postgres/index.js'
 import { createRedisReplayStore } from '../../src/stores/redis/index.js'
 import { closedPort, createSilentServer, createTcpProxy } from '../helpers/tcp-proxy.js'
+import type { TcpProxy } from '../helpers/tcp-proxy.js'
 import { connectRedis, deleteKeys } from '../stores/redis-helpers.js'
 import { POSTGRES_URL, REDIS_URL, serviceAvailable, uniqueName } from '../stores/services.js'
 
@@ -49,6 +50,30 @@ function answersAgain(store: ReplayStore, prefix: string): Promise<void> {
   return expect
     .poll(() => store.remember(`${prefix}-${n++}`, LATER).catch(String), POLL_RECONNECT)
     .toBe(true)
+}
+
+/**
+ * The store behind `proxy`: paused, it rejects at the driver's timeout (`timedOut`); down, it is
+ * refused; after each it answers again, and a key remembered before is still a replay.
+ */
+async function pausedThenDown(
+  store: ReplayStore,
+  proxy: TcpProxy,
+  timedOut: RegExp,
+): Promise<void> {
+  expect(await store.remember('seen', LATER)).toBe(true)
+
+  proxy.pause()
+  expect((await failureOf(store, 'seen')).message).toMatch(timedOut)
+  proxy.resume()
+  await answersAgain(store, 'after-pause')
+  expect(await store.remember('seen', LATER)).toBe(false)
+
+  await proxy.stop()
+  expect((await failureOf(store, 'seen')).message).toMatch(REFUSED)
+  await proxy.start()
+  await answersAgain(store, 'after-restart')
+  expect(await store.remember('seen', LATER)).toBe(false)
 }
 
 function withPort(url: string, port: number): string {
@@ -93,19 +118,7 @@ describe.skipIf(!redisAvailable)('Redis replay store faults (real)', () => {
     const proxy = await createTcpProxy(redisPort)
     const redis = await connectRedis(withPort(REDIS_URL, proxy.port), { commandTimeout: TIMEOUT })
     const store = createRedisReplayStore({ redis, prefix })
-    expect(await store.remember('seen', LATER)).toBe(true)
-
-    proxy.pause()
-    expect((await failureOf(store, 'seen')).message).toMatch(REDIS_COMMAND_TIMEOUT)
-    proxy.resume()
-    await answersAgain(store, 'after-pause')
-    expect(await store.remember('seen', LATER)).toBe(false)
-
-    await proxy.stop()
-    expect((await failureOf(store, 'seen')).message).toMatch(REFUSED)
-    await proxy.start()
-    await answersAgain(store, 'after-restart')
-    expect(await store.remember('seen', LATER)).toBe(false)
+    await pausedThenDown(store, proxy, REDIS_COMMAND_TIMEOUT)
     redis.disconnect()
     await proxy.stop()
   })
@@ -190,19 +203,7 @@ describe.skipIf(!pgAvailable)('PostgreSQL replay store faults (real)', () => {
   it('rejects at the query timeout while paused, refused while down; a replay stays one', async () => {
     const proxy = await createTcpProxy(pgPort)
     const store = storeAt(proxy.port)
-    expect(await store.remember('seen', LATER)).toBe(true)
-
-    proxy.pause()
-    expect((await failureOf(store, 'seen')).message).toMatch(PG_QUERY_TIMEOUT)
-    proxy.resume()
-    await answersAgain(store, 'after-pause')
-    expect(await store.remember('seen', LATER)).toBe(false)
-
-    await proxy.stop()
-    expect((await failureOf(store, 'seen')).message).toMatch(REFUSED)
-    await proxy.start()
-    await answersAgain(store, 'after-restart')
-    expect(await store.remember('seen', LATER)).toBe(false)
+    await pausedThenDown(store, proxy, PG_QUERY_TIMEOUT)
     await store.close()
     await proxy.stop()
   })
