@@ -146,6 +146,7 @@ function publicAuthenticator(pipeline: Pipeline): Authenticator {
       await Promise.all([
         ...keySets.map((keys) => keys.warmUp()),
         config.users?.store.checkSchema?.(),
+        config.dpop?.replayStore.ready?.(),
       ])
     },
     realm: config.realm,

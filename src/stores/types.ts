@@ -117,6 +117,12 @@ export interface ReplayStore {
    * new, `false` when it was already recorded and has not expired (a replay).
    */
   remember(key: string, expiresAt: number): Promise<boolean>
+  /**
+   * Resolves once the store can answer (its connection is up), rejects when it cannot within its
+   * own timeout. The authenticator's `warmUp()` awaits it, so an app that awaits `warmUp()` does
+   * not answer its first requests with 503 while a client is still connecting.
+   */
+  ready?(): Promise<void>
   /** Releases connections and timers. */
   close?(): Promise<void>
 }

@@ -105,6 +105,19 @@ describe.skipIf(!redisAvailable)('Redis replay store faults (real)', () => {
     await silent.close()
   })
 
+  it('ready() waits for the connection, and rejects at the connect timeout when none comes', async () => {
+    const store = createRedisReplayStore({ redis: REDIS_URL, prefix })
+    await store.ready()
+    expect(await store.remember('after-ready', LATER)).toBe(true)
+    await store.close()
+    const unreachable = createRedisReplayStore({
+      redis: withPort(REDIS_URL, await closedPort()),
+      prefix,
+    })
+    await expect(unreachable.ready()).rejects.toThrow(/not connected within 2000 ms/)
+    await unreachable.close()
+  })
+
   it("rejects once the app's client is disconnected", async () => {
     const redis = await connectRedis()
     const store = createRedisReplayStore({ redis, prefix })

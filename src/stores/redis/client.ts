@@ -28,3 +28,24 @@ export function openClient(redis: Redis | string): { redis: Redis; owned: boolea
   client.on('error', () => undefined)
   return { redis: client, owned: true }
 }
+
+/**
+ * Resolves when `redis` is connected, at once if it is; rejects when it is not within
+ * `timeoutMs`. A fail-fast client refuses commands while it connects, so a store's `ready()`
+ * waits here rather than letting the first requests meet that refusal.
+ */
+export function whenConnected(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const onReady = (): void => {
+      clearTimeout(deadline)
+      resolve()
+    }
+    const deadline = setTimeout(() => {
+      redis.off('ready', onReady)
+      reject(new Error(`redis not connected within ${timeoutMs} ms`))
+    }, timeoutMs)
+    deadline.unref()
+    redis.once('ready', onReady)
+  })
+}

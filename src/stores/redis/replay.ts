@@ -11,7 +11,7 @@ import { AuthConfigError } from '../../errors.js'
 import { assertRemember, replayDigest } from '../replay-key.js'
 import type { ReplayStore } from '../types.js'
 import { StoreDataError } from '../validate.js'
-import { openClient } from './client.js'
+import { openClient, whenConnected } from './client.js'
 
 /** Options of {@link createRedisReplayStore}. */
 export interface RedisReplayStoreOptions {
@@ -26,6 +26,8 @@ export interface RedisReplayStoreOptions {
 
 /** The Redis replay store. */
 export interface RedisReplayStore extends ReplayStore {
+  /** Resolves once the client is connected; rejects after its `connectTimeout` (2 s by default). */
+  ready(): Promise<void>
   /** Disconnects the client if the store created it. Idempotent. */
   close(): Promise<void>
 }
@@ -56,6 +58,7 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): RedisR
       if (answer === null) return false
       throw new StoreDataError('redis replay store', 'SET NX returned neither OK nor nil')
     },
+    ready: () => whenConnected(redis, redis.options.connectTimeout ?? 2000),
     close() {
       closing ??= Promise.resolve().then(() => {
         if (owned) redis.disconnect()
