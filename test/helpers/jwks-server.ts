@@ -3,10 +3,9 @@
  * fails in a chosen way (HTTP error, hang, slow body, oversized or malformed body, redirect, reset),
  * and counts every request it receives.
  */
-import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JWK } from 'jose'
+import { startLoopbackServer } from './loopback-server.js'
 
 /** How the endpoint answers the next requests. */
 export type JwksMode =
@@ -39,7 +38,6 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
   let served = keys
   let mode: JwksMode = { kind: 'ok' }
   let count = 0
-  const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
 
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
@@ -89,13 +87,8 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
     }
   }
 
-  const server: Server = createServer(answer)
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const server = await startLoopbackServer(answer)
+  const origin = server.origin
   return {
     origin,
     url: `${origin}/jwks`,
@@ -108,8 +101,7 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
     },
     async close() {
       for (const timer of timers) clearInterval(timer)
-      for (const socket of sockets) socket.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await server.close()
     },
   }
 }

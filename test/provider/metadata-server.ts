@@ -4,9 +4,8 @@
  * that lie, redirect, trickle or overflow. Each path answers as `routes` says; every request is
  * counted and logged in order.
  */
-import { createServer } from 'node:http'
 import type { ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { startLoopbackServer } from '../helpers/loopback-server.js'
 
 /** How one path answers. */
 export type Route =
@@ -28,30 +27,20 @@ export interface MetadataServer {
 export async function startMetadataServer(): Promise<MetadataServer> {
   const routes = new Map<string, Route>()
   const requested: string[] = []
-  const sockets = new Set<Socket>()
-  const server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     requested.push(path)
     req.resume()
     answer(res, routes.get(path))
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    origin: server.origin,
     requested,
     route(path, route) {
       if (route === undefined) routes.delete(path)
       else routes.set(path, route)
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      }),
+    close: () => server.close(),
   }
 }
 
