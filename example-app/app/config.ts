@@ -25,6 +25,7 @@ import {
   discoveryKeySource,
   ed25519KeySource,
   keyVariablesSet,
+  readFileVariable,
   readKeySource,
   type ReadFile,
 } from './key-source.js'
@@ -95,16 +96,6 @@ function readAlgorithms(env: Env): Algorithm[] | undefined {
     )
   }
   return list as Algorithm[]
-}
-
-function readFileVariable(env: Env, name: string, readFile: ReadFile): string | undefined {
-  const path = readString(env, name)
-  if (path === undefined) return undefined
-  try {
-    return readFile(path)
-  } catch {
-    throw new ConfigError(name, 'cannot be read')
-  }
 }
 
 function readSeedUsers(env: Env, readFile: ReadFile): UserRecord[] {

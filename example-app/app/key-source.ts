@@ -12,6 +12,17 @@ import { ConfigError, readHttpUrl, readString, type Env } from '../shared/env.js
 /** Reads files; tests pass a fake. */
 export type ReadFile = (path: string) => string
 
+/** The text of the file the variable `name` names, or undefined when it is unset. */
+export function readFileVariable(env: Env, name: string, readFile: ReadFile): string | undefined {
+  const path = readString(env, name)
+  if (path === undefined) return undefined
+  try {
+    return readFile(path)
+  } catch {
+    throw new ConfigError(name, 'cannot be read')
+  }
+}
+
 /** The four mutually exclusive key variables. */
 export const KEY_VARIABLES = [
   'JWT_PUBLIC_KEY',

@@ -5,19 +5,9 @@
  * @module
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto'
-import { ConfigError, readString, type Env } from '../shared/env.js'
+import { ConfigError, type Env } from '../shared/env.js'
 import type { TlsFiles } from '../shared/serve.js'
-import type { ReadFile } from './key-source.js'
-
-function readPemFile(env: Env, name: string, readFile: ReadFile): string | undefined {
-  const path = readString(env, name)
-  if (path === undefined) return undefined
-  try {
-    return readFile(path)
-  } catch {
-    throw new ConfigError(name, 'cannot be read')
-  }
-}
+import { readFileVariable, type ReadFile } from './key-source.js'
 
 /** Throws a ConfigError naming `name` unless `check` accepts the PEM text. */
 function checkPem(name: string, what: string, pem: string, check: (pem: string) => unknown): void {
@@ -30,9 +20,9 @@ function checkPem(name: string, what: string, pem: string, check: (pem: string) 
 
 /** The TLS files of the environment, checked; undefined when the app serves plain HTTP. */
 export function readTls(env: Env, readFile: ReadFile): TlsFiles | undefined {
-  const cert = readPemFile(env, 'TLS_CERT_FILE', readFile)
-  const key = readPemFile(env, 'TLS_KEY_FILE', readFile)
-  const clientCa = readPemFile(env, 'TLS_CLIENT_CA_FILE', readFile)
+  const cert = readFileVariable(env, 'TLS_CERT_FILE', readFile)
+  const key = readFileVariable(env, 'TLS_KEY_FILE', readFile)
+  const clientCa = readFileVariable(env, 'TLS_CLIENT_CA_FILE', readFile)
   if (cert === undefined && key === undefined) {
     if (clientCa !== undefined) {
       throw new ConfigError('TLS_CLIENT_CA_FILE', 'needs TLS_CERT_FILE and TLS_KEY_FILE (HTTPS)')
