@@ -115,9 +115,6 @@ export async function stop(server: Server): Promise<void> {
 
 /** The server's own CPU time (user + system, µs), from its `GET /__cpu`. */
 export async function cpuMicros(server: Server): Promise<number> {
-  const usage = (await (await fetch(`${server.url}/__cpu`)).json()) as {
-    user: number
-    system: number
-  }
+  const usage = (await (await fetch(`${server.url}/__cpu`)).json()) as NodeJS.CpuUsage
   return usage.user + usage.system
 }

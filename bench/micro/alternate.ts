@@ -7,10 +7,10 @@
  *
  *   npm run build && node --import tsx bench/micro/alternate.ts RS256 gate,fast-jwt 10000 8
  */
-import { ALGORITHMS, createKeys } from '../fixture.js'
+import { ALGORITHMS } from '../fixture.js'
 import type { BenchAlgorithm } from '../fixture.js'
 import { median } from '../report.js'
-import { candidate } from './candidates.js'
+import { candidate, createSetup } from './candidates.js'
 import type { Candidate } from './candidates.js'
 
 const [alg = '', list = 'gate,fast-jwt', nArg = '10000', roundsArg = '8'] = process.argv.slice(2)
@@ -18,7 +18,7 @@ if (!ALGORITHMS.includes(alg as BenchAlgorithm))
   throw new Error(`usage: alternate.ts ${ALGORITHMS.join('|')} A,B,... [n] [rounds]`)
 const n = Math.min(Math.max(Number(nArg), 1), 100_000)
 const rounds = Math.min(Math.max(Number(roundsArg), 1), 30)
-const setup = { alg: alg as BenchAlgorithm, ...createKeys(alg as BenchAlgorithm) }
+const setup = await createSetup(alg as BenchAlgorithm)
 const names = list.split(',')
 const candidates = new Map<string, Candidate>()
 for (const name of names) candidates.set(name, await candidate(name, setup))

@@ -21,14 +21,21 @@ import type { AuthenticateOptions, KeySource } from '../../src/index.js'
 import type * as MemoryModule from '../../src/stores/memory.js'
 import { built } from '../built.js'
 import { createDpopClient, dpopHeaders, makeProofs } from '../dpop.js'
-import { AUDIENCE, ISSUER, gateKey, signToken } from '../fixture.js'
+import { AUDIENCE, ISSUER, createKeys, gateKey, signToken } from '../fixture.js'
 import type { BenchAlgorithm, PublicKeyMaterial, Signer } from '../fixture.js'
 
-/** One algorithm's keys: what a candidate is built from. */
+/** One algorithm's keys and a token of the bench's claims: what a candidate is built from. */
 export interface Setup {
   alg: BenchAlgorithm
   signer: Signer
   material: PublicKeyMaterial
+  token: string
+}
+
+/** The setup of `alg`: fresh keys, or those kept in `dir` (see `createKeys`). */
+export async function createSetup(alg: BenchAlgorithm, dir?: string): Promise<Setup> {
+  const keys = createKeys(alg, dir)
+  return { alg, ...keys, token: await signToken(keys.signer, alg) }
 }
 
 export interface Candidate {
@@ -48,22 +55,16 @@ const ORIGIN = 'http://127.0.0.1:8080'
 const KID = 'bench-1'
 
 /** A gate on a static key (and the default issuer and audience) with `extra` options. */
-function staticGate(setup: Setup, extra: Partial<AuthenticateOptions> = {}) {
-  const { alg } = setup
-  const issuer = {
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    key: gateKey(alg, setup.material),
-    algorithms: [alg],
-  }
+function staticGate({ alg, material }: Setup, extra: Partial<AuthenticateOptions> = {}) {
+  const key = gateKey(alg, material)
+  const issuer = { issuer: ISSUER, audience: AUDIENCE, key, algorithms: [alg] }
   return createAuthenticator({ issuers: [issuer], ...extra })
 }
 
+/** The setup's token as a bearer token, to a gate on a static key. */
 async function bearerGate(setup: Setup, extra: Partial<AuthenticateOptions> = {}) {
   const gate = staticGate(setup, extra)
-  const request = {
-    headers: { authorization: `Bearer ${await signToken(setup.signer, setup.alg)}` },
-  }
+  const request = { headers: { authorization: `Bearer ${setup.token}` } }
   return repeat(
     () => gate.authenticate(request),
     () => gate.close(),
@@ -71,7 +72,7 @@ async function bearerGate(setup: Setup, extra: Partial<AuthenticateOptions> = {}
 }
 
 /** The signature check alone, the key imported once: no header, no claims. */
-function raw({ alg, material }: Setup, token: string): () => boolean {
+function raw({ alg, material, token }: Setup): () => boolean {
   if (alg === 'HS256') {
     const secret = Buffer.from(material.secret!, 'utf8')
     return () => {
@@ -161,14 +162,13 @@ async function dpopGate(setup: Setup, cache: boolean): Promise<Candidate> {
 /** The candidates by name. */
 export const CANDIDATES: Record<string, (setup: Setup) => Promise<Candidate>> = {
   gate: (setup) => bearerGate(setup, { cache: false }),
-  'fast-jwt': async ({ alg, signer, material }) => {
+  'fast-jwt': async ({ alg, material, token }) => {
     const key = material.secret ?? material.pem!
     const pinned = { algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE }
     const verifier = createVerifier({ key, ...pinned, cache: false })
-    const token = await signToken(signer, alg)
     return repeat(() => verifier(token))
   },
-  raw: async (setup) => repeat(raw(setup, await signToken(setup.signer, setup.alg))),
+  raw: async (setup) => repeat(raw(setup)),
   'gate-cached': (setup) => bearerGate(setup),
   'gate-cached-jwks': (setup) => remoteGate(setup, false),
   'gate-cached-discovery-resource': (setup) => remoteGate(setup, true),

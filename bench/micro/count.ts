@@ -14,9 +14,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ALGORITHMS, createKeys } from '../fixture.js'
+import { ALGORITHMS } from '../fixture.js'
 import type { BenchAlgorithm } from '../fixture.js'
-import { candidate } from './candidates.js'
+import { candidate, createSetup } from './candidates.js'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,8 +34,7 @@ const [warm, n] = [values.warm, values.n].map((v) => Math.min(Math.max(Number(v)
 
 /** One run: prepare `warm + n` calls, make `warm`, then `calls` more. */
 async function run(calls: number, keys: string): Promise<void> {
-  const setup = { alg: alg as BenchAlgorithm, ...createKeys(alg as BenchAlgorithm, keys) }
-  const c = await candidate(name, setup)
+  const c = await candidate(name, await createSetup(alg as BenchAlgorithm, keys))
   const call = c.prepare(warm! + n!)
   for (let i = 0; i < warm! + calls; i++) {
     if (!(await call())) throw new Error(`${name} refuses its ${alg} token`)

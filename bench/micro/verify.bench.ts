@@ -32,8 +32,7 @@ const OPTIONS =
 
 /** Every verifier for one algorithm, each checked against its token first. */
 async function verifiers(setup: Setup) {
-  const { alg, material } = setup
-  const token = await signToken(setup.signer, alg)
+  const { alg, material, token } = setup
   const pinned = { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }
   const joseKey = await importJoseKey(alg, material)
   const keyObject =
@@ -66,8 +65,9 @@ async function verifiers(setup: Setup) {
 const fixture = createFixture()
 const setups = await Promise.all(
   ALGORITHMS.map(async (alg: BenchAlgorithm) => {
-    const material = fixture.public.keys[alg]
-    return [alg, await verifiers({ alg, signer: fixture.signers[alg], material })] as const
+    const [signer, material] = [fixture.signers[alg], fixture.public.keys[alg]]
+    const setup = { alg, signer, material, token: await signToken(signer, alg) }
+    return [alg, await verifiers(setup)] as const
   }),
 )
 fixture.dispose()
