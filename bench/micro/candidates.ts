@@ -4,7 +4,8 @@
  * from one algorithm's keys and signs its own token; everything listens on 127.0.0.1.
  *
  * - Full verification: `gate` (`createAuthenticator({ cache: false })`: also the bearer request
- *   with a fresh token DPoP is compared with), `fast-jwt` (no cache), `raw` (`node:crypto` alone).
+ *   with a fresh token DPoP is compared with), `fast-jwt` (no cache), `raw` (`node:crypto` alone),
+ *   `jose` (`jwtVerify`), `jsonwebtoken`.
  * - Cached requests (token held): `gate-cached` (static key), `gate-cached-jwks` (`jwksUrl` on a
  *   loopback JWKS), `gate-cached-discovery-resource` (`discovery: true` plus `resource`).
  * - DPoP: `dpop` (token cache on), `dpop-nocache`; a fresh proof per call, made by `prepare`.
@@ -12,16 +13,17 @@
  * To add one: a factory below that builds it and returns `repeat(call, close)` (or a `prepare`
  * that makes what each call consumes). Run `npm run build` first: jwt-gate comes from `dist/`.
  */
-import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto'
+import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } from 'node:crypto'
 import { createServer } from 'node:http'
-import { exportJWK } from 'jose'
+import { exportJWK, jwtVerify } from 'jose'
+import jsonwebtoken from 'jsonwebtoken'
 import { createVerifier } from 'fast-jwt'
 import type * as IndexModule from '../../src/index.js'
 import type { AuthenticateOptions, KeySource } from '../../src/index.js'
 import type * as MemoryModule from '../../src/stores/memory.js'
 import { built } from '../built.js'
 import { createDpopClient, dpopHeaders, makeProofs } from '../dpop.js'
-import { AUDIENCE, ISSUER, createKeys, gateKey, signToken } from '../fixture.js'
+import { AUDIENCE, ISSUER, createKeys, gateKey, importJoseKey, signToken } from '../fixture.js'
 import type { BenchAlgorithm, PublicKeyMaterial, Signer } from '../fixture.js'
 
 /** One algorithm's keys and a token of the bench's claims: what a candidate is built from. */
@@ -169,6 +171,19 @@ export const CANDIDATES: Record<string, (setup: Setup) => Promise<Candidate>> = 
     return repeat(() => verifier(token))
   },
   raw: async (setup) => repeat(raw(setup)),
+  jose: async ({ alg, material, token }) => {
+    const key = await importJoseKey(alg, material)
+    const pinned = { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }
+    return repeat(() => jwtVerify(token, key, pinned))
+  },
+  // What express-jwt and passport-jwt run; it has no EdDSA.
+  jsonwebtoken: async ({ alg, material, token }) => {
+    if (alg === 'EdDSA') throw new Error('jsonwebtoken cannot verify EdDSA')
+    const secret = alg === 'HS256' ? Buffer.from(material.secret!, 'utf8') : undefined
+    const key = secret ? createSecretKey(secret) : createPublicKey(material.pem!)
+    const pinned = { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }
+    return repeat(() => jsonwebtoken.verify(token, key, pinned))
+  },
   'gate-cached': (setup) => bearerGate(setup),
   'gate-cached-jwks': (setup) => remoteGate(setup, false),
   'gate-cached-discovery-resource': (setup) => remoteGate(setup, true),
