@@ -1,26 +1,22 @@
 /**
- * DPoP load for the benchmark (RFC 9449): a client proof key, an access token bound to it
- * (`cnf.jkt`), and proofs made ahead of each slice of load, one per request. A server refuses a
- * proof it has seen (jwt-gate's replay store), so the runner never sends one twice: a slice's
- * request count is bounded by the proofs made for it. Nothing here is ever a real credential.
+ * DPoP load for the benchmarks (RFC 9449): a client proof key, an access token bound to it
+ * (`cnf.jkt`), and proofs made ahead of use, one per request. A server refuses a proof it has
+ * seen (jwt-gate's replay store), so no proof is ever sent twice: a slice's request count is
+ * bounded by the proofs made for it. Nothing here is ever a real credential.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { SignJWT } from 'jose'
-import { AUDIENCE, ISSUER } from './fixture.js'
-import type { BenchAlgorithm, Fixture } from './fixture.js'
-
-/** The proof algorithms the bench uses: EdDSA with EdDSA tokens, ES256 with any other. */
-export type ProofAlgorithm = 'ES256' | 'EdDSA'
+import type { Request } from 'autocannon'
+import { signToken } from './fixture.js'
+import type { BenchAlgorithm, Signer } from './fixture.js'
 
 /** A client's DPoP key and the access token bound to it. */
 export interface DpopClient {
-  alg: ProofAlgorithm
+  /** The proof algorithm: EdDSA with EdDSA tokens, ES256 with any other. */
+  alg: 'ES256' | 'EdDSA'
   privateKey: KeyObject
   /** The public JWK, as the proofs' `jwk` header carries it. */
   jwk: Record<string, string>
-  /** RFC 7638 thumbprint of `jwk`: the token's `cnf.jkt`. */
-  jkt: string
   token: string
   /** base64url(SHA-256(token)): every proof's `ath`. */
   ath: string
@@ -28,52 +24,34 @@ export interface DpopClient {
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 
-function thumbprint(jwk: Record<string, string>): string {
-  const members = jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : ['crv', 'kty', 'x', 'y']
-  const canonical = Object.fromEntries(members.map((name) => [name, jwk[name]]))
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url')
-}
-
-/** A fresh proof key and a one-hour token of `alg` bound to it. */
-export async function createDpopClient(fixture: Fixture, alg: BenchAlgorithm): Promise<DpopClient> {
-  const proofAlg: ProofAlgorithm = alg === 'EdDSA' ? 'EdDSA' : 'ES256'
+/** A fresh proof key and a one-hour token of `alg`, signed by `signer`, bound to it. */
+export async function createDpopClient(signer: Signer, alg: BenchAlgorithm): Promise<DpopClient> {
+  const proofAlg = alg === 'EdDSA' ? 'EdDSA' : 'ES256'
   const pair =
     proofAlg === 'EdDSA'
       ? generateKeyPairSync('ed25519')
       : generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const jwk = pair.publicKey.export({ format: 'jwk' }) as Record<string, string>
-  const jkt = thumbprint(jwk)
-  const now = Math.floor(Date.now() / 1000)
-  const token = await new SignJWT({ roles: ['user'], scope: 'read write', cnf: { jkt } })
-    .setProtectedHeader({ alg, typ: 'JWT' })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject('user-dpop')
-    .setJti(`${alg}-dpop-${randomBytes(6).toString('base64url')}`)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 3600)
-    .sign(fixture.signers[alg])
+  // RFC 7638 thumbprint: the required members in lexicographic order.
+  const members = jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : ['crv', 'kty', 'x', 'y']
+  const canonical = JSON.stringify(Object.fromEntries(members.map((name) => [name, jwk[name]])))
+  const jkt = createHash('sha256').update(canonical).digest('base64url')
+  const token = await signToken(signer, alg, { sub: 'user-dpop', cnf: { jkt } })
   const ath = createHash('sha256').update(token).digest('base64url')
-  return { alg: proofAlg, privateKey: pair.privateKey, jwk, jkt, token, ath }
+  return { alg: proofAlg, privateKey: pair.privateKey, jwk, token, ath }
 }
 
 /** One proof for `GET htu`, with a unique `jti` and the current `iat`. */
-export function makeProof(client: DpopClient, htu: string, method = 'GET'): string {
+export function makeProof(client: DpopClient, htu: string): string {
   const header = b64({ typ: 'dpop+jwt', alg: client.alg, jwk: client.jwk })
   const jti = randomBytes(12).toString('base64url')
-  const payload = b64({
-    jti,
-    htm: method,
-    htu,
-    iat: Math.floor(Date.now() / 1000),
-    ath: client.ath,
-  })
-  const input = `${header}.${payload}`
-  const key =
-    client.alg === 'ES256'
-      ? { key: client.privateKey, dsaEncoding: 'ieee-p1363' as const }
-      : client.privateKey
-  const signature = sign(client.alg === 'ES256' ? 'sha256' : null, Buffer.from(input), key)
+  const iat = Math.floor(Date.now() / 1000)
+  const input = `${header}.${b64({ jti, htm: 'GET', htu, iat, ath: client.ath })}`
+  const es256 = client.alg === 'ES256'
+  const key = es256
+    ? { key: client.privateKey, dsaEncoding: 'ieee-p1363' as const }
+    : client.privateKey
+  const signature = sign(es256 ? 'sha256' : null, Buffer.from(input), key)
   return `${input}.${signature.toString('base64url')}`
 }
 
@@ -88,4 +66,34 @@ export function makeProofs(client: DpopClient, htu: string, count: number, maxMs
     proofs.push(makeProof(client, htu))
   }
   return proofs
+}
+
+/** The headers of a DPoP request: the bound token and one proof. */
+export const dpopHeaders = (client: DpopClient, proof: string) => ({
+  authorization: `DPoP ${client.token}`,
+  dpop: proof,
+})
+
+/** Proofs made ahead of a slice of load, per second of it, and the time allowed to make them. */
+const PROOFS_PER_SECOND = 8_000
+const PROOF_MS_PER_SECOND = 3_000
+
+/**
+ * A slice's pool of proofs for `url`, one per request, taken in turn by every connection
+ * (autocannon's `setupRequest`; when they run out the slice has already stopped). `cap` is the
+ * request cap: the proofs made less those the connections may have in flight.
+ */
+export function proofPool(client: DpopClient, url: string, seconds: number, connections: number) {
+  const count = Math.ceil(seconds * PROOFS_PER_SECOND)
+  const proofs = makeProofs(client, url, count, seconds * PROOF_MS_PER_SECOND)
+  let next = 0
+  const request: Request = {
+    method: 'GET',
+    path: '/',
+    setupRequest: (req) => ({
+      ...req,
+      headers: dpopHeaders(client, proofs[Math.min(next++, proofs.length - 1)]!),
+    }),
+  }
+  return { cap: proofs.length - 2 * connections, options: { requests: [request] } }
 }

@@ -1,14 +1,16 @@
 /**
- * Key material and tokens of one benchmark run. The runner creates them once; servers (child
+ * Key material and tokens of the benchmarks. The runner creates them once; servers (child
  * processes) get only the public half through a file in a private temporary directory, named by
  * the `BENCH_FIXTURE` environment variable. Nothing here is ever a real credential.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { KeyObject, webcrypto } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SignJWT, importSPKI } from 'jose'
+import type { JWTHeaderParameters } from 'jose'
+import type { KeySource } from '../src/index.js'
 
 /** The algorithms the suite measures. */
 export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const
@@ -26,6 +28,7 @@ export interface PublicKeyMaterial {
   /** The HMAC secret, a 43-character ASCII string used as UTF-8 bytes (HS256). */
   secret?: string
 }
+export type Signer = KeyObject | Uint8Array
 
 /** The file servers read. */
 export interface PublicFixture {
@@ -37,45 +40,67 @@ export interface PublicFixture {
 /** The runner's side: public material plus the signing keys. */
 export interface Fixture {
   file: string
-  dir: string
   public: PublicFixture
-  signers: Record<BenchAlgorithm, KeyObject | Uint8Array>
+  signers: Record<BenchAlgorithm, Signer>
   dispose(): void
+}
+
+/** A private key (PKCS#8 PEM) or HMAC secret of `alg`, as text. */
+function newKey(alg: BenchAlgorithm): string {
+  if (alg === 'HS256') return randomBytes(32).toString('base64url')
+  const pair =
+    alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 })
+  return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+}
+
+/**
+ * The keys of one algorithm, fresh, or kept in `dir` (mode 0600) when given, so that runs under
+ * callgrind count the same work (an RSA key's prime search varies by millions of instructions).
+ */
+export function createKeys(alg: BenchAlgorithm, dir?: string) {
+  const file = dir === undefined ? undefined : join(dir, `${alg}.key`)
+  const text = file !== undefined && existsSync(file) ? readFileSync(file, 'utf8') : newKey(alg)
+  if (file !== undefined) writeFileSync(file, text, { mode: 0o600 })
+  if (alg === 'HS256') {
+    return { signer: new TextEncoder().encode(text) as Signer, material: { secret: text } }
+  }
+  const signer = createPrivateKey(text)
+  const publicKey = createPublicKey(signer)
+  const material: PublicKeyMaterial = {
+    pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  }
+  const x = publicKey.export({ format: 'jwk' }).x!
+  if (alg === 'EdDSA') material.raw = Buffer.from(x, 'base64url').toString('base64')
+  return { signer: signer as Signer, material }
 }
 
 /** Creates fresh keys for every algorithm and writes the public fixture file (mode 0600). */
 export function createFixture(): Fixture {
-  const ed = generateKeyPairSync('ed25519')
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const secret = randomBytes(32).toString('base64url')
-  const pem = (key: KeyObject): string => key.export({ type: 'spki', format: 'pem' }).toString()
-  const x = ed.publicKey.export({ format: 'jwk' }).x!
+  const keys = ALGORITHMS.map((alg) => [alg, createKeys(alg)] as const)
   const publicFixture: PublicFixture = {
     issuer: ISSUER,
     audience: AUDIENCE,
-    keys: {
-      EdDSA: { pem: pem(ed.publicKey), raw: Buffer.from(x, 'base64url').toString('base64') },
-      ES256: { pem: pem(ec.publicKey) },
-      RS256: { pem: pem(rsa.publicKey) },
-      HS256: { secret },
-    },
+    keys: Object.fromEntries(keys.map(([alg, k]) => [alg, k.material])) as PublicFixture['keys'],
   }
   const dir = mkdtempSync(join(tmpdir(), 'jwt-gate-bench-'))
   const file = join(dir, 'fixture.json')
   writeFileSync(file, JSON.stringify(publicFixture), { mode: 0o600 })
   return {
     file,
-    dir,
     public: publicFixture,
-    signers: {
-      EdDSA: ed.privateKey,
-      ES256: ec.privateKey,
-      RS256: rsa.privateKey,
-      HS256: new TextEncoder().encode(secret),
-    },
+    signers: Object.fromEntries(keys.map(([alg, k]) => [alg, k.signer])) as Fixture['signers'],
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   }
+}
+
+/** jwt-gate's key option for `alg`, as its bench server configures it. */
+export function gateKey(alg: BenchAlgorithm, material: PublicKeyMaterial): KeySource {
+  if (alg === 'HS256') return { secret: material.secret!, encoding: 'utf8' }
+  return alg === 'EdDSA' ? { ed25519: material.raw! } : { pem: material.pem! }
 }
 
 /** Reads the public fixture in a server process. */
@@ -85,29 +110,19 @@ export function readPublicFixture(): PublicFixture {
   return JSON.parse(readFileSync(file, 'utf8')) as PublicFixture
 }
 
-/** Signs `count` distinct tokens (distinct `jti`), valid for an hour; subjects cycle over `users`. */
-export async function signTokens(
-  fixture: Fixture,
+/** A token valid for an hour (distinct `jti`); `claims` and `header` add to or replace the defaults. */
+export function signToken(
+  signer: Signer,
   alg: BenchAlgorithm,
-  count: number,
-  users = 1000,
-): Promise<string[]> {
-  const now = Math.floor(Date.now() / 1000)
-  const tokens: string[] = []
-  for (let i = 0; i < count; i++) {
-    tokens.push(
-      await new SignJWT({ roles: ['user'], scope: 'read write' })
-        .setProtectedHeader({ alg, typ: 'JWT' })
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setSubject(`user-${i % users}`)
-        .setJti(`${alg}-${i}-${randomBytes(6).toString('base64url')}`)
-        .setIssuedAt(now)
-        .setExpirationTime(now + 3600)
-        .sign(fixture.signers[alg]),
-    )
-  }
-  return tokens
+  claims: Record<string, unknown> = {},
+  header: Partial<JWTHeaderParameters> = {},
+): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000)
+  const jti = `${alg}-0-${randomBytes(6).toString('base64url')}`
+  const payload = { roles: ['user'], scope: 'read write', iss: ISSUER, aud: AUDIENCE }
+  return new SignJWT({ ...payload, sub: 'user-0', jti, iat, exp: iat + 3600, ...claims })
+    .setProtectedHeader({ alg, typ: 'JWT', ...header })
+    .sign(signer)
 }
 
 /**

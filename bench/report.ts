@@ -139,3 +139,19 @@ export function svg(run: Run): string {
     '',
   ].join('\n')
 }
+
+/** CPU per request of each DPoP row over its library's bearer row with a fresh token. */
+export function dpopRatios(rows: Row[]): string {
+  const bearerOf: Record<string, string> = {
+    'jwt-gate, DPoP': 'jwt-gate, cache: false',
+    'jwt-gate, DPoP, cache: false': 'jwt-gate, cache: false',
+    'express-oauth2-jwt-bearer, DPoP': 'express-oauth2-jwt-bearer',
+  }
+  const lines = rows.flatMap((row) => {
+    const bearer = rows.find((r) => r.alg === row.alg && r.server === bearerOf[row.server])
+    if (bearer === undefined) return []
+    const ratio = row.cpuMicrosPerRequest / bearer.cpuMicrosPerRequest
+    return [`${row.alg} ${row.server}: ${ratio.toFixed(2)}x the CPU of ${bearer.server}`]
+  })
+  return `DPoP CPU per request over bearer (fresh token):\n${lines.join('\n')}\n`
+}

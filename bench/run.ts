@@ -1,56 +1,38 @@
 /**
  * `npm run bench`: jwt-gate and its peers side by side under autocannon, on loopback.
  *
- * For each algorithm, every server of `SERVERS` runs as its own process (pinned to CPU 0 when
- * `taskset` exists; this process, the load generator, to CPU 1). Each round gives every server one
- * slice of load in a rotating order, so slow drifts of the machine fall on all of them alike.
- * Every slice is bounded in time and in requests. Around each slice the runner reads the server's
- * own `process.cpuUsage()` (`GET /__cpu`), so CPU per request is the server's alone.
+ * For each algorithm, every server of `SERVERS` runs as its own process (bench/process.ts). Each
+ * round gives every server one slice of load in a rotating order, so slow drifts of the machine
+ * fall on all of them alike. Every slice is bounded in time and in requests; what it sends, and
+ * the check before load, are in bench/requests.ts. Around each slice the runner reads the
+ * server's own `process.cpuUsage()` (`GET /__cpu`), so CPU per request is the server's alone.
  *
  * Writes bench/results/latest.md, bench/results/latest.json and docs/images/bench.svg.
  *
  * Options: `--rounds N` (default 3), `--seconds S` per slice (default 5), `--connections N`
  * (default 10), `--algs EdDSA,ES256,RS256,HS256`, `--out DIR` (results directory; the chart goes
- * to DIR/bench.svg unless DIR is the default), `--servers 'jwt-gate, DPoP;express-oauth2-jwt-bearer'`
- * (only those rows, and bare Express; names as in the table, separated by `;`), and `--smoke`: one algorithm, one round of 0.5 s slices,
- * results in a temporary directory, then the micro-benchmark in its smoke mode. The smoke run
- * checks that the suite works (every server answers 200 with the token and 401 without it, no
- * slice has a failed request); it asserts no numbers.
+ * to DIR/bench.svg unless DIR is the default), `--servers 'jwt-gate, DPoP;jwt-gate'` (only those
+ * rows, and bare Express; names as in the table, separated by `;`), and `--smoke`: one
+ * algorithm, one round of 0.5 s slices, results in a temporary directory, then the
+ * micro-benchmark in its smoke mode. The smoke run checks that the suite works (every server
+ * answers 200 with the token and 401 without it, no slice has a failed request); it asserts no
+ * numbers.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import type { Request } from 'autocannon'
-import { createDpopClient, makeProof, makeProofs } from './dpop.js'
-import type { DpopClient } from './dpop.js'
-import { ALGORITHMS, createFixture, signTokens } from './fixture.js'
+import { createDpopClient } from './dpop.js'
+import { ALGORITHMS, createFixture, signToken } from './fixture.js'
 import type { BenchAlgorithm } from './fixture.js'
-import { markdown, median, svg } from './report.js'
+import { PINNING, ROOT, SERVERS, cpuMicros, start, stop } from './process.js'
+import type { Server } from './process.js'
+import { dpopRatios, markdown, median, svg } from './report.js'
 import type { Row, Run, Slice } from './report.js'
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-
-/** The servers of `bench/servers/`, in the order of the table. */
-const SERVERS = [
-  { name: 'bare Express', file: 'bare' },
-  { name: 'jwt-gate', file: 'jwt-gate' },
-  { name: 'jwt-gate, cache: false', file: 'jwt-gate', variant: 'cache-off' },
-  { name: 'jwt-gate, resource', file: 'jwt-gate', variant: 'resource' },
-  { name: 'jose, hand-written', file: 'jose' },
-  { name: 'express-jwt', file: 'express-jwt', variant: 'keyobject', eddsa: false },
-  { name: 'passport-jwt', file: 'passport-jwt', eddsa: false },
-  { name: 'express-oauth2-jwt-bearer', file: 'oauth2-bearer' },
-  // DPoP (bench/dpop.ts): a bound token and a fresh proof per request, never one sent twice.
-  { name: 'jwt-gate, DPoP', file: 'jwt-gate', variant: 'dpop', dpop: true },
-  { name: 'jwt-gate, DPoP, cache: false', file: 'jwt-gate', variant: 'dpop-cache-off', dpop: true },
-  { name: 'express-oauth2-jwt-bearer, DPoP', file: 'oauth2-bearer', variant: 'dpop', dpop: true },
-] as const
-type ServerSpec = (typeof SERVERS)[number]
+import { check, load } from './requests.js'
+import type { Credentials } from './requests.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -79,179 +61,9 @@ const only = args.servers === undefined ? undefined : ['bare Express', ...args.s
 for (const name of only ?? []) {
   if (!SERVERS.some((s) => s.name === name)) throw new Error(`unknown server ${name}`)
 }
-const START_TIMEOUT_MS = 30_000
-
-const PINNING = (() => {
-  if (process.platform !== 'linux' || availableParallelism() < 2) return false
-  try {
-    execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-
-/** A running server process. */
-interface Server {
-  spec: ServerSpec
-  url: string
-  child: ChildProcess
-}
-
-const children = new Set<ChildProcess>()
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL')
-})
-
-async function start(spec: ServerSpec, alg: BenchAlgorithm, fixtureFile: string): Promise<Server> {
-  const script = ['--import', 'tsx', `bench/servers/${spec.file}.ts`]
-  const [command, argv] = PINNING
-    ? ['taskset', ['-c', '0', process.execPath, ...script]]
-    : [process.execPath, script]
-  const child = spawn(command, argv, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      BENCH_FIXTURE: fixtureFile,
-      BENCH_ALG: alg,
-      BENCH_VARIANT: 'variant' in spec ? spec.variant : '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.add(child)
-  let output = ''
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${spec.name}: not listening`)),
-      START_TIMEOUT_MS,
-    )
-    const onData = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000)
-      const match = /listening (\d+)/.exec(output)
-      if (match !== null) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${spec.name} exited with ${code}:\n${output}`))
-    })
-  })
-  return { spec, url: `http://127.0.0.1:${port}`, child }
-}
-
-async function stop(server: Server): Promise<void> {
-  const { child } = server
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
-  }
-  children.delete(child)
-}
-
-async function cpuMicros(server: Server): Promise<number> {
-  const usage = (await (await fetch(`${server.url}/__cpu`)).json()) as {
-    user: number
-    system: number
-  }
-  return usage.user + usage.system
-}
-
-/** The credentials a slice sends: a bearer token, and for DPoP servers the bound token's client. */
-interface Credentials {
-  token: string
-  dpop: DpopClient
-}
-const isDpop = (server: Server): boolean => 'dpop' in server.spec
-
-/** Fails unless the server accepts the token and refuses a request without one. */
-async function check(server: Server, { token, dpop }: Credentials): Promise<void> {
-  if (isDpop(server)) return checkDpop(server, dpop)
-  const ok = await fetch(`${server.url}/`, { headers: { authorization: `Bearer ${token}` } })
-  const none = await fetch(`${server.url}/`)
-  await Promise.all([ok.text(), none.text()])
-  const expected = server.spec.file === 'bare' ? 200 : 401
-  if (ok.status !== 200 || none.status !== expected) {
-    throw new Error(`${server.spec.name}: ${ok.status} with the token, ${none.status} without`)
-  }
-  if ('variant' in server.spec && server.spec.variant === 'resource')
-    await checkMetadata(server, none)
-}
-
-/**
- * A DPoP server accepts a fresh proof, refuses the bound token as Bearer and a request without
- * credentials; jwt-gate also refuses the same proof twice (the peer keeps no replay store).
- */
-async function checkDpop(server: Server, client: DpopClient): Promise<void> {
-  const proof = makeProof(client, `${server.url}/`)
-  const send = (headers: Record<string, string>) =>
-    fetch(`${server.url}/`, { headers }).then(async (r) => (await r.text(), r.status))
-  const dpopHeaders = { authorization: `DPoP ${client.token}`, dpop: proof }
-  const statuses = [
-    await send(dpopHeaders),
-    await send({ authorization: `Bearer ${client.token}` }),
-    await send({}),
-    await send(dpopHeaders),
-  ]
-  // The peer answers 400 to a Bearer request in its required mode; it remembers no proof.
-  const expected = server.spec.file === 'jwt-gate' ? '200,401,401,401' : '200,400,401,200'
-  if (statuses.join() !== expected) {
-    throw new Error(`${server.spec.name}: DPoP, Bearer, none, replay answered ${statuses.join()}`)
-  }
-}
-
-/** The `resource` variant serves its metadata and names it in challenges (else it measures nothing). */
-async function checkMetadata(server: Server, refused: Response): Promise<void> {
-  const document = await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)
-  const body = (await document.json()) as { resource?: string }
-  const challenge = refused.headers.get('www-authenticate') ?? ''
-  if (body.resource === undefined || !challenge.includes('resource_metadata=')) {
-    throw new Error(`${server.spec.name}: no protected-resource metadata`)
-  }
-}
-
-/** Proofs made ahead of a DPoP slice, per second of it, and the time allowed to make them. */
-const PROOFS_PER_SECOND = 8_000
-const PROOF_MS_PER_SECOND = 3_000
-
-/**
- * What autocannon sends: one bearer request, or for a DPoP server one proof per request, taken in
- * turn by every connection (each proof once; when they run out the slice has already stopped).
- * Returns the request cap: the proofs made less those the connections may have in flight.
- */
-function load(server: Server, { token, dpop }: Credentials, s: number) {
-  if (!isDpop(server)) {
-    return {
-      cap: Math.ceil(s * 50_000),
-      options: { headers: { authorization: `Bearer ${token}` } },
-    }
-  }
-  const count = Math.ceil(s * PROOFS_PER_SECOND)
-  const proofs = makeProofs(dpop, `${server.url}/`, count, s * PROOF_MS_PER_SECOND)
-  let next = 0
-  const request: Request = {
-    method: 'GET',
-    path: '/',
-    setupRequest: (req) => ({
-      ...req,
-      headers: {
-        authorization: `DPoP ${dpop.token}`,
-        dpop: proofs[Math.min(next++, proofs.length - 1)]!,
-      },
-    }),
-  }
-  return { cap: proofs.length - 2 * connections, options: { requests: [request] } }
-}
 
 async function slice(server: Server, creds: Credentials, round: number, s: number): Promise<Slice> {
-  const { cap, options } = load(server, creds, s)
+  const { cap, options } = load(server, creds, s, connections)
   const before = await cpuMicros(server)
   // Bounded in time (autocannon's `duration`) and in count (stopped at `maxRequests`; autocannon's
   // own `amount` would make it ignore the duration).
@@ -334,28 +146,10 @@ function summarise(alg: string, servers: Server[], slices: Map<Server, Slice[]>)
   })
 }
 
-/** CPU per request of each DPoP row over its library's bearer row with a fresh token. */
-function dpopRatios(rows: Row[]): string {
-  const bearerOf: Record<string, string> = {
-    'jwt-gate, DPoP': 'jwt-gate, cache: false',
-    'jwt-gate, DPoP, cache: false': 'jwt-gate, cache: false',
-    'express-oauth2-jwt-bearer, DPoP': 'express-oauth2-jwt-bearer',
-  }
-  const lines = rows.flatMap((row) => {
-    const bearer = rows.find((r) => r.alg === row.alg && r.server === bearerOf[row.server])
-    if (bearer === undefined) return []
-    const ratio = row.cpuMicrosPerRequest / bearer.cpuMicrosPerRequest
-    return [`${row.alg} ${row.server}: ${ratio.toFixed(2)}x the CPU of ${bearer.server}`]
-  })
-  return `DPoP CPU per request over bearer (fresh token):\n${lines.join('\n')}\n`
-}
-
 function commit(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    }).trim()
+    const options = { cwd: ROOT, encoding: 'utf8' as const }
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], options).trim()
   } catch {
     return 'unknown'
   }
@@ -368,9 +162,9 @@ async function main(): Promise<void> {
   try {
     for (const alg of algs) {
       console.log(`${alg}: ${rounds} rounds of ${seconds} s per server`)
-      const [token] = await signTokens(fixture, alg, 1)
-      const dpop = await createDpopClient(fixture, alg)
-      rows.push(...(await measureAlgorithm(alg, fixture.file, { token: token!, dpop })))
+      const token = await signToken(fixture.signers[alg], alg)
+      const dpop = await createDpopClient(fixture.signers[alg], alg)
+      rows.push(...(await measureAlgorithm(alg, fixture.file, { token, dpop })))
     }
   } finally {
     fixture.dispose()

@@ -3,116 +3,55 @@
  * (the floor), jose's `jwtVerify`, jsonwebtoken's `verify` (what express-jwt and passport-jwt run;
  * it has no EdDSA), fast-jwt without its cache, and jwt-gate's framework-free authenticator with
  * the verified-token cache off (a full verification: the fair comparison) and on (a repeated
- * token: a cache hit). Every verifier pins the algorithm, issuer and audience, and is checked to
- * accept the token before it is timed.
+ * token: a cache hit): candidates of ./candidates.ts. Every verifier pins the algorithm, issuer
+ * and audience, and is checked to accept the token before it is timed.
  *
  * `npm run bench:micro` (`vitest bench --run bench/micro`); `BENCH_SMOKE=1` runs a few
  * iterations of each, to check the file works. Uses the built package (`npm run build` first).
  */
-import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } from 'node:crypto'
-import { createVerifier } from 'fast-jwt'
-import { jwtVerify } from 'jose'
-import jsonwebtoken from 'jsonwebtoken'
 import { bench, describe } from 'vitest'
-import type { KeySource } from '../../src/index.js'
-import type * as IndexModule from '../../src/index.js'
-import { built } from '../built.js'
-import {
-  ALGORITHMS,
-  AUDIENCE,
-  ISSUER,
-  createFixture,
-  importJoseKey,
-  signTokens,
-} from '../fixture.js'
-import type { BenchAlgorithm, PublicKeyMaterial } from '../fixture.js'
+import { ALGORITHMS, createFixture, signToken } from '../fixture.js'
+import type { BenchAlgorithm } from '../fixture.js'
+import { candidate } from './candidates.js'
+import type { Setup } from './candidates.js'
 
-const { createAuthenticator } = await built<typeof IndexModule>('index.js')
 const OPTIONS =
   process.env.BENCH_SMOKE === '1'
     ? { time: 0, iterations: 5, warmupTime: 0, warmupIterations: 1 }
     : { time: 1000, warmupTime: 200 }
 
-/** The signature check alone, with the key imported once: no header, no claims. */
-function rawVerifier(alg: BenchAlgorithm, material: PublicKeyMaterial): (token: string) => boolean {
-  if (alg === 'HS256') {
-    const secret = Buffer.from(material.secret!, 'utf8')
-    return (token) => {
-      const dot = token.lastIndexOf('.')
-      const mac = createHmac('sha256', secret).update(token.slice(0, dot)).digest()
-      const signature = Buffer.from(token.slice(dot + 1), 'base64url')
-      return signature.length === mac.length && timingSafeEqual(signature, mac)
-    }
-  }
-  const key = createPublicKey(material.pem!)
-  const keyInput = alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key
-  const hash = alg === 'EdDSA' ? null : 'sha256'
-  return (token) => {
-    const dot = token.lastIndexOf('.')
-    const signature = Buffer.from(token.slice(dot + 1), 'base64url')
-    return verify(hash, Buffer.from(token.slice(0, dot)), keyInput, signature)
-  }
-}
+/** The rows of each algorithm: label, candidate. */
+const ROWS = [
+  ['node:crypto verify', 'raw'],
+  ['jose jwtVerify', 'jose'],
+  ['jsonwebtoken verify', 'jsonwebtoken'],
+  ['fast-jwt, no cache', 'fast-jwt'],
+  ['jwt-gate, cache: false', 'gate'],
+  ['jwt-gate, cache hit', 'gate-cached'],
+] as const
 
-function gateKey(alg: BenchAlgorithm, material: PublicKeyMaterial): KeySource {
-  if (alg === 'HS256') return { secret: material.secret!, encoding: 'utf8' }
-  if (alg === 'EdDSA') return { ed25519: material.raw! }
-  return { pem: material.pem! }
-}
-
-/** Every candidate for one algorithm, each checked against the token first. */
-async function candidates(alg: BenchAlgorithm, material: PublicKeyMaterial, token: string) {
-  const pinned = { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }
-  const raw = rawVerifier(alg, material)
-  const joseKey = await importJoseKey(alg, material)
-  const keyObject =
-    alg === 'HS256'
-      ? createSecretKey(Buffer.from(material.secret!, 'utf8'))
-      : createPublicKey(material.pem!)
-  const fastJwt = createVerifier({
-    key: alg === 'HS256' ? material.secret! : material.pem!,
-    algorithms: [alg],
-    allowedIss: ISSUER,
-    allowedAud: AUDIENCE,
-    cache: false,
-  })
-  const issuer = {
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    key: gateKey(alg, material),
-    algorithms: [alg],
+/** Every verifier for one algorithm, each checked against its token first. */
+async function verifiers(setup: Setup) {
+  const list: [string, () => unknown][] = []
+  for (const [label, name] of ROWS) {
+    if (name !== 'jsonwebtoken' || setup.alg !== 'EdDSA')
+      list.push([label, (await candidate(name, setup)).prepare(1)])
   }
-  const gateOff = createAuthenticator({ issuers: [issuer], cache: false })
-  const gateOn = createAuthenticator({ issuers: [issuer] })
-  const request = { headers: { authorization: `Bearer ${token}` } }
-  const list: [string, () => unknown][] = [
-    ['node:crypto verify', () => raw(token)],
-    ['jose jwtVerify', () => jwtVerify(token, joseKey, pinned)],
-    ['fast-jwt, no cache', () => fastJwt(token)],
-    ['jwt-gate, cache: false', () => gateOff.authenticate(request)],
-    ['jwt-gate, cache hit', () => gateOn.authenticate(request)],
-  ]
-  if (alg !== 'EdDSA') {
-    list.splice(2, 0, [
-      'jsonwebtoken verify',
-      () => jsonwebtoken.verify(token, keyObject, { ...pinned, algorithms: [alg] }),
-    ])
-  }
-  for (const [name, run] of list) {
+  // Twice: the cache admits a token on its second verification.
+  for (const [name, run] of [...list, ...list]) {
     const result = await run()
     if (result === false || result === undefined)
-      throw new Error(`${name} rejects a valid ${alg} token`)
+      throw new Error(`${name} rejects a valid ${setup.alg} token`)
   }
-  // The cache admits a token on its second verification: the first two calls above and here.
-  await gateOn.authenticate(request)
   return list
 }
 
 const fixture = createFixture()
 const setups = await Promise.all(
-  ALGORITHMS.map(async (alg) => {
-    const [token] = await signTokens(fixture, alg, 1)
-    return [alg, await candidates(alg, fixture.public.keys[alg], token!)] as const
+  ALGORITHMS.map(async (alg: BenchAlgorithm) => {
+    const [signer, material] = [fixture.signers[alg], fixture.public.keys[alg]]
+    const setup = { alg, signer, material, token: await signToken(signer, alg) }
+    return [alg, await verifiers(setup)] as const
   }),
 )
 fixture.dispose()

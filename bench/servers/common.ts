@@ -2,6 +2,7 @@
  * What every benchmark server shares: the same trivial route, a loopback listener on a free port
  * announced on stdout (`listening <port>`), a CPU-time route, and a clean exit on SIGTERM.
  */
+import express from 'express'
 import type { Express, Request, RequestHandler, Response } from 'express'
 import type { BenchAlgorithm } from '../fixture.js'
 import { ALGORITHMS } from '../fixture.js'
@@ -26,14 +27,22 @@ export function protectedRoute(subjectOf: (req: Request) => unknown): RequestHan
 }
 
 /**
- * `GET /__cpu`, mounted before authentication: this process's `process.cpuUsage()` (user and
- * system microseconds). The runner reads it before and after each slice of load, so CPU per
- * request is the server's own, not the load generator's.
+ * `GET /__cpu`, mounted before authentication: this process's `process.cpuUsage()`. The runner
+ * reads it around each slice, so CPU per request is the server's own, not the load generator's.
  */
 export function mountCpu(app: Express): void {
   app.get('/__cpu', (_req, res) => {
     res.json(process.cpuUsage())
   })
+}
+
+/** The app of most servers: `/__cpu`, then `handlers` app-wide, then the protected `GET /`. */
+export function benchApp(subjectOf: (req: Request) => unknown, ...handlers: RequestHandler[]) {
+  const app = express()
+  mountCpu(app)
+  for (const handler of handlers) app.use(handler)
+  app.get('/', protectedRoute(subjectOf))
+  return app
 }
 
 /**

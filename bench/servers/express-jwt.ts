@@ -3,11 +3,10 @@
  * `string` passes the PEM text or the secret string, as most apps configure it. It has no EdDSA.
  */
 import { createPublicKey, createSecretKey } from 'node:crypto'
-import express from 'express'
 import { expressjwt } from 'express-jwt'
 import type { Request as JwtRequest } from 'express-jwt'
 import { readPublicFixture } from '../fixture.js'
-import { benchAlgorithm, benchVariant, mountCpu, protectedRoute, serve } from './common.js'
+import { benchAlgorithm, benchApp, benchVariant, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -23,13 +22,5 @@ const secret =
       ? createPublicKey(material.pem!)
       : material.pem!
 
-const app = express()
-mountCpu(app)
-app.use(
-  expressjwt({ secret, algorithms: [alg], issuer: fixture.issuer, audience: fixture.audience }),
-)
-app.get(
-  '/',
-  protectedRoute((req) => (req as JwtRequest).auth?.sub),
-)
-serve(app)
+const pinned = { algorithms: [alg], issuer: fixture.issuer, audience: fixture.audience }
+serve(benchApp((req) => (req as JwtRequest).auth?.sub, expressjwt({ secret, ...pinned })))

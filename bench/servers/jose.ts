@@ -2,12 +2,11 @@
  * A hand-written jose middleware, as an app would write it: the key imported once, then
  * `jwtVerify` with the algorithm, issuer and audience pinned; any failure is a 401.
  */
-import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
 import { importJoseKey, readPublicFixture } from '../fixture.js'
-import { bearerToken, benchAlgorithm, mountCpu, protectedRoute, serve } from './common.js'
+import { bearerToken, benchAlgorithm, benchApp, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -32,11 +31,4 @@ function verify(req: Request, res: Response, next: NextFunction): void {
     })
 }
 
-const app = express()
-mountCpu(app)
-app.use(verify)
-app.get(
-  '/',
-  protectedRoute((req) => claimsOf.get(req)?.sub),
-)
-serve(app)
+serve(benchApp((req) => claimsOf.get(req)?.sub, verify))

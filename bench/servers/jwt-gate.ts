@@ -7,11 +7,10 @@
  * (and `dpop-cache-off`) requires DPoP (docs/dpop.md): the memory replay store, `publicOrigin`
  * the server's own loopback origin, known once it listens.
  */
-import express from 'express'
 import type { RequestHandler } from 'express'
-import type { AuthenticateOptions, KeySource } from '../../src/index.js'
-import { readPublicFixture } from '../fixture.js'
-import { benchAlgorithm, benchVariant, mountCpu, protectedRoute, serve } from './common.js'
+import type { AuthenticateOptions } from '../../src/index.js'
+import { gateKey, readPublicFixture } from '../fixture.js'
+import { benchAlgorithm, benchVariant, benchApp, serve } from './common.js'
 import { built } from '../built.js'
 import type * as IndexModule from '../../src/index.js'
 import type * as MemoryModule from '../../src/stores/memory.js'
@@ -21,14 +20,8 @@ const { createMemoryReplayStore } = await built<typeof MemoryModule>('stores/mem
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
-const material = fixture.keys[alg]
 
-const key: KeySource =
-  alg === 'HS256'
-    ? { secret: material.secret!, encoding: 'utf8' }
-    : alg === 'EdDSA'
-      ? { ed25519: material.raw! }
-      : { pem: material.pem! }
+const key = gateKey(alg, fixture.keys[alg])
 
 const variant = benchVariant()
 const dpop = variant.startsWith('dpop')
@@ -50,14 +43,8 @@ const options = (origin: string): AuthenticateOptions => ({
 // The DPoP gate needs the origin, known once the server listens; the others are made now.
 let gate = dpop ? undefined : authenticate(options(''))
 
-const app = express()
-mountCpu(app)
 const lazy: RequestHandler = (req, res, next) => gate!(req, res, next)
-app.use(dpop ? lazy : gate!)
-app.get(
-  '/',
-  protectedRoute((req) => req.auth?.subject),
-)
+const app = benchApp((req) => req.auth?.subject, dpop ? lazy : gate!)
 // Without it, Express's default handler would print the stack of every rejected request.
 app.use(authErrorHandler())
 serve(
