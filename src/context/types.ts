@@ -61,9 +61,6 @@ export type TokenBinding =
   | { readonly method: 'dpop'; readonly jkt: string }
   | { readonly method: 'mtls'; readonly x5t: string }
 
-/** How a token was verified (see {@link AuthContext.verifiedBy}). */
-export type VerificationMethod = 'signature' | 'introspection' | 'signature+introspection'
-
 /** The authenticated principal on `req.auth`. */
 export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
   /** The token's `sub`. */
@@ -91,7 +88,7 @@ export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
    * issuer's RFC 7662 endpoint; `header` is then empty), or `signature+introspection` (a JWT whose
    * issuer's endpoint also said it is active; docs/introspection.md).
    */
-  verifiedBy: VerificationMethod
+  verifiedBy: 'signature' | 'introspection' | 'signature+introspection'
   /** The user record, when a user store is configured. */
   user?: User
   /** The raw token, for forwarding to downstream services. Not enumerable, so not logged. */

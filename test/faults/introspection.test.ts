@@ -124,14 +124,14 @@ describe('the introspection endpoint failing: 503, never a pass', () => {
     await expectRefused(gate(), OPAQUE, 503, 'ERR_AUTH_INTROSPECTION_UNAVAILABLE')
   })
 
-  it.each([
-    ['an error status', ((_req, _body, res) => res.writeHead(500).end('{}'))],
+  it.each<[string, Handler]>([
+    ['an error status', (_req, _body, res) => res.writeHead(500).end('{}')],
     ['a body that is not JSON', json('<html>oops</html>', 'text/html')],
     ['a JSON array', json([{ active: true }])],
     ['no boolean active', json({ active: 'true', sub: 'alice' })],
     ['a mistyped member', json(activeAnswer({ scope: ['reports:read'] }))],
     ['an oversized body', json(activeAnswer({ padding: 'x'.repeat(70_000) }))],
-    ['a redirect', ((_req, _body, res) => res.writeHead(302, { location: '/' }).end())],
+    ['a redirect', (_req, _body, res) => res.writeHead(302, { location: '/' }).end()],
   ])('answers 503 for %s, and asks again next time', async (_what, bad) => {
     handler = bad
     const g = gate()

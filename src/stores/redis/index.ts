@@ -32,6 +32,7 @@ export { createRedisInvalidationChannel } from './channel.js'
 export type { RedisInvalidationChannel, RedisInvalidationChannelOptions } from './channel.js'
 export { createRedisReplayStore } from './replay.js'
 export { createRedisIntrospectionCache } from './introspection-cache.js'
+export type { IntrospectionCache } from '../types.js'
 export type {
   RedisIntrospectionCache,
   RedisIntrospectionCacheOptions,
