@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { IntrospectionCache } from '../stores/types.js'
 import type { MaybePromise } from '../pipeline/maybe-promise.js'
 import { checkAnswer, isObject } from './answer.js'
@@ -61,7 +61,8 @@ export class Introspector {
 
   /** The answer for `token` at `nowMs`: kept, joined to a call in flight, or asked for. */
   lookup(token: string, kind: TokenKind, nowMs: number): MaybePromise<IntrospectionAnswer> {
-    const key = createHash('sha256').update(this.#keyPrefix).update(token).digest('base64url')
+    // One-shot hash (no Hash object per request): about half the cost of createHash here.
+    const key = hash('sha256', this.#keyPrefix + token, 'base64url')
     const held = this.#held.get(key)
     if (held !== undefined) {
       if (nowMs < held.until) return held.answer
