@@ -242,6 +242,15 @@ describe('signed answers (RFC 9701)', () => {
     await expectRefused(gate(), OPAQUE, 503, 'ERR_AUTH_INTROSPECTION_UNAVAILABLE')
   })
 
+  it('answers 503 for a signed answer of another typ', async () => {
+    const payload = { iss: ISSUER, aud: CLIENT_ID, iat: NOW_S, token_introspection: activeAnswer() }
+    const jwt = await new SignJWT(payload)
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
+      .sign(ed25519.privateKey)
+    handler = json(jwt, SIGNED)
+    await expectRefused(gate(), OPAQUE, 503, 'ERR_AUTH_INTROSPECTION_UNAVAILABLE')
+  })
+
   it('answers 503 for a plain answer when signed ones are required, and asks for one', async () => {
     await expectRefused(
       gate({ response: 'jwt' }),
