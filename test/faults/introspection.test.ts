@@ -15,7 +15,7 @@ import { SignJWT } from 'jose'
 import type { KeyObject } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AuthenticateOptions, IssuerOptions } from '../../src/index.js'
-import { createMemoryIntrospectionCache } from '../../src/stores/memory.js'
+import { createMemoryIntrospectionCache, createMemoryUserStore } from '../../src/stores/memory.js'
 import { ed25519, ed25519Other } from '../helpers/keys.js'
 import { ISSUER, NOW, NOW_S, sign } from '../helpers/tokens.js'
 import { expectPass, expectRefused, startGate } from '../provider/gate.js'
@@ -180,12 +180,30 @@ describe('answers that refuse the token: 401', () => {
   })
 })
 
+describe('the checks after the answer', () => {
+  it('runs the user check on an introspected token: the store’s roles, an unknown user refused', async () => {
+    const store = createMemoryUserStore([{ username: 'alice', roles: ['admin'] }])
+    const g = gate({}, { users: { store } })
+    await expectPass(g, OPAQUE)
+    handler = json(activeAnswer({ sub: 'bob' }))
+    await expectRefused(g, 'another-opaque-token', 401, 'ERR_AUTH_USER_UNKNOWN')
+  })
+
+  it('refuses a malformed opaque token before any call', async () => {
+    const g = gate()
+    await expectRefused(g, 'not~valid=token=x', 401, 'ERR_AUTH_TOKEN_MALFORMED')
+    await expectRefused(g, 'x'.repeat(9000), 401, 'ERR_AUTH_TOKEN_TOO_LONG')
+    expect(calls).toHaveLength(0)
+  })
+})
+
 describe('JWTs introspected on top of local verification', () => {
   it('always: asks on every request, and refuses a valid JWT the endpoint calls inactive', async () => {
     const g = gate({ opaque: false, jwt: 'always' })
     const token = await sign(ed25519.privateKey)
-    const auth = await g.get(token)
-    expect(auth.status).toBe(200)
+    const request = { headers: { authorization: `Bearer ${token}` } }
+    const context = await g.middleware.authenticator.authenticate(request)
+    expect(context).toMatchObject({ subject: 'alice', verifiedBy: 'signature+introspection' })
     await expectPass(g, token)
     expect(calls).toHaveLength(2)
     handler = json({ active: false })
