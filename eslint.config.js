@@ -109,6 +109,8 @@ export default tseslint.config(
   ...boundaries(['src/claims/presets.ts'], ['zod']),
   ...boundaries(['src/jws/**/*.ts', 'src/keys/**/*.ts', 'src/dpop/**/*.ts'], ['crypto']),
   ...boundaries(['src/keys/remote-jwks.ts'], ['crypto', 'jose']),
+  // Token introspection hashes tokens for its cache keys and signs client assertions (RFC 7523).
+  ...boundaries(['src/introspection/**/*.ts'], ['crypto']),
   ...boundaries(['src/stores/*.ts'], [], { stores: '..' }),
   ...boundaries(['src/stores/*/*.ts'], [], { stores: '../..' }),
   // The replay stores keep a fixed-length digest of each client-chosen key (issue 24).

@@ -194,6 +194,7 @@ export class InvalidTokenError extends AuthError {
     | 'ERR_AUTH_CERTIFICATE_MISMATCH'
     | 'ERR_AUTH_DPOP_REQUIRED'
     | 'ERR_AUTH_DPOP_BINDING_MISMATCH'
+    | 'ERR_AUTH_TOKEN_INACTIVE'
 
   constructor(code: InvalidTokenError['code'], message: string, options: AuthErrorOptions = {}) {
     super(code, 401, 'invalid_token', message, options)
@@ -235,7 +236,10 @@ export class CsrfRejectedError extends AuthError {
  */
 export class ServiceUnavailableError extends AuthError {
   declare readonly code:
-    'ERR_AUTH_KEYS_UNAVAILABLE' | 'ERR_AUTH_STORE_UNAVAILABLE' | 'ERR_AUTH_ISSUER_UNAVAILABLE'
+    | 'ERR_AUTH_KEYS_UNAVAILABLE'
+    | 'ERR_AUTH_STORE_UNAVAILABLE'
+    | 'ERR_AUTH_ISSUER_UNAVAILABLE'
+    | 'ERR_AUTH_INTROSPECTION_UNAVAILABLE'
 
   constructor(
     code: ServiceUnavailableError['code'],

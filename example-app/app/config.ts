@@ -32,6 +32,7 @@ import {
 import type { TlsFiles } from '../shared/serve.js'
 import { readTls } from './tls.js'
 import { databaseServesDpop, readDpop, type ReplayStoreConfig } from './dpop.js'
+import { readIntrospection } from './introspection.js'
 
 /** Where the app's user check looks users up. */
 export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -225,11 +226,12 @@ function readIssuers(
   const common = commonIssuerOptions(env, cc)
   const envIssuer = readString(env, 'JWT_ISSUER')
   const discovery = readBoolean(env, 'JWT_DISCOVERY', false)
+  const introspection = readIntrospection(env, discovery, cc !== undefined)
   if (cc === undefined) {
     if (envIssuer === undefined)
       throw new ConfigError('JWT_ISSUER', 'required (the trusted issuer, the tokens\' "iss")')
     const key = discovery ? discoveryKeySource(env) : readKeySource(env, readFile)
-    return [{ issuer: envIssuer, key, ...common }]
+    return [{ issuer: envIssuer, key, ...common, ...(introspection ? { introspection } : {}) }]
   }
   if (discovery) throw new ConfigError('JWT_DISCOVERY', 'works with JWT_ISSUER, not CONFIG_FILE')
   if (envIssuer !== undefined) {

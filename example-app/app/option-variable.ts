@@ -25,12 +25,22 @@ const FIELD_VARIABLES: Record<string, string> = {
   profile: 'JWT_TOKEN_PROFILE',
 }
 
+/** The variable behind an `issuers[i].introspection` option (`introspection.ts`). */
+function introspectionVariable(option: string): string {
+  if (option.includes('.introspection.endpoint')) return 'JWT_INTROSPECTION_URL'
+  if (option.includes('.introspection.cacheTtl')) return 'JWT_INTROSPECTION_CACHE_TTL'
+  if (option.includes('.introspection.clientId')) return 'JWT_INTROSPECTION_CLIENT_ID'
+  if (option.includes('.introspection.clientSecret')) return 'JWT_INTROSPECTION_CLIENT_SECRET'
+  return 'JWT_INTROSPECTION'
+}
+
 /** The variable behind `option`, or `undefined` when the option is not set from the environment. */
 export function variableForOption(option: string, env: Env): string | undefined {
   const issuer = /^issuers\[(\d+)\]\.(\w+)/.exec(option)
   if (issuer !== null) {
     const field = issuer[2] ?? ''
     if (field === 'key') return keyVariable(env, Number(issuer[1]))
+    if (field === 'introspection') return introspectionVariable(option)
     if (field === 'issuer') {
       return readString(env, 'CONFIG_FILE') === undefined ? 'JWT_ISSUER' : 'CONFIG_FILE'
     }

@@ -19,6 +19,7 @@ export class RequestAuthContext implements AuthContext {
   header: JWTHeaderParameters
   source: TokenSource
   binding: AuthContext['binding']
+  verifiedBy: AuthContext['verifiedBy']
   declare user?: AuthUser
   readonly #token: string
   readonly #realm: string
@@ -41,6 +42,7 @@ export class RequestAuthContext implements AuthContext {
     this.header = verified.header
     this.source = source
     this.binding = binding
+    this.verifiedBy = verified.verifiedBy
     this.#token = token
     this.#realm = realm
     this.#resourceMetadata = resourceMetadata

@@ -83,6 +83,12 @@ export interface AuthContext<Claims = AuthClaims, User = AuthUser> {
    * bearer token.
    */
   binding: TokenBinding | undefined
+  /**
+   * How the token was verified: `signature` (a JWT, here), `introspection` (an opaque token, by its
+   * issuer's RFC 7662 endpoint; `header` is then empty), or `signature+introspection` (a JWT whose
+   * issuer's endpoint also said it is active; docs/introspection.md).
+   */
+  verifiedBy: 'signature' | 'introspection' | 'signature+introspection'
   /** The user record, when a user store is configured. */
   user?: User
   /** The raw token, for forwarding to downstream services. Not enumerable, so not logged. */

@@ -1,6 +1,6 @@
 /**
- * The one HTTP GET behind every document jwt-gate fetches from a provider (the discovery document
- * and the JWKS): a deadline over the whole exchange, a bounded body, and no redirects.
+ * The one HTTP exchange behind every document jwt-gate fetches from a provider (the discovery
+ * document, the JWKS, and the POST of token introspection): a deadline over the whole exchange, a bounded body, and no redirects.
  *
  * @module
  */
@@ -20,6 +20,8 @@ export interface FetchLimits {
   readonly maxBytes: number
   /** Extra request headers. */
   readonly headers?: Readonly<Record<string, string>> | undefined
+  /** A request body, which makes the request a POST (token introspection); GET without one. */
+  readonly body?: string | undefined
 }
 
 /**
@@ -53,6 +55,8 @@ export async function fetchBounded(url: URL, limits: FetchLimits): Promise<Fetch
   )
   try {
     const request = fetch(url, {
+      method: limits.body === undefined ? 'GET' : 'POST',
+      ...(limits.body === undefined ? {} : { body: limits.body }),
       headers: { accept: 'application/json, application/jwk-set+json', ...limits.headers },
       signal: deadline.signal,
       redirect: 'manual',

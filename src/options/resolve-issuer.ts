@@ -16,6 +16,8 @@ import { profileRules } from '../claims/access-token-profile.js'
 import type { RegisteredClaimPolicy } from '../claims/registered.js'
 import type { StandardSchemaV1 } from '../claims/parse.js'
 import type { IssuerOptions } from './types.js'
+import type { Introspector } from '../introspection/introspector.js'
+import { resolveIntrospection } from './resolve-introspection.js'
 
 /** One issuer, ready for the request path. */
 export interface ResolvedIssuer {
@@ -33,6 +35,8 @@ export interface ResolvedIssuer {
   readonly username: (claims: Record<string, unknown>) => unknown
   /** The issuer's DPoP mode (`dpop`), over the gate's. */
   readonly dpopMode: 'allowed' | 'required' | undefined
+  /** Token introspection (RFC 7662), when the issuer has `introspection`. */
+  readonly introspection: Introspector | undefined
   /** Set for a tenant, an issuer the issuer resolver supplied (see `pipeline/tenant-issuers.ts`). */
   readonly lease?: TenantLease
 }
@@ -84,6 +88,7 @@ export function resolveIssuer(options: IssuerOptions, where: number | string): R
     scopesPaths: scopesPathsOf(options.scopesClaim, profile?.scopesPaths),
     username: usernameOf(options.username),
     dpopMode: options.dpop,
+    introspection: resolveIntrospection(options.introspection, option, options.issuer, keys),
   })
 }
 

@@ -56,6 +56,8 @@ export interface TenantSettings {
 export interface ResolvedConfig {
   readonly issuers: ReadonlyMap<string, ResolvedIssuer>
   readonly issuerWithoutIss: ResolvedIssuer | undefined
+  /** The issuer whose introspection takes tokens that are not compact JWS (opaque), if any. */
+  readonly opaqueIssuer: ResolvedIssuer | undefined
   /**
    * `typ` values the compact gate accepts besides `JWT`, before the issuer is chosen: every
    * issuer's. With an issuer resolver, tenants' sets are not known in advance, so any value
@@ -129,7 +131,10 @@ export function resolveConfig(input: AuthenticateOptions): ResolvedConfig {
   })
 }
 
-type IssuerIndex = Pick<ResolvedConfig, 'issuers' | 'issuerWithoutIss' | 'extraTyp'> & {
+type IssuerIndex = Pick<
+  ResolvedConfig,
+  'issuers' | 'issuerWithoutIss' | 'opaqueIssuer' | 'extraTyp'
+> & {
   readonly configuredKeys: readonly ConfiguredKey[]
 }
 
@@ -149,7 +154,8 @@ function resolveIssuers(options: AuthenticateOptions): IssuerIndex {
   refuseSecretsSharedByIssuers(configuredKeys)
   warnAboutUncheckedAudiences(issuerOptions)
   const extraTyp = new Set(all.flatMap((issuer) => [...issuer.typ.accepted]))
-  return { issuers, issuerWithoutIss, extraTyp, configuredKeys }
+  const opaqueIssuer = all.find((issuer) => issuer.introspection?.opaque === true)
+  return { issuers, issuerWithoutIss, opaqueIssuer, extraTyp, configuredKeys }
 }
 
 /** A set that holds every `typ`: the compact gate's set when tenants may bring their own. */

@@ -22,6 +22,7 @@ import type { ResourceMetadataOptions } from '../metadata/options.js'
 import { keySourceSchema } from './key-schema.js'
 import { mtlsSchema } from './mtls-schema.js'
 import { checkIssuerDpop, dpopSchema } from './dpop-schema.js'
+import { checkIntrospection, introspectionSchema } from './introspection-schema.js'
 import { optionsObject } from './shape.js'
 import type {
   AuthenticateOptions,
@@ -104,6 +105,7 @@ export const issuerSchema = optionsObject<IssuerOptions>()({
     })
     .optional(),
   dpop: z.enum(['allowed', 'required'], { error: 'must be "allowed" or "required"' }).optional(),
+  introspection: introspectionSchema.optional(),
 })
 
 /** Whether `value` has a method `name` (a store implementing its contract). */
@@ -294,4 +296,5 @@ export const optionsSchema = optionsObject<AuthenticateOptions>()({
   checkUserStore(options.users, problem)
   checkResourceMetadata(options, problem)
   checkIssuerDpop(options, problem)
+  checkIntrospection(options, problem)
 })

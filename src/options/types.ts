@@ -17,10 +17,11 @@ import type { IssuerResolverOptions } from './tenant-types.js'
 import type { RevocationOptions, UserCheckOptions, VerifiedCacheOptions } from './check-types.js'
 import type { MtlsOptions } from './mtls-types.js'
 import type { DpopNonceOptions, DpopOptions } from './dpop-types.js'
+import type { IntrospectionOptions } from './introspection-types.js'
 
 // Larger option groups have their own files beside this one (this one is at its size limit).
 export type { IssuerResolverOptions, RevocationOptions, UserCheckOptions, VerifiedCacheOptions }
-export type { DpopNonceOptions, DpopOptions, MtlsOptions }
+export type { DpopNonceOptions, DpopOptions, IntrospectionOptions, MtlsOptions }
 
 /** Ed25519 public key as standard base64 of the raw 32 bytes (ClusterCockpit's `JWT_PUBLIC_KEY`). */
 export interface Ed25519RawKeySource {
@@ -120,10 +121,7 @@ export interface IssuerOptions {
    * `aud`. With {@link AuthenticateOptions.resource}, absent means the resource (RFC 8707).
    */
   audience?: string | string[] | false | undefined
-  /**
-   * Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds; at most 300 (5 min).
-   * @defaultValue 5
-   */
+  /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (at most 300). @defaultValue 5 */
   clockTolerance?: number | undefined
   /**
    * Maximum age in seconds, measured from `iat` (which then becomes required).
@@ -177,6 +175,8 @@ export interface IssuerOptions {
   username?: ClaimPath | ((claims: Record<string, unknown>) => string | undefined) | undefined
   /** This issuer's DPoP mode, over the gate's `dpop.mode` (which must be set). @defaultValue it */
   dpop?: 'allowed' | 'required' | undefined
+  /** Token introspection (RFC 7662): opaque tokens, JWTs too if asked. @defaultValue off */
+  introspection?: IntrospectionOptions | undefined
 }
 
 /** Where a token may come from, in the order they are tried. */

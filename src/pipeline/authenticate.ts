@@ -7,7 +7,8 @@
  * 2. serve it from the verified-token cache ({@link findCachedToken}), or else
  * 3. verify it: compact gate, issuer, algorithm and `typ`, key, signature
  *    ({@link verifySignedToken}); registered claims, claims schema, roles and scopes
- *    (`verify-claims.ts`); and remember it for the next request;
+ *    (`verify-claims.ts`); and remember it for the next request; an opaque token is introspected
+ *    instead, and a JWT whose issuer wants it confirmed active too (`introspected-token.ts`);
  * 4. the certificate binding of a token bound to one (`mtls/binding.ts`), on every request, cache
  *    hit or not: the same token may come over another connection;
  * 5. revocation and user checks when configured (`account.ts`), then the context;
@@ -40,6 +41,7 @@ import type { DpopOutcome } from '../dpop/binding.js'
 import { rememberNextNonce } from '../dpop/next-nonce.js'
 import type { ProofRequest } from '../dpop/proof.js'
 import { readDpopCredentials, triedDpopScheme } from '../dpop/request.js'
+import { confirmActive, opaqueIssuerFor, verifyOpaque } from './introspected-token.js'
 
 /** A token found, with the DPoP proof when it came with the DPoP scheme. */
 type FoundToken = ExtractedToken & { readonly proof?: string }
@@ -157,10 +159,26 @@ function authenticateCachedOrVerify(
   attempt: Attempt,
 ): MaybePromise<AuthContext> {
   // A hit goes straight on: the path most requests take, one step shorter.
-  if (hit !== undefined) return checkStoresAndReport(hit, attempt)
+  if (hit !== undefined && hit.issuer.introspection === undefined) {
+    return checkStoresAndReport(hit, attempt)
+  }
+  if (hit !== undefined) return confirmAndReport(hit, attempt)
+  const { pipeline, token, source, nowMs } = attempt
+  const opaqueIssuer = opaqueIssuerFor(pipeline, token)
+  if (opaqueIssuer !== undefined) {
+    const verified = verifyOpaque(pipeline, opaqueIssuer, token, source, nowMs)
+    return continueWith(verified, checkStoresAndReport, attempt, undefined)
+  }
   const signed = verifyFresh(attempt)
   const verified = continueWith(signed, verifySignedClaims, attempt, undefined)
-  return continueWith(verified, checkStoresAndReport, attempt, undefined)
+  return continueWith(verified, confirmAndReport, attempt, undefined)
+}
+
+/** A verified JWT, confirmed active when its issuer introspects JWTs too, then the stores. */
+function confirmAndReport(verified: VerifiedToken, attempt: Attempt): MaybePromise<AuthContext> {
+  attempt.verifiedClaims = verified.registered
+  const confirmed = confirmActive(verified, attempt.token, attempt.nowMs)
+  return continueWith(confirmed, checkStoresAndReport, attempt, undefined)
 }
 
 /**

@@ -164,6 +164,7 @@ function publicAuthenticator(pipeline: Pipeline): Authenticator {
       for (const keys of keySets) keys.close()
       cache?.clear()
       pipeline.tenants?.close()
+      await Promise.all(issuers.map(async (issuer) => issuer.introspection?.close()))
       await Promise.all([config.users?.store.close?.(), config.revocation?.store.close?.()])
     },
   }

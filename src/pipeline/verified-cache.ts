@@ -10,6 +10,7 @@
 import { ownCopy } from '../jws/compact.js'
 import type { ResolvedIssuer } from '../options/resolve.js'
 import type { VerificationKey } from '../keys/remote-jwks.js'
+import type { AuthContext } from '../context/types.js'
 
 /** The registered claims a cached verification keeps, as they were in the payload. */
 // A type rather than an interface: it must pass where a plain claims record is read.
@@ -37,7 +38,10 @@ export interface VerifiedToken {
   readonly claims: unknown
   readonly roles: readonly string[]
   readonly scopes: readonly string[]
-  readonly key: VerificationKey
+  /** The key that verified the signature (none for an opaque token, which has none). */
+  readonly key: VerificationKey | undefined
+  /** How it was verified: signature, introspection (an opaque token), or both. */
+  readonly verifiedBy: AuthContext['verifiedBy']
   /** The DPoP key thumbprint the token is bound to (`cnf.jkt`, RFC 9449 §6.1), if any. */
   readonly jkt: string | undefined
 }

@@ -51,12 +51,13 @@ export function toVerifiedToken(signed: SignedToken, parsedClaims: unknown): Ver
     roles: Object.freeze(readRoles(claims, issuer.rolesPath)),
     scopes: Object.freeze(readScopes(claims, issuer.scopesPaths)),
     key,
+    verifiedBy: issuer.introspection?.jwt === true ? 'signature+introspection' : 'signature',
     jkt: boundJkt(payload.cnf),
   }
 }
 
 /** `cnf.jkt` when the token has one; a `cnf` of another shape binds to no DPoP key. */
-function boundJkt(cnf: unknown): string | undefined {
+export function boundJkt(cnf: unknown): string | undefined {
   if (typeof cnf !== 'object' || cnf === null) return undefined
   const { jkt } = cnf as { jkt?: unknown }
   return typeof jkt === 'string' ? jkt : undefined

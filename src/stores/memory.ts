@@ -18,6 +18,8 @@ import { settle } from './settle.js'
 
 export { createMemoryReplayStore } from './memory-replay.js'
 export type { MemoryReplayStoreOptions } from './memory-replay.js'
+export { createMemoryIntrospectionCache } from './memory-introspection.js'
+export type { MemoryIntrospectionCacheOptions } from './memory-introspection.js'
 
 /** A {@link UserStore} held in a `Map`, with the create/update methods and a few helpers. */
 export interface MemoryUserStore extends UserStore {

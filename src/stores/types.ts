@@ -126,3 +126,19 @@ export interface ReplayStore {
   /** Releases connections and timers. */
   close?(): Promise<void>
 }
+
+/**
+ * Introspection cache contract (RFC 7662 answers, `issuers[i].introspection.cache`): shares
+ * answers between the instances of a fleet, so a token is introspected once for all of them.
+ * Keys are a hash of the token (never the token); values are jwt-gate's own serialised answers,
+ * validated again when read. A cache that fails or answers garbage counts as a miss: the endpoint
+ * is asked, and the request never passes on the cache's word alone.
+ */
+export interface IntrospectionCache {
+  /** The value stored under `key`, or `undefined` when absent or expired. */
+  get(key: string): Promise<string | undefined>
+  /** Stores `value` under `key` for `ttl` milliseconds (at least 1). */
+  set(key: string, value: string, ttl: number): Promise<void>
+  /** Releases connections and timers. */
+  close?(): Promise<void>
+}

@@ -23,6 +23,11 @@ const raw = ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).t
 const base = { JWT_ISSUER: 'https://auth.example', JWT_PUBLIC_KEY: raw }
 const dpop = { JWT_DPOP: 'required', APP_PUBLIC_URL: 'https://app.example' }
 const postgres = 'postgres://127.0.0.1:5432/test'
+const intro = {
+  JWT_INTROSPECTION: 'true',
+  JWT_CLIENT_ID: 'app',
+  JWT_INTROSPECTION_CLIENT_SECRET: 'secret',
+}
 
 let dir: string
 let cleanup: () => Promise<void>
@@ -149,6 +154,17 @@ const ENVIRONMENTS: Record<string, string>[] = [
   { ...base, ...dpop, DPOP_NONCE_SECRET: 'n'.repeat(31) },
   { ...base, DPOP_NONCE_SECRET: 'n'.repeat(32) },
   { ...base, DPOP_REPLAY_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' },
+  // Issue 25: token introspection.
+  { ...base, ...intro, JWT_INTROSPECTION_URL: 'https://auth.example/introspect' },
+  { ...base, ...intro, JWT_INTROSPECTION_URL: 'http://auth.example/introspect' },
+  { ...base, ...intro, JWT_INTROSPECTION_URL: 'http://127.0.0.1:4000/introspect' },
+  { ...base, ...intro },
+  { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'true', ...intro },
+  { ...base, JWT_INTROSPECTION: 'true', JWT_INTROSPECTION_CLIENT_SECRET: 's' },
+  { ...base, JWT_INTROSPECTION: 'true', JWT_CLIENT_ID: 'app' },
+  { ...base, ...intro, JWT_INTROSPECTION_CACHE_TTL: '100000' },
+  { ...base, JWT_INTROSPECTION_CACHE_TTL: '30' },
+  { CONFIG_FILE: 'cc.json', JWT_PUBLIC_KEY: raw, ...intro },
 ]
 
 /**

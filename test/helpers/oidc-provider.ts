@@ -25,6 +25,8 @@ export const CLIENT_ID = 'jwt-gate-tests'
 export const CLIENT_SECRET = 'a-client-secret-long-enough-for-the-provider-0123456789'
 /** The client that authenticates by its TLS certificate (only with the `tls` option). */
 export const MTLS_CLIENT_ID = 'jwt-gate-mtls-tests'
+/** The client that authenticates by a signed assertion (only with `introspection.clientJwk`). */
+export const PRIVATE_KEY_JWT_CLIENT_ID = 'jwt-gate-pkjwt-tests'
 
 /** A signing key of the provider, with its private part (tests may sign look-alike tokens). */
 export interface ProviderKey {
@@ -54,6 +56,20 @@ export interface OidcProviderOptions {
    * @defaultValue the provider's default (on)
    */
   dpop?: boolean
+  /** Token introspection (RFC 7662) and what goes with it; see {@link IntrospectionProviderOptions}. */
+  introspection?: IntrospectionProviderOptions
+}
+
+/** The provider's side of introspection tests: off unless this option is given. */
+export interface IntrospectionProviderOptions {
+  /** The access tokens' format: opaque ones can only be checked by introspection. */
+  accessTokenFormat: 'jwt' | 'opaque'
+  /** Signed answers (RFC 9701) for {@link CLIENT_ID} when it asks for them (ES256). */
+  jwtIntrospection?: boolean
+  /** The public JWK of the {@link PRIVATE_KEY_JWT_CLIENT_ID} client (`private_key_jwt`). */
+  clientJwk?: JWK
+  /** Claims added to every token (an opaque client-credentials token has no `sub` otherwise). */
+  extraTokenClaims?: Record<string, unknown>
 }
 
 export interface OidcProvider {
@@ -74,6 +90,8 @@ export interface OidcProvider {
   ): Promise<{ status: number; body: string }>
   /** Replaces the signing key with a new one (new `kid`); the old one leaves the JWKS. */
   rotate(): ProviderKey
+  /** With `introspection`: revokes a token at the provider (RFC 7009, as {@link CLIENT_ID}). */
+  revoke(token: string): Promise<void>
   /** Every request from now on is answered by destroying its socket. */
   down(): void
   /** Serves again after `down()`. */
@@ -104,8 +122,12 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
         response_types: [],
         token_endpoint_auth_method: 'client_secret_basic',
         id_token_signed_response_alg: 'ES256',
+        ...(options.introspection?.jwtIntrospection === true
+          ? { introspection_signed_response_alg: 'ES256' }
+          : {}),
       },
       ...(options.tls === undefined ? [] : [mtlsClient(options.tls.clientSubject)]),
+      ...introspectionClients(options.introspection),
     ],
     jwks: { keys: [key.jwk] },
     ...(options.tls === undefined
@@ -116,6 +138,7 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
       clientCredentials: { enabled: true },
       ...(options.tls === undefined ? {} : { mTLS: mtlsFeature() }),
       devInteractions: { enabled: false },
+      ...introspectionFeatures(options.introspection),
       // On by default in oidc-provider 9; the option makes a test's reliance on it explicit.
       ...(options.dpop === undefined ? {} : { dPoP: { enabled: options.dpop } }),
       resourceIndicators: {
@@ -127,7 +150,7 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
           return {
             scope: scopes.join(' '),
             audience: resource,
-            accessTokenFormat: 'jwt',
+            accessTokenFormat: options.introspection?.accessTokenFormat ?? 'jwt',
             accessTokenTTL: options.accessTokenTtl ?? 300,
             jwt: { sign: { alg: 'ES256' } },
           }
@@ -135,8 +158,38 @@ function buildProvider(issuer: string, key: ProviderKey, options: OidcProviderOp
       },
     },
     ttl: { ClientCredentials: () => options.accessTokenTtl ?? 300 },
+    ...(options.introspection?.extraTokenClaims === undefined
+      ? {}
+      : { extraTokenClaims: () => options.introspection!.extraTokenClaims! }),
   })
   return provider
+}
+
+/** With `introspection`: the private_key_jwt client, when it has a key. */
+function introspectionClients(options: IntrospectionProviderOptions | undefined): ClientMetadata[] {
+  if (options?.clientJwk === undefined) return []
+  return [
+    {
+      client_id: PRIVATE_KEY_JWT_CLIENT_ID,
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [options.clientJwk] },
+      id_token_signed_response_alg: 'ES256',
+    },
+  ]
+}
+
+/** With `introspection`: introspection and revocation, and signed answers if asked. */
+function introspectionFeatures(options: IntrospectionProviderOptions | undefined) {
+  if (options === undefined) return {}
+  return {
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    ...(options.jwtIntrospection === true ? { jwtIntrospection: { enabled: true } } : {}),
+  }
 }
 
 function mtlsClient(subject: string): ClientMetadata {
@@ -229,6 +282,18 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
         resource: options.resources[0]!,
       })
       return send(`${issuer}/token`, body.toString())
+    },
+    async revoke(token) {
+      const response = await fetch(`${issuer}/token/revocation`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token }),
+      })
+      if (response.status !== 200)
+        throw new Error(`the provider refused to revoke: ${response.status}`)
     },
     rotate() {
       current = newKey()

@@ -31,6 +31,12 @@ export { FAIL_FAST_REDIS_OPTIONS } from './client.js'
 export { createRedisInvalidationChannel } from './channel.js'
 export type { RedisInvalidationChannel, RedisInvalidationChannelOptions } from './channel.js'
 export { createRedisReplayStore } from './replay.js'
+export { createRedisIntrospectionCache } from './introspection-cache.js'
+export type { IntrospectionCache } from '../types.js'
+export type {
+  RedisIntrospectionCache,
+  RedisIntrospectionCacheOptions,
+} from './introspection-cache.js'
 export type { RedisReplayStore, RedisReplayStoreOptions } from './replay.js'
 
 /** Options of {@link createRedisRevocationStore}. */
