@@ -126,7 +126,10 @@ function buildProvider(issuer: string, key: JWK, options: LoginProviderOptions):
     loadExistingGrant: grantEverything(options.resource),
     extraTokenClaims: sessionClaims,
     // The provider refuses to post to loopback addresses (SSRF protection); these tests need it.
-    fetch: (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit),
+    fetch: (url, init) => {
+      const { dispatcher: _ssrfGuard, ...rest } = init as RequestInit & { dispatcher?: unknown }
+      return fetch(url, rest)
+    },
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
@@ -162,10 +165,10 @@ function grantEverything(resource: string) {
 }
 
 /** `sid`, `acr` and `auth_time` into the JWT access token (see the module comment). */
-function sessionClaims(ctx: KoaContextWithOIDC, token: { sid?: string }) {
+function sessionClaims(ctx: KoaContextWithOIDC, token: object) {
   const code = ctx.oidc.entities.AuthorizationCode as
     { acr?: string; authTime?: number } | undefined
-  return { sid: token.sid, acr: code?.acr, auth_time: code?.authTime }
+  return { sid: (token as { sid?: string }).sid, acr: code?.acr, auth_time: code?.authTime }
 }
 
 /** PKCE (RFC 7636) S256. */
