@@ -26,7 +26,8 @@ export function buildContext(
   binding: AuthContext['binding'],
 ): RequestAuthContext {
   const resourceMetadata = config.protectedResource?.metadataUrl
-  return new RequestAuthContext(verified, source, token, config.realm, resourceMetadata, binding)
+  const { realm, now } = config
+  return new RequestAuthContext(verified, source, token, realm, resourceMetadata, binding, now)
 }
 
 /**
