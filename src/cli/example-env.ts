@@ -21,6 +21,7 @@ import {
   type Env,
 } from './env-values.js'
 import { checkDpop, databaseServesDpop } from './example-env-dpop.js'
+import { LOGOUT_VARIABLES, checkBackchannelLogout } from './example-env-logout.js'
 import { checkDiscovery, checkProfileAudience } from './example-env-issuer.js'
 import { KEY_VARIABLES, checkAlgorithms, checkKeyVariables } from './example-env-keys.js'
 import { checkTls } from './example-env-tls.js'
@@ -31,6 +32,7 @@ import type { ProblemList } from './problems.js'
 /** Every `JWT_*` variable the example app (or its AuthAPI, or ClusterCockpit) reads. */
 const KNOWN_JWT_VARIABLES = new Set([
   ...KEY_VARIABLES,
+  ...LOGOUT_VARIABLES,
   'JWT_ISSUER',
   'JWT_DISCOVERY',
   'JWT_DPOP',
@@ -221,6 +223,7 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
   await checkUsers(env, cwd, fromConfig ? (facts?.validateUser ?? false) : undefined, problems)
   await checkTls(env, cwd, problems)
   checkDpop(env, problems)
+  checkBackchannelLogout(env, problems)
 
   for (const name of Object.keys(env)) {
     if (name.startsWith('JWT_') && !KNOWN_JWT_VARIABLES.has(name)) {
