@@ -14,7 +14,7 @@ import { createRedisReplayStore, createRedisRevocationStore } from '../../src/st
 import type { RevocationStore } from '../../src/stores/types.js'
 import { LOGIN_CLIENT_ID, startLoginProvider } from '../helpers/oidc-login.js'
 import type { LoginProvider } from '../helpers/oidc-login.js'
-import { createTcpProxy } from '../helpers/tcp-proxy.js'
+import { closedPort, createTcpProxy } from '../helpers/tcp-proxy.js'
 import { connectRedis, deleteKeys } from '../stores/redis-helpers.js'
 import { serviceAvailable, uniqueName } from '../stores/services.js'
 import { RESOURCE, startInstance } from './instances.js'
@@ -194,6 +194,26 @@ describe('the claims', () => {
   it('accepts iat within the clock tolerance ahead and the window behind', async () => {
     expect((await app.post(form(await sign(claims({ iat: NOW_S + 5 }))))).status).toBe(200)
     expect((await app.post(form(await sign(claims({ iat: NOW_S - 300 }))))).status).toBe(200)
+  })
+})
+
+describe('the issuer’s keys unreachable', () => {
+  it('answers 503, never a pass nor a 400', async () => {
+    const issuer = `http://127.0.0.1:${await closedPort()}`
+    const target = await startInstance()
+    try {
+      target.attach(issuer, {
+        store: createMemoryRevocationStore({ clock }),
+        replayStore: createMemoryReplayStore({ clock }),
+        clock,
+      })
+      const res = await target.post(form(await sign(claims({ iss: issuer }))))
+      expect(res.status).toBe(503)
+      expect(res.headers['retry-after']).toBeDefined()
+      expect((res.body as { error: string }).error).toBe('temporarily_unavailable')
+    } finally {
+      await target.close()
+    }
   })
 })
 
