@@ -13,6 +13,13 @@ export type BearerErrorValue =
   | 'insufficient_scope'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
+  | 'insufficient_user_authentication'
+
+/** What a step-up challenge adds (RFC 9470 §3): `acr_values` and `max_age`. */
+export interface StepUpParameters {
+  readonly acrValues: readonly string[] | undefined
+  readonly maxAge: number | undefined
+}
 
 /**
  * What a gate with DPoP (RFC 9449 §7.1) adds to its challenges: the `DPoP` scheme with the proof
@@ -40,6 +47,7 @@ export function buildChallenge(
   description?: string,
   scope?: readonly string[],
   resourceMetadata?: string,
+  stepUp?: StepUpParameters,
 ): string {
   const params = [`realm="${quoteSafe(realm)}"`]
   // A parsed URL (options/resolve.ts) carries no `"` or `\`: quoteSafe changes nothing in it.
@@ -49,7 +57,18 @@ export function buildChallenge(
   if (error !== undefined && description !== undefined)
     params.push(`error_description="${quoteSafe(description)}"`)
   if (scope !== undefined && scope.length > 0) params.push(`scope="${quoteSafe(scope.join(' '))}"`)
+  if (error !== undefined && stepUp !== undefined) params.push(...stepUpParams(stepUp))
   return `Bearer ${params.join(', ')}`
+}
+
+/** RFC 9470 §3: `acr_values` quoted and space-separated, `max_age` a bare number of seconds. */
+function stepUpParams({ acrValues, maxAge }: StepUpParameters): string[] {
+  const params: string[] = []
+  if (acrValues !== undefined && acrValues.length > 0) {
+    params.push(`acr_values="${quoteSafe(acrValues.join(' '))}"`)
+  }
+  if (maxAge !== undefined) params.push(`max_age=${maxAge}`)
+  return params
 }
 
 /** What an error's challenge is built from (an `AuthError`'s members). */
@@ -62,12 +81,26 @@ export interface ChallengeParts {
   readonly dpop: { readonly challenge: DpopChallenge; readonly used: boolean } | undefined
 }
 
-/** The `WWW-Authenticate` value of an error: `Bearer`, or with DPoP the challenges below. */
-export function errorChallenge(parts: ChallengeParts): string {
+/**
+ * The `WWW-Authenticate` value of an error: `Bearer`, or with DPoP the challenges below; a
+ * step-up error adds its parameters to the challenge that carries the error.
+ */
+export function errorChallenge(parts: ChallengeParts, stepUp?: StepUpParameters): string {
   const { realm, error, message, scope, resourceMetadata, dpop } = parts
-  if (dpop === undefined) return buildChallenge(realm, error, message, scope, resourceMetadata)
+  if (dpop === undefined) {
+    return buildChallenge(realm, error, message, scope, resourceMetadata, stepUp)
+  }
   const { challenge, used } = dpop
-  return buildDpopChallenges(challenge, used, realm, error, message, scope, resourceMetadata)
+  return buildDpopChallenges(
+    challenge,
+    used,
+    realm,
+    error,
+    message,
+    scope,
+    resourceMetadata,
+    stepUp,
+  )
 }
 
 /**
@@ -83,6 +116,7 @@ export function buildDpopChallenges(
   description?: string,
   scope?: readonly string[],
   resourceMetadata?: string,
+  stepUp?: StepUpParameters,
 ): string {
   const dpopError = error === 'invalid_dpop_proof' || error === 'use_dpop_nonce'
   const toDpop = dpopError || usedDpop || !dpop.bearerToo
@@ -92,6 +126,7 @@ export function buildDpopChallenges(
     description,
     scope,
     resourceMetadata,
+    stepUp,
   ).replace(/^Bearer /, 'DPoP ')
   const withAlgs = `${dpopChallenge}, algs="${quoteSafe(dpop.algs)}"`
   if (!dpop.bearerToo) return withAlgs
@@ -101,6 +136,7 @@ export function buildDpopChallenges(
     description,
     scope,
     resourceMetadata,
+    stepUp,
   )
   return `${bearer}, ${withAlgs}`
 }

@@ -16,8 +16,9 @@
 import { errorChallenge } from './challenge.js'
 import type { BearerErrorValue, DpopChallenge } from './challenge.js'
 import type { DpopProofError } from './dpop/errors.js'
+import type { InsufficientUserAuthenticationError } from './step-up/errors.js'
 
-export type { DpopProofError }
+export type { DpopProofError, InsufficientUserAuthenticationError }
 
 /**
  * Every request-time error code, stable across releases and documented in docs/errors.md. Each
@@ -51,6 +52,7 @@ export type JwtGateError =
   | InvalidTokenError
   | InsufficientScopeError
   | DpopProofError
+  | InsufficientUserAuthenticationError
   | CsrfRejectedError
   | ServiceUnavailableError
   | ServerMisconfiguredError

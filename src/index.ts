@@ -45,7 +45,7 @@
 // size limits (300 lines a file, about 60 a function).
 import './express/augment.js'
 
-// The public surface: 45 names, each group here for a reason a user has. Everything else is
+// The public surface: 48 names, each group here for a reason a user has. Everything else is
 // internal; the repository's own tools (CLI, example app, benchmark, tests) import it by path.
 // api/jwt-gate.api.md lists every export with its signature; `npm run api:check` guards it.
 
@@ -63,6 +63,7 @@ export {
   requireClaim,
   requireClaimIncludes,
   requirePolicy,
+  requireStepUp,
 } from './express/guards.js'
 // Renders jwt-gate's errors (problem+json) and passes every other error on.
 export { authErrorHandler } from './express/error-handler.js'
@@ -101,6 +102,7 @@ export {
   ServerMisconfiguredError,
   isAuthError,
 } from './errors.js'
+export { InsufficientUserAuthenticationError } from './step-up/errors.js'
 export type { AuthErrorCode, JwtGateError } from './errors.js'
 
 // The store contracts, for writing an adapter (the shipped ones are under jwt-gate/stores/*).

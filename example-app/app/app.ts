@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { createMemoryRevocationStore } from '../../src/stores/memory.js'
+import { mountBackchannelLogout, type BackchannelLogoutConfig } from './logout.js'
 import express, {
   type Express,
   type NextFunction,
@@ -38,6 +40,8 @@ export interface AppOptions {
   logoutUrl: URL
   /** Public base URL for the redirect back after login; else taken from the request. */
   publicUrl?: URL | undefined
+  /** `POST /backchannel-logout` (`JWT_BACKCHANNEL_LOGOUT`), revoking in a memory store. */
+  backchannelLogout?: BackchannelLogoutConfig | undefined
 }
 
 /** The app and the release of jwt-gate's resources (JWKS timers, stores). */
@@ -50,9 +54,15 @@ export interface ExampleApp {
 
 /** Builds the protected app. Throws jwt-gate's `AuthConfigError` for bad options. */
 export function createApp(options: AppOptions): ExampleApp {
-  const gate = authenticate({ ...options.authenticate, credentials: 'optional' })
+  const logout = options.backchannelLogout
+  const gate = authenticate({
+    ...options.authenticate,
+    credentials: 'optional',
+    ...(logout === undefined ? {} : { revocation: { store: createMemoryRevocationStore() } }),
+  })
   const app = express()
   app.disable('x-powered-by')
+  if (logout !== undefined) mountBackchannelLogout(app, gate, logout)
   // Readiness for a load balancer or an orchestrator: 200 once every issuer has usable keys.
   app.get('/healthz', (_req, res) => {
     const report = gate.authenticator.readiness()

@@ -33,6 +33,7 @@ import type { TlsFiles } from '../shared/serve.js'
 import { readTls } from './tls.js'
 import { databaseServesDpop, readDpop, type ReplayStoreConfig } from './dpop.js'
 import { readIntrospection } from './introspection.js'
+import { readBackchannelLogout, type BackchannelLogoutConfig } from './logout.js'
 
 /** Where the app's user check looks users up. */
 export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -63,6 +64,8 @@ export interface AppConfig {
   tls: TlsFiles | undefined
   /** Where DPoP proof `jti`s are remembered (`DPOP_REPLAY_STORE`), with `JWT_DPOP`. */
   replayStore: ReplayStoreConfig | undefined
+  /** `JWT_BACKCHANNEL_LOGOUT` with `JWT_CLIENT_ID`. */
+  backchannelLogout: BackchannelLogoutConfig | undefined
 }
 
 /** Defaults of the app, shared with the launcher. */
@@ -332,5 +335,6 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
     users: readUserCheck(env, readFile, cc),
     tls,
     replayStore: dpop?.store,
+    backchannelLogout: readBackchannelLogout(env),
   }
 }

@@ -68,6 +68,7 @@ export async function openApp(
       loginUrl: config.loginUrl,
       logoutUrl: config.logoutUrl,
       publicUrl: config.publicUrl,
+      backchannelLogout: config.backchannelLogout,
     })
     return {
       app: example.app,

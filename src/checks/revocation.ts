@@ -10,12 +10,20 @@ import type { ResolvedConfig } from '../options/resolve.js'
 import type { RevocationQuery } from '../stores/types.js'
 import { callStore, garbageFrom } from './store-calls.js'
 
-/** Throws `ERR_AUTH_TOKEN_REVOKED` (401) or `ERR_AUTH_STORE_UNAVAILABLE` (503). */
+/**
+ * Throws `ERR_AUTH_TOKEN_REVOKED` (401) or `ERR_AUTH_STORE_UNAVAILABLE` (503). `payload` holds the
+ * registered claims; `claims` every verified claim (the claims schema's output), which the query
+ * carries so a store can revoke by `sid` or `client_id` (the registered ones alone have neither).
+ */
 export async function checkRevocation(
   revocation: NonNullable<ResolvedConfig['revocation']>,
   payload: Readonly<Record<string, unknown>>,
+  claims?: unknown,
 ): Promise<void> {
-  const query: RevocationQuery = { subject: payload.sub as string, claims: payload }
+  const query: RevocationQuery = {
+    subject: payload.sub as string,
+    claims: typeof claims === 'object' && claims !== null ? (claims as typeof payload) : payload,
+  }
   if (typeof payload.iss === 'string') query.issuer = payload.iss
   if (typeof payload.jti === 'string') query.jti = payload.jti
   if (typeof payload.iat === 'number') query.issuedAt = payload.iat

@@ -40,7 +40,8 @@ needs JWT_AUDIENCE or JWT_RESOURCE), JWT_VALIDATE_USERS with USERS_DB or DATABAS
 USERS_FILE, CONFIG_FILE, PORT and the URLs; JWT_RESOURCE (an https URL, http on loopback,
 without fragment or query) and whether JWT_AUDIENCE lists it; JWT_INTROSPECTION=true with
 JWT_INTROSPECTION_CLIENT_ID (or JWT_CLIENT_ID), JWT_INTROSPECTION_CLIENT_SECRET,
-JWT_INTROSPECTION_URL (or JWT_DISCOVERY=true) and JWT_INTROSPECTION_CACHE_TTL (seconds).
+JWT_INTROSPECTION_URL (or JWT_DISCOVERY=true) and JWT_INTROSPECTION_CACHE_TTL (seconds);
+JWT_BACKCHANNEL_LOGOUT with JWT_CLIENT_ID (each refused without the other).
 
 Options:
   --env            check the example app's environment instead of a config file

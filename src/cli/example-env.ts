@@ -22,6 +22,7 @@ import {
 } from './env-values.js'
 import { checkDpop, databaseServesDpop } from './example-env-dpop.js'
 import { INTROSPECTION_VARIABLES, checkIntrospection } from './example-env-introspection.js'
+import { LOGOUT_VARIABLES, checkBackchannelLogout } from './example-env-logout.js'
 import { checkDiscovery, checkProfileAudience } from './example-env-issuer.js'
 import { KEY_VARIABLES, checkAlgorithms, checkKeyVariables } from './example-env-keys.js'
 import { checkTls } from './example-env-tls.js'
@@ -33,6 +34,7 @@ import type { ProblemList } from './problems.js'
 const KNOWN_JWT_VARIABLES = new Set([
   ...KEY_VARIABLES,
   ...INTROSPECTION_VARIABLES,
+  ...LOGOUT_VARIABLES,
   'JWT_ISSUER',
   'JWT_DISCOVERY',
   'JWT_DPOP',
@@ -224,6 +226,7 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
   await checkTls(env, cwd, problems)
   checkDpop(env, problems)
   checkIntrospection(env, { discovery, fromConfig }, problems)
+  checkBackchannelLogout(env, problems)
 
   for (const name of Object.keys(env)) {
     if (name.startsWith('JWT_') && !KNOWN_JWT_VARIABLES.has(name)) {

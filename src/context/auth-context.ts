@@ -24,6 +24,7 @@ export class RequestAuthContext implements AuthContext {
   readonly #token: string
   readonly #realm: string
   readonly #resourceMetadata: string | undefined
+  readonly #now: () => number
 
   constructor(
     verified: VerifiedToken,
@@ -32,6 +33,7 @@ export class RequestAuthContext implements AuthContext {
     realm: string,
     resourceMetadata: string | undefined,
     binding: AuthContext['binding'],
+    now: () => number = Date.now,
   ) {
     const payload = verified.registered
     this.subject = payload.sub as string
@@ -46,6 +48,7 @@ export class RequestAuthContext implements AuthContext {
     this.#token = token
     this.#realm = realm
     this.#resourceMetadata = resourceMetadata
+    this.#now = now
   }
 
   /**
@@ -61,6 +64,14 @@ export class RequestAuthContext implements AuthContext {
     return typeof value === 'object' && value !== null && #realm in value
       ? value.#resourceMetadata
       : undefined
+  }
+
+  /**
+   * Now, in ms since the epoch, by the clock of the gate that built `value` (its `clock` option):
+   * the step-up guard measures `auth_time` with it, so a gate's fixed clock fixes the guard's too.
+   */
+  static nowOf(value: unknown): number | undefined {
+    return typeof value === 'object' && value !== null && #realm in value ? value.#now() : undefined
   }
 
   /** The raw token, for forwarding to downstream services. */

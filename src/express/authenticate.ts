@@ -13,6 +13,11 @@ import { setGateChallenge } from './realm.js'
 import type { GateChallenge } from './realm.js'
 import { answerMetadata, isCorsPreflight, metadataHandler } from './metadata.js'
 import { nextNonceFor } from '../dpop/next-nonce.js'
+import type { BackchannelLogoutOptions } from '../logout/types.js'
+import { resolveLogoutOptions } from '../logout/options.js'
+import { createLogoutReceiver } from '../logout/receiver.js'
+import { backchannelLogoutHandler } from './backchannel-logout.js'
+import type { Pipeline } from '../pipeline/pipeline.js'
 
 /** The middleware returned by {@link authenticate}. */
 export type AuthenticateMiddleware = RequestHandler & {
@@ -29,6 +34,16 @@ export type AuthenticateMiddleware = RequestHandler & {
    * `/.well-known/...`. Undefined without `resource`.
    */
   readonly metadata: RequestHandler | undefined
+  /**
+   * An OpenID Connect Back-Channel Logout 1.0 endpoint for this gate's issuers: mount it on the
+   * client's `backchannel_logout_uri` (`app.post('/backchannel-logout', gate.backchannelLogout({…}))`).
+   * It verifies the provider's logout token with the gate's issuers and keys, revokes its session
+   * (`sid`) or user (`sub`) in the revocation store, and answers 200 (`Cache-Control: no-store`),
+   * 400 with `{ error: 'invalid_request', error_description }`, or 503 when a store is down (never
+   * 200 without the revocation made). The options are checked now: a mistake throws an
+   * `AuthConfigError` naming the option. See docs/logout.md.
+   */
+  backchannelLogout(options: BackchannelLogoutOptions): RequestHandler
 }
 
 /**
@@ -39,6 +54,12 @@ function recordDpop(req: Request, auth: AuthContext, challenge: GateChallenge): 
   setGateChallenge(req, challenge)
   const nonce = nextNonceFor(auth)
   if (nonce !== undefined) req.res?.setHeader('DPoP-Nonce', nonce)
+}
+
+/** The handler of `gate.backchannelLogout(options)`, its options checked now. */
+function logoutHandler(pipeline: Pipeline, options: BackchannelLogoutOptions): RequestHandler {
+  const settings = resolveLogoutOptions(options, pipeline.config.revocation?.store)
+  return backchannelLogoutHandler(createLogoutReceiver(pipeline, settings))
 }
 
 /**
@@ -131,5 +152,6 @@ export function authenticate(options: AuthenticateOptions): AuthenticateMiddlewa
     warmUp: () => authenticator.warmUp(),
     close: () => authenticator.close(),
     metadata: metadata === undefined ? undefined : metadataHandler(metadata),
+    backchannelLogout: logoutHandler.bind(undefined, internals.pipeline),
   })
 }

@@ -17,6 +17,8 @@ import {
 import type { AuthCheck, AuthPredicate, ClaimValue } from '../guards.js'
 import type { ClaimPath } from '../claims/mapping.js'
 import { ServerMisconfiguredError, isAuthError } from '../errors.js'
+import { stepUp } from '../step-up/check.js'
+import type { StepUpRule } from '../step-up/check.js'
 import { gateRan, getDpopChallenge, getRealm, getResourceMetadata } from './realm.js'
 
 /**
@@ -94,3 +96,19 @@ export const requirePolicy = (
   predicate: AuthPredicate<Request>,
   description?: string,
 ): RequestHandler => toHandler(policy(predicate, description), 'requirePolicy()')
+/**
+ * 401 `insufficient_user_authentication` (RFC 9470) unless the user's authentication behind the
+ * token meets `rule`: `acr` one of the accepted values, and/or `auth_time` at most `maxAge`
+ * seconds ago (by the gate's clock). The challenge names them (`acr_values`, `max_age`), so the
+ * client can have the user authenticate again and retry. `rule` may be a function of `req.auth`
+ * (its claims, its `user` record) and the request, answering `undefined` to require nothing more.
+ *
+ * @example
+ * ```ts
+ * // An admin must have used MFA within the last 10 minutes; others need nothing more.
+ * app.post('/admin/keys', requireStepUp((auth) =>
+ *   auth.user?.roles.includes('admin') ? { acr: ['urn:example:mfa'], maxAge: 600 } : undefined))
+ * ```
+ */
+export const requireStepUp = (rule: StepUpRule<Request>): RequestHandler =>
+  toHandler(stepUp(rule), 'requireStepUp()')

@@ -26,7 +26,8 @@ export function buildContext(
   binding: AuthContext['binding'],
 ): RequestAuthContext {
   const resourceMetadata = config.protectedResource?.metadataUrl
-  return new RequestAuthContext(verified, source, token, config.realm, resourceMetadata, binding)
+  const { realm, now } = config
+  return new RequestAuthContext(verified, source, token, realm, resourceMetadata, binding, now)
 }
 
 /**
@@ -41,7 +42,7 @@ export async function checkStoresAndBuildContext(
   binding: AuthContext['binding'],
 ): Promise<AuthContext> {
   if (config.revocation !== undefined) {
-    await checkRevocation(config.revocation, verified.registered)
+    await checkRevocation(config.revocation, verified.registered, verified.claims)
   }
   const context = buildContext(config, verified, token, source, binding)
   if (config.users !== undefined) {

@@ -95,6 +95,8 @@ export interface AuthenticatorInternals {
   readonly metadata: MetadataEndpoint | undefined
   /** The DPoP challenge, when the `dpop` option is set (the guards' errors carry it). */
   readonly dpopChallenge: DpopChallenge | undefined
+  /** The shared state, for the back-channel logout receiver (the gate's issuers, keys, clock). */
+  readonly pipeline: Pipeline
 }
 
 /**
@@ -128,6 +130,7 @@ export function createAuthenticatorInternals(options: AuthenticateOptions): Auth
         ? undefined
         : createMetadataEndpoint(config.protectedResource),
     dpopChallenge: config.dpop?.challenge,
+    pipeline,
   }
 }
 

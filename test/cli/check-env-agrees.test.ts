@@ -83,6 +83,13 @@ const ENVIRONMENTS: Record<string, string>[] = [
   { CONFIG_FILE: 'cc.json', CROSS_LOGIN_JWT_PUBLIC_KEY: raw, JWT_JWKS_URL: 'https://x/jwks' },
   // Issue 23: keys by discovery, and the RFC 9068 profile's audience.
   { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'true' },
+  // Issue 25: back-channel logout.
+  { ...base, JWT_BACKCHANNEL_LOGOUT: 'true', JWT_CLIENT_ID: 'web' },
+  { ...base, JWT_BACKCHANNEL_LOGOUT: 'true' },
+  { ...base, JWT_BACKCHANNEL_LOGOUT: 'maybe', JWT_CLIENT_ID: 'web' },
+  { ...base, JWT_BACKCHANNEL_LOGOUT: 'false', JWT_CLIENT_ID: 'web' },
+  { ...base, JWT_CLIENT_ID: 'web' },
+  { ...base, JWT_BACKCHANNEL_LOGOUT: 'false' },
   { JWT_ISSUER: 'http://127.0.0.1:4000', JWT_DISCOVERY: 'yes' },
   { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'false' },
   { JWT_ISSUER: 'https://auth.example', JWT_DISCOVERY: 'maybe' },

@@ -1,6 +1,7 @@
 /**
  * The package root stays small (issue 22): at most 48 names, types included (45 after issue 22; the
- * readiness report and the replay-store contract came with the standards). Counted by the
+ * readiness report and the replay-store contract came with the standards; issue 25 added
+ * the step-up guard and its error). Counted by the
  * TypeScript compiler, since type-only exports do not exist at run time. The full list, with
  * signatures, is api/jwt-gate.api.md (`npm run api:check` in CI).
  */
@@ -46,5 +47,12 @@ describe('the public API', () => {
     ].filter((name) => names.includes(name))
     expect(leftovers).toEqual([])
     expect(names).toEqual(expect.arrayContaining(['requirePolicy', 'JwtGateError']))
+  })
+
+  it('has the step-up guard and its error (RFC 9470), and no logout export: it is a gate method', () => {
+    expect(names).toEqual(
+      expect.arrayContaining(['requireStepUp', 'InsufficientUserAuthenticationError']),
+    )
+    expect(names.filter((name) => /logout/i.test(name))).toEqual([])
   })
 })
