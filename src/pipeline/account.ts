@@ -41,7 +41,7 @@ export async function checkStoresAndBuildContext(
   binding: AuthContext['binding'],
 ): Promise<AuthContext> {
   if (config.revocation !== undefined) {
-    await checkRevocation(config.revocation, verified.registered)
+    await checkRevocation(config.revocation, verified.registered, verified.claims)
   }
   const context = buildContext(config, verified, token, source, binding)
   if (config.users !== undefined) {
