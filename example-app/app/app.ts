@@ -20,7 +20,9 @@ import {
   requireRoles,
   requireScopes,
   type AuthenticateOptions,
+  type RevocationStore,
 } from '../../src/index.js'
+import { logoutHandler } from './revocation.js'
 import {
   sendAdminPage,
   sendErrorPage,
@@ -38,6 +40,8 @@ export interface AppOptions {
   logoutUrl: URL
   /** Public base URL for the redirect back after login; else taken from the request. */
   publicUrl?: URL | undefined
+  /** With a revocation store, `POST /api/logout` revokes the caller's session everywhere. */
+  revocation?: RevocationStore | undefined
 }
 
 /** The app and the release of jwt-gate's resources (JWKS timers, stores). */
@@ -108,6 +112,8 @@ export function createApp(options: AppOptions): ExampleApp {
   api.get('/reports', requireScopes('reports:read'), (req, res) => {
     res.set('Cache-Control', 'no-store').json({ sub: req.auth!.subject, reports: [] })
   })
+  if (options.revocation !== undefined)
+    api.post('/logout', requireAuth(), logoutHandler(options.revocation))
   api.use(authErrorHandler())
   app.use('/api', api)
 

@@ -31,6 +31,7 @@ import {
 import type { TlsFiles } from '../shared/serve.js'
 import { readTls } from './tls.js'
 import { databaseServesDpop, readDpop, type ReplayStoreConfig } from './dpop.js'
+import { readRevocationBus, revocationBusKind, type RevocationBusConfig } from './revocation.js'
 
 /** Where the app's user check looks users up. */
 export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -61,6 +62,8 @@ export interface AppConfig {
   tls: TlsFiles | undefined
   /** Where DPoP proof `jti`s are remembered (`DPOP_REPLAY_STORE`), with `JWT_DPOP`. */
   replayStore: ReplayStoreConfig | undefined
+  /** How revocations reach every instance (`REVOCATION_BUS`); undefined: no revocation check. */
+  revocationBus: RevocationBusConfig | undefined
 }
 
 /** Defaults of the app, shared with the launcher. */
@@ -149,6 +152,7 @@ function readUserCheck(
   if (!enabled) {
     for (const name of ['USERS_DB', 'DATABASE_URL', 'USERS_FILE']) {
       if (name === 'DATABASE_URL' && databaseServesDpop(env)) continue
+      if (name === 'DATABASE_URL' && revocationBusKind(env) === 'postgres') continue
       if (readString(env, name) !== undefined) {
         throw new ConfigError(
           name,
@@ -339,5 +343,6 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
     users: readUserCheck(env, readFile, cc),
     tls,
     replayStore: dpop?.store,
+    revocationBus: readRevocationBus(env),
   }
 }
