@@ -38,7 +38,8 @@ JWT_ISSUER must be an https URL, http on loopback, without query or fragment), J
 JWT_ALGORITHMS fitting the key, JWT_COOKIE_NAME, JWT_CLOCK_TOLERANCE, JWT_TOKEN_PROFILE (rfc9068
 needs JWT_AUDIENCE or JWT_RESOURCE), JWT_VALIDATE_USERS with USERS_DB or DATABASE_URL,
 USERS_FILE, CONFIG_FILE, PORT and the URLs; JWT_RESOURCE (an https URL, http on loopback,
-without fragment or query) and whether JWT_AUDIENCE lists it.
+without fragment or query) and whether JWT_AUDIENCE lists it; REVOCATION_BUS with REDIS_URL,
+DATABASE_URL or NATS_URL.
 
 Options:
   --env            check the example app's environment instead of a config file
