@@ -9,7 +9,13 @@ import { connect } from 'nats'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthConfigError } from '../../src/errors.js'
-import { createNatsRevocationStore } from '../../src/stores/nats/index.js'
+import { cacheUserStore } from '../../src/stores/cache/index.js'
+import type { Invalidation } from '../../src/stores/invalidation.js'
+import { createMemoryUserStore } from '../../src/stores/memory.js'
+import {
+  createNatsInvalidationChannel,
+  createNatsRevocationStore,
+} from '../../src/stores/nats/index.js'
 import type {
   NatsRevocationStore,
   NatsRevocationStoreOptions,
@@ -229,5 +235,49 @@ describe('nats revocation store: outage', () => {
     expect(after.status).toBe(401)
     expect(after.headers['www-authenticate']).toContain('error="invalid_token"')
     expect(ran()).toBe(1)
+  }, 30_000)
+})
+
+describe('nats invalidation channel', () => {
+  it('carries events between instances, turns garbage into all, and is not connected while down', async () => {
+    const subject = names().subject
+    const a = createNatsInvalidationChannel({ nats: server.url, subject })
+    const b = createNatsInvalidationChannel({ nats: server.url, subject })
+    const events: Invalidation[] = []
+    b.subscribe((event) => events.push(event))
+    // A cache over another store (here memory) that follows the channel.
+    const inner = createMemoryUserStore([{ username: 'alice', roles: ['user'] }])
+    const users = cacheUserStore(inner, { invalidations: b, ttl: 60_000 })
+    await expect.poll(() => a.connected && b.connected, { timeout: 5000, interval: 20 }).toBe(true)
+    expect((await users.findUser('alice'))?.roles).toEqual(['user'])
+    inner.setUser({ username: 'alice', roles: ['admin'] })
+    await a.publish({ type: 'user', username: 'alice' })
+    await a.publish({ type: 'claim', claim: 'sid', value: 's-1' })
+    await expect
+      .poll(() => events, { timeout: 3000, interval: 10 })
+      .toContainEqual({ type: 'claim', claim: 'sid', value: 's-1' })
+    expect((await users.findUser('alice'))?.roles).toEqual(['admin'])
+
+    const plain = await connect({ servers: server.url })
+    events.length = 0
+    plain.publish(subject, '{"type":"user"}')
+    plain.publish(subject, 'x'.repeat(9000))
+    await expect
+      .poll(() => events, { timeout: 3000, interval: 10 })
+      .toEqual([{ type: 'all' }, { type: 'all' }])
+    await plain.close()
+
+    await server.stop()
+    await expect.poll(() => b.connected, { timeout: 10_000, interval: 20 }).toBe(false)
+    await server.start()
+    await expect.poll(() => b.connected, { timeout: 10_000, interval: 20 }).toBe(true)
+    events.length = 0
+    await a.publish({ type: 'token', jti: 't-9' })
+    await expect
+      .poll(() => events, { timeout: 3000, interval: 10 })
+      .toContainEqual({ type: 'token', jti: 't-9' })
+    await users.close()
+    await a.close()
+    await b.close()
   }, 30_000)
 })

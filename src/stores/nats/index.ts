@@ -14,7 +14,6 @@
  *
  * @module
  */
-import { connect } from 'nats'
 import type { JsMsg, NatsConnection } from 'nats'
 import { AuthConfigError } from '../../errors.js'
 import type { Invalidation, InvalidationSource } from '../invalidation.js'
@@ -25,10 +24,13 @@ import type { RevocationQuery, RevocationStore } from '../types.js'
 import { MAX_CLOCK_TOLERANCE } from '../validate.js'
 import { encodeEvent, readEvent } from './events.js'
 import type { RevocationEvent } from './events.js'
+import { openConnection, SUBJECT } from './connection.js'
 import { follow } from './follower.js'
 import type { Follower, FollowerOptions } from './follower.js'
 
 export type { RevocationEvent } from './events.js'
+export { createNatsInvalidationChannel } from './channel.js'
+export type { NatsInvalidationChannel, NatsInvalidationChannelOptions } from './channel.js'
 
 /** Options of {@link createNatsRevocationStore}. */
 export interface NatsRevocationStoreOptions {
@@ -75,7 +77,6 @@ export interface NatsRevocationStore extends RevocationStore {
   close(): Promise<void>
 }
 
-const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/u
 const STREAM = /^[A-Za-z0-9_-]{1,64}$/u
 
 /** Checks the options that are not connection-related; fails naming the option. */
@@ -90,24 +91,6 @@ function checkOptions(options: NatsRevocationStoreOptions): { subject: string; s
   if (!Number.isInteger(maxLifetime) || maxLifetime < 1)
     throw new AuthConfigError('maxLifetime', 'must be a positive integer number of seconds')
   return { subject, stream }
-}
-
-/** The connection: the given one, or one the store owns that reconnects forever. */
-function openConnection(nats: NatsConnection | string): {
-  connection: Promise<NatsConnection>
-  owned: boolean
-} {
-  if (typeof nats !== 'string') return { connection: Promise.resolve(nats), owned: false }
-  const connection = connect({
-    servers: nats.split(',').map((server) => server.trim()),
-    waitOnFirstConnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    // A dead server is noticed within about ten seconds even without a TCP reset.
-    pingInterval: 5000,
-    maxPingOut: 2,
-  })
-  return { connection, owned: true }
 }
 
 /** The invalidation a revocation event means for caches. */
