@@ -89,10 +89,10 @@ describe.skipIf(!available)('redis revocation store', () => {
     expect(await admin.get(`${prefix}claim:sid:s:1`)).toBe('1700000000')
     const sent: string[] = []
     const sendCommand = client.sendCommand.bind(client)
-    client.sendCommand = ((command: { name: string }) => {
+    client.sendCommand = (command: { name: string }) => {
       sent.push(command.name)
       return sendCommand(command as never)
-    })
+    }
     const claims = { sub: 'bob', sid: 's:1', client_id: 'app', jti: 'j' }
     const query = { subject: 'bob', jti: 'j', issuedAt: 1_600_000_000, claims }
     expect(await store.isRevoked(query)).toBe(true)
