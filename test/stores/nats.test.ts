@@ -217,6 +217,8 @@ describe('nats revocation store: outage', () => {
     const res = await request(app).get('/me').auth(token, { type: 'bearer' })
     expect(res.status).toBe(503)
     expect(res.headers['retry-after']).toBe('5')
+    // As for every store outage: a 503 is no verdict on the token, so it carries no challenge.
+    expect(res.headers['www-authenticate']).toBeUndefined()
     expect(res.body.code).toBe('ERR_AUTH_STORE_UNAVAILABLE')
     expect(lastRejection()?.code).toBe('ERR_AUTH_STORE_UNAVAILABLE')
     expect(ran()).toBe(1)

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { Events } from 'nats'
+import { ConsumerEvents, Events } from 'nats'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
 import { AuthConfigError } from '../../errors.js'
 
@@ -130,6 +130,17 @@ class StreamFollower implements Follower {
     })
   }
 
+  /**
+   * Missed heartbeats while the connection is up (JetStream gone, the consumer lost): events may
+   * be missing, so answer nothing and replay.
+   */
+  private async watchConsumer(incoming: ConsumerMessages, current: number): Promise<void> {
+    for await (const status of await incoming.status()) {
+      if (current !== this.generation) return
+      if (status.type === ConsumerEvents.HeartbeatsMissed) return this.resync()
+    }
+  }
+
   private async replay(current: number): Promise<void> {
     const { options } = this
     const { last, count } = await ensureStream(options)
@@ -137,6 +148,7 @@ class StreamFollower implements Follower {
     const incoming = await consumer.consume()
     if (current !== this.generation) return void incoming.stop()
     this.messages = incoming
+    void this.watchConsumer(incoming, current)
     if (count === 0) this.reachEnd()
     for await (const message of incoming) {
       if (current !== this.generation) break
