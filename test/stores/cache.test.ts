@@ -504,4 +504,22 @@ describe('cacheRevocationStore', () => {
     hub.publish({ type: 'claim', claim: 'tenant', value: 'x' })
     expect(cache.size).toBe(0)
   })
+
+  it("keys by the wrapped store's claims, and refuses an option that leaves one out", async () => {
+    const probe = new ProbeRevocationStore()
+    const store = Object.assign(probe, { claims: ['sid', 'tenant'] })
+    const cache = cacheRevocationStore(store, { ttl: 60_000, clock: testClock().clock })
+    const tenant = (name: string): RevocationQuery => ({
+      subject: 'alice',
+      issuedAt: 100,
+      claims: { tenant: name },
+    })
+    expect(await cache.isRevoked(tenant('t-1'))).toBe(false)
+    expect(await cache.isRevoked(tenant('t-2'))).toBe(false)
+    // Two answers: the tenant is part of the key.
+    expect(probe.queries).toBe(2)
+    expect(() => cacheRevocationStore(store, { claims: ['sid'] })).toThrow(
+      expect.objectContaining({ option: 'claims' }),
+    )
+  })
 })

@@ -272,7 +272,10 @@ describe('nats invalidation channel', () => {
     await server.stop()
     await expect.poll(() => b.connected, { timeout: 10_000, interval: 20 }).toBe(false)
     await server.start()
-    await expect.poll(() => b.connected, { timeout: 10_000, interval: 20 }).toBe(true)
+    // Both reconnect on their own; a publish while `a` is still reconnecting would fail (reported).
+    await expect
+      .poll(() => a.connected && b.connected, { timeout: 10_000, interval: 20 })
+      .toBe(true)
     events.length = 0
     await a.publish({ type: 'token', jti: 't-9' })
     await expect

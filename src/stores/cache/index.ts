@@ -48,11 +48,12 @@ export interface RevocationCacheOptions extends CommonCacheOptions {
   /** @defaultValue 10000 */
   max?: number
   /**
-   * The claims besides `sub` the wrapped store revokes by (its own `claims` option): answers are
-   * keyed by their values too, so two sessions (`sid`) of one subject never share an answer, and
-   * a `claim` event drops the entries with that value. A claim event or `revokeClaim` for any
-   * other claim is refused (`revokeClaim`) or empties the cache (an event).
-   * @defaultValue `['sid', 'client_id']`
+   * The claims besides `sub` the wrapped store revokes by: answers are keyed by their values too,
+   * so two sessions (`sid`) of one subject never share an answer, and a `claim` event drops the
+   * entries with that value. A claim event or `revokeClaim` for any other claim empties the cache
+   * (an event) or is refused (`revokeClaim`). Must include every claim of the store's `claims`.
+   * @defaultValue the wrapped store's `claims` when it exposes them (the shipped Redis,
+   * PostgreSQL and NATS stores do), else `['sid', 'client_id']`
    */
   claims?: readonly string[]
 }
@@ -179,6 +180,20 @@ interface QueryMeta {
   claims: [string, string][]
 }
 
+/**
+ * The claims answers are keyed by: the option, else the wrapped store's own `claims` (the shipped
+ * stores expose theirs), else the default. An option that leaves out a claim the store checks
+ * would share one answer between tokens the store tells apart: refused at creation.
+ */
+function cacheClaims(option: readonly string[] | undefined, store: object): ReadonlySet<string> {
+  const own = (store as { claims?: unknown }).claims
+  const storeClaims = Array.isArray(own) ? revocableClaims(own) : undefined
+  const claims = revocableClaims(option ?? own)
+  if (storeClaims !== undefined && [...storeClaims].some((claim) => !claims.has(claim)))
+    throw new AuthConfigError('claims', 'must list every claim the wrapped store checks')
+  return claims
+}
+
 /** Drops the entries a revocation event may have changed. */
 function applyEvent(
   cache: { clear(): void; deleteWhere(matches: (meta: QueryMeta) => boolean): void },
@@ -214,7 +229,7 @@ export function cacheRevocationStore(
     now: () => clock().getTime(),
     ttlOf: () => (sources.connected() ? ttl : 0),
   })
-  const claims = revocableClaims(options.claims)
+  const claims = cacheClaims(options.claims, store)
   const invalidate = (event: Invalidation): void => applyEvent(cache, claims, event)
   const sources = listen(options.invalidations, invalidate)
 

@@ -65,6 +65,8 @@ export interface NatsRevocationStoreOptions {
 
 /** The NATS revocation store. */
 export interface NatsRevocationStore extends RevocationStore {
+  /** The claims besides `sub` this store checks (its `claims` option); `cacheRevocationStore` keys by them. */
+  readonly claims: readonly string[]
   revokeClaim(claim: string, value: string, before: number, ttl: number): Promise<void>
   /** Resolves once this instance has replayed the stream; rejects on a misconfigured stream. */
   ready(): Promise<void>
@@ -208,6 +210,7 @@ export function createNatsRevocationStore(
   let closing: Promise<void> | undefined
 
   const store: NatsRevocationStore = {
+    claims: [...claims].filter((claim) => claim !== 'sub'),
     isRevoked(query: RevocationQuery) {
       if (caughtUp()) return local.isRevoked(query)
       const why = 'nats revocation store: not caught up with the stream (connecting or replaying)'

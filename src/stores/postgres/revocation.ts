@@ -83,6 +83,8 @@ export type PostgresRevocationStoreOptions = PostgresRevocationTableOptions &
 
 /** The PostgreSQL revocation store. */
 export interface PostgresRevocationStore extends RevocationStore {
+  /** The claims besides `sub` this store checks (its `claims` option); `cacheRevocationStore` keys by them. */
+  readonly claims: readonly string[]
   revokeClaim(claim: string, value: string, before: number, ttl: number): Promise<void>
   /**
    * LISTEN/NOTIFY invalidations (absent with `channel: false`). Pass it to
@@ -175,8 +177,7 @@ export function createPostgresRevocationStore(
   const sql = statements(checked, claims.size > 1)
   const { channel } = checked
   const { pool, owned } = openPool(options)
-  const clock = options.clock ?? (() => new Date())
-  const nowSeconds = (): number => clock().getTime() / 1000
+  const nowSeconds = (): number => (options.clock?.() ?? new Date()).getTime() / 1000
   const migrated =
     options.migrate === true ? migrateOnce(pool, checked.prefix) : () => Promise.resolve()
   const listener =
@@ -197,6 +198,7 @@ export function createPostgresRevocationStore(
   }
 
   const store: PostgresRevocationStore = {
+    claims: [...claims].filter((claim) => claim !== 'sub'),
     async isRevoked(query: RevocationQuery) {
       const parameters = lookupParameters(query, claims, nowSeconds())
       if (parameters === undefined) return false

@@ -59,6 +59,8 @@ export interface RedisRevocationStoreOptions {
 
 /** The Redis revocation store. */
 export interface RedisRevocationStore extends RevocationStore {
+  /** The claims besides `sub` this store checks (its `claims` option); `cacheRevocationStore` keys by them. */
+  readonly claims: readonly string[]
   revokeClaim(claim: string, value: string, before: number, ttl: number): Promise<void>
   /** Pub/sub invalidations (absent with `channel: false`); pass to `cacheRevocationStore`. */
   invalidations?: InvalidationSource
@@ -168,6 +170,7 @@ export function createRedisRevocationStore(
   let closing: Promise<void> | undefined
 
   const store: RedisRevocationStore = {
+    claims: [...claims].filter((claim) => claim !== 'sub'),
     async isRevoked(query: RevocationQuery) {
       const { keys, kinds } = lookupKeys(query, claims, { token: tokenKey, mark: claimKey })
       if (keys.length === 0) return false
