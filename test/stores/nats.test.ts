@@ -240,6 +240,33 @@ describe('nats revocation store: outage', () => {
   }, 30_000)
 })
 
+describe('nats revocation store: shutdown', () => {
+  it('closes at once even when the server never came up, and answers nothing meanwhile', async () => {
+    // A loopback port nothing listens on (the file's server is on another).
+    const store = createNatsRevocationStore({ nats: 'nats://127.0.0.1:1', maxLifetime: 60 })
+    await expect(store.isRevoked({ subject: 'alice' })).rejects.toThrow(/not caught up/)
+    await store.close()
+    await expect(store.isRevoked({ subject: 'alice' })).rejects.toThrow()
+  })
+})
+
+describe('nats revocation store: server down at start', () => {
+  it('keeps trying, answers nothing meanwhile, and catches up once the server is there', async () => {
+    const where = names()
+    const a = open(where)
+    await a.ready()
+    await a.revokeToken('before-outage', nowSeconds() + 60)
+    await server.stop()
+    const late = open(where)
+    await expect(late.isRevoked({ subject: 'x', jti: 'before-outage' })).rejects.toThrow(
+      /not caught up/,
+    )
+    await server.start()
+    await late.ready()
+    expect(await late.isRevoked({ subject: 'x', jti: 'before-outage' })).toBe(true)
+  }, 30_000)
+})
+
 describe('nats invalidation channel', () => {
   it('carries events between instances, turns garbage into all, and is not connected while down', async () => {
     const subject = names().subject

@@ -45,7 +45,7 @@ export function createNatsInvalidationChannel(
   if (typeof subject !== 'string' || !SUBJECT.test(subject))
     throw new AuthConfigError('subject', 'must be a NATS subject without wildcards')
   const subscribers = createSubscribers()
-  const { connection, owned } = openConnection(options.nats)
+  const opened = openConnection(options.nats)
   let connected = false
   let closed = false
   let subscription: Subscription | undefined
@@ -63,7 +63,7 @@ export function createNatsInvalidationChannel(
     connected = true
     subscribers.emit({ type: 'all' })
   }
-  const started = connection.then(async (nc) => {
+  const started = opened.connection.then(async (nc) => {
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === Events.Disconnect) {
@@ -83,7 +83,7 @@ export function createNatsInvalidationChannel(
     },
     subscribe: (listener) => subscribers.add(listener),
     async publish(event) {
-      const nc = await connection
+      const nc = await opened.connection
       nc.publish(subject, JSON.stringify(event))
       await nc.flush()
     },
@@ -93,7 +93,7 @@ export function createNatsInvalidationChannel(
         connected = false
         subscribers.clear()
         subscription?.unsubscribe()
-        if (owned) await (await connection).close()
+        await opened.close()
       })()
       return closing
     },

@@ -189,7 +189,8 @@ export function createNatsRevocationStore(
   const nowSeconds = (): number => clock().getTime() / 1000
   const local = localView(options, claims)
   const subscribers = createSubscribers()
-  const { connection, owned } = openConnection(options.nats)
+  const opened = openConnection(options.nats)
+  const { connection } = opened
   const following = startFollowing(connection, {
     stream,
     subject,
@@ -228,8 +229,9 @@ export function createNatsRevocationStore(
     close() {
       closing ??= (async () => {
         subscribers.clear()
-        ;(await following.started.catch(() => undefined))?.stop()
-        if (owned) await (await connection).close()
+        // A follower that starts after this (the connection came up late) stops at once.
+        void following.started.then((follower) => follower.stop()).catch(() => undefined)
+        await opened.close()
       })()
       return closing
     },
