@@ -220,10 +220,7 @@ export class InsufficientScopeError extends AuthError {
   }
 }
 
-/**
- * 403 without an `error` attribute (the token is fine; the request is not): the `csrf` option
- * refused a cross-site unsafe request authenticated by the cookie.
- */
+/** 403 without an `error` (the token is fine, the request is not): `csrf` refused a cross-site write. */
 export class CsrfRejectedError extends AuthError {
   declare readonly code: 'ERR_AUTH_CSRF_REJECTED'
 

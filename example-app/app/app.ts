@@ -22,7 +22,9 @@ import {
   requireRoles,
   requireScopes,
   type AuthenticateOptions,
+  type RevocationStore,
 } from '../../src/index.js'
+import { logoutHandler } from './revocation.js'
 import {
   sendAdminPage,
   sendErrorPage,
@@ -42,6 +44,8 @@ export interface AppOptions {
   publicUrl?: URL | undefined
   /** `POST /backchannel-logout` (`JWT_BACKCHANNEL_LOGOUT`), revoking in a memory store. */
   backchannelLogout?: BackchannelLogoutConfig | undefined
+  /** With a revocation store, `POST /api/logout` revokes the caller's session everywhere. */
+  revocation?: RevocationStore | undefined
 }
 
 /** The app and the release of jwt-gate's resources (JWKS timers, stores). */
@@ -58,7 +62,10 @@ export function createApp(options: AppOptions): ExampleApp {
   const gate = authenticate({
     ...options.authenticate,
     credentials: 'optional',
-    ...(logout === undefined ? {} : { revocation: { store: createMemoryRevocationStore() } }),
+    // Logout needs a revocation store: the bus's (REVOCATION_BUS) when set, else this process's.
+    ...(logout === undefined || options.authenticate.revocation !== undefined
+      ? {}
+      : { revocation: { store: createMemoryRevocationStore() } }),
   })
   const app = express()
   app.disable('x-powered-by')
@@ -118,6 +125,8 @@ export function createApp(options: AppOptions): ExampleApp {
   api.get('/reports', requireScopes('reports:read'), (req, res) => {
     res.set('Cache-Control', 'no-store').json({ sub: req.auth!.subject, reports: [] })
   })
+  if (options.revocation !== undefined)
+    api.post('/logout', requireAuth(), logoutHandler(options.revocation))
   api.use(authErrorHandler())
   app.use('/api', api)
 

@@ -34,6 +34,7 @@ import { readTls } from './tls.js'
 import { databaseServesDpop, readDpop, type ReplayStoreConfig } from './dpop.js'
 import { readIntrospection } from './introspection.js'
 import { readBackchannelLogout, type BackchannelLogoutConfig } from './logout.js'
+import { readRevocationBus, revocationBusKind, type RevocationBusConfig } from './revocation.js'
 
 /** Where the app's user check looks users up. */
 export type UserDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string }
@@ -66,6 +67,8 @@ export interface AppConfig {
   replayStore: ReplayStoreConfig | undefined
   /** `JWT_BACKCHANNEL_LOGOUT` with `JWT_CLIENT_ID`. */
   backchannelLogout: BackchannelLogoutConfig | undefined
+  /** How revocations reach every instance (`REVOCATION_BUS`); undefined: no revocation check. */
+  revocationBus: RevocationBusConfig | undefined
 }
 
 /** Defaults of the app, shared with the launcher. */
@@ -144,6 +147,7 @@ function readUserCheck(
   if (!enabled) {
     for (const name of ['USERS_DB', 'DATABASE_URL', 'USERS_FILE']) {
       if (name === 'DATABASE_URL' && databaseServesDpop(env)) continue
+      if (name === 'DATABASE_URL' && revocationBusKind(env) === 'postgres') continue
       if (readString(env, name) !== undefined) {
         throw new ConfigError(
           name,
@@ -336,5 +340,6 @@ export function parseAppConfig(env: Env, readFile: ReadFile = readUtf8): AppConf
     tls,
     replayStore: dpop?.store,
     backchannelLogout: readBackchannelLogout(env),
+    revocationBus: readRevocationBus(env),
   }
 }

@@ -10,6 +10,7 @@
 import type { AuthenticateOptions } from '../../src/index.js'
 import { createMemoryReplayStore } from '../../src/stores/memory.js'
 import { ConfigError, readString, type Env } from '../shared/env.js'
+import { revocationBusKind } from './revocation.js'
 
 /** jwt-gate's `dpop` option (its type is not exported by name). */
 type DpopOptions = NonNullable<AuthenticateOptions['dpop']>
@@ -48,7 +49,8 @@ export function readReplayStore(env: Env): ReplayStoreConfig {
     throw new ConfigError('DPOP_REPLAY_STORE', 'must be memory, redis or postgres')
   }
   const redis = readString(env, 'REDIS_URL')
-  if (kind !== 'redis' && redis !== undefined) {
+  // REVOCATION_BUS=redis may use REDIS_URL too (revocation.ts checks it then).
+  if (kind !== 'redis' && redis !== undefined && revocationBusKind(env) !== 'redis') {
     throw new ConfigError('REDIS_URL', 'is set but DPOP_REPLAY_STORE is not redis')
   }
   if (kind === 'redis') {
@@ -84,7 +86,11 @@ export function databaseServesDpop(env: Env): boolean {
 export function readDpop(env: Env): DpopConfig | undefined {
   const mode = readMode(env)
   if (mode === undefined) {
-    const stray = DPOP_ONLY.find((name) => readString(env, name) !== undefined)
+    const stray = DPOP_ONLY.find(
+      (name) =>
+        readString(env, name) !== undefined &&
+        !(name === 'REDIS_URL' && revocationBusKind(env) === 'redis'),
+    )
     if (stray !== undefined) throw new ConfigError(stray, 'is set but DPoP is off (set JWT_DPOP)')
     return undefined
   }

@@ -11,6 +11,7 @@ import { createApp, type ExampleApp } from './app.js'
 import type { AppConfig } from './config.js'
 import type { ReplayStoreConfig } from './dpop.js'
 import { openUserStore } from './users.js'
+import { openRevocationStore } from './revocation.js'
 
 /** Options the environment does not set (tests pass a fixed clock). */
 export type OpenAppOverrides = Pick<AuthenticateOptions, 'clock'>
@@ -41,8 +42,8 @@ function withReplayStore(
 }
 
 /**
- * Builds the app described by `config`; `close()` releases jwt-gate, the user store and the
- * replay store.
+ * Builds the app described by `config`; `close()` releases jwt-gate, the user store, the replay
+ * store and the revocation store.
  */
 export async function openApp(
   config: AppConfig,
@@ -50,11 +51,14 @@ export async function openApp(
 ): Promise<ExampleApp> {
   const users = config.users === undefined ? undefined : await openUserStore(config.users)
   const replay = openReplayStore(config.replayStore)
+  const revocation =
+    config.revocationBus === undefined ? undefined : openRevocationStore(config.revocationBus)
   try {
     const example = createApp({
       authenticate: {
         ...withReplayStore(config.authenticate, replay),
         ...overrides,
+        ...(revocation === undefined ? {} : { revocation: { store: revocation } }),
         ...(users === undefined || config.users === undefined
           ? {}
           : {
@@ -69,6 +73,7 @@ export async function openApp(
       logoutUrl: config.logoutUrl,
       publicUrl: config.publicUrl,
       backchannelLogout: config.backchannelLogout,
+      revocation,
     })
     return {
       app: example.app,
@@ -77,11 +82,13 @@ export async function openApp(
         await example.close()
         await users?.close()
         await replay?.close()
+        await revocation?.close()
       },
     }
   } catch (err) {
     await users?.close()
     await replay?.close()
+    await revocation?.close()
     throw err
   }
 }

@@ -18,11 +18,14 @@ import { callStore, garbageFrom } from './store-calls.js'
 export async function checkRevocation(
   revocation: NonNullable<ResolvedConfig['revocation']>,
   payload: Readonly<Record<string, unknown>>,
-  claims?: unknown,
+  claims: unknown = payload,
 ): Promise<void> {
+  // The registered claims are all a verified token keeps of its payload; the other claims
+  // (`sid`, `client_id`) live on in its claims (the schema's output, when there is a schema).
+  const all = typeof claims === 'object' && claims !== null ? claims : payload
   const query: RevocationQuery = {
     subject: payload.sub as string,
-    claims: typeof claims === 'object' && claims !== null ? (claims as typeof payload) : payload,
+    claims: all as Readonly<Record<string, unknown>>,
   }
   if (typeof payload.iss === 'string') query.issuer = payload.iss
   if (typeof payload.jti === 'string') query.jti = payload.jti

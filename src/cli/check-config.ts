@@ -41,7 +41,8 @@ USERS_FILE, CONFIG_FILE, PORT and the URLs; JWT_RESOURCE (an https URL, http on 
 without fragment or query) and whether JWT_AUDIENCE lists it; JWT_INTROSPECTION=true with
 JWT_INTROSPECTION_CLIENT_ID (or JWT_CLIENT_ID), JWT_INTROSPECTION_CLIENT_SECRET,
 JWT_INTROSPECTION_URL (or JWT_DISCOVERY=true) and JWT_INTROSPECTION_CACHE_TTL (seconds);
-JWT_BACKCHANNEL_LOGOUT with JWT_CLIENT_ID (each refused without the other).
+JWT_BACKCHANNEL_LOGOUT with JWT_CLIENT_ID (each refused without the other); REVOCATION_BUS with
+REDIS_URL, DATABASE_URL or NATS_URL.
 
 Options:
   --env            check the example app's environment instead of a config file

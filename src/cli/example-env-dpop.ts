@@ -9,6 +9,7 @@
  */
 import type { AuthenticateOptions, ReplayStore } from '../index.js'
 import { read, type Env } from './env-values.js'
+import { revocationBusKind } from './example-env-revocation.js'
 import { probeOptions, problemOf, refusal } from './library.js'
 import type { ProblemList } from './problems.js'
 
@@ -41,7 +42,8 @@ function checkReplayStore(env: Env, problems: ProblemList): void {
         'use redis or postgres so that each refuses a proof another accepted',
     )
   }
-  if (kind !== 'redis' && redis !== undefined) {
+  // REVOCATION_BUS=redis may use REDIS_URL too (its check judges it then).
+  if (kind !== 'redis' && redis !== undefined && revocationBusKind(env) !== 'redis') {
     problems.error('REDIS_URL', 'is set but DPOP_REPLAY_STORE is not redis')
   }
   if (kind === 'redis' && redis === undefined) {
@@ -70,6 +72,7 @@ export function checkDpop(env: Env, problems: ProblemList): void {
   const mode = read(env, 'JWT_DPOP')?.toLowerCase()
   if (mode === undefined) {
     for (const name of ['DPOP_REPLAY_STORE', 'DPOP_NONCE_SECRET', 'REDIS_URL']) {
+      if (name === 'REDIS_URL' && revocationBusKind(env) === 'redis') continue
       if (read(env, name) !== undefined) {
         problems.error(name, 'is set but DPoP is off (set JWT_DPOP)')
       }

@@ -32,9 +32,10 @@ export function checkBackchannelLogout(env: Env, problems: ProblemList): void {
       'is required with JWT_BACKCHANNEL_LOGOUT (the client id logout tokens are addressed to)',
     )
   }
+  if (read(env, 'REVOCATION_BUS') !== undefined) return
   problems.warning(
     'JWT_BACKCHANNEL_LOGOUT',
-    'revokes in memory: a logout reaches this process only; a fleet needs a shared revocation ' +
-      'store (docs/logout.md)',
+    'revokes in memory: a logout reaches this process only; set REVOCATION_BUS for a fleet ' +
+      '(docs/logout.md)',
   )
 }

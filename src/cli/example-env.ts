@@ -23,6 +23,7 @@ import {
 import { checkDpop, databaseServesDpop } from './example-env-dpop.js'
 import { INTROSPECTION_VARIABLES, checkIntrospection } from './example-env-introspection.js'
 import { LOGOUT_VARIABLES, checkBackchannelLogout } from './example-env-logout.js'
+import { checkRevocationBus, revocationBusKind } from './example-env-revocation.js'
 import { checkDiscovery, checkProfileAudience } from './example-env-issuer.js'
 import { KEY_VARIABLES, checkAlgorithms, checkKeyVariables } from './example-env-keys.js'
 import { checkTls } from './example-env-tls.js'
@@ -70,6 +71,7 @@ async function checkUsers(
       configValidateUser === undefined ? 'JWT_VALIDATE_USERS=true' : 'jwts.validate-user'
     for (const name of ['USERS_DB', 'DATABASE_URL', 'USERS_FILE']) {
       if (name === 'DATABASE_URL' && databaseServesDpop(env)) continue
+      if (name === 'DATABASE_URL' && revocationBusKind(env) === 'postgres') continue
       if (read(env, name) !== undefined) {
         problems.error(name, `is set but the user check is off (set ${switchName})`)
       }
@@ -227,6 +229,7 @@ export async function checkExampleEnv(env: Env, cwd: string, problems: ProblemLi
   checkDpop(env, problems)
   checkIntrospection(env, { discovery, fromConfig }, problems)
   checkBackchannelLogout(env, problems)
+  checkRevocationBus(env, problems)
 
   for (const name of Object.keys(env)) {
     if (name.startsWith('JWT_') && !KNOWN_JWT_VARIABLES.has(name)) {

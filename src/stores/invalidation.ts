@@ -18,6 +18,8 @@ export type Invalidation =
   | { type: 'user'; username: string }
   | { type: 'token'; jti: string }
   | { type: 'subject'; subject: string }
+  /** Revocation by another claim (`sid`, `client_id`): `RevocationStore.revokeClaim`. */
+  | { type: 'claim'; claim: string; value: string }
   | { type: 'all' }
 
 /** Receives invalidations. Must not throw; a throwing listener is isolated from the others. */
@@ -69,5 +71,11 @@ export function parseInvalidation(text: string): Invalidation {
     return { type: 'token', jti: record.jti }
   if (record.type === 'subject' && typeof record.subject === 'string')
     return { type: 'subject', subject: record.subject }
+  if (
+    record.type === 'claim' &&
+    typeof record.claim === 'string' &&
+    typeof record.value === 'string'
+  )
+    return { type: 'claim', claim: record.claim, value: record.value }
   return { type: 'all' }
 }

@@ -323,6 +323,9 @@ class ProbeRevocationStore implements RevocationStore {
   revokeSubject(subject: string, before: number, ttl: number): Promise<void> {
     return this.inner.revokeSubject(subject, before, ttl)
   }
+  revokeClaim(claim: string, value: string, before: number, ttl: number): Promise<void> {
+    return this.inner.revokeClaim!(claim, value, before, ttl)
+  }
 }
 
 describe('cacheRevocationStore', () => {
@@ -442,5 +445,81 @@ describe('cacheRevocationStore', () => {
     probe.fault = undefined
     expect(await cache.isRevoked(tokenA)).toBe(false)
     expect(probe.queries).toBe(7)
+  })
+
+  // Two sessions of one subject, without jti: before, the key (subject, issuer, jti, iat) was the
+  // same for both, so one session's cached answer was the other's.
+  const session = (sid: string): RevocationQuery => ({
+    subject: 'alice',
+    issuedAt: 100,
+    claims: { sub: 'alice', sid, iat: 100 },
+  })
+
+  it('never shares an answer between two sessions (sid) of one subject', async () => {
+    const probe = new ProbeRevocationStore()
+    const cache = cacheRevocationStore(probe, { ttl: 60_000, clock: testClock().clock })
+    expect(await cache.isRevoked(session('s-1'))).toBe(false)
+    // Revoked behind the cache's back (no event): a shared entry would answer false for s-2.
+    await probe.inner.revokeClaim!('sid', 's-2', 200, 600)
+    expect(await cache.isRevoked(session('s-2'))).toBe(true)
+    expect(await cache.isRevoked(session('s-1'))).toBe(false)
+    expect(probe.queries).toBe(2)
+  })
+
+  it('applies revokeClaim made through it at once, and refuses a claim it does not key by', async () => {
+    const probe = new ProbeRevocationStore()
+    const cache = cacheRevocationStore(probe, { ttl: 60_000, clock: testClock().clock })
+    expect(await cache.isRevoked(session('s-1'))).toBe(false)
+    await cache.revokeClaim!('sid', 's-1', 200, 600)
+    expect(await cache.isRevoked(session('s-1'))).toBe(true)
+    expect(await cache.isRevoked(session('s-2'))).toBe(false)
+    await expect(cache.revokeClaim!('email', 'a@example.com', 200, 600)).rejects.toThrow(TypeError)
+    // A cache over a store without revokeClaim offers none.
+    const plain: RevocationStore = {
+      isRevoked: (query) => probe.inner.isRevoked(query),
+      revokeToken: (jti, expiresAt) => probe.inner.revokeToken(jti, expiresAt),
+      revokeSubject: (subject, before, ttl) => probe.inner.revokeSubject(subject, before, ttl),
+    }
+    expect('revokeClaim' in cacheRevocationStore(plain)).toBe(false)
+  })
+
+  it('drops exactly the entries of a claim event; an unknown claim drops everything', async () => {
+    const hub = createInvalidationHub()
+    const probe = new ProbeRevocationStore()
+    const cache = cacheRevocationStore(probe, {
+      ttl: 60_000,
+      invalidations: hub,
+      clock: testClock().clock,
+    })
+    for (const sid of ['s-1', 's-2']) await cache.isRevoked(session(sid))
+    expect(probe.queries).toBe(2)
+    await probe.inner.revokeClaim!('sid', 's-1', 200, 600)
+    hub.publish({ type: 'claim', claim: 'sid', value: 's-1' })
+    expect(await cache.isRevoked(session('s-1'))).toBe(true)
+    expect(await cache.isRevoked(session('s-2'))).toBe(false)
+    expect(probe.queries).toBe(3)
+    hub.publish({ type: 'claim', claim: 'sub', value: 'alice' })
+    await cache.isRevoked(session('s-2'))
+    expect(probe.queries).toBe(4)
+    hub.publish({ type: 'claim', claim: 'tenant', value: 'x' })
+    expect(cache.size).toBe(0)
+  })
+
+  it("keys by the wrapped store's claims, and refuses an option that leaves one out", async () => {
+    const probe = new ProbeRevocationStore()
+    const store = Object.assign(probe, { claims: ['sid', 'tenant'] })
+    const cache = cacheRevocationStore(store, { ttl: 60_000, clock: testClock().clock })
+    const tenant = (name: string): RevocationQuery => ({
+      subject: 'alice',
+      issuedAt: 100,
+      claims: { tenant: name },
+    })
+    expect(await cache.isRevoked(tenant('t-1'))).toBe(false)
+    expect(await cache.isRevoked(tenant('t-2'))).toBe(false)
+    // Two answers: the tenant is part of the key.
+    expect(probe.queries).toBe(2)
+    expect(() => cacheRevocationStore(store, { claims: ['sid'] })).toThrow(
+      expect.objectContaining({ option: 'claims' }),
+    )
   })
 })

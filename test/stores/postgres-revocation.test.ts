@@ -45,7 +45,9 @@ beforeAll(() => {
 afterAll(async () => {
   if (!available) return
   for (const prefix of prefixes) {
-    await admin.query(`DROP TABLE IF EXISTS "${prefix}tokens", "${prefix}subjects"`)
+    await admin.query(
+      `DROP TABLE IF EXISTS "${prefix}tokens", "${prefix}subjects", "${prefix}claims"`,
+    )
   }
   await admin.end()
 })
@@ -54,14 +56,18 @@ revocationStoreContract(
   'postgres',
   async () => {
     const time = manualClock()
+    const prefix = newPrefix()
     const store = createPostgresRevocationStore({
       connectionString: POSTGRES_URL,
-      prefix: newPrefix(),
+      prefix,
       migrate: true,
-      channel: false,
       clock: time.clock,
     })
-    return { store, now: time.now, advance: time.advance, cleanup: () => store.close() }
+    const peer = () => {
+      const other = createPostgresRevocationStore({ connectionString: POSTGRES_URL, prefix })
+      return Promise.resolve({ store: other, invalidations: other.invalidations })
+    }
+    return { store, now: time.now, advance: time.advance, peer, cleanup: () => store.close() }
   },
   { skip: !available },
 )
@@ -82,9 +88,15 @@ describe.skipIf(!available)('postgres revocation store', () => {
     await migratePostgresRevocationStore(admin, { prefix })
     const columns = await admin.query(
       `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
-       WHERE table_name IN ($1, $2) ORDER BY table_name DESC, ordinal_position`,
-      [`${prefix}tokens`, `${prefix}subjects`],
+       WHERE table_name IN ($1, $2, $3) ORDER BY table_name DESC, ordinal_position`,
+      [`${prefix}tokens`, `${prefix}subjects`, `${prefix}claims`],
     )
+    const notNull = (table: string, column_name: string, data_type: string) => ({
+      table_name: `${prefix}${table}`,
+      column_name,
+      data_type,
+      is_nullable: 'NO',
+    })
     expect(columns.rows).toEqual([
       { table_name: `${prefix}tokens`, column_name: 'jti', data_type: 'text', is_nullable: 'NO' },
       {
@@ -111,6 +123,10 @@ describe.skipIf(!available)('postgres revocation store', () => {
         data_type: 'double precision',
         is_nullable: 'NO',
       },
+      notNull('claims', 'claim', 'text'),
+      notNull('claims', 'value', 'text'),
+      notNull('claims', 'issued_before', 'double precision'),
+      notNull('claims', 'keep_until', 'double precision'),
     ])
   })
 
@@ -269,9 +285,52 @@ describe.skipIf(!available)('postgres revocation store', () => {
     )
     await admin.query(`CREATE TABLE "${prefix}tokens" (jti text PRIMARY KEY, keep_until float8)`)
     await admin.query(`INSERT INTO "${prefix}subjects" VALUES ('alice', 'yesterday', 1e12)`)
-    const store = createPostgresRevocationStore({ pool: admin, prefix, channel: false })
+    // Without other claims the store never reads the claims table (absent here).
+    const store = createPostgresRevocationStore({ pool: admin, prefix, channel: false, claims: [] })
     await expect(store.isRevoked({ subject: 'alice', issuedAt: 1 })).rejects.toThrow(StoreDataError)
     await store.close()
+  })
+
+  it('upgrades a database of the two-table schema additively: old rows kept, claims revocable', async () => {
+    const prefix = newPrefix()
+    // The schema an earlier version created, with a live subject mark in it.
+    await admin.query(
+      `CREATE TABLE "${prefix}subjects" (subject text PRIMARY KEY, issued_before float8 NOT NULL, keep_until float8 NOT NULL)`,
+    )
+    await admin.query(
+      `CREATE TABLE "${prefix}tokens" (jti text PRIMARY KEY, keep_until float8 NOT NULL)`,
+    )
+    await admin.query(`INSERT INTO "${prefix}subjects" VALUES ('alice', 2e9, 1e12)`)
+    const store = createPostgresRevocationStore({ pool: admin, prefix, channel: false })
+    const query = { subject: 'alice', issuedAt: 1, claims: { sid: 's-1' } }
+    // Not migrated yet: the claims table is missing, so the store fails (503), never passes.
+    await expect(store.isRevoked(query)).rejects.toThrow(/does not exist/)
+    await migratePostgresRevocationStore(admin, { prefix })
+    expect(await store.isRevoked(query)).toBe(true)
+    await store.revokeClaim('sid', 's-2', 1000, 60)
+    expect(await store.isRevoked({ subject: 'bob', issuedAt: 999, claims: { sid: 's-2' } })).toBe(
+      true,
+    )
+    await store.close()
+  })
+
+  it('reads every claim mark in one query', async () => {
+    const prefix = newPrefix()
+    await migratePostgresRevocationStore(admin, { prefix })
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 })
+    const store = createPostgresRevocationStore({ pool, prefix, channel: false })
+    await store.revokeClaim('client_id', 'app', 1000, 60)
+    let queries = 0
+    const query = pool.query.bind(pool)
+    pool.query = ((...args: Parameters<typeof query>) => {
+      queries++
+      return query(...args)
+    }) as typeof pool.query
+    const claims = { sub: 'bob', sid: 's', client_id: 'app', jti: 'j' }
+    expect(await store.isRevoked({ subject: 'bob', jti: 'j', issuedAt: 999, claims })).toBe(true)
+    expect(queries).toBe(1)
+    await store.close()
+    await pool.end()
   })
 
   it('refuses names that are not plain identifiers or too long for the derived names', () => {

@@ -30,12 +30,17 @@ revocationStoreContract(
   'redis',
   async () => {
     const redis = await connectRedis()
-    const store = createRedisRevocationStore({ redis, prefix: newPrefix() })
+    const prefix = newPrefix()
+    const store = createRedisRevocationStore({ redis, prefix })
     return {
       store,
       now: () => Date.now() / 1000,
       // Redis expires keys in real time; the contract polls (bounded).
       advance: () => undefined,
+      async peer() {
+        const peer = createRedisRevocationStore({ redis: REDIS_URL, prefix })
+        return { store: peer, invalidations: peer.invalidations }
+      },
       async cleanup() {
         await store.close()
         redis.disconnect()
@@ -74,6 +79,29 @@ describe.skipIf(!available)('redis revocation store', () => {
     expect(await admin.get(`${prefix}sub:alice`)).toBe('1700000000')
     expect(await admin.pttl(`${prefix}sub:alice`)).toBeGreaterThan(kept - 2000)
     await store.close()
+  })
+
+  it('stores a claim mark under <prefix>claim:<claim>:<value> and reads every mark in one MGET', async () => {
+    const prefix = newPrefix()
+    const client = await connectRedis()
+    const store = createRedisRevocationStore({ redis: client, prefix, channel: false })
+    await store.revokeClaim('sid', 's:1', 1_700_000_000, 300)
+    expect(await admin.get(`${prefix}claim:sid:s:1`)).toBe('1700000000')
+    const sent: string[] = []
+    const sendCommand = client.sendCommand.bind(client)
+    client.sendCommand = (command: { name: string }) => {
+      sent.push(command.name)
+      return sendCommand(command as never)
+    }
+    const claims = { sub: 'bob', sid: 's:1', client_id: 'app', jti: 'j' }
+    const query = { subject: 'bob', jti: 'j', issuedAt: 1_600_000_000, claims }
+    expect(await store.isRevoked(query)).toBe(true)
+    expect(sent).toEqual(['mget'])
+    expect(() => createRedisRevocationStore({ redis: admin, claims: ['a:b'] })).toThrow(
+      expect.objectContaining({ option: 'claims' }),
+    )
+    await store.close()
+    client.disconnect()
   })
 
   it('detects a subject mark that is not a number', async () => {

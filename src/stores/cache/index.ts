@@ -9,7 +9,14 @@ import { AuthConfigError } from '../../errors.js'
 import type { Invalidation, InvalidationSource } from '../invalidation.js'
 import type { RevocationQuery, RevocationStore, UserRecord, UserStore } from '../types.js'
 import { createLookupCache } from './lookup-cache.js'
-import { StoreDataError, checkFoundUser, copyUser, isUsableKey } from '../validate.js'
+import { claimsToCheck, revocableClaims } from '../revocable-claims.js'
+import {
+  StoreDataError,
+  assertRevokeClaim,
+  checkFoundUser,
+  copyUser,
+  isUsableKey,
+} from '../validate.js'
 
 /** Options shared by both caches. */
 interface CommonCacheOptions {
@@ -40,6 +47,15 @@ export interface RevocationCacheOptions extends CommonCacheOptions {
   ttl?: number
   /** @defaultValue 10000 */
   max?: number
+  /**
+   * The claims besides `sub` the wrapped store revokes by: answers are keyed by their values too,
+   * so two sessions (`sid`) of one subject never share an answer, and a `claim` event drops the
+   * entries with that value. A claim event or `revokeClaim` for any other claim empties the cache
+   * (an event) or is refused (`revokeClaim`). Must include every claim of the store's `claims`.
+   * @defaultValue the wrapped store's `claims` when it exposes them (the shipped Redis,
+   * PostgreSQL and NATS stores do), else `['sid', 'client_id']`
+   */
+  claims?: readonly string[]
 }
 
 /** What the caches add to the store interfaces. */
@@ -160,6 +176,40 @@ export function cacheUserStore(store: UserStore, options: UserCacheOptions = {})
 interface QueryMeta {
   subject: unknown
   jti: unknown
+  /** The checked claims' values, for `claim` events. */
+  claims: [string, string][]
+}
+
+/**
+ * The claims answers are keyed by: the option, else the wrapped store's own `claims` (the shipped
+ * stores expose theirs), else the default. An option that leaves out a claim the store checks
+ * would share one answer between tokens the store tells apart: refused at creation.
+ */
+function cacheClaims(option: readonly string[] | undefined, store: object): ReadonlySet<string> {
+  const own = (store as { claims?: unknown }).claims
+  const storeClaims = Array.isArray(own) ? revocableClaims(own) : undefined
+  const claims = revocableClaims(option ?? own)
+  if (storeClaims !== undefined && [...storeClaims].some((claim) => !claims.has(claim)))
+    throw new AuthConfigError('claims', 'must list every claim the wrapped store checks')
+  return claims
+}
+
+/** Drops the entries a revocation event may have changed. */
+function applyEvent(
+  cache: { clear(): void; deleteWhere(matches: (meta: QueryMeta) => boolean): void },
+  claims: ReadonlySet<string>,
+  event: Invalidation,
+): void {
+  if (event.type === 'token') cache.deleteWhere((meta) => meta.jti === event.jti)
+  else if (event.type === 'subject') cache.deleteWhere((meta) => meta.subject === event.subject)
+  else if (event.type === 'claim' && event.claim === 'sub')
+    cache.deleteWhere((meta) => meta.subject === event.value)
+  else if (event.type === 'claim' && claims.has(event.claim))
+    cache.deleteWhere((meta) =>
+      meta.claims.some(([claim, value]) => claim === event.claim && value === event.value),
+    )
+  // `all`, and a claim whose values the entries do not record: drop everything.
+  else if (event.type !== 'user') cache.clear()
 }
 
 /**
@@ -179,17 +229,17 @@ export function cacheRevocationStore(
     now: () => clock().getTime(),
     ttlOf: () => (sources.connected() ? ttl : 0),
   })
-  const invalidate = (event: Invalidation): void => {
-    if (event.type === 'all') cache.clear()
-    else if (event.type === 'token') cache.deleteWhere((meta) => meta.jti === event.jti)
-    else if (event.type === 'subject') cache.deleteWhere((meta) => meta.subject === event.subject)
-  }
+  const claims = cacheClaims(options.claims, store)
+  const invalidate = (event: Invalidation): void => applyEvent(cache, claims, event)
   const sources = listen(options.invalidations, invalidate)
 
-  return {
+  const cached: CachedRevocationStore = {
     isRevoked(query: RevocationQuery) {
-      const key = JSON.stringify([query.subject, query.issuer, query.jti, query.issuedAt])
-      return cache.get(key, { subject: query.subject, jti: query.jti }, async () => {
+      const pairs = claimsToCheck(query, claims)
+      // The store's answer depends on these claims too: two sessions of one subject differ.
+      const key = JSON.stringify([query.subject, query.issuer, query.jti, query.issuedAt, pairs])
+      const meta = { subject: query.subject, jti: query.jti, claims: pairs }
+      return cache.get(key, meta, async () => {
         const revoked: unknown = await store.isRevoked(query)
         if (typeof revoked !== 'boolean')
           throw new StoreDataError('revocation store', 'isRevoked did not return a boolean')
@@ -216,4 +266,16 @@ export function cacheRevocationStore(
     },
     close: closer(sources.stop, store),
   }
+  const revokeClaim = store.revokeClaim?.bind(store)
+  if (revokeClaim !== undefined)
+    cached.revokeClaim = async (claim, value, before, ttlSeconds) => {
+      // Entries are keyed by these claims only: a revocation by another would stay unseen here.
+      assertRevokeClaim(claim, claims)
+      try {
+        await revokeClaim(claim, value, before, ttlSeconds)
+      } finally {
+        invalidate({ type: 'claim', claim, value })
+      }
+    }
+  return cached
 }

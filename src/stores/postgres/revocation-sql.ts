@@ -7,7 +7,8 @@
 import { AuthConfigError } from '../../errors.js'
 import { quoteIdentifier } from '../sql-identifier.js'
 import type { RevocationQuery } from '../types.js'
-import { StoreDataError } from '../validate.js'
+import { claimsToCheck } from '../revocable-claims.js'
+import { StoreDataError, isUsableKey } from '../validate.js'
 
 /** Expired rows deleted per table by one write; more than a write adds, so tables stay bounded. */
 const PURGE_BATCH = 100
@@ -21,6 +22,8 @@ export interface Names {
   prefix: string
   tokens: string
   subjects: string
+  /** The marks of other claims (`revokeClaim`). */
+  claims: string
   channel: string | undefined
 }
 
@@ -39,17 +42,23 @@ export function names(options: { prefix?: string; channel?: string | false }): N
     prefix,
     tokens: quoteIdentifier('prefix', `${prefix}tokens`),
     subjects: quoteIdentifier('prefix', `${prefix}subjects`),
+    claims: quoteIdentifier('prefix', `${prefix}claims`),
     channel,
   }
 }
 
 /** The SQL of the store, built once from checked identifiers; every value is a parameter. */
-export function statements({ tokens, subjects }: Names): {
+export function statements(
+  { tokens, subjects, claims }: Names,
+  checksClaims: boolean,
+): {
   isRevoked: string
   revokeToken: string
   revokeSubject: string
+  revokeClaim: string
   purgeTokens: string
   purgeSubjects: string
+  purgeClaims: string
 } {
   // The NOTIFY runs only when the write returned a row, and only with a channel ($n not null).
   const notify = (channel: number): string =>
@@ -60,7 +69,14 @@ ORDER BY keep_until LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)`
   return {
     isRevoked: `SELECT
   EXISTS (SELECT 1 FROM ${tokens} WHERE jti = $1 AND keep_until > $3) AS token,
-  (SELECT issued_before FROM ${subjects} WHERE subject = $2 AND keep_until > $3) AS before`,
+  (SELECT issued_before FROM ${subjects} WHERE subject = $2 AND keep_until > $3) AS before${
+    // A store with no other claims never reads their table, so it runs on an unmigrated one.
+    checksClaims
+      ? `,
+  (SELECT max(issued_before) FROM ${claims} WHERE keep_until > $3
+    AND (claim, value) IN (SELECT * FROM unnest($4::text[], $5::text[]))) AS claim_before`
+      : ''
+  }`,
     // A later expiry extends a denial; an earlier one never shortens it.
     revokeToken: `WITH written AS (
   INSERT INTO ${tokens} AS t (jti, keep_until) VALUES ($1, $2)
@@ -78,28 +94,73 @@ ${notify(3)}`,
   RETURNING 1
 )
 ${notify(5)}`,
+    revokeClaim: `WITH written AS (
+  INSERT INTO ${claims} AS c (claim, value, issued_before, keep_until) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (claim, value) DO UPDATE SET
+    issued_before = CASE WHEN c.keep_until > $5
+      THEN GREATEST(c.issued_before, EXCLUDED.issued_before) ELSE EXCLUDED.issued_before END,
+    keep_until = GREATEST(c.keep_until, EXCLUDED.keep_until)
+  RETURNING 1
+)
+${notify(6)}`,
     purgeTokens: purge(tokens, 'jti'),
     purgeSubjects: purge(subjects, 'subject'),
+    purgeClaims: `DELETE FROM ${claims} WHERE (claim, value) IN (SELECT claim, value FROM ${claims}
+WHERE keep_until <= $1 ORDER BY keep_until LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)`,
   }
 }
 
-/** Reads the one row of the `isRevoked` query, or throws {@link StoreDataError}. */
-export function readAnswer(rows: unknown[]): { token: boolean; before: number | null } {
-  const row = rows[0] as { token?: unknown; before?: unknown } | undefined
-  if (rows.length !== 1 || typeof row?.token !== 'boolean')
-    throw new StoreDataError('postgres revocation store', 'the lookup returned a wrong shape')
-  if (row.before !== null && (typeof row.before !== 'number' || !Number.isFinite(row.before)))
-    throw new StoreDataError('postgres revocation store', 'subject mark is not a number')
-  return { token: row.token, before: row.before }
+/** The answer of the `isRevoked` query: the token's denial and the latest applicable mark. */
+export interface Answer {
+  token: boolean
+  before: number | null
+  claimBefore: number | null
 }
 
-/** A token is revoked by its own denial, or by a subject mark it cannot prove it postdates. */
-export function decide(
-  answer: { token: boolean; before: number | null },
-  query: RevocationQuery,
-): boolean {
+/** A mark read from a row: a finite number, or null for none; anything else throws. */
+function markOf(value: unknown): number | null {
+  if (value === null || value === undefined) return null
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new StoreDataError('postgres revocation store', 'a revocation mark is not a number')
+  return value
+}
+
+/** Reads the one row of the `isRevoked` query, or throws {@link StoreDataError}. */
+export function readAnswer(rows: unknown[]): Answer {
+  const row = rows[0] as { token?: unknown; before?: unknown; claim_before?: unknown } | undefined
+  if (rows.length !== 1 || typeof row?.token !== 'boolean')
+    throw new StoreDataError('postgres revocation store', 'the lookup returned a wrong shape')
+  return { token: row.token, before: markOf(row.before), claimBefore: markOf(row.claim_before) }
+}
+
+/** A token is revoked by its own denial, or by a mark (subject or claim) it cannot postdate. */
+export function decide(answer: Answer, query: RevocationQuery): boolean {
   if (answer.token) return true
-  if (answer.before === null) return false
+  const marks = [answer.before, answer.claimBefore].filter((mark) => mark !== null)
+  if (marks.length === 0) return false
   // Without a numeric iat the token cannot prove it was issued after the mark.
-  return typeof query.issuedAt !== 'number' || !(query.issuedAt >= answer.before)
+  return typeof query.issuedAt !== 'number' || marks.some((mark) => !(query.issuedAt! >= mark))
+}
+
+/**
+ * The parameters of the `isRevoked` query for `query` at `now`, or undefined when nothing in it
+ * can match (then nothing is asked). With other claims than `sub`, their names and values go as
+ * two arrays, so the query stays one statement whatever their number.
+ */
+export function lookupParameters(
+  query: RevocationQuery,
+  claims: ReadonlySet<string>,
+  now: number,
+): unknown[] | undefined {
+  const jti = isUsableKey(query.jti) ? query.jti : null
+  const subject = isUsableKey(query.subject) ? query.subject : null
+  const pairs = claimsToCheck(query, claims)
+  if (jti === null && subject === null && pairs.length === 0) return undefined
+  const parameters: unknown[] = [jti, subject, now]
+  if (claims.size > 1)
+    parameters.push(
+      pairs.map(([claim]) => claim),
+      pairs.map(([, value]) => value),
+    )
+  return parameters
 }

@@ -15,6 +15,11 @@
  *   issued_before double precision NOT NULL,
  *   keep_until    double precision NOT NULL  -- revoked at + ttl + MAX_CLOCK_TOLERANCE
  * );
+ * CREATE TABLE IF NOT EXISTS "<prefix>claims" (  -- added in 0.x: revokeClaim (sid, client_id)
+ *   claim, value  text, PRIMARY KEY (claim, value),
+ *   issued_before double precision NOT NULL,
+ *   keep_until    double precision NOT NULL
+ * );
  * ```
  *
  * plus an index on each `keep_until`. A token is accepted until its expiry plus its issuer's
@@ -33,14 +38,15 @@ import type { InvalidationSource } from '../invalidation.js'
 import { closeOnce, inLockedTransaction, openPool } from './connection.js'
 import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
-import { decide, names, readAnswer, statements } from './revocation-sql.js'
+import { decide, lookupParameters, names, readAnswer, statements } from './revocation-sql.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
+import { revocableClaims } from '../revocable-claims.js'
 import { quoteIdentifier } from '../sql-identifier.js'
 import {
   MAX_CLOCK_TOLERANCE,
+  assertRevokeClaim,
   assertRevokeSubject,
   assertRevokeToken,
-  isUsableKey,
 } from '../validate.js'
 
 /** Options naming the tables and the notification channel. */
@@ -67,10 +73,19 @@ export type PostgresRevocationStoreOptions = PostgresRevocationTableOptions &
      * `clock` if you set one. @defaultValue `() => new Date()`
      */
     clock?: () => Date
+    /**
+     * The claims besides `sub` that `revokeClaim` may revoke by; `isRevoked` reads their marks
+     * (table `<prefix>claims`) in its one query. `[]` never reads that table, for a database
+     * not yet migrated. @defaultValue `['sid', 'client_id']`
+     */
+    claims?: readonly string[]
   }
 
 /** The PostgreSQL revocation store. */
 export interface PostgresRevocationStore extends RevocationStore {
+  /** The claims besides `sub` this store checks (its `claims` option); `cacheRevocationStore` keys by them. */
+  readonly claims: readonly string[]
+  revokeClaim(claim: string, value: string, before: number, ttl: number): Promise<void>
   /**
    * LISTEN/NOTIFY invalidations (absent with `channel: false`). Pass it to
    * `cacheRevocationStore`'s `invalidations`. It holds one pool connection while subscribed.
@@ -87,14 +102,15 @@ export interface PostgresRevocationStore extends RevocationStore {
 const PURGE_GRACE = 60
 
 /**
- * Creates the two tables and their expiry indexes. Idempotent and safe to run from several
- * instances at once (it takes a transaction-scoped advisory lock).
+ * Creates the three tables and their expiry indexes. Idempotent and safe to run from several
+ * instances at once (it takes a transaction-scoped advisory lock); additive, so running it again
+ * upgrades a database created by an earlier version (it adds `<prefix>claims`).
  */
 export async function migratePostgresRevocationStore(
   pool: Pool,
   options: Pick<PostgresRevocationTableOptions, 'prefix'> = {},
 ): Promise<void> {
-  const { prefix, tokens, subjects } = names({ ...options, channel: false })
+  const { prefix, tokens, subjects, claims } = names({ ...options, channel: false })
   await inLockedTransaction(pool, prefix, async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS ${tokens} (
   jti text PRIMARY KEY,
@@ -105,9 +121,17 @@ export async function migratePostgresRevocationStore(
   issued_before double precision NOT NULL,
   keep_until double precision NOT NULL
 )`)
+    await client.query(`CREATE TABLE IF NOT EXISTS ${claims} (
+  claim text NOT NULL,
+  value text NOT NULL,
+  issued_before double precision NOT NULL,
+  keep_until double precision NOT NULL,
+  PRIMARY KEY (claim, value)
+)`)
     for (const [table, name] of [
       [tokens, `${prefix}tokens_keep_until`],
       [subjects, `${prefix}subjects_keep_until`],
+      [claims, `${prefix}claims_keep_until`],
     ] as const) {
       await client.query(
         `CREATE INDEX IF NOT EXISTS ${quoteIdentifier('prefix', name)} ON ${table} (keep_until)`,
@@ -149,29 +173,37 @@ export function createPostgresRevocationStore(
   options: PostgresRevocationStoreOptions,
 ): PostgresRevocationStore {
   const checked = names(options)
-  const sql = statements(checked)
+  const claims = revocableClaims(options.claims)
+  const sql = statements(checked, claims.size > 1)
   const { channel } = checked
   const { pool, owned } = openPool(options)
-  const clock = options.clock ?? (() => new Date())
-  const nowSeconds = (): number => clock().getTime() / 1000
+  const nowSeconds = (): number => (options.clock?.() ?? new Date()).getTime() / 1000
   const migrated =
     options.migrate === true ? migrateOnce(pool, checked.prefix) : () => Promise.resolve()
-  const purge = (statement: string, now: number): Promise<void> =>
-    purgeExpired(pool, statement, now)
   const listener =
     channel === undefined
       ? undefined
       : createPostgresListener(pool, { ...options.listener, channel })
-  // The payload fits NOTIFY's 8000 bytes: keys are at most MAX_KEY_LENGTH (1024) UTF-16 units.
-  const message = (event: object): string => JSON.stringify(event)
+  /** Writes a revocation and its NOTIFY (one statement), then purges a batch of expired rows. */
+  const write = async (
+    statements: [write: string, purge: string],
+    values: unknown[],
+    event: object,
+    now: number,
+  ): Promise<void> => {
+    await migrated()
+    // The payload fits NOTIFY's 8000 bytes: keys are at most MAX_KEY_LENGTH (1024) UTF-16 units.
+    await pool.query(statements[0], [...values, channel ?? null, JSON.stringify(event)])
+    await purgeExpired(pool, statements[1], now)
+  }
 
   const store: PostgresRevocationStore = {
+    claims: [...claims].filter((claim) => claim !== 'sub'),
     async isRevoked(query: RevocationQuery) {
-      const jti = isUsableKey(query.jti) ? query.jti : null
-      const subject = isUsableKey(query.subject) ? query.subject : null
-      if (jti === null && subject === null) return false
+      const parameters = lookupParameters(query, claims, nowSeconds())
+      if (parameters === undefined) return false
       await migrated()
-      const result = await pool.query(sql.isRevoked, [jti, subject, nowSeconds()])
+      const result = await pool.query(sql.isRevoked, parameters)
       return decide(readAnswer(result.rows), query)
     },
     async revokeToken(jti, expiresAt) {
@@ -180,28 +212,21 @@ export function createPostgresRevocationStore(
       const keepUntil = expiresAt + MAX_CLOCK_TOLERANCE
       // Past every tolerance, verification rejects the token anyway; nothing to remember.
       if (keepUntil <= now) return
-      await migrated()
-      await pool.query(sql.revokeToken, [
-        jti,
-        keepUntil,
-        channel ?? null,
-        message({ type: 'token', jti }),
-      ])
-      await purge(sql.purgeTokens, now)
+      await write([sql.revokeToken, sql.purgeTokens], [jti, keepUntil], { type: 'token', jti }, now)
     },
     async revokeSubject(subject, before, ttl) {
       assertRevokeSubject(subject, before, ttl)
       const now = nowSeconds()
-      await migrated()
-      await pool.query(sql.revokeSubject, [
-        subject,
-        before,
-        now + ttl + MAX_CLOCK_TOLERANCE,
-        now,
-        channel ?? null,
-        message({ type: 'subject', subject }),
-      ])
-      await purge(sql.purgeSubjects, now)
+      const values = [subject, before, now + ttl + MAX_CLOCK_TOLERANCE, now]
+      await write([sql.revokeSubject, sql.purgeSubjects], values, { type: 'subject', subject }, now)
+    },
+    async revokeClaim(claim, value, before, ttl) {
+      assertRevokeClaim(claim, claims)
+      if (claim === 'sub') return store.revokeSubject(value, before, ttl)
+      assertRevokeSubject(value, before, ttl)
+      const now = nowSeconds()
+      const values = [claim, value, before, now + ttl + MAX_CLOCK_TOLERANCE, now]
+      await write([sql.revokeClaim, sql.purgeClaims], values, { type: 'claim', claim, value }, now)
     },
     close: closeOnce(listener, pool, owned),
   }
