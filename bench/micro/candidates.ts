@@ -9,6 +9,8 @@
  * - Cached requests (token held): `gate-cached` (static key), `gate-cached-jwks` (`jwksUrl` on a
  *   loopback JWKS), `gate-cached-discovery-resource` (`discovery: true` plus `resource`).
  * - DPoP: `dpop` (token cache on), `dpop-nocache`; a fresh proof per call, made by `prepare`.
+ * - Introspection: `gate-introspected`, an opaque token whose answer (from a loopback endpoint) the
+ *   gate holds: the cost of a held answer, beside `gate-cached`.
  *
  * To add one: a factory below that builds it and returns `repeat(call, close)` (or a `prepare`
  * that makes what each call consumes). Run `npm run build` first: jwt-gate comes from `dist/`.
@@ -161,6 +163,32 @@ async function dpopGate(setup: Setup, cache: boolean): Promise<Candidate> {
   return { prepare, close: () => gate.close() }
 }
 
+/** An opaque token, introspected once at a loopback endpoint; each call finds the held answer. */
+async function introspectedGate(setup: Setup): Promise<Candidate> {
+  const exp = Math.floor(Date.now() / 1000) + 3600
+  const answer = { active: true, iss: ISSUER, sub: 'bench', aud: AUDIENCE, exp, scope: 'read' }
+  const server = createServer((req, res) => {
+    req.resume()
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/introspect`
+  const clientSecret = 'bench-introspection-client-secret-0123456789'
+  const introspection = { endpoint, clientId: 'bench', clientSecret, cacheTtl: 3600 }
+  const issuer = { issuer: ISSUER, audience: AUDIENCE, key: gateKey(setup.alg, setup.material) }
+  const gate = createAuthenticator({ issuers: [{ ...issuer, introspection }] })
+  const request = { headers: { authorization: 'Bearer 2YotnFZFEjr1zCsicMWpAA-opaque-bench' } }
+  if ((await gate.authenticate(request))?.verifiedBy !== 'introspection')
+    throw new Error('gate-introspected: the token was not introspected')
+  return repeat(
+    () => gate.authenticate(request),
+    async () => {
+      await gate.close()
+      server.close()
+    },
+  )
+}
+
 /** The candidates by name. */
 export const CANDIDATES: Record<string, (setup: Setup) => Promise<Candidate>> = {
   gate: (setup) => bearerGate(setup, { cache: false }),
@@ -189,6 +217,7 @@ export const CANDIDATES: Record<string, (setup: Setup) => Promise<Candidate>> = 
   'gate-cached-discovery-resource': (setup) => remoteGate(setup, true),
   dpop: (setup) => dpopGate(setup, true),
   'dpop-nocache': (setup) => dpopGate(setup, false),
+  'gate-introspected': introspectedGate,
 }
 
 /** Builds the named candidate, or fails naming the known ones. */

@@ -9,7 +9,7 @@
  * is a step of that clock, never a sleep.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
 import type { AuthenticateOptions, IssuerOptions } from '../../src/index.js'
 import { createMemoryRevocationStore } from '../../src/stores/memory.js'
@@ -22,11 +22,11 @@ import {
 } from '../helpers/oidc-provider.js'
 import type { IntrospectionProviderOptions, OidcProvider } from '../helpers/oidc-provider.js'
 import { expectPass, expectRefused, startGate } from './gate.js'
+import { connectRedis, deleteKeys } from '../stores/redis-helpers.js'
 import type { Gate } from './gate.js'
 
 const RESOURCE = 'https://api.example.test/'
 const INTROSPECTION_PATH = '/token/introspection'
-const REDIS_URL = 'redis://127.0.0.1:6379'
 
 let op: OidcProvider | undefined
 const gates: Gate[] = []
@@ -151,13 +151,24 @@ describe('introspection of opaque tokens at a real provider', () => {
   it('shares answers between two gates through Redis: one call for both', async () => {
     await provider()
     const prefix = `jwt-gate-test:${randomUUID()}:`
-    const caches = [0, 1].map(() => createRedisIntrospectionCache({ redis: REDIS_URL, prefix }))
+    // Connected clients (as an app's would be), and A's write (best effort, after its answer) seen
+    // in Redis before B asks: two instances that miss at the same moment each make a call.
+    const clients = [await connectRedis(), await connectRedis()]
+    const caches = clients.map((redis) => createRedisIntrospectionCache({ redis, prefix }))
     const [a, b] = caches.map((cache) => gate({ cache }))
     const token = await op!.token()
     await expectPass(a!, token)
+    await vi.waitFor(async () => expect(await clients[0]!.keys(`${prefix}*`)).toHaveLength(1), {
+      timeout: 2000,
+      interval: 10,
+    })
     await expectPass(b!, token)
     await expectPass(b!, token)
     expect(calls()).toBe(1)
+    for (const redis of clients) {
+      await deleteKeys(redis, prefix)
+      redis.disconnect()
+    }
   })
 
   it('makes one call for 1,000 concurrent requests with one token', async () => {
