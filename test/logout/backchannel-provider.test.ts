@@ -75,7 +75,7 @@ interface Stores {
  */
 async function twoInstances(
   stores: () => Stores,
-  logout?: Partial<BackchannelLogoutOptions>,
+  logout: Partial<BackchannelLogoutOptions> = {},
 ): Promise<{ a: Instance; b: Instance; op: LoginProvider }> {
   const [a, b] = [await instance(), await instance()]
   const op = await provider(a)
