@@ -1,9 +1,9 @@
 /**
  * Turns an issuer resolver's answer into a tenant issuer, by the same schema and resolution as an
  * entry of `issuers` (so every key source works for a tenant), plus the rules only an answer needs:
- * its `issuer` must be the token's `iss` exactly, and its secret must not be a static issuer's
- * secret or public key, and it takes no `introspection`. Whatever is wrong throws an `AuthConfigError` naming the option under
- * {@link TENANT_OPTION}; the pipeline turns it into a 500, never a pass.
+ * its `issuer` must be the token's `iss` exactly, its secret must not be a static issuer's secret
+ * or public key, and it takes no `introspection`. Whatever is wrong throws an `AuthConfigError`
+ * naming the option under {@link TENANT_OPTION}; the pipeline turns it into a 500, never a pass.
  *
  * @module
  */
