@@ -1,9 +1,9 @@
 /**
  * Turns an issuer resolver's answer into a tenant issuer, by the same schema and resolution as an
  * entry of `issuers` (so every key source works for a tenant), plus the rules only an answer needs:
- * its `issuer` must be the token's `iss` exactly, and its secret must not be a static issuer's
- * secret or public key. Whatever is wrong throws an `AuthConfigError` naming the option under
- * {@link TENANT_OPTION}; the pipeline turns it into a 500, never a pass.
+ * its `issuer` must be the token's `iss` exactly, its secret must not be a static issuer's secret
+ * or public key, and it takes no `introspection`. Whatever is wrong throws an `AuthConfigError`
+ * naming the option under {@link TENANT_OPTION}; the pipeline turns it into a 500, never a pass.
  *
  * @module
  */
@@ -45,6 +45,14 @@ export function resolveTenant(
   // As for a static issuer: its own DPoP mode would otherwise be silently ignored.
   if (options.dpop !== undefined && !dpop) {
     throw new AuthConfigError(`${TENANT_OPTION}.dpop`, 'needs the gate\'s "dpop" option')
+  }
+  // Refused rather than half-supported: an introspector holds a cache that nothing would close
+  // when the tenant is dropped, and opaque tokens carry no `iss` to find a tenant by.
+  if (options.introspection !== undefined) {
+    throw new AuthConfigError(
+      `${TENANT_OPTION}.introspection`,
+      'is not supported for a tenant; configure the issuer in "issuers"',
+    )
   }
   const resolved = resolveIssuer(options, TENANT_OPTION)
   const keys = [...staticKeys, ...resolved.keys.configured]

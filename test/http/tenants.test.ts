@@ -156,6 +156,32 @@ describe('multi-tenant issuers', () => {
     expect(lines.join('\n')).toContain('issuerResolver.resolve().dpop')
   })
 
+  it('refuses (500) a tenant with introspection, naming the option, and remembers nothing', async () => {
+    const { t, get, lines, asked } = setup({
+      resolve: (iss) =>
+        iss === a.issuer
+          ? {
+              ...tenantOf(a),
+              introspection: {
+                endpoint: `${a.issuer}/token/introspection`,
+                clientId: 'gate',
+                clientSecret: 'a-client-secret-long-enough-for-basic',
+                jwt: 'always',
+              },
+            }
+          : undefined,
+    })
+    const token = await a.token()
+    expectRejected(await get(token), t, 500, 'ERR_AUTH_ISSUER_MISCONFIGURED')
+    expect(lines.join('\n')).toContain('issuerResolver.resolve().introspection')
+    expect(lines.join('\n')).not.toContain('a-client-secret-long-enough-for-basic')
+    // Never held: the next request asks again, and is refused again.
+    expectRejected(await get(token), t, 500, 'ERR_AUTH_ISSUER_MISCONFIGURED')
+    expect(asked).toHaveLength(2)
+    // The introspection endpoint was never called.
+    expect(a.hits.get('/token/introspection') ?? 0).toBe(0)
+  })
+
   it('refuses (500) invalid options, and the log holds the option, never the secret', async () => {
     const secret = 'too-short-secret'
     const { t, get, lines, asked } = setup({

@@ -231,10 +231,10 @@ describe.runIf(redisUp)('a store that is down', () => {
       store: revocations,
       replayStore: replay,
       clock,
-      logout: { revokeBy: 'sub', timeout: 300 },
+      logout: { timeout: 300 },
     })
     try {
-      const body = form(await sign(claims({ sub: 'gina' })))
+      const body = form(await sign(claims({ sub: 'gina', sid: 'gina-laptop' })))
       proxy.set('cut')
       const down = await target.post(body)
       expect(down.status).toBe(503)
@@ -250,7 +250,15 @@ describe.runIf(redisUp)('a store that is down', () => {
       await vi.waitFor(() => replay.remember(`${prefix}probe`, NOW_S + 60), { timeout: 5000 })
       const retried = await target.post(body)
       expect(retried.status).toBe(200)
-      expect(await revocations.isRevoked({ subject: 'gina', issuedAt: NOW_S })).toBe(true)
+      // The session is revoked (by its sid, the default), not the user's other session.
+      const session = (sid: string) => ({
+        subject: 'gina',
+        issuer: op.issuer,
+        issuedAt: NOW_S,
+        claims: { iss: op.issuer, sub: 'gina', sid, iat: NOW_S },
+      })
+      expect(await revocations.isRevoked(session('gina-laptop'))).toBe(true)
+      expect(await revocations.isRevoked(session('gina-phone'))).toBe(false)
     } finally {
       await Promise.all([target.close(), revocations.close(), replay.close(), proxy.stop()])
       const redis = await connectRedis()
