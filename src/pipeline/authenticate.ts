@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { CredentialsRequiredError, InvalidRequestError } from '../errors.js'
+import { CredentialsRequiredError, InvalidRequestError, InvalidTokenError } from '../errors.js'
 import type { AuthContext, TokenSource } from '../context/types.js'
 import { checkCsrf } from '../request/csrf.js'
 import { assertBearerTokenSyntax, extractCustom, extractFromSources } from '../request/extract.js'
@@ -221,7 +221,14 @@ function checkStoresAndReport(
 ): MaybePromise<AuthContext> {
   attempt.verifiedClaims = verified.registered
   const { dpop } = attempt.pipeline.config
-  if (dpop === undefined) return checkStoresAndReportBound(undefined, verified, attempt)
+  if (dpop === undefined) {
+    // A gate that checks no proofs must not take a DPoP-bound token as a bearer token, as it
+    // never takes a certificate-bound one without its certificate.
+    if (verified.jkt !== undefined) {
+      throw new InvalidTokenError('ERR_AUTH_DPOP_REQUIRED', 'DPoP-bound token; DPoP is off')
+    }
+    return checkStoresAndReportBound(undefined, verified, attempt)
+  }
   const { proof, token, nowMs } = attempt
   const mode = verified.issuer.dpopMode
   const bound = checkSenderConstraint(dpop, proof, token, verified.jkt, nowMs, mode)

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InvalidTokenError } from '../errors.js'
 import { checkRegisteredClaims } from '../claims/registered.js'
 import { parseClaims } from '../claims/parse.js'
 import { readRoles, readScopes } from '../claims/mapping.js'
@@ -56,9 +57,16 @@ export function toVerifiedToken(signed: SignedToken, parsedClaims: unknown): Ver
   }
 }
 
-/** `cnf.jkt` when the token has one; a `cnf` of another shape binds to no DPoP key. */
+/**
+ * `cnf.jkt` when the token has one (RFC 9449 §6.1); a `cnf` without `jkt` binds to no DPoP key, and
+ * a `jkt` that is not a non-empty string is refused.
+ */
 export function boundJkt(cnf: unknown): string | undefined {
   if (typeof cnf !== 'object' || cnf === null) return undefined
   const { jkt } = cnf as { jkt?: unknown }
-  return typeof jkt === 'string' ? jkt : undefined
+  if (jkt === undefined) return undefined
+  // A binding that cannot be read is refused, never taken for no binding.
+  if (typeof jkt !== 'string' || jkt === '')
+    throw new InvalidTokenError('ERR_AUTH_CLAIMS_INVALID', "'cnf.jkt' is not a thumbprint")
+  return jkt
 }
