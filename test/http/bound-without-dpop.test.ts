@@ -14,10 +14,10 @@ const options = { issuers: [{ issuer: ISSUER, key: { pem: ed25519.publicPem } }]
 const JKT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I'
 
 async function answer(cnf: unknown) {
-  const { app, ran } = createTestApp(options, { errorHandler: true })
+  const testApp = createTestApp(options, { errorHandler: true })
   const token = await sign(ed25519.privateKey, { claims: { cnf } })
-  const res = await request(app).get('/protected').set('Authorization', `Bearer ${token}`)
-  return { res, ran: ran() }
+  const res = await request(testApp.app).get('/protected').set('Authorization', `Bearer ${token}`)
+  return { res, ran: testApp.ran() }
 }
 
 describe('a DPoP-bound token at a gate without dpop', () => {
