@@ -13,6 +13,7 @@ import { createNatsRevocationStore } from '../../src/stores/nats/index.js'
 import { createPostgresRevocationStore } from '../../src/stores/postgres/index.js'
 import { createRedisRevocationStore } from '../../src/stores/redis/index.js'
 import { ConfigError, readString, type Env } from '../shared/env.js'
+import { REVOCATION_BUS_URLS } from '../../src/cli/example-env-revocation.js'
 
 /** How revocations travel between instances. */
 export type RevocationBusConfig =
@@ -24,20 +25,6 @@ export type RevocationBusConfig =
  * token expired.
  */
 export const REVOCATION_LIFETIME = 86_400
-
-const URL_OF = {
-  redis: { variable: 'REDIS_URL', pattern: /^rediss?:\/\/./, says: 'a redis:// or rediss:// URL' },
-  postgres: {
-    variable: 'DATABASE_URL',
-    pattern: /^postgres(ql)?:\/\//,
-    says: 'a postgres:// or postgresql:// URL',
-  },
-  nats: {
-    variable: 'NATS_URL',
-    pattern: /^(nats|tls):\/\/[^,\s]+(,\s*(nats|tls):\/\/[^,\s]+)*$/,
-    says: 'nats:// or tls:// URLs, comma-separated',
-  },
-} as const
 
 /** The bus `REVOCATION_BUS` names (lower-cased), or undefined when unset. */
 export function revocationBusKind(env: Env): string | undefined {
@@ -53,7 +40,7 @@ export function readRevocationBus(env: Env): RevocationBusConfig | undefined {
   if (kind !== 'nats' && nats !== undefined)
     throw new ConfigError('NATS_URL', 'is set but REVOCATION_BUS is not nats')
   if (kind === undefined) return undefined
-  const { variable, pattern, says } = URL_OF[kind]
+  const { variable, pattern, says } = REVOCATION_BUS_URLS[kind]
   const url = readString(env, variable)
   if (url === undefined) throw new ConfigError(variable, `is required with REVOCATION_BUS=${kind}`)
   if (!pattern.test(url)) throw new ConfigError(variable, `must be ${says}`)

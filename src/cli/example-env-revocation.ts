@@ -9,7 +9,8 @@
 import { read, type Env } from './env-values.js'
 import type { ProblemList } from './problems.js'
 
-const URL_OF = {
+/** The URL variable of each bus, and what its value must look like (the example app reads it too). */
+export const REVOCATION_BUS_URLS = {
   redis: { variable: 'REDIS_URL', pattern: /^rediss?:\/\/./, says: 'a redis:// or rediss:// URL' },
   postgres: {
     variable: 'DATABASE_URL',
@@ -38,7 +39,7 @@ export function checkRevocationBus(env: Env, problems: ProblemList): void {
     problems.error('REVOCATION_BUS', 'must be redis, postgres or nats')
     return
   }
-  const { variable, pattern, says } = URL_OF[kind]
+  const { variable, pattern, says } = REVOCATION_BUS_URLS[kind]
   const url = read(env, variable)
   if (url === undefined) problems.error(variable, `is required with REVOCATION_BUS=${kind}`)
   else if (!pattern.test(url)) problems.error(variable, `must be ${says}`)

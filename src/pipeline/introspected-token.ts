@@ -11,7 +11,6 @@
 import { InvalidTokenError } from '../errors.js'
 import { checkRegisteredClaims, checkTimeWindow } from '../claims/registered.js'
 import { parseClaims } from '../claims/parse.js'
-import { readRoles, readScopes } from '../claims/mapping.js'
 import type { IntrospectionAnswer } from '../introspection/answer.js'
 import type { Introspector } from '../introspection/introspector.js'
 import type { ResolvedIssuer } from '../options/resolve.js'
@@ -20,9 +19,8 @@ import type { TokenSource } from '../context/types.js'
 import { continueWith } from './maybe-promise.js'
 import type { MaybePromise } from './maybe-promise.js'
 import type { Pipeline } from './pipeline.js'
-import { deepFreeze } from './verified-cache.js'
 import type { VerifiedToken } from './verified-cache.js'
-import { boundJkt } from './verify-claims.js'
+import { verifiedTokenOf } from './verify-claims.js'
 
 /** Three non-empty base64url segments: what the JWS path takes; anything else is opaque. */
 const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/
@@ -88,26 +86,7 @@ function toIntrospectedToken(
   issuer: ResolvedIssuer,
 ): VerifiedToken {
   const payload = answer.claims!
-  const claims = deepFreeze(parsed)
-  const verified: VerifiedToken = {
-    issuer,
-    header: NO_HEADER,
-    registered: {
-      iss: payload.iss,
-      sub: payload.sub,
-      jti: payload.jti,
-      iat: payload.iat,
-      nbf: payload.nbf,
-      exp: payload.exp,
-      cnf: payload.cnf,
-    },
-    claims,
-    roles: Object.freeze(readRoles(claims, issuer.rolesPath)),
-    scopes: Object.freeze(readScopes(claims, issuer.scopesPaths)),
-    key: undefined,
-    verifiedBy: 'introspection',
-    jkt: boundJkt(payload.cnf),
-  }
+  const verified = verifiedTokenOf(issuer, NO_HEADER, payload, parsed, undefined, 'introspection')
   mapped.set(answer, verified)
   return verified
 }

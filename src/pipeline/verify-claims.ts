@@ -34,26 +34,34 @@ export function parseClaimsSchema({ decoded, issuer }: SignedToken): MaybePromis
  */
 export function toVerifiedToken(signed: SignedToken, parsedClaims: unknown): VerifiedToken {
   const { decoded, issuer, key } = signed
-  const { payload } = decoded
+  const verifiedBy = issuer.introspection?.jwt === true ? 'signature+introspection' : 'signature'
+  return verifiedTokenOf(issuer, decoded.header, decoded.payload, parsedClaims, key, verifiedBy)
+}
+
+/**
+ * The {@link VerifiedToken} of a payload checked one way or another (a signature, an
+ * introspection answer): registered claims kept, claims frozen, roles and scopes read once.
+ */
+export function verifiedTokenOf(
+  issuer: VerifiedToken['issuer'],
+  header: VerifiedToken['header'],
+  payload: Readonly<Record<string, unknown>>,
+  parsedClaims: unknown,
+  key: VerifiedToken['key'],
+  verifiedBy: VerifiedToken['verifiedBy'],
+): VerifiedToken {
   const claims = deepFreeze(parsedClaims)
+  const { iss, sub, jti, iat, nbf, exp, cnf } = payload as VerifiedToken['registered']
   return {
     issuer,
-    header: decoded.header,
-    registered: {
-      iss: payload.iss,
-      sub: payload.sub,
-      jti: payload.jti,
-      iat: payload.iat,
-      nbf: payload.nbf,
-      exp: payload.exp,
-      cnf: payload.cnf,
-    },
+    header,
+    registered: { iss, sub, jti, iat, nbf, exp, cnf },
     claims,
     roles: Object.freeze(readRoles(claims, issuer.rolesPath)),
     scopes: Object.freeze(readScopes(claims, issuer.scopesPaths)),
     key,
-    verifiedBy: issuer.introspection?.jwt === true ? 'signature+introspection' : 'signature',
-    jkt: boundJkt(payload.cnf),
+    verifiedBy,
+    jkt: boundJkt(cnf),
   }
 }
 
