@@ -67,6 +67,21 @@ describe.skipIf(!available)('redis revocation store', () => {
     await store.close()
   })
 
+  it('stores a claim mark under <prefix>claim:<claim>:<value> for its ttl and the largest tolerance, never shortened', async () => {
+    const prefix = newPrefix()
+    const store = createRedisRevocationStore({ redis: admin, prefix })
+    const kept = (300 + MAX_CLOCK_TOLERANCE) * 1000
+    await store.revokeClaim('sid', 's-1', 1_700_000_000, 300)
+    expect(await admin.get(`${prefix}claim:sid:s-1`)).toBe('1700000000')
+    expect(await admin.pttl(`${prefix}claim:sid:s-1`)).toBeGreaterThan(kept - 2000)
+    expect(await admin.pttl(`${prefix}claim:sid:s-1`)).toBeLessThanOrEqual(kept)
+    // An earlier, shorter revocation neither moves the mark back nor shortens it.
+    await store.revokeClaim('sid', 's-1', 1_600_000_000, 10)
+    expect(await admin.get(`${prefix}claim:sid:s-1`)).toBe('1700000000')
+    expect(await admin.pttl(`${prefix}claim:sid:s-1`)).toBeGreaterThan(kept - 2000)
+    await store.close()
+  })
+
   it('stores a subject mark under <prefix>sub:<subject> for its ttl and the largest tolerance, never shortened', async () => {
     const prefix = newPrefix()
     const store = createRedisRevocationStore({ redis: admin, prefix })
