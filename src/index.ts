@@ -45,7 +45,7 @@
 // size limits (300 lines a file, about 60 a function).
 import './express/augment.js'
 
-// The public surface: 48 names, each group here for a reason a user has. Everything else is
+// The public surface: 45 names, each group here for a reason a user has. Everything else is
 // internal; the repository's own tools (CLI, example app, benchmark, tests) import it by path.
 // api/jwt-gate.api.md lists every export with its signature; `npm run api:check` guards it.
 
@@ -70,7 +70,9 @@ export { authErrorHandler } from './express/error-handler.js'
 
 // The framework-free core, for servers other than Express (and for tests without HTTP).
 export { createAuthenticator } from './pipeline/authenticator.js'
-export type { Authenticator, AuthRequest, ReadinessReport } from './pipeline/authenticator.js'
+// Its request and readiness types are `Parameters<Authenticator['authenticate']>[0]` and
+// `ReturnType<Authenticator['readiness']>`: derived, not exported.
+export type { Authenticator } from './pipeline/authenticator.js'
 
 // The options: what users write, typed; a key source is one member of the KeySource union.
 export type {
@@ -106,10 +108,5 @@ export { InsufficientUserAuthenticationError } from './step-up/errors.js'
 export type { AuthErrorCode, JwtGateError } from './errors.js'
 
 // The store contracts, for writing an adapter (the shipped ones are under jwt-gate/stores/*).
-export type {
-  ReplayStore,
-  RevocationQuery,
-  RevocationStore,
-  UserRecord,
-  UserStore,
-} from './stores/types.js'
+// (A revocation query is `Parameters<RevocationStore['isRevoked']>[0]`.)
+export type { ReplayStore, RevocationStore, UserRecord, UserStore } from './stores/types.js'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
-import type { AuthContext, RevocationQuery, RevocationStore } from '../../src/index.js'
+import type { AuthContext, RevocationStore } from '../../src/index.js'
+import type { RevocationQuery } from '../../src/stores/types.js'
 import { createMemoryUserStore } from '../../src/stores/memory.js'
 import {
   ISSUER,

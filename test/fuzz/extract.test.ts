@@ -7,7 +7,7 @@ import { parse as parseCookies } from 'cookie'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isAuthError } from '../../src/index.js'
-import type { AuthRequest } from '../../src/index.js'
+import type { AuthRequest } from '../../src/pipeline/authenticator.js'
 import { extractToken } from '../../src/request/extract.js'
 import type { ExtractionPolicy } from '../../src/request/extract.js'
 import {

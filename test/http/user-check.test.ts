@@ -6,10 +6,10 @@ import { clock, ISSUER, NOW_S, sign } from '../helpers/tokens.js'
 import type {
   AuthenticateOptions,
   RejectionEvent,
-  RevocationQuery,
   UserRecord,
   UserStore,
 } from '../../src/index.js'
+import type { RevocationQuery } from '../../src/stores/types.js'
 import { cacheUserStore } from '../../src/stores/cache/index.js'
 import { InexactUserMatchError } from '../../src/stores/validate.js'
 import { expectRejected, invalidToken } from './expect.js'

@@ -9,7 +9,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AuthConfigError, createAuthenticator } from '../../src/index.js'
-import type { AuthenticateOptions, ReadinessReport } from '../../src/index.js'
+import type { AuthenticateOptions } from '../../src/index.js'
+import type { ReadinessReport } from '../../src/pipeline/authenticator.js'
 import { startOidcProvider } from '../helpers/oidc-provider.js'
 import type { OidcProvider, OidcProviderOptions } from '../helpers/oidc-provider.js'
 import { NOW, sign } from '../helpers/tokens.js'

@@ -7,7 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../src/index.js'
-import type { AuthRequest, AuthenticateOptions } from '../../src/index.js'
+import type { AuthenticateOptions } from '../../src/index.js'
+import type { AuthRequest } from '../../src/pipeline/authenticator.js'
 import { ed25519 } from '../helpers/keys.js'
 import { ISSUER, clock, sign } from '../helpers/tokens.js'
 

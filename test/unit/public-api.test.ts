@@ -1,16 +1,16 @@
 /**
- * The package root stays small (issue 22): at most 48 names, types included (45 after issue 22; the
- * readiness report and the replay-store contract came with the standards; issue 25 added
- * the step-up guard and its error). Counted by the
- * TypeScript compiler, since type-only exports do not exist at run time. The full list, with
- * signatures, is api/jwt-gate.api.md (`npm run api:check` in CI).
+ * The package root stays small (issue 22): at most 45 names, types included; a type that can be
+ * derived from an exported one (the authenticator's request and readiness report, the revocation
+ * query) is not exported. Counted by the TypeScript compiler, since type-only exports do not
+ * exist at run time. The full list, with signatures, is api/jwt-gate.api.md (`npm run api:check`
+ * in CI).
  */
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url))
-const MAX_ROOT_EXPORTS = 48
+const MAX_ROOT_EXPORTS = 45
 
 function rootExports(): string[] {
   const program = ts.createProgram([INDEX], {
