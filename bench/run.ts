@@ -68,18 +68,16 @@ async function slice(server: Server, creds: Credentials, round: number, s: numbe
   // Bounded in time (autocannon's `duration`) and in count (stopped at `maxRequests`; autocannon's
   // own `amount` would make it ignore the duration).
   const maxRequests = Math.min(Math.ceil(s * 50_000), cap)
-  const instance = autocannon({
-    url: `${server.url}/`,
-    connections,
-    duration: s,
-    timeout: 10,
-    ...options,
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const settings = { url: `${server.url}/`, connections, duration: s, timeout: 10, ...options }
+    const instance = autocannon(settings, (error: Error | null, done) =>
+      error ? reject(error) : resolve(done),
+    )
+    let answered = 0
+    instance.on('response', () => {
+      if (++answered === maxRequests) instance.stop()
+    })
   })
-  let answered = 0
-  instance.on('response', () => {
-    if (++answered === maxRequests) instance.stop()
-  })
-  const result = await instance
   const after = await cpuMicros(server)
   const requests = result.requests.total
   return {
