@@ -30,6 +30,17 @@ export interface DpopChallenge {
   readonly bearerToo: boolean
 }
 
+/** What a challenge says besides its realm and error. */
+export interface ChallengeDetails {
+  /** `error_description`, with an error only. */
+  readonly description?: string | undefined
+  readonly scope?: readonly string[] | undefined
+  /** RFC 9728 `resource_metadata`. */
+  readonly resourceMetadata?: string | undefined
+  /** RFC 9470 `acr_values` and `max_age`, with an error only. */
+  readonly stepUp?: StepUpParameters | undefined
+}
+
 /**
  * Builds an RFC 6750 §3 `WWW-Authenticate` challenge, with the RFC 9728 §5.1 `resource_metadata`
  * parameter when the gate has a `resource`: the URL of its protected-resource metadata, from which
@@ -44,11 +55,9 @@ export interface DpopChallenge {
 export function buildChallenge(
   realm: string,
   error?: BearerErrorValue,
-  description?: string,
-  scope?: readonly string[],
-  resourceMetadata?: string,
-  stepUp?: StepUpParameters,
+  details: ChallengeDetails = {},
 ): string {
+  const { description, scope, resourceMetadata, stepUp } = details
   const params = [`realm="${quoteSafe(realm)}"`]
   // A parsed URL (options/resolve.ts) carries no `"` or `\`: quoteSafe changes nothing in it.
   if (resourceMetadata !== undefined)
@@ -87,20 +96,9 @@ export interface ChallengeParts {
  */
 export function errorChallenge(parts: ChallengeParts, stepUp?: StepUpParameters): string {
   const { realm, error, message, scope, resourceMetadata, dpop } = parts
-  if (dpop === undefined) {
-    return buildChallenge(realm, error, message, scope, resourceMetadata, stepUp)
-  }
-  const { challenge, used } = dpop
-  return buildDpopChallenges(
-    challenge,
-    used,
-    realm,
-    error,
-    message,
-    scope,
-    resourceMetadata,
-    stepUp,
-  )
+  const details = { description: message, scope, resourceMetadata, stepUp }
+  if (dpop === undefined) return buildChallenge(realm, error, details)
+  return buildDpopChallenges(dpop.challenge, dpop.used, realm, error, details)
 }
 
 /**
@@ -113,31 +111,17 @@ export function buildDpopChallenges(
   usedDpop: boolean,
   realm: string,
   error?: BearerErrorValue,
-  description?: string,
-  scope?: readonly string[],
-  resourceMetadata?: string,
-  stepUp?: StepUpParameters,
+  details: ChallengeDetails = {},
 ): string {
   const dpopError = error === 'invalid_dpop_proof' || error === 'use_dpop_nonce'
   const toDpop = dpopError || usedDpop || !dpop.bearerToo
-  const dpopChallenge = buildChallenge(
-    realm,
-    toDpop ? error : undefined,
-    description,
-    scope,
-    resourceMetadata,
-    stepUp,
-  ).replace(/^Bearer /, 'DPoP ')
+  const dpopChallenge = buildChallenge(realm, toDpop ? error : undefined, details).replace(
+    /^Bearer /,
+    'DPoP ',
+  )
   const withAlgs = `${dpopChallenge}, algs="${quoteSafe(dpop.algs)}"`
   if (!dpop.bearerToo) return withAlgs
-  const bearer = buildChallenge(
-    realm,
-    toDpop ? undefined : error,
-    description,
-    scope,
-    resourceMetadata,
-    stepUp,
-  )
+  const bearer = buildChallenge(realm, toDpop ? undefined : error, details)
   return `${bearer}, ${withAlgs}`
 }
 

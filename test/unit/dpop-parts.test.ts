@@ -97,10 +97,14 @@ describe('challenges', () => {
     expect(buildDpopChallenges(required, false, 'api')).toBe('DPoP realm="api", algs="ES256 EdDSA"')
   })
   it('allowed: Bearer then DPoP; a proof error goes to DPoP, a bearer error to Bearer', () => {
-    expect(buildDpopChallenges(allowed, true, 'api', 'invalid_dpop_proof', 'bad')).toBe(
+    expect(
+      buildDpopChallenges(allowed, true, 'api', 'invalid_dpop_proof', { description: 'bad' }),
+    ).toBe(
       'Bearer realm="api", DPoP realm="api", error="invalid_dpop_proof", error_description="bad", algs="ES256 EdDSA"',
     )
-    expect(buildDpopChallenges(allowed, false, 'api', 'invalid_token', 'expired')).toBe(
+    expect(
+      buildDpopChallenges(allowed, false, 'api', 'invalid_token', { description: 'expired' }),
+    ).toBe(
       'Bearer realm="api", error="invalid_token", error_description="expired", DPoP realm="api", algs="ES256 EdDSA"',
     )
   })

@@ -51,7 +51,7 @@ describe('error messages need no replacement in the challenge', () => {
   })
 
   it.each(messages)('%s', (message) => {
-    const challenge = buildChallenge('api', 'invalid_token', message)
+    const challenge = buildChallenge('api', 'invalid_token', { description: message })
     expect(challenge).toContain(`error_description="${message}"`)
   })
 

@@ -64,7 +64,7 @@ describe('errors', () => {
   })
 
   it('never let quotes or control characters break the challenge', () => {
-    expect(buildChallenge('a"b\\c', 'invalid_token', 'x\r\ny"')).toBe(
+    expect(buildChallenge('a"b\\c', 'invalid_token', { description: 'x\r\ny"' })).toBe(
       'Bearer realm="a?b?c", error="invalid_token", error_description="x??y?"',
     )
   })

@@ -61,7 +61,10 @@ describe('the document', () => {
   })
   it('puts resource_metadata in the challenge', () => {
     expect(
-      buildChallenge('api', 'invalid_token', 'bad', undefined, 'https://h/.well-known/x'),
+      buildChallenge('api', 'invalid_token', {
+        description: 'bad',
+        resourceMetadata: 'https://h/.well-known/x',
+      }),
     ).toBe(
       'Bearer realm="api", resource_metadata="https://h/.well-known/x", error="invalid_token", error_description="bad"',
     )
