@@ -3,12 +3,7 @@ import request from 'supertest'
 import { createTestApp } from '../helpers/app.js'
 import { ed25519, ed25519Other, rawEd25519Base64 } from '../helpers/keys.js'
 import { clock, ISSUER, NOW_S, sign } from '../helpers/tokens.js'
-import type {
-  AuthenticateOptions,
-  RejectionEvent,
-  UserRecord,
-  UserStore,
-} from '../../src/index.js'
+import type { AuthenticateOptions, RejectionEvent, UserRecord, UserStore } from '../../src/index.js'
 import type { RevocationQuery } from '../../src/stores/types.js'
 import { cacheUserStore } from '../../src/stores/cache/index.js'
 import { InexactUserMatchError } from '../../src/stores/validate.js'
