@@ -10,9 +10,8 @@
  * iterations of each, to check the file works. Uses the built package (`npm run build` first).
  */
 import { bench, describe } from 'vitest'
-import { ALGORITHMS, createFixture, signToken } from '../fixture.js'
-import type { BenchAlgorithm } from '../fixture.js'
-import { candidate } from './candidates.js'
+import { ALGORITHMS } from '../fixture.js'
+import { candidate, createSetup } from './candidates.js'
 import type { Setup } from './candidates.js'
 
 const OPTIONS =
@@ -46,15 +45,9 @@ async function verifiers(setup: Setup) {
   return list
 }
 
-const fixture = createFixture()
 const setups = await Promise.all(
-  ALGORITHMS.map(async (alg: BenchAlgorithm) => {
-    const [signer, material] = [fixture.signers[alg], fixture.public.keys[alg]]
-    const setup = { alg, signer, material, token: await signToken(signer, alg) }
-    return [alg, await verifiers(setup)] as const
-  }),
+  ALGORITHMS.map(async (alg) => [alg, await verifiers(await createSetup(alg))] as const),
 )
-fixture.dispose()
 
 for (const [alg, list] of setups) {
   describe(alg, () => {
