@@ -60,11 +60,10 @@ for (const name of only ?? []) {
 }
 
 async function slice(server: Server, creds: Credentials, round: number, s: number): Promise<Slice> {
+  // Bounded in time (autocannon's `duration`) and in count (stopped at `cap`; autocannon's own
+  // `amount` would make it ignore the duration).
   const { cap, options } = load(server, creds, s, connections)
   const before = await cpuMicros(server)
-  // Bounded in time (autocannon's `duration`) and in count (stopped at `maxRequests`; autocannon's
-  // own `amount` would make it ignore the duration).
-  const maxRequests = Math.min(Math.ceil(s * 50_000), cap)
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const settings = { url: `${server.url}/`, connections, duration: s, timeout: 10, ...options }
     const instance = autocannon(settings, (error: Error | null, done) =>
@@ -72,7 +71,7 @@ async function slice(server: Server, creds: Credentials, round: number, s: numbe
     )
     let answered = 0
     instance.on('response', () => {
-      if (++answered === maxRequests) instance.stop()
+      if (++answered === cap) instance.stop()
     })
   })
   const after = await cpuMicros(server)

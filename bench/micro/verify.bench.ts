@@ -1,9 +1,8 @@
 /**
- * The verify path alone, per algorithm, in one process: raw `node:crypto` signature verification
- * (the floor), jose's `jwtVerify`, jsonwebtoken's `verify` (what express-jwt and passport-jwt run;
- * it has no EdDSA), fast-jwt without its cache, and jwt-gate's framework-free authenticator with
- * the verified-token cache off (a full verification: the fair comparison) and on (a repeated
- * token: a cache hit): candidates of ./candidates.ts. Every verifier pins the algorithm, issuer
+ * The verify path alone, per algorithm, in one process: the `ROWS` below, candidates of
+ * ./candidates.ts, from raw `node:crypto` signature verification (the floor) to jwt-gate's
+ * framework-free authenticator with its verified-token cache off (a full verification: the fair
+ * comparison) and on (a repeated token: a cache hit). Every verifier pins the algorithm, issuer
  * and audience, and is checked to accept the token before it is timed.
  *
  * `npm run bench:micro` (`vitest bench --run bench/micro`); `BENCH_SMOKE=1` runs a few
