@@ -5,38 +5,27 @@
  * bounded by the proofs made for it. Nothing here is ever a real credential.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
 import type { Request } from 'autocannon'
+import { calculateJwkThumbprint } from 'jose'
 import { signToken } from './fixture.js'
 import type { BenchAlgorithm, Signer } from './fixture.js'
 
-/** A client's DPoP key and the access token bound to it. */
-export interface DpopClient {
-  /** The proof algorithm: EdDSA with EdDSA tokens, ES256 with any other. */
-  alg: 'ES256' | 'EdDSA'
-  privateKey: KeyObject
-  /** The public JWK, as the proofs' `jwk` header carries it. */
-  jwk: Record<string, string>
-  token: string
-  /** base64url(SHA-256(token)): every proof's `ath`. */
-  ath: string
-}
+/** A client's DPoP key, its public JWK and the access token bound to it (`ath` its hash). */
+export type DpopClient = Awaited<ReturnType<typeof createDpopClient>>
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 
 /** A fresh proof key and a one-hour token of `alg`, signed by `signer`, bound to it. */
-export async function createDpopClient(signer: Signer, alg: BenchAlgorithm): Promise<DpopClient> {
-  const proofAlg = alg === 'EdDSA' ? 'EdDSA' : 'ES256'
+export async function createDpopClient(signer: Signer, alg: BenchAlgorithm) {
+  // The proof algorithm: EdDSA with EdDSA tokens, ES256 with any other.
+  const proofAlg: 'ES256' | 'EdDSA' = alg === 'EdDSA' ? 'EdDSA' : 'ES256'
   const pair =
     proofAlg === 'EdDSA'
       ? generateKeyPairSync('ed25519')
       : generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const jwk = pair.publicKey.export({ format: 'jwk' }) as Record<string, string>
-  // RFC 7638 thumbprint: the required members in lexicographic order.
-  const members = jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : ['crv', 'kty', 'x', 'y']
-  const canonical = JSON.stringify(Object.fromEntries(members.map((name) => [name, jwk[name]])))
-  const jkt = createHash('sha256').update(canonical).digest('base64url')
-  const token = await signToken(signer, alg, { sub: 'user-dpop', cnf: { jkt } })
+  const jwk = pair.publicKey.export({ format: 'jwk' })
+  const cnf = { jkt: await calculateJwkThumbprint(jwk) }
+  const token = await signToken(signer, alg, { sub: 'user-dpop', cnf })
   const ath = createHash('sha256').update(token).digest('base64url')
   return { alg: proofAlg, privateKey: pair.privateKey, jwk, token, ath }
 }

@@ -29,20 +29,13 @@ export interface PublicKeyMaterial {
   secret?: string
 }
 export type Signer = KeyObject | Uint8Array
+type Signers = Record<BenchAlgorithm, Signer>
 
 /** The file servers read. */
 export interface PublicFixture {
   issuer: string
   audience: string
   keys: Record<BenchAlgorithm, PublicKeyMaterial>
-}
-
-/** The runner's side: public material plus the signing keys. */
-export interface Fixture {
-  file: string
-  public: PublicFixture
-  signers: Record<BenchAlgorithm, Signer>
-  dispose(): void
 }
 
 /** A private key (PKCS#8 PEM) or HMAC secret of `alg`, as text. */
@@ -61,12 +54,15 @@ function newKey(alg: BenchAlgorithm): string {
  * The keys of one algorithm, fresh, or kept in `dir` (mode 0600) when given, so that runs under
  * callgrind count the same work (an RSA key's prime search varies by millions of instructions).
  */
-export function createKeys(alg: BenchAlgorithm, dir?: string) {
+export function createKeys(
+  alg: BenchAlgorithm,
+  dir?: string,
+): { signer: Signer; material: PublicKeyMaterial } {
   const file = dir === undefined ? undefined : join(dir, `${alg}.key`)
   const text = file !== undefined && existsSync(file) ? readFileSync(file, 'utf8') : newKey(alg)
   if (file !== undefined) writeFileSync(file, text, { mode: 0o600 })
   if (alg === 'HS256') {
-    return { signer: new TextEncoder().encode(text) as Signer, material: { secret: text } }
+    return { signer: new TextEncoder().encode(text), material: { secret: text } }
   }
   const signer = createPrivateKey(text)
   const publicKey = createPublicKey(signer)
@@ -75,11 +71,14 @@ export function createKeys(alg: BenchAlgorithm, dir?: string) {
   }
   const x = publicKey.export({ format: 'jwk' }).x!
   if (alg === 'EdDSA') material.raw = Buffer.from(x, 'base64url').toString('base64')
-  return { signer: signer as Signer, material }
+  return { signer, material }
 }
 
-/** Creates fresh keys for every algorithm and writes the public fixture file (mode 0600). */
-export function createFixture(): Fixture {
+/**
+ * Creates fresh keys for every algorithm and writes the public fixture file (mode 0600): the
+ * runner's side, the file plus the signing keys.
+ */
+export function createFixture() {
   const keys = ALGORITHMS.map((alg) => [alg, createKeys(alg)] as const)
   const publicFixture: PublicFixture = {
     issuer: ISSUER,
@@ -91,8 +90,7 @@ export function createFixture(): Fixture {
   writeFileSync(file, JSON.stringify(publicFixture), { mode: 0o600 })
   return {
     file,
-    public: publicFixture,
-    signers: Object.fromEntries(keys.map(([alg, k]) => [alg, k.signer])) as Fixture['signers'],
+    signers: Object.fromEntries(keys.map(([alg, k]) => [alg, k.signer])) as Signers,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   }
 }

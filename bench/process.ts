@@ -18,7 +18,7 @@ export const SERVERS = [
   { name: 'jwt-gate, cache: false', file: 'jwt-gate', variant: 'cache-off' },
   { name: 'jwt-gate, resource', file: 'jwt-gate', variant: 'resource' },
   { name: 'jose, hand-written', file: 'jose' },
-  { name: 'express-jwt', file: 'express-jwt', variant: 'keyobject', eddsa: false },
+  { name: 'express-jwt', file: 'express-jwt', eddsa: false },
   { name: 'passport-jwt', file: 'passport-jwt', eddsa: false },
   { name: 'express-oauth2-jwt-bearer', file: 'oauth2-bearer' },
   // DPoP (bench/dpop.ts): a bound token and a fresh proof per request, never one sent twice.
@@ -29,11 +29,7 @@ export const SERVERS = [
 export type ServerSpec = (typeof SERVERS)[number]
 
 /** A running server process. */
-export interface Server {
-  spec: ServerSpec
-  url: string
-  child: ChildProcess
-}
+export type Server = Awaited<ReturnType<typeof start>>
 
 const START_TIMEOUT_MS = 30_000
 
@@ -77,11 +73,8 @@ function announcedPort(spec: ServerSpec, child: ChildProcess): Promise<number> {
   })
 }
 
-export async function start(
-  spec: ServerSpec,
-  alg: BenchAlgorithm,
-  fixtureFile: string,
-): Promise<Server> {
+/** Starts the server of `spec` for `alg`; resolves once it listens. */
+export async function start(spec: ServerSpec, alg: BenchAlgorithm, fixtureFile: string) {
   const script = ['--import', 'tsx', `bench/servers/${spec.file}.ts`]
   const [command, argv] = PINNING
     ? ['taskset', ['-c', '0', process.execPath, ...script]]

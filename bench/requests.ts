@@ -15,7 +15,7 @@ export interface Credentials {
 
 const isDpop = (server: Server): boolean => 'dpop' in server.spec
 
-/** autocannon's options for a slice of `seconds`, and the cap on its requests. */
+/** autocannon's options for a slice of `seconds`, and the cap on its requests (50,000 a second). */
 export function load(
   server: Server,
   creds: Credentials,

@@ -17,6 +17,8 @@
  */
 import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify } from 'node:crypto'
 import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { exportJWK, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
 import { createVerifier } from 'fast-jwt'
@@ -26,18 +28,13 @@ import type * as MemoryModule from '../../src/stores/memory.js'
 import { built } from '../built.js'
 import { createDpopClient, dpopHeaders, makeProofs } from '../dpop.js'
 import { AUDIENCE, ISSUER, createKeys, gateKey, importJoseKey, signToken } from '../fixture.js'
-import type { BenchAlgorithm, PublicKeyMaterial, Signer } from '../fixture.js'
+import type { BenchAlgorithm } from '../fixture.js'
 
 /** One algorithm's keys and a token of the bench's claims: what a candidate is built from. */
-export interface Setup {
-  alg: BenchAlgorithm
-  signer: Signer
-  material: PublicKeyMaterial
-  token: string
-}
+export type Setup = Awaited<ReturnType<typeof createSetup>>
 
 /** The setup of `alg`: fresh keys, or those kept in `dir` (see `createKeys`). */
-export async function createSetup(alg: BenchAlgorithm, dir?: string): Promise<Setup> {
+export async function createSetup(alg: BenchAlgorithm, dir?: string) {
   const keys = createKeys(alg, dir)
   return { alg, ...keys, token: await signToken(keys.signer, alg) }
 }
@@ -53,6 +50,7 @@ const repeat = (call: () => unknown, close = () => Promise.resolve()): Candidate
   close,
 })
 const { createAuthenticator } = await built<typeof IndexModule>('index.js')
+type Gate = ReturnType<typeof createAuthenticator>
 /** The resource of the discovery candidate: an https URL nothing dials (the gate never does). */
 const RESOURCE = 'https://api.bench.invalid/mcp'
 const ORIGIN = 'http://127.0.0.1:8080'
@@ -65,14 +63,32 @@ function staticGate({ alg, material }: Setup, extra: Partial<AuthenticateOptions
   return createAuthenticator({ issuers: [issuer], ...extra })
 }
 
-/** The setup's token as a bearer token, to a gate on a static key. */
-async function bearerGate(setup: Setup, extra: Partial<AuthenticateOptions> = {}) {
-  const gate = staticGate(setup, extra)
-  const request = { headers: { authorization: `Bearer ${setup.token}` } }
+/** Each call sends `token` as a bearer token to `gate`; closing it also closes `server`. */
+function bearerCalls(gate: Gate, token: string, server?: Server): Candidate {
+  const request = { headers: { authorization: `Bearer ${token}` } }
   return repeat(
     () => gate.authenticate(request),
-    () => gate.close(),
+    async () => {
+      await gate.close()
+      server?.close()
+    },
   )
+}
+
+/** A loopback server answering `body(path)` as JSON (404 when undefined), and its origin. */
+async function serveJson(body: (path: string, origin: string) => unknown) {
+  let origin = ''
+  const server = createServer((req, res) => {
+    req.resume()
+    const json = body(req.url ?? '', origin)
+    // An hour of freshness: the gate fetches once, no refresh falls inside a measured loop.
+    const headers = { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }
+    if (json === undefined) res.writeHead(404).end()
+    else res.writeHead(200, headers).end(JSON.stringify(json))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { server, origin }
 }
 
 /** The signature check alone, the key imported once: no header, no claims. */
@@ -104,20 +120,15 @@ async function remoteGate(setup: Setup, discovery: boolean): Promise<Candidate> 
   if (setup.alg === 'HS256') throw new Error('remote keys: an asymmetric algorithm')
   const { alg, signer, material } = setup
   const jwk = { ...(await exportJWK(createPublicKey(material.pem!))), kid: KID, alg, use: 'sig' }
-  let url = ''
-  const server = createServer((req, res) => {
-    const document = { issuer: url, jwks_uri: `${url}/jwks` }
-    const body = { '/.well-known/openid-configuration': document, '/jwks': { keys: [jwk] } }[
-      req.url ?? ''
-    ]
-    const headers = { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }
-    if (body === undefined) res.writeHead(404).end()
-    else res.writeHead(200, headers).end(JSON.stringify(body))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-  // An hour of freshness: no refresh falls inside a measured loop; a minute to fetch, since
-  // under valgrind the first fetch can take longer than the default 5 s.
+  const { server, origin: url } = await serveJson(
+    (path, origin) =>
+      ({
+        '/.well-known/openid-configuration': { issuer: origin, jwks_uri: `${origin}/jwks` },
+        '/jwks': { keys: [jwk] },
+      })[path],
+  )
+  // No refresh inside a measured loop; a minute to fetch, since under valgrind the first fetch
+  // can take longer than the default 5 s.
   const fetching = { cacheMaxAge: 3_600_000, cacheMinAge: 3_600_000, timeout: 60_000 }
   const key: KeySource = discovery
     ? { discovery: true, ...fetching }
@@ -127,15 +138,7 @@ async function remoteGate(setup: Setup, discovery: boolean): Promise<Candidate> 
     issuers: [{ issuer: url, key, algorithms: [alg], ...(discovery ? {} : { audience: aud }) }],
     ...(discovery ? { resource: RESOURCE } : {}),
   })
-  const token = await signToken(signer, alg, { iss: url, aud }, { kid: KID })
-  const request = { headers: { authorization: `Bearer ${token}` } }
-  return repeat(
-    () => gate.authenticate(request),
-    async () => {
-      await gate.close()
-      server.close()
-    },
-  )
+  return bearerCalls(gate, await signToken(signer, alg, { iss: url, aud }, { kid: KID }), server)
 }
 
 /** DPoP required (memory replay store); each call sends the bound token with a fresh proof. */
@@ -167,31 +170,21 @@ async function dpopGate(setup: Setup, cache: boolean): Promise<Candidate> {
 async function introspectedGate(setup: Setup): Promise<Candidate> {
   const exp = Math.floor(Date.now() / 1000) + 3600
   const answer = { active: true, iss: ISSUER, sub: 'bench', aud: AUDIENCE, exp, scope: 'read' }
-  const server = createServer((req, res) => {
-    req.resume()
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/introspect`
-  const clientSecret = 'bench-introspection-client-secret-0123456789'
+  const { server, origin } = await serveJson(() => answer)
+  const [endpoint, clientSecret] = [`${origin}/introspect`, 'bench-introspection-secret-0123456789']
   const introspection = { endpoint, clientId: 'bench', clientSecret, cacheTtl: 3600 }
   const issuer = { issuer: ISSUER, audience: AUDIENCE, key: gateKey(setup.alg, setup.material) }
   const gate = createAuthenticator({ issuers: [{ ...issuer, introspection }] })
-  const request = { headers: { authorization: 'Bearer 2YotnFZFEjr1zCsicMWpAA-opaque-bench' } }
-  if ((await gate.authenticate(request))?.verifiedBy !== 'introspection')
+  const candidate = bearerCalls(gate, '2YotnFZFEjr1zCsicMWpAA-opaque-bench', server)
+  const auth = (await candidate.prepare(1)()) as Awaited<ReturnType<Gate['authenticate']>>
+  if (auth?.verifiedBy !== 'introspection')
     throw new Error('gate-introspected: the token was not introspected')
-  return repeat(
-    () => gate.authenticate(request),
-    async () => {
-      await gate.close()
-      server.close()
-    },
-  )
+  return candidate
 }
 
 /** The candidates by name. */
 export const CANDIDATES: Record<string, (setup: Setup) => Promise<Candidate>> = {
-  gate: (setup) => bearerGate(setup, { cache: false }),
+  gate: async (setup) => bearerCalls(staticGate(setup, { cache: false }), setup.token),
   'fast-jwt': async ({ alg, material, token }) => {
     const key = material.secret ?? material.pem!
     const pinned = { algorithms: [alg], allowedIss: ISSUER, allowedAud: AUDIENCE }
@@ -212,7 +205,7 @@ export const CANDIDATES: Record<string, (setup: Setup) => Promise<Candidate>> = 
     const pinned = { algorithms: [alg], issuer: ISSUER, audience: AUDIENCE }
     return repeat(() => jsonwebtoken.verify(token, key, pinned))
   },
-  'gate-cached': (setup) => bearerGate(setup),
+  'gate-cached': async (setup) => bearerCalls(staticGate(setup), setup.token),
   'gate-cached-jwks': (setup) => remoteGate(setup, false),
   'gate-cached-discovery-resource': (setup) => remoteGate(setup, true),
   dpop: (setup) => dpopGate(setup, true),

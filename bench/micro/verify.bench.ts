@@ -1,18 +1,16 @@
 /**
- * The verify path alone, per algorithm, in one process: raw `node:crypto` signature verification
- * (the floor), jose's `jwtVerify`, jsonwebtoken's `verify` (what express-jwt and passport-jwt run;
- * it has no EdDSA), fast-jwt without its cache, and jwt-gate's framework-free authenticator with
- * the verified-token cache off (a full verification: the fair comparison) and on (a repeated
- * token: a cache hit): candidates of ./candidates.ts. Every verifier pins the algorithm, issuer
+ * The verify path alone, per algorithm, in one process: the `ROWS` below, candidates of
+ * ./candidates.ts, from raw `node:crypto` signature verification (the floor) to jwt-gate's
+ * framework-free authenticator with its verified-token cache off (a full verification: the fair
+ * comparison) and on (a repeated token: a cache hit). Every verifier pins the algorithm, issuer
  * and audience, and is checked to accept the token before it is timed.
  *
  * `npm run bench:micro` (`vitest bench --run bench/micro`); `BENCH_SMOKE=1` runs a few
  * iterations of each, to check the file works. Uses the built package (`npm run build` first).
  */
 import { bench, describe } from 'vitest'
-import { ALGORITHMS, createFixture, signToken } from '../fixture.js'
-import type { BenchAlgorithm } from '../fixture.js'
-import { candidate } from './candidates.js'
+import { ALGORITHMS } from '../fixture.js'
+import { candidate, createSetup } from './candidates.js'
 import type { Setup } from './candidates.js'
 
 const OPTIONS =
@@ -46,15 +44,9 @@ async function verifiers(setup: Setup) {
   return list
 }
 
-const fixture = createFixture()
 const setups = await Promise.all(
-  ALGORITHMS.map(async (alg: BenchAlgorithm) => {
-    const [signer, material] = [fixture.signers[alg], fixture.public.keys[alg]]
-    const setup = { alg, signer, material, token: await signToken(signer, alg) }
-    return [alg, await verifiers(setup)] as const
-  }),
+  ALGORITHMS.map(async (alg) => [alg, await verifiers(await createSetup(alg))] as const),
 )
-fixture.dispose()
 
 for (const [alg, list] of setups) {
   describe(alg, () => {

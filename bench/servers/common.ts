@@ -3,7 +3,7 @@
  * announced on stdout (`listening <port>`), a CPU-time route, and a clean exit on SIGTERM.
  */
 import express from 'express'
-import type { Express, Request, RequestHandler, Response } from 'express'
+import type { Express, Request, RequestHandler } from 'express'
 import type { BenchAlgorithm } from '../fixture.js'
 import { ALGORITHMS } from '../fixture.js'
 
@@ -15,33 +15,23 @@ export function benchAlgorithm(): BenchAlgorithm {
 }
 
 /** The server variant from `BENCH_VARIANT` (meaning depends on the server). */
-export function benchVariant(): string {
-  return process.env.BENCH_VARIANT ?? ''
-}
-
-/** The protected route: answers the subject, like a real handler that reads the identity. */
-export function protectedRoute(subjectOf: (req: Request) => unknown): RequestHandler {
-  return (req: Request, res: Response) => {
-    res.json({ sub: subjectOf(req) })
-  }
-}
+export const benchVariant = (): string => process.env.BENCH_VARIANT ?? ''
 
 /**
- * `GET /__cpu`, mounted before authentication: this process's `process.cpuUsage()`. The runner
- * reads it around each slice, so CPU per request is the server's own, not the load generator's.
+ * The app of every server: `GET /__cpu` (this process's `process.cpuUsage()`, read by the runner
+ * around each slice, so CPU per request is the server's own), mounted before authentication; then
+ * `handlers` app-wide; then the protected `GET /`, which answers the subject, like a real handler
+ * that reads the identity.
  */
-export function mountCpu(app: Express): void {
+export function benchApp(subjectOf: (req: Request) => unknown, ...handlers: RequestHandler[]) {
+  const app = express()
   app.get('/__cpu', (_req, res) => {
     res.json(process.cpuUsage())
   })
-}
-
-/** The app of most servers: `/__cpu`, then `handlers` app-wide, then the protected `GET /`. */
-export function benchApp(subjectOf: (req: Request) => unknown, ...handlers: RequestHandler[]) {
-  const app = express()
-  mountCpu(app)
   for (const handler of handlers) app.use(handler)
-  app.get('/', protectedRoute(subjectOf))
+  app.get('/', (req, res) => {
+    res.json({ sub: subjectOf(req) })
+  })
   return app
 }
 

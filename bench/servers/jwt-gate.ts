@@ -1,11 +1,9 @@
 /**
  * jwt-gate's Express middleware, from the built package, configured as the README's quick start.
- * `BENCH_VARIANT=cache-off` turns the verified-token cache off (`cache: false`): every request is
- * a full verification, as with the peers, none of which caches. `BENCH_VARIANT=resource` sets the
- * `resource` option (RFC 9728 metadata route checked on every request, `resource_metadata` in
- * challenges) and keeps the explicit audience, so the tokens are unchanged. `BENCH_VARIANT=dpop`
- * (and `dpop-cache-off`) requires DPoP (docs/dpop.md): the memory replay store, `publicOrigin`
- * the server's own loopback origin, known once it listens.
+ * `BENCH_VARIANT`: `cache-off` (`cache: false`: every request a full verification, as with the
+ * peers, none of which caches); `resource` (RFC 9728 metadata route and `resource_metadata` in
+ * challenges; the explicit audience is kept, so the tokens are unchanged); `dpop` and
+ * `dpop-cache-off` (DPoP required, docs/dpop.md; `publicOrigin` is the server's own origin).
  */
 import type { RequestHandler } from 'express'
 import type { AuthenticateOptions } from '../../src/index.js'
@@ -20,9 +18,7 @@ const { createMemoryReplayStore } = await built<typeof MemoryModule>('stores/mem
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
-
 const key = gateKey(alg, fixture.keys[alg])
-
 const variant = benchVariant()
 const dpop = variant.startsWith('dpop')
 const options = (origin: string): AuthenticateOptions => ({

@@ -1,9 +1,8 @@
 /** passport-jwt (jsonwebtoken) with the key as text, as its documentation configures it. */
-import express from 'express'
 import passport from 'passport'
 import { ExtractJwt, Strategy } from 'passport-jwt'
 import { readPublicFixture } from '../fixture.js'
-import { benchAlgorithm, mountCpu, protectedRoute, serve } from './common.js'
+import { benchAlgorithm, benchApp, serve } from './common.js'
 
 const fixture = readPublicFixture()
 const alg = benchAlgorithm()
@@ -25,12 +24,5 @@ passport.use(
   ),
 )
 
-const app = express()
-mountCpu(app)
-app.use(passport.initialize())
-app.get(
-  '/',
-  passport.authenticate('jwt', { session: false }),
-  protectedRoute((req) => (req.user as { sub?: string } | undefined)?.sub),
-)
-serve(app)
+const subjectOf = (req: Express.Request) => (req.user as { sub?: string } | undefined)?.sub
+serve(benchApp(subjectOf, passport.initialize(), passport.authenticate('jwt', { session: false })))
