@@ -3,13 +3,14 @@
  * protected app on two loopback ports, a login through the form, the cookie as the browser keeps
  * it, the admin guard, and logout.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserAvailable, launchChromium } from '../helpers/chromium.js'
 import type { ExampleApp } from '../../example-app/app/app.js'
 import { parseAppConfig } from '../../example-app/app/config.js'
 import { openApp } from '../../example-app/app/open.js'
@@ -34,18 +35,7 @@ const DOCS_SCREENSHOT = join(
   'signed-in.png',
 )
 
-const CHROMIUM = '/usr/bin/chromium'
-// On a developer machine without Debian's chromium the browser suite is skipped, and says so; in
-// CI (CI=true) a missing browser is a failure, never a silent skip.
-const browserAvailable = existsSync(CHROMIUM)
-if (!browserAvailable) {
-  if (process.env.CI === 'true')
-    throw new Error(`${CHROMIUM} is missing; CI=true, so the browser tests fail`)
-  console.warn(
-    `[jwt-gate] SKIPPED: browser tests (test/e2e): ${CHROMIUM} not found. Install it with ` +
-      '`apt-get install -y chromium` to run them.',
-  )
-}
+const available = browserAvailable('browser tests (test/e2e/example-app)')
 
 let dir: ReturnType<typeof tempDir>
 let authServer: Server
@@ -62,7 +52,7 @@ async function listen(server: Server): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!browserAvailable) return
+  if (!available) return
   dir = tempDir()
   // Ports first: each program's configuration names the other's origin.
   authServer = createServer()
@@ -83,20 +73,11 @@ beforeAll(async () => {
     }),
   )
   appServer.on('request', example.app)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
-  if (!browserAvailable) return
+  if (!available) return
   await browser?.close()
   authServer?.closeAllConnections()
   appServer?.closeAllConnections()
@@ -120,7 +101,7 @@ async function tokenCookie(context: BrowserContext) {
   return (await context.cookies()).find((cookie) => cookie.name === 'access_cc')
 }
 
-describe.skipIf(!browserAvailable)('example app in Chromium', () => {
+describe.skipIf(!available)('example app in Chromium', () => {
   it('signs alice in through the form, shows her on /me, refuses /admin, and signs her out', async () => {
     const context = await browser.newContext()
     try {

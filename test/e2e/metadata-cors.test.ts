@@ -4,20 +4,16 @@
  * fetches the document (with and without a header that needs a preflight) and reads it; the same
  * page cannot read the gate's other answers, which carry no CORS headers.
  */
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import express from 'express'
 import { authenticate, authErrorHandler } from '../../src/index.js'
+import { browserAvailable, launchChromium } from '../helpers/chromium.js'
 import { ed25519, rawEd25519Base64 } from '../helpers/keys.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const browserAvailable = existsSync(CHROMIUM)
-if (!browserAvailable && process.env.CI === 'true') {
-  throw new Error(`${CHROMIUM} is missing; CI=true, so the browser tests fail`)
-}
+const available = browserAvailable('browser tests (test/e2e/metadata-cors)')
 
 const apiServer: Server = createServer()
 const pageServer: Server = createServer((_req, res) => {
@@ -34,7 +30,7 @@ async function listen(server: Server, host: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!browserAvailable) return
+  if (!available) return
   apiOrigin = await listen(apiServer, '127.0.0.1')
   // Another host name and port: another origin.
   pageOrigin = await listen(pageServer, 'localhost')
@@ -50,16 +46,7 @@ beforeAll(async () => {
   app.get('/mcp', (_req, res) => res.json({ ok: true }))
   app.use(authErrorHandler())
   apiServer.on('request', app)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()
@@ -69,7 +56,7 @@ afterAll(async () => {
   }
 })
 
-describe.skipIf(!browserAvailable)('the metadata document in Chromium, cross-origin', () => {
+describe.skipIf(!available)('the metadata document in Chromium, cross-origin', () => {
   it("a page on another origin reads it; the gate's other answers stay unreadable", async () => {
     const page = await browser.newPage()
     try {
