@@ -60,3 +60,23 @@ export function tamper(
   const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
   return `${enc(header)}.${enc(payload)}.${s}`
 }
+
+/** A clock a test moves by hand (seconds), starting at `startMs` (epoch ms). */
+export interface ManualClock {
+  clock: () => Date
+  /** The clock's time in seconds since the epoch. */
+  now: () => number
+  advance: (seconds: number) => void
+}
+
+/** A {@link ManualClock} starting at `startMs`. */
+export function manualClock(startMs: number): ManualClock {
+  let ms = startMs
+  return {
+    clock: () => new Date(ms),
+    now: () => ms / 1000,
+    advance: (seconds) => {
+      ms += seconds * 1000
+    },
+  }
+}

@@ -25,23 +25,13 @@ import { challenge, createStoreApp, nowSeconds, signToken } from './http-app.js'
 import type { StoreApp } from './http-app.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
 import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'
+import { manualClock } from '../helpers/tokens.js'
 
 const available = await serviceAvailable('redis', 'late revocation over Redis')
 const pgAvailable = await serviceAvailable('postgres', 'late revocation over PostgreSQL')
 
 /** Seconds the issuer tolerates past `exp`. */
 const TOLERANCE = 60
-
-/** A clock the test moves by hand. */
-function manualClock(start: number): { clock: () => Date; advance: (seconds: number) => void } {
-  let ms = start * 1000
-  return {
-    clock: () => new Date(ms),
-    advance: (seconds) => {
-      ms += seconds * 1000
-    },
-  }
-}
 
 /** A token of `sub` that expired `ago` seconds before `now`, with its `jti` and `exp`. */
 async function expiredToken(
@@ -92,7 +82,7 @@ describe('late revocation, memory store', () => {
     revocation: CachedRevocationStore
     advance: (seconds: number) => void
   } {
-    const time = manualClock(T0)
+    const time = manualClock(T0 * 1000)
     // Answers are cached for a minute: only the revocation itself may drop them.
     const revocation = cacheRevocationStore(createMemoryRevocationStore({ clock: time.clock }), {
       ttl: 60_000,

@@ -5,23 +5,9 @@ import { createMemoryRevocationStore, createMemoryUserStore } from '../../src/st
 import { MAX_CLOCK_TOLERANCE } from '../../src/stores/validate.js'
 import { revocationStoreContract } from './revocation-store-contract.js'
 import { userStoreContract } from './user-store-contract.js'
+import { manualClock } from '../helpers/tokens.js'
 
 const T0 = Date.UTC(2026, 0, 1) / 1000
-
-function manualClock(): {
-  clock: () => Date
-  advance: (seconds: number) => void
-  now: () => number
-} {
-  let ms = T0 * 1000
-  return {
-    clock: () => new Date(ms),
-    advance: (seconds) => {
-      ms += seconds * 1000
-    },
-    now: () => ms / 1000,
-  }
-}
 
 userStoreContract('memory', (seed) =>
   Promise.resolve({ store: createMemoryUserStore(seed), cleanup: () => Promise.resolve() }),
@@ -33,7 +19,7 @@ userStoreContract('memory behind cacheUserStore', (seed) => {
 })
 
 revocationStoreContract('memory', () => {
-  const time = manualClock()
+  const time = manualClock(T0 * 1000)
   return Promise.resolve({
     store: createMemoryRevocationStore({ clock: time.clock }),
     now: time.now,
@@ -43,7 +29,7 @@ revocationStoreContract('memory', () => {
 })
 
 revocationStoreContract('memory behind cacheRevocationStore', () => {
-  const time = manualClock()
+  const time = manualClock(T0 * 1000)
   const store = cacheRevocationStore(createMemoryRevocationStore({ clock: time.clock }), {
     clock: time.clock,
   })
@@ -57,7 +43,7 @@ revocationStoreContract('memory behind cacheRevocationStore', () => {
 
 describe('memory revocation store bound', () => {
   it('refuses new entries when full of live ones, rather than evicting a revocation', async () => {
-    const time = manualClock()
+    const time = manualClock(T0 * 1000)
     const store = createMemoryRevocationStore({ clock: time.clock, max: 2 })
     await store.revokeToken('a', T0 + 60)
     await store.revokeSubject('s', T0, 60)
@@ -70,7 +56,7 @@ describe('memory revocation store bound', () => {
   })
 
   it('makes room by dropping expired entries', async () => {
-    const time = manualClock()
+    const time = manualClock(T0 * 1000)
     const store = createMemoryRevocationStore({ clock: time.clock, max: 2 })
     await store.revokeToken('a', T0 + 10)
     await store.revokeToken('b', T0 + 10)

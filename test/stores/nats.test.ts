@@ -24,6 +24,7 @@ import { createStoreApp, nowSeconds, signToken } from './http-app.js'
 import { startNatsServer } from './nats-server.js'
 import type { NatsTestServer } from './nats-server.js'
 import { revocationStoreContract } from './revocation-store-contract.js'
+import { manualClock } from '../helpers/tokens.js'
 
 let server: NatsTestServer
 const stores: NatsRevocationStore[] = []
@@ -50,18 +51,6 @@ function open(
   return store
 }
 
-/** A clock the test moves by hand, starting at the wall clock. */
-function manualClock(): { clock: () => Date; now: () => number; advance: (s: number) => void } {
-  let ms = Date.now()
-  return {
-    clock: () => new Date(ms),
-    now: () => ms / 1000,
-    advance: (seconds) => {
-      ms += seconds * 1000
-    },
-  }
-}
-
 /** Polls `isRevoked` until it answers `expected` (an outage answers 'unavailable'). */
 function eventually(
   store: NatsRevocationStore,
@@ -74,7 +63,7 @@ function eventually(
 }
 
 revocationStoreContract('nats', async () => {
-  const time = manualClock()
+  const time = manualClock(Date.now())
   const where = names()
   const store = open({ ...where, clock: time.clock })
   await store.ready()

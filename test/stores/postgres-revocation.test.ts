@@ -15,6 +15,7 @@ import {
 import { MAX_CLOCK_TOLERANCE, StoreDataError } from '../../src/stores/validate.js'
 import { revocationStoreContract } from './revocation-store-contract.js'
 import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'
+import { manualClock } from '../helpers/tokens.js'
 
 const available = await serviceAvailable('postgres', 'PostgreSQL revocation store')
 
@@ -24,18 +25,6 @@ function newPrefix(): string {
   const prefix = `${uniqueName('jwtg_rev')}_`
   prefixes.push(prefix)
   return prefix
-}
-
-/** A clock the test moves by hand, starting at the wall clock. */
-function manualClock(): { clock: () => Date; now: () => number; advance: (s: number) => void } {
-  let ms = Date.now()
-  return {
-    clock: () => new Date(ms),
-    now: () => ms / 1000,
-    advance: (seconds) => {
-      ms += seconds * 1000
-    },
-  }
 }
 
 beforeAll(() => {
@@ -55,7 +44,7 @@ afterAll(async () => {
 revocationStoreContract(
   'postgres',
   async () => {
-    const time = manualClock()
+    const time = manualClock(Date.now())
     const prefix = newPrefix()
     const store = createPostgresRevocationStore({
       connectionString: POSTGRES_URL,

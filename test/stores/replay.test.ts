@@ -18,6 +18,7 @@ import { replayDigest } from '../../src/stores/replay-key.js'
 import { connectRedis, deleteKeys } from './redis-helpers.js'
 import { replayStoreContract } from './replay-store-contract.js'
 import { POSTGRES_URL, serviceAvailable, uniqueName } from './services.js'
+import { manualClock } from '../helpers/tokens.js'
 
 const redisAvailable = await serviceAvailable('redis', 'Redis replay store')
 const pgAvailable = await serviceAvailable('postgres', 'PostgreSQL replay store')
@@ -48,20 +49,8 @@ function newTable(): string {
   return table
 }
 
-/** A clock the test moves by hand. */
-function manualClock(): { clock: () => Date; advance: (s: number) => void; now: () => number } {
-  let ms = Date.UTC(2026, 0, 1)
-  return {
-    clock: () => new Date(ms),
-    advance: (seconds) => {
-      ms += seconds * 1000
-    },
-    now: () => ms / 1000,
-  }
-}
-
 replayStoreContract('memory', () => {
-  const time = manualClock()
+  const time = manualClock(Date.UTC(2026, 0, 1))
   const store = createMemoryReplayStore({ clock: time.clock })
   return Promise.resolve({
     stores: [store, store],
@@ -118,7 +107,7 @@ replayStoreContract(
 
 describe('memory replay store', () => {
   it('when full of live keys, rejects instead of forgetting one, and never lets a replay through', async () => {
-    const time = manualClock()
+    const time = manualClock(Date.UTC(2026, 0, 1))
     const now = time.now()
     const store = createMemoryReplayStore({ max: 3, clock: time.clock })
     for (const key of ['a', 'b', 'c'])
@@ -134,7 +123,7 @@ describe('memory replay store', () => {
   })
 
   it('frees the room of expired keys when full, even those remembered out of order', async () => {
-    const time = manualClock()
+    const time = manualClock(Date.UTC(2026, 0, 1))
     const now = time.now()
     const store = createMemoryReplayStore({ max: 2, clock: time.clock })
     expect(await store.remember('long', now + 1000)).toBe(true)
@@ -145,7 +134,7 @@ describe('memory replay store', () => {
   })
 
   it('does not spend room on a key already expired', async () => {
-    const time = manualClock()
+    const time = manualClock(Date.UTC(2026, 0, 1))
     const store = createMemoryReplayStore({ max: 1, clock: time.clock })
     expect(await store.remember('old', time.now() - 1)).toBe(true)
     expect(await store.remember('live', time.now() + 60)).toBe(true)
