@@ -19,7 +19,7 @@ export interface IntrospectionAnswer {
   readonly claims: Readonly<Record<string, unknown>> | undefined
 }
 
-export const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false, claims: undefined })
+const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false, claims: undefined })
 
 const STRING_MEMBERS = ['scope', 'client_id', 'username', 'token_type', 'sub', 'jti'] as const
 const TIME_MEMBERS = ['exp', 'iat', 'nbf'] as const

@@ -8,6 +8,7 @@
  * @module
  */
 import { hash } from 'node:crypto'
+import { callStore } from '../checks/store-calls.js'
 import type { IntrospectionCache } from '../stores/types.js'
 import type { MaybePromise } from '../pipeline/maybe-promise.js'
 import { checkAnswer, isObject } from './answer.js'
@@ -27,6 +28,9 @@ export interface IntrospectorSettings extends EndpointSettings {
   /** Answers kept in process at most. */
   readonly max: number
 }
+
+/** How a failing shared cache is named in the (swallowed) error: it is a miss either way. */
+const CACHE = 'introspection cache'
 
 /** Which kind of token is asked about: its answers are kept differently. */
 export type TokenKind = 'opaque' | 'jwt'
@@ -124,7 +128,7 @@ export class Introspector {
     const { cache, issuer, timeout } = this.#settings
     if (cache === undefined) return undefined
     try {
-      const text = await withDeadline(cache.get(key), timeout)
+      const text = await callStore(() => cache.get(key), timeout, CACHE)
       if (typeof text !== 'string') return undefined
       const stored = JSON.parse(text) as unknown
       if (!isObject(stored) || typeof stored.until !== 'number' || nowMs >= stored.until) {
@@ -137,11 +141,11 @@ export class Introspector {
   }
 
   #writeShared(key: string, { answer, until }: Held, nowMs: number): void {
-    const { cache } = this.#settings
+    const { cache, timeout } = this.#settings
     if (cache === undefined) return
     const value = JSON.stringify({ until, answer: { ...answer.claims, active: answer.active } })
     // Best effort: the answer is already in hand; a cache that fails only costs another call.
-    withDeadline(cache.set(key, value, until - nowMs), this.#settings.timeout).catch(() => {})
+    callStore(() => cache.set(key, value, until - nowMs), timeout, CACHE).catch(() => {})
   }
 
   /** Drops the answers held in process and closes the shared cache. */
@@ -149,13 +153,4 @@ export class Introspector {
     this.#held.clear()
     await this.#settings.cache?.close?.()
   }
-}
-
-/** `work`, or a rejection once `ms` have passed. */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }

@@ -15,7 +15,7 @@ import { unusable } from './answer.js'
 import { SIGNED_ANSWER_TYPE, openSignedAnswer } from './signed-answer.js'
 
 /** Largest answer read, in bytes: real answers are well under 4 KiB. */
-export const MAX_ANSWER_BYTES = 64 * 1024
+const MAX_ANSWER_BYTES = 64 * 1024
 
 /** What a call needs, fixed at start-up. */
 export interface EndpointSettings {

@@ -1,6 +1,7 @@
 /**
  * The one HTTP exchange behind every document jwt-gate fetches from a provider (the discovery
- * document, the JWKS, and the POST of token introspection): a deadline over the whole exchange, a bounded body, and no redirects.
+ * document, the JWKS, and the POST of token introspection): a deadline over the whole exchange, a
+ * bounded body, and no redirects.
  *
  * @module
  */

@@ -12,7 +12,6 @@ import { InvalidTokenError } from '../errors.js'
 import { checkRegisteredClaims, checkTimeWindow } from '../claims/registered.js'
 import { parseClaims } from '../claims/parse.js'
 import type { IntrospectionAnswer } from '../introspection/answer.js'
-import type { Introspector } from '../introspection/introspector.js'
 import type { ResolvedIssuer } from '../options/resolve.js'
 import { assertBearerTokenSyntax } from '../request/extract.js'
 import type { TokenSource } from '../context/types.js'
@@ -102,15 +101,6 @@ export function confirmActive(
 ): MaybePromise<VerifiedToken> {
   const introspector = verified.issuer.introspection
   if (introspector === undefined || !introspector.jwt) return verified
-  return confirmWith(introspector, verified, token, nowMs)
-}
-
-function confirmWith(
-  introspector: Introspector,
-  verified: VerifiedToken,
-  token: string,
-  nowMs: number,
-): MaybePromise<VerifiedToken> {
   return continueWith(introspector.lookup(token, 'jwt', nowMs), sameToken, verified, undefined)
 }
 
