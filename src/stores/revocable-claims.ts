@@ -33,6 +33,11 @@ export function revocableClaims(claims: unknown): ReadonlySet<string> {
   return new Set(['sub', ...(names as string[])])
 }
 
+/** The checked claims other than `sub`: what a store exposes as its `claims`. */
+export function claimsBesidesSub(revocable: ReadonlySet<string>): string[] {
+  return [...revocable].filter((claim) => claim !== 'sub')
+}
+
 /**
  * The `[claim, value]` pairs of `query.claims` a store must check: the configured claims other
  * than `sub` (checked through `query.subject`) whose value is a usable key. A claim that is not a
