@@ -14,6 +14,7 @@ import {
   copyUser,
   isUsableKey,
 } from './validate.js'
+import { revocableClaims } from './revocable-claims.js'
 import { settle } from './settle.js'
 
 export { createMemoryReplayStore } from './memory-replay.js'
@@ -89,7 +90,8 @@ export interface MemoryRevocationStoreOptions {
   max?: number
   /**
    * The claims besides `sub` that `revokeClaim` may revoke by; each is looked up in every
-   * query's claims. @defaultValue `['sid', 'client_id']`
+   * query's claims. Names without colon or whitespace, as in the other stores.
+   * @defaultValue `['sid', 'client_id']`
    */
   claims?: readonly string[]
 }
@@ -185,14 +187,6 @@ function putMark(
     before: Math.max(before, live?.before ?? before),
     expiresAt: Math.max(now + ttl + MAX_CLOCK_TOLERANCE, live?.expiresAt ?? 0),
   })
-}
-
-/** The claims a store revokes by, checked once. */
-function revocableClaims(claims: readonly string[] | undefined): ReadonlySet<string> {
-  const names: unknown = claims ?? ['sid', 'client_id']
-  if (!Array.isArray(names) || !names.every(isUsableKey))
-    throw new AuthConfigError('claims', 'must be an array of non-empty claim names')
-  return new Set(['sub', ...names])
 }
 
 /**

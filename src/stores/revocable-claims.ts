@@ -1,6 +1,7 @@
 /**
- * The claims a revocation store revokes by (besides `sub`), shared by the Redis, PostgreSQL and
- * NATS stores: the checked `claims` option, and the values of those claims a query carries.
+ * The claims a revocation store revokes by (besides `sub`), shared by the memory, Redis,
+ * PostgreSQL and NATS stores and the cache: the checked `claims` option, and the values of those
+ * claims a query carries.
  * Internal: each store documents its own `claims` option.
  *
  * @module
@@ -10,7 +11,7 @@ import type { RevocationQuery } from './types.js'
 import { isUsableKey } from './validate.js'
 
 /** The claims checked when a store is given none: a session's and a client's. */
-export const DEFAULT_REVOCABLE_CLAIMS: readonly string[] = ['sid', 'client_id']
+const DEFAULT_REVOCABLE_CLAIMS: readonly string[] = ['sid', 'client_id']
 
 // Names are keys in Redis (`claim:<name>:<value>`), so a colon would make two of them collide.
 const CLAIM_NAME = /^[^:\s]{1,256}$/u
@@ -30,6 +31,11 @@ export function revocableClaims(claims: unknown): ReadonlySet<string> {
       'must be an array of claim names (non-empty, without colon or whitespace)',
     )
   return new Set(['sub', ...(names as string[])])
+}
+
+/** The checked claims other than `sub`: what a store exposes as its `claims`. */
+export function claimsBesidesSub(revocable: ReadonlySet<string>): string[] {
+  return [...revocable].filter((claim) => claim !== 'sub')
 }
 
 /**

@@ -74,6 +74,16 @@ describe('memory revocation store bound', () => {
       expect.objectContaining({ option: 'max' }),
     )
   })
+
+  // One rule for claim names in every store: a config that starts here starts on Redis too.
+  it.each([[['a:b']], [['s id']], [['']], [[7]], ['sid']])(
+    'rejects the claims %j at creation, naming the option',
+    (claims) => {
+      const create = () => createMemoryRevocationStore({ claims: claims as string[] })
+      expect(create).toThrow(AuthConfigError)
+      expect(create).toThrow(expect.objectContaining({ option: 'claims' }))
+    },
+  )
 })
 
 describe('memory user store helpers', () => {

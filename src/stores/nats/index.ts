@@ -18,7 +18,7 @@ import type { JsMsg, NatsConnection } from 'nats'
 import { AuthConfigError } from '../../errors.js'
 import type { Invalidation, InvalidationSource } from '../invalidation.js'
 import { createMemoryRevocationStore } from '../memory.js'
-import { revocableClaims } from '../revocable-claims.js'
+import { claimsBesidesSub, revocableClaims } from '../revocable-claims.js'
 import { createSubscribers } from '../subscribers.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
 import { MAX_CLOCK_TOLERANCE } from '../validate.js'
@@ -102,9 +102,14 @@ function invalidationOf(event: RevocationEvent): Invalidation {
   return { type: 'claim', claim: event.claim, value: event.value }
 }
 
+/** The memory store holding this instance's view, whose `revokeClaim` always exists. */
+type LocalView = ReturnType<typeof createMemoryRevocationStore> & {
+  revokeClaim: NonNullable<RevocationStore['revokeClaim']>
+}
+
 /** Applies an event to the local view; a mark's ttl counts from when the server stored it. */
 function applyTo(
-  local: Required<Pick<RevocationStore, 'revokeClaim'>> & RevocationStore,
+  local: LocalView,
   event: RevocationEvent,
   storedAt: number,
   now: number,
@@ -118,16 +123,12 @@ function applyTo(
   return local.revokeClaim(claim, value, event.before, Math.max(1, left))
 }
 
-type LocalView = ReturnType<typeof createMemoryRevocationStore> & {
-  revokeClaim: NonNullable<RevocationStore['revokeClaim']>
-}
-
 /** The in-memory view of one instance, holding the claims this store checks. */
 function localView(options: NatsRevocationStoreOptions, claims: ReadonlySet<string>): LocalView {
   return createMemoryRevocationStore({
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     max: options.max ?? 1_000_000,
-    claims: [...claims].filter((claim) => claim !== 'sub'),
+    claims: claimsBesidesSub(claims),
   }) as LocalView
 }
 
@@ -211,7 +212,7 @@ export function createNatsRevocationStore(
   let closing: Promise<void> | undefined
 
   const store: NatsRevocationStore = {
-    claims: [...claims].filter((claim) => claim !== 'sub'),
+    claims: claimsBesidesSub(claims),
     isRevoked(query: RevocationQuery) {
       if (caughtUp()) return local.isRevoked(query)
       const why = 'nats revocation store: not caught up with the stream (connecting or replaying)'

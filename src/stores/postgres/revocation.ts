@@ -40,7 +40,7 @@ import type { PostgresConnectionOptions } from './connection.js'
 import { createPostgresListener } from './listener.js'
 import { decide, lookupParameters, names, readAnswer, statements } from './revocation-sql.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
-import { revocableClaims } from '../revocable-claims.js'
+import { claimsBesidesSub, revocableClaims } from '../revocable-claims.js'
 import { quoteIdentifier } from '../sql-identifier.js'
 import {
   MAX_CLOCK_TOLERANCE,
@@ -198,7 +198,7 @@ export function createPostgresRevocationStore(
   }
 
   const store: PostgresRevocationStore = {
-    claims: [...claims].filter((claim) => claim !== 'sub'),
+    claims: claimsBesidesSub(claims),
     async isRevoked(query: RevocationQuery) {
       const parameters = lookupParameters(query, claims, nowSeconds())
       if (parameters === undefined) return false

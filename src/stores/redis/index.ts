@@ -20,7 +20,7 @@ import type { InvalidationSource } from '../invalidation.js'
 import type { RevocationQuery, RevocationStore } from '../types.js'
 import { createRedisInvalidationChannel } from './channel.js'
 import type { RedisInvalidationChannel } from './channel.js'
-import { claimsToCheck, revocableClaims } from '../revocable-claims.js'
+import { claimsBesidesSub, claimsToCheck, revocableClaims } from '../revocable-claims.js'
 import {
   MAX_CLOCK_TOLERANCE,
   StoreDataError,
@@ -176,7 +176,7 @@ export function createRedisRevocationStore(
   let closing: Promise<void> | undefined
 
   const store: RedisRevocationStore = {
-    claims: [...claims].filter((claim) => claim !== 'sub'),
+    claims: claimsBesidesSub(claims),
     async isRevoked(query: RevocationQuery) {
       const { keys, kinds } = lookupKeys(query, claims, { token: tokenKey, mark: claimKey })
       if (keys.length === 0) return false
