@@ -14,7 +14,7 @@ import {
   copyUser,
   isUsableKey,
 } from './validate.js'
-import { revocableClaims } from './revocable-claims.js'
+import { claimsBesidesSub, revocableClaims } from './revocable-claims.js'
 import { settle } from './settle.js'
 
 export { createMemoryReplayStore } from './memory-replay.js'
@@ -189,6 +189,13 @@ function putMark(
   })
 }
 
+/** The in-memory revocation store. */
+export interface MemoryRevocationStore extends RevocationStore {
+  revokeClaim(claim: string, value: string, before: number, ttl: number): Promise<void>
+  /** The claims besides `sub` it revokes by (`cacheRevocationStore` keys its answers by them). */
+  readonly claims: readonly string[]
+}
+
 /**
  * Creates an in-memory {@link RevocationStore}. Entries expire by themselves ({@link
  * MAX_CLOCK_TOLERANCE} seconds after the token's expiry or the mark's ttl, as the contract
@@ -197,7 +204,7 @@ function putMark(
  */
 export function createMemoryRevocationStore(
   options: MemoryRevocationStoreOptions = {},
-): RevocationStore {
+): MemoryRevocationStore {
   const clock = options.clock ?? (() => new Date())
   const max = options.max ?? 100_000
   if (!Number.isInteger(max) || max < 1)
@@ -227,5 +234,6 @@ export function createMemoryRevocationStore(
       }),
     revokeSubject: (subject, before, ttl) => revokeClaim('sub', subject, before, ttl),
     revokeClaim,
+    claims: claimsBesidesSub(claims),
   }
 }
