@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { callStore, garbageFrom } from '../checks/store-calls.js'
+import { callStore, rememberOnce } from '../checks/store-calls.js'
 import { ServiceUnavailableError } from '../errors.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 import { checkLogoutClaims } from './claims.js'
@@ -102,12 +102,7 @@ export function createLogoutReceiver(pipeline: Pipeline, settings: LogoutSetting
   async function remember({ iss, jti, iat }: LogoutClaims, clockTolerance: number) {
     const key = `backchannel-logout:${iss} ${jti}`
     const expiresAt = Math.ceil(iat + settings.iatWindow + clockTolerance)
-    const fresh = await callStore(
-      () => settings.replayStore.remember(key, expiresAt),
-      settings.timeout,
-      'replay store',
-    )
-    if (typeof fresh !== 'boolean') throw garbageFrom('replay store')
+    const fresh = await rememberOnce(settings.replayStore, key, expiresAt, settings.timeout)
     if (!fresh) throw new LogoutTokenRejected('logout token replayed')
   }
 
