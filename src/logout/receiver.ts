@@ -81,7 +81,7 @@ export function createLogoutReceiver(pipeline: Pipeline, settings: LogoutSetting
   const { config } = pipeline
   const log = settings.logger
 
-  async function revoke({ sid, sub }: LogoutClaims, nowSeconds: number, iat: number) {
+  async function revoke({ sid, sub, iat }: LogoutClaims, nowSeconds: number) {
     // Every token of the session (or user) issued up to this second, the second included.
     const before = Math.floor(Math.max(iat, nowSeconds)) + 1
     const ttl = settings.maxTokenLifetime
@@ -118,7 +118,7 @@ export function createLogoutReceiver(pipeline: Pipeline, settings: LogoutSetting
         iatWindow: settings.iatWindow,
         clockTolerance,
       })
-      await revoke(claims, now, claims.iat)
+      await revoke(claims, now)
       await remember(claims, clockTolerance)
       return { status: 200, headers: NO_STORE, body: undefined }
     } catch (error) {
