@@ -15,9 +15,11 @@ export type BearerErrorValue =
   | 'use_dpop_nonce'
   | 'insufficient_user_authentication'
 
-/** What a step-up challenge adds (RFC 9470 §3): `acr_values` and `max_age`. */
-export interface StepUpParameters {
+/** What a step-up challenge asks for (RFC 9470 §3): an authentication level, a recent one, or both. */
+export interface StepUpChallenge {
+  /** `acr_values`: the authentication context classes that would do, in order of preference. */
   readonly acrValues: readonly string[] | undefined
+  /** `max_age`: how many seconds ago the user may have authenticated at most. */
   readonly maxAge: number | undefined
 }
 
@@ -38,7 +40,7 @@ export interface ChallengeDetails {
   /** RFC 9728 `resource_metadata`. */
   readonly resourceMetadata?: string | undefined
   /** RFC 9470 `acr_values` and `max_age`, with an error only. */
-  readonly stepUp?: StepUpParameters | undefined
+  readonly stepUp?: StepUpChallenge | undefined
 }
 
 /**
@@ -71,7 +73,7 @@ export function buildChallenge(
 }
 
 /** RFC 9470 §3: `acr_values` quoted and space-separated, `max_age` a bare number of seconds. */
-function stepUpParams({ acrValues, maxAge }: StepUpParameters): string[] {
+function stepUpParams({ acrValues, maxAge }: StepUpChallenge): string[] {
   const params: string[] = []
   if (acrValues !== undefined && acrValues.length > 0) {
     params.push(`acr_values="${quoteSafe(acrValues.join(' '))}"`)
@@ -94,7 +96,7 @@ export interface ChallengeParts {
  * The `WWW-Authenticate` value of an error: `Bearer`, or with DPoP the challenges below; a
  * step-up error adds its parameters to the challenge that carries the error.
  */
-export function errorChallenge(parts: ChallengeParts, stepUp?: StepUpParameters): string {
+export function errorChallenge(parts: ChallengeParts, stepUp?: StepUpChallenge): string {
   const { realm, error, message, scope, resourceMetadata, dpop } = parts
   const details = { description: message, scope, resourceMetadata, stepUp }
   if (dpop === undefined) return buildChallenge(realm, error, details)

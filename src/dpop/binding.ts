@@ -9,7 +9,7 @@
  */
 import { InvalidTokenError } from '../errors.js'
 import { DpopProofError } from './errors.js'
-import { callStore, garbageFrom } from '../checks/store-calls.js'
+import { rememberOnce } from '../checks/store-calls.js'
 import { createHash } from 'node:crypto'
 import { checkProof } from './proof.js'
 import type { CheckedProof, ProofRequest } from './proof.js'
@@ -76,12 +76,7 @@ async function rememberProof(
 ): Promise<DpopOutcome> {
   const key = `dpop:${createHash('sha256').update(`${checked.jkt}\0${checked.jti}`).digest('base64url')}`
   const expiresAt = Math.ceil(checked.iat + settings.iatWindow)
-  const fresh = await callStore(
-    () => settings.replayStore.remember(key, expiresAt),
-    settings.storeTimeout,
-    'replay store',
-  )
-  if (typeof fresh !== 'boolean') throw garbageFrom('replay store')
+  const fresh = await rememberOnce(settings.replayStore, key, expiresAt, settings.storeTimeout)
   if (!fresh) throw new DpopProofError('ERR_AUTH_DPOP_REPLAYED', 'DPoP proof replayed')
   const nonces = settings.nonces
   return {

@@ -8,7 +8,7 @@
 import { LogoutTokenRejected } from './verify.js'
 
 /** The member of `events` that makes a JWT a logout token. */
-export const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
+const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 
 /** What a logout token asks, once its claims passed. */
 export interface LogoutClaims {

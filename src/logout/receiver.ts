@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { callStore, garbageFrom } from '../checks/store-calls.js'
+import { callStore, rememberOnce } from '../checks/store-calls.js'
 import { ServiceUnavailableError } from '../errors.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 import { checkLogoutClaims } from './claims.js'
@@ -81,7 +81,7 @@ export function createLogoutReceiver(pipeline: Pipeline, settings: LogoutSetting
   const { config } = pipeline
   const log = settings.logger
 
-  async function revoke({ sid, sub }: LogoutClaims, nowSeconds: number, iat: number) {
+  async function revoke({ sid, sub, iat }: LogoutClaims, nowSeconds: number) {
     // Every token of the session (or user) issued up to this second, the second included.
     const before = Math.floor(Math.max(iat, nowSeconds)) + 1
     const ttl = settings.maxTokenLifetime
@@ -102,12 +102,7 @@ export function createLogoutReceiver(pipeline: Pipeline, settings: LogoutSetting
   async function remember({ iss, jti, iat }: LogoutClaims, clockTolerance: number) {
     const key = `backchannel-logout:${iss} ${jti}`
     const expiresAt = Math.ceil(iat + settings.iatWindow + clockTolerance)
-    const fresh = await callStore(
-      () => settings.replayStore.remember(key, expiresAt),
-      settings.timeout,
-      'replay store',
-    )
-    if (typeof fresh !== 'boolean') throw garbageFrom('replay store')
+    const fresh = await rememberOnce(settings.replayStore, key, expiresAt, settings.timeout)
     if (!fresh) throw new LogoutTokenRejected('logout token replayed')
   }
 
@@ -123,7 +118,7 @@ export function createLogoutReceiver(pipeline: Pipeline, settings: LogoutSetting
         iatWindow: settings.iatWindow,
         clockTolerance,
       })
-      await revoke(claims, now, claims.iat)
+      await revoke(claims, now)
       await remember(claims, clockTolerance)
       return { status: 200, headers: NO_STORE, body: undefined }
     } catch (error) {

@@ -17,7 +17,7 @@ import type { ResolvedIssuer } from '../options/resolve.js'
 import type { Pipeline } from '../pipeline/pipeline.js'
 
 /** The `typ` of a logout token (§2.4), in the normalised form `typ` is compared in. */
-export const LOGOUT_TYP = 'logout+jwt'
+const LOGOUT_TYP = 'logout+jwt'
 
 /** Accepted besides `logout+jwt`: a plain JWT (or no `typ`), unless `requireTyp`. */
 const LOGOUT_TYPS: ReadonlySet<string> = new Set([LOGOUT_TYP])

@@ -59,7 +59,7 @@ function checkAcrValues(acr: unknown): readonly string[] | undefined {
 }
 
 /** Checks a requirement (at start-up for a fixed one, per request for a function's answer). */
-export function checkRequirement(requirement: unknown): CheckedRequirement {
+function checkRequirement(requirement: unknown): CheckedRequirement {
   if (typeof requirement !== 'object' || requirement === null) {
     throw new AuthConfigError(
       GUARD,

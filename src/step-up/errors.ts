@@ -5,18 +5,11 @@
  * @module
  */
 import { errorChallenge } from '../challenge.js'
+import type { StepUpChallenge } from '../challenge.js'
 import { AuthError } from '../errors.js'
 import type { AuthErrorOptions, JwtGateError } from '../errors.js'
 
-export type { JwtGateError }
-
-/** What a step-up challenge asks for (RFC 9470 §3): an authentication level, a recent one, or both. */
-export interface StepUpChallenge {
-  /** `acr_values`: the authentication context classes that would do, in order of preference. */
-  readonly acrValues: readonly string[] | undefined
-  /** `max_age`: how many seconds ago the user may have authenticated at most. */
-  readonly maxAge: number | undefined
-}
+export type { JwtGateError, StepUpChallenge }
 
 /**
  * 401 `insufficient_user_authentication` (RFC 9470): the token is valid, but the user's
