@@ -324,11 +324,24 @@ class ProbeRevocationStore implements RevocationStore {
     return this.inner.revokeSubject(subject, before, ttl)
   }
   revokeClaim(claim: string, value: string, before: number, ttl: number): Promise<void> {
-    return this.inner.revokeClaim!(claim, value, before, ttl)
+    return this.inner.revokeClaim(claim, value, before, ttl)
   }
 }
 
 describe('cacheRevocationStore', () => {
+  it("keys by a memory store's custom claims and passes revocations by them", async () => {
+    const store = createMemoryRevocationStore({ claims: ['tenant'] })
+    expect(store.claims).toEqual(['tenant'])
+    const cached = cacheRevocationStore(store)
+    const of = (tenant: string) => ({ subject: 'alice', issuedAt: 1, claims: { tenant } })
+    expect(await cached.isRevoked(of('a'))).toBe(false)
+    expect(await cached.isRevoked(of('b'))).toBe(false)
+    await cached.revokeClaim!('tenant', 'a', 2, 600)
+    // Keyed by tenant: the cached "not revoked" of tenant a is dropped, b's answer is its own.
+    expect(await cached.isRevoked(of('a'))).toBe(true)
+    expect(await cached.isRevoked(of('b'))).toBe(false)
+  })
+
   const later = Math.floor(Date.now() / 1000) + 600
   const tokenA: RevocationQuery = { subject: 'alice', jti: 'a', issuedAt: 100 }
   const tokenB: RevocationQuery = { subject: 'alice', jti: 'b', issuedAt: 100 }
@@ -460,7 +473,7 @@ describe('cacheRevocationStore', () => {
     const cache = cacheRevocationStore(probe, { ttl: 60_000, clock: testClock().clock })
     expect(await cache.isRevoked(session('s-1'))).toBe(false)
     // Revoked behind the cache's back (no event): a shared entry would answer false for s-2.
-    await probe.inner.revokeClaim!('sid', 's-2', 200, 600)
+    await probe.inner.revokeClaim('sid', 's-2', 200, 600)
     expect(await cache.isRevoked(session('s-2'))).toBe(true)
     expect(await cache.isRevoked(session('s-1'))).toBe(false)
     expect(probe.queries).toBe(2)
@@ -493,7 +506,7 @@ describe('cacheRevocationStore', () => {
     })
     for (const sid of ['s-1', 's-2']) await cache.isRevoked(session(sid))
     expect(probe.queries).toBe(2)
-    await probe.inner.revokeClaim!('sid', 's-1', 200, 600)
+    await probe.inner.revokeClaim('sid', 's-1', 200, 600)
     hub.publish({ type: 'claim', claim: 'sid', value: 's-1' })
     expect(await cache.isRevoked(session('s-1'))).toBe(true)
     expect(await cache.isRevoked(session('s-2'))).toBe(false)

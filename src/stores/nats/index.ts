@@ -129,7 +129,7 @@ function localView(options: NatsRevocationStoreOptions, claims: ReadonlySet<stri
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     max: options.max ?? 1_000_000,
     claims: claimsBesidesSub(claims),
-  }) as LocalView
+  })
 }
 
 /** Starts following the stream once connected; `current()` is the follower once it exists. */
