@@ -62,12 +62,15 @@ export function selectTrustedIssuer<T extends { readonly issuer: string | null }
   return issuer
 }
 
+/** A NumericDate jwt-gate compares: a finite number of seconds inside the Date range. */
+export function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_NUMERIC_DATE
+}
+
 function numericDate(payload: Record<string, unknown>, claim: string): number | undefined {
   const value = payload[claim]
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_NUMERIC_DATE) {
-    throw invalid('ERR_AUTH_CLAIMS_INVALID', `invalid '${claim}' claim`)
-  }
+  if (!isNumericDate(value)) throw invalid('ERR_AUTH_CLAIMS_INVALID', `invalid '${claim}' claim`)
   return value
 }
 
@@ -106,12 +109,20 @@ export function checkRegisteredClaims(
   if (policy.audience !== undefined) checkAudience(payload.aud, policy.audience)
 }
 
-function checkAudience(aud: unknown, expected: ReadonlySet<string>): void {
+/**
+ * Whether `aud` names one of `expected`: `aud` must be a string or a non-empty array of strings
+ * (RFC 7519 §4.1.3); any other shape names nobody, even beside a matching value.
+ */
+export function audienceNames(aud: unknown, expected: ReadonlySet<string>): boolean {
   const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : undefined
   if (values === undefined || values.length === 0 || !values.every((v) => typeof v === 'string')) {
-    throw invalid('ERR_AUTH_AUDIENCE_INVALID', "unexpected 'aud' claim value")
+    return false
   }
-  if (!values.some((v) => expected.has(v))) {
+  return values.some((v) => expected.has(v))
+}
+
+function checkAudience(aud: unknown, expected: ReadonlySet<string>): void {
+  if (!audienceNames(aud, expected)) {
     throw invalid('ERR_AUTH_AUDIENCE_INVALID', "unexpected 'aud' claim value")
   }
 }

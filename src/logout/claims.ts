@@ -1,10 +1,13 @@
 /**
  * The logout token's claims (OpenID Connect Back-Channel Logout 1.0 §2.4 and §2.6, steps 3-5),
  * checked after its signature: `iss` (chosen by it), `aud`, `iat` within the window, `exp` when
- * present, the back-channel logout event, `sid` and/or `sub`, no `nonce`, a `jti`.
+ * present, the back-channel logout event, `sid` and/or `sub`, no `nonce`, a `jti`. The shapes of
+ * `aud` and of a NumericDate are the access tokens' (`claims/registered.ts`), with the logout
+ * endpoint's own 400 descriptions.
  *
  * @module
  */
+import { audienceNames, isNumericDate } from '../claims/registered.js'
 import { LogoutTokenRejected } from './verify.js'
 
 /** The member of `events` that makes a JWT a logout token. */
@@ -44,15 +47,12 @@ function optionalString(payload: Record<string, unknown>, claim: string): string
 function numericDate(payload: Record<string, unknown>, claim: string): number | undefined {
   const value = payload[claim]
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value)) refuse(`invalid '${claim}'`)
+  if (!isNumericDate(value)) refuse(`invalid '${claim}'`)
   return value
 }
 
 function checkAudience(aud: unknown, clientIds: ReadonlySet<string>): void {
-  const list: unknown[] = Array.isArray(aud) ? aud : [aud]
-  if (!list.some((value) => typeof value === 'string' && clientIds.has(value))) {
-    refuse("'aud' does not name this client")
-  }
+  if (!audienceNames(aud, clientIds)) refuse("'aud' does not name this client")
 }
 
 function checkTimes(payload: Record<string, unknown>, rules: ClaimRules): number {

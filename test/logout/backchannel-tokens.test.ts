@@ -165,6 +165,13 @@ describe('the claims', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['aud of another client', { aud: 'another-client' }, "'aud' does not name this client"],
     ['no aud', { aud: undefined }, "'aud' does not name this client"],
+    [
+      'aud with a non-string beside the client',
+      { aud: [LOGIN_CLIENT_ID, 5] },
+      "'aud' does not name this client",
+    ],
+    ['an empty aud array', { aud: [] }, "'aud' does not name this client"],
+    ['an exp outside the Date range', { exp: 1e13 }, "invalid 'exp'"],
     ['no iat', { iat: undefined }, "missing 'iat'"],
     ['a string iat', { iat: String(NOW_S) }, "invalid 'iat'"],
     ['iat in the future', { iat: NOW_S + 60 }, "'iat' is in the future"],
